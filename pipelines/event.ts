@@ -1,0 +1,95 @@
+/**
+ * The normalized access-log record every parser produces and every later stage reads.
+ *
+ * One flat shape with every field always present (empty string / 0 / -1 when absent) so the hot path
+ * stays monomorphic: V8 keeps one hidden class for all events.
+ */
+export type Direction = 'inbound' | 'outbound' | 'unknown';
+
+export interface MeshEvent {
+  /** Event time in epoch milliseconds (the record's start_time), never the wall clock. */
+  timeMs: number;
+  /** inbound = logged by the destination's sidecar, outbound = logged by the source's sidecar. */
+  direction: Direction;
+
+  /** Stable key of the source workload (the caller): its SPIFFE principal, else `ip:<address>`. */
+  src: string;
+  srcPrincipal: string;
+  srcNamespace: string;
+  srcServiceAccount: string;
+  /** Pod / workload name when the shipper added Kubernetes metadata. */
+  srcWorkload: string;
+  /** Caller IP (no port) when known. */
+  srcAddress: string;
+
+  /** Stable key of the destination: service host (reviews.shop.svc.cluster.local), principal or address. */
+  dst: string;
+  dstNamespace: string;
+  dstServiceAccount: string;
+  dstPrincipal: string;
+  /** True when an outbound request leaves the mesh (PassthroughCluster or a host outside the cluster). */
+  egress: boolean;
+  /** The external host for egress, else ''. */
+  externalHost: string;
+  /** True when the peer presented a SPIFFE identity (mTLS); false for plaintext callers. */
+  mtls: boolean;
+
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  /** HTTP status; 0 for TCP or when absent. */
+  status: number;
+  responseFlags: string;
+  responseCodeDetails: string;
+  /** Bytes the caller sent (request body: Envoy's BYTES_RECEIVED on either sidecar). */
+  bytesUp: number;
+  /** Bytes the caller received (response body: Envoy's BYTES_SENT on either sidecar). */
+  bytesDown: number;
+  durationMs: number;
+  userAgent: string;
+  requestId: string;
+  authority: string;
+  protocol: string;
+  upstreamCluster: string;
+  /** Scenario label carried by simulated traffic for evaluation; '' for real traffic. Never used to detect. */
+  label: string;
+}
+
+export function emptyEvent(): MeshEvent {
+  return {
+    timeMs: 0,
+    direction: 'unknown',
+    src: '',
+    srcPrincipal: '',
+    srcNamespace: '',
+    srcServiceAccount: '',
+    srcWorkload: '',
+    srcAddress: '',
+    dst: '',
+    dstNamespace: '',
+    dstServiceAccount: '',
+    dstPrincipal: '',
+    egress: false,
+    externalHost: '',
+    mtls: false,
+    method: '',
+    path: '',
+    status: 0,
+    responseFlags: '',
+    responseCodeDetails: '',
+    bytesUp: 0,
+    bytesDown: 0,
+    durationMs: 0,
+    userAgent: '',
+    requestId: '',
+    authority: '',
+    protocol: '',
+    upstreamCluster: '',
+    label: '',
+  };
+}
+
+/** Outcome of parsing one record: an event, or a reason it was rejected (never a throw). */
+export type ParseResult = { ok: true; event: MeshEvent } | { ok: false; reason: string };
+
+export type InputFormat = 'istio-json' | 'envoy-text' | 'otlp-json';

@@ -1,0 +1,37 @@
+/** The incident contract (design.md): one JSON object per line in replay, the same in alerts and the API. */
+export type IncidentKind = 'unauthorized_access' | 'exfiltration' | 'lateral_movement' | 'scanning' | 'anomaly';
+export type Severity = 'low' | 'medium' | 'high' | 'critical';
+
+export const SEVERITIES: readonly Severity[] = ['low', 'medium', 'high', 'critical'];
+export function severityRank(s: Severity): number {
+  return SEVERITIES.indexOf(s);
+}
+
+export type WorkloadIdentity =
+  | { namespace: string; serviceAccount: string; principal: string }
+  | { address: string; namespace?: string; workload?: string };
+
+export interface IncidentAction {
+  type: 'alert' | 'quarantine';
+  mode?: 'dry-run' | 'enforce' | 'pending-approval';
+  policy?: string;
+  /** Why the responder chose this action (guardrail that applied, cap reached, ...). */
+  reason?: string;
+  /** What could not be enforced with this mesh's layout (e.g. egress without an egress gateway). */
+  notEnforced?: string[];
+  /** The exact command that undoes the action. */
+  undo?: string;
+}
+
+export interface Incident {
+  id: string;
+  kind: IncidentKind;
+  workload: WorkloadIdentity;
+  severity: Severity;
+  score: number;
+  firstEventTime: string;
+  detectedAt: string;
+  detectors: string[];
+  evidence: Record<string, unknown>;
+  action: IncidentAction;
+}

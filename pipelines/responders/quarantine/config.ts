@@ -1,0 +1,43 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+const Severity = Type.Union([Type.Literal('low'), Type.Literal('medium'), Type.Literal('high'), Type.Literal('critical')]);
+
+export const QuarantineConfig = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true }),
+    mode: Type.Union([Type.Literal('dry-run'), Type.Literal('enforce')], {
+      default: 'dry-run',
+      description: 'dry-run writes policies with istio.io/dry-run so Istio logs but does not enforce them.',
+    }),
+    sink: Type.Union([Type.Literal('gitops'), Type.Literal('kubernetes'), Type.Literal('none')], {
+      default: 'gitops',
+      description: 'gitops writes YAML files to policies_dir; kubernetes applies them server-side.',
+    }),
+    policies_dir: Type.String({ default: './out/policies' }),
+    min_severity: { ...Severity, default: 'high', description: 'Incidents below this only alert.' },
+    approval_below_severity: {
+      ...Severity,
+      default: 'critical',
+      description: 'Quarantines for incidents below this severity wait for approval through the admin API.',
+    },
+    ttl_secs: Type.Integer({ default: 3600, minimum: 60, description: 'Policies expire and are released after this.' }),
+    max_per_window: Type.Integer({ default: 5, minimum: 0, description: 'Blast-radius cap per cap_window_secs.' }),
+    cap_window_secs: Type.Integer({ default: 600, minimum: 1 }),
+    root_namespace: Type.String({ default: 'istio-system', description: "Istio's root namespace (mesh-wide policies)." }),
+    protected_namespaces: Type.Array(Type.String(), {
+      default: ['kube-system', 'istio-system', 'meshguard'],
+      description: 'Never quarantined (added to the built-in list).',
+    }),
+    protected_principals: Type.Array(Type.String(), { default: [] }),
+    egress_gateway: Type.Object(
+      {
+        namespace: Type.String({ default: 'istio-system' }),
+        selector: Type.Record(Type.String(), Type.String(), { default: { istio: 'egressgateway' } }),
+        enabled: Type.Boolean({ default: true, description: 'Whether egress goes through an Istio egress gateway.' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false, default: {} },
+);
+export type QuarantineConfig = Static<typeof QuarantineConfig>;

@@ -1,0 +1,124 @@
+/**
+ * Every Prometheus metric meshguard exports, in one place. Names follow Prometheus conventions
+ * (meshguard_<noun>_<unit>_total); label values are bounded (no per-workload label on counters; the
+ * top-N gauge is capped at TOP_WORKLOADS series).
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export const TOP_WORKLOADS = 10;
+
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly eventsIngested = new Counter({
+    name: 'meshguard_events_ingested_total',
+    help: 'Records accepted and normalized, by source (http, kafka, file, simulator) and format.',
+    labelNames: ['source', 'format'] as const,
+    registers: [this.registry],
+  });
+  readonly eventsRejected = new Counter({
+    name: 'meshguard_events_rejected_total',
+    help: 'Records rejected as invalid, by source, format and reason class.',
+    labelNames: ['source', 'format', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly eventsScored = new Counter({
+    name: 'meshguard_events_scored_total',
+    help: 'Events that went through feature extraction and detection.',
+    registers: [this.registry],
+  });
+  readonly deadLettered = new Counter({
+    name: 'meshguard_dead_letter_records_total',
+    help: 'Records written to the dead-letter topic or file, by destination.',
+    labelNames: ['destination'] as const,
+    registers: [this.registry],
+  });
+  readonly consumerLag = new Gauge({
+    name: 'meshguard_consumer_lag_messages',
+    help: 'Kafka consumer lag (high watermark minus committed offset), by topic.',
+    labelNames: ['topic'] as const,
+    registers: [this.registry],
+  });
+  readonly pipelineLag = new Gauge({
+    name: 'meshguard_pipeline_lag_seconds',
+    help: 'Wall-clock time minus the newest event time processed (how far behind live traffic scoring is).',
+    registers: [this.registry],
+  });
+  readonly entitiesTracked = new Gauge({
+    name: 'meshguard_entities_tracked',
+    help: 'Entities (workloads, edges, external hosts) with live baselines.',
+    registers: [this.registry],
+  });
+  readonly detectorScore = new Histogram({
+    name: 'meshguard_detector_score',
+    help: 'Calibrated detector scores of findings, by detector.',
+    labelNames: ['detector'] as const,
+    buckets: [0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 1],
+    registers: [this.registry],
+  });
+  readonly incidents = new Counter({
+    name: 'meshguard_incidents_total',
+    help: 'Incidents raised, by kind and severity.',
+    labelNames: ['kind', 'severity'] as const,
+    registers: [this.registry],
+  });
+  readonly detectionLatency = new Histogram({
+    name: 'meshguard_detection_latency_seconds',
+    help: 'Event time of the first suspicious event to the incident being raised.',
+    buckets: [1, 5, 10, 20, 30, 60, 120, 300],
+    registers: [this.registry],
+  });
+  readonly quarantinesActive = new Gauge({
+    name: 'meshguard_quarantines_active',
+    help: 'Quarantine policies currently in place, by mode (enforce, dry-run, pending-approval).',
+    labelNames: ['mode'] as const,
+    registers: [this.registry],
+  });
+  readonly quarantineActions = new Counter({
+    name: 'meshguard_quarantine_actions_total',
+    help: 'Quarantine actions, by action (apply, release, approve, skip) and result.',
+    labelNames: ['action', 'result'] as const,
+    registers: [this.registry],
+  });
+  readonly alertsSent = new Counter({
+    name: 'meshguard_alerts_sent_total',
+    help: 'Alert notifications delivered, by channel.',
+    labelNames: ['channel'] as const,
+    registers: [this.registry],
+  });
+  readonly alertsFailed = new Counter({
+    name: 'meshguard_alerts_failed_total',
+    help: 'Alert notifications that failed for good (after retries), by channel.',
+    labelNames: ['channel'] as const,
+    registers: [this.registry],
+  });
+  readonly topWorkloadScore = new Gauge({
+    name: 'meshguard_workload_anomaly_score',
+    help: `Fused anomaly score of the ${TOP_WORKLOADS} most anomalous workloads in the last window.`,
+    labelNames: ['workload'] as const,
+    registers: [this.registry],
+  });
+  readonly dependencyUp = new Gauge({
+    name: 'meshguard_dependency_up',
+    help: 'Whether a dependency is reachable (1) or not (0), by dependency (kafka, redis, kubernetes).',
+    labelNames: ['dependency'] as const,
+    registers: [this.registry],
+  });
+  readonly buildInfo = new Gauge({
+    name: 'meshguard_build_info',
+    help: 'Build information; always 1.',
+    labelNames: ['version'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(opts: { defaultMetrics?: boolean; version?: string } = {}) {
+    if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'meshguard_process_' });
+    this.buildInfo.set({ version: opts.version ?? '0.1.0' }, 1);
+  }
+
+  /** Replace the top-N gauge so series of workloads that left the top N disappear. */
+  setTopWorkloads(scores: ReadonlyArray<{ workload: string; score: number }>): void {
+    this.topWorkloadScore.reset();
+    for (const { workload, score } of scores.slice(0, TOP_WORKLOADS)) this.topWorkloadScore.set({ workload }, score);
+  }
+}

@@ -1,0 +1,33 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+export const KafkaConfig = Type.Object(
+  {
+    brokers: Type.Array(Type.String(), { default: [], description: 'Empty = embedded in-process bus.' }),
+    client_id: Type.String({ default: 'meshguard' }),
+    group_id: Type.String({ default: 'meshguard-scorer' }),
+    topics: Type.Object(
+      {
+        access_logs: Type.String({ default: 'mesh.access-logs' }),
+        metrics: Type.String({ default: 'mesh.metrics' }),
+        incidents: Type.String({ default: 'meshguard.incidents' }),
+        dlq: Type.String({ default: 'meshguard.dlq' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    tls: Type.Boolean({ default: false }),
+    sasl: Type.Optional(
+      Type.Object(
+        {
+          mechanism: Type.Union([Type.Literal('plain'), Type.Literal('scram-sha-256'), Type.Literal('scram-sha-512')]),
+          username: Type.String(),
+          password: Type.String(),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    max_batch_events: Type.Integer({ default: 5000, minimum: 1 }),
+    producer_timeout_ms: Type.Integer({ default: 5000, minimum: 1 }),
+  },
+  { additionalProperties: false, default: {} },
+);
+export type KafkaConfig = Static<typeof KafkaConfig>;
