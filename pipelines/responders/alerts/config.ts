@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { decodeWebhookSecret } from './webhook/signature.js';
 
 const Severity = Type.Union([Type.Literal('low'), Type.Literal('medium'), Type.Literal('high'), Type.Literal('critical')]);
 const Kind = Type.Union([
@@ -10,10 +11,12 @@ const Kind = Type.Union([
 ]);
 
 const routing = {
-  name: Type.Optional(Type.String()),
-  min_severity: { ...Severity, default: 'low' },
-  kinds: Type.Optional(Type.Array(Kind, { description: 'Only these kinds; all when absent.' })),
-  timeout_ms: Type.Integer({ default: 5000, minimum: 1 }),
+  name: Type.Optional(
+    Type.String({ minLength: 1, description: 'Channel name in metrics and logs; defaults to the type. Must be unique.' }),
+  ),
+  min_severity: { ...Severity, default: 'low', description: 'Incidents below this severity are not sent here.' },
+  kinds: Type.Optional(Type.Array(Kind, { minItems: 1, description: 'Only these kinds; all when absent.' })),
+  timeout_ms: Type.Integer({ default: 5000, minimum: 1, description: 'Per attempt.' }),
 };
 
 export const ChannelConfig = Type.Union([
@@ -22,7 +25,15 @@ export const ChannelConfig = Type.Union([
     { additionalProperties: false },
   ),
   Type.Object(
-    { type: Type.Literal('webhook'), url: Type.String({ format: 'uri' }), secret: Type.Optional(Type.String()), ...routing },
+    {
+      type: Type.Literal('webhook'),
+      // No `format: 'uri'`: TypeBox rejects unregistered formats; URLs are checked in validateAlertsConfig().
+      url: Type.String({ minLength: 1 }),
+      secret: Type.Optional(
+        Type.String({ description: 'Standard Webhooks signing secret, "whsec_" + base64 of 24-64 random bytes.' }),
+      ),
+      ...routing,
+    },
     { additionalProperties: false },
   ),
   Type.Object({ type: Type.Literal('slack'), url: Type.String(), ...routing }, { additionalProperties: false }),
@@ -35,7 +46,20 @@ export const ChannelConfig = Type.Union([
     },
     { additionalProperties: false },
   ),
-  Type.Object({ type: Type.Literal('alertmanager'), url: Type.String(), ...routing }, { additionalProperties: false }),
+  Type.Object(
+    {
+      type: Type.Literal('alertmanager'),
+      url: Type.String({ description: 'Alertmanager base URL; alerts go to <url>/api/v2/alerts.' }),
+      expire_after_secs: Type.Integer({
+        default: 3600,
+        minimum: 0,
+        description:
+          'endsAt of a firing alert is now + this, so it stays firing without re-sends until resolved; 0 leaves it to resolve_timeout.',
+      }),
+      ...routing,
+    },
+    { additionalProperties: false },
+  ),
 ]);
 export type ChannelConfig = Static<typeof ChannelConfig>;
 
@@ -47,9 +71,29 @@ export const AlertsConfig = Type.Object(
         max_attempts: Type.Integer({ default: 5, minimum: 1 }),
         initial_backoff_ms: Type.Integer({ default: 500, minimum: 1 }),
         max_backoff_ms: Type.Integer({ default: 30000, minimum: 1 }),
+        max_retry_after_ms: Type.Integer({
+          default: 300000,
+          minimum: 0,
+          description: 'A Retry-After longer than this is cut to this.',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),
+    max_queue_alerts: Type.Integer({
+      default: 1000,
+      minimum: 1,
+      description: 'Alerts waiting per channel; beyond it they are dead-lettered.',
+    }),
+    dedup_ttl_secs: Type.Integer({
+      default: 7 * 24 * 3600,
+      minimum: 60,
+      description: 'How long "incident+event already sent on this channel" is remembered.',
+    }),
+    shutdown_timeout_ms: Type.Integer({
+      default: 5000,
+      minimum: 0,
+      description: 'Time given to the queues to flush on shutdown; what is left is dead-lettered.',
+    }),
     dead_letter_file: Type.Optional(Type.String({ description: 'Alerts that failed for good are appended here.' })),
     /** Base URL of the admin API, used in the undo instructions of alerts. */
     admin_url: Type.String({ default: 'http://localhost:8080' }),
@@ -57,3 +101,48 @@ export const AlertsConfig = Type.Object(
   { additionalProperties: false, default: {} },
 );
 export type AlertsConfig = Static<typeof AlertsConfig>;
+
+/** The name a channel goes by in metrics, logs and dedup keys. */
+export function channelName(channel: ChannelConfig): string {
+  return channel.name ?? channel.type;
+}
+
+function checkUrl(value: string, where: string, errors: string[]): void {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    // The value itself is not repeated: Slack and webhook URLs carry secrets in their path.
+    errors.push(`${where}: not an absolute URL`);
+    return;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') errors.push(`${where}: must be an http or https URL`);
+}
+
+/**
+ * Cross-field rules the schema cannot express, every error at once, each naming its key:
+ * unique channel names, absolute http(s) URLs, well-formed signing secrets, backoff bounds.
+ */
+export function validateAlertsConfig(cfg: AlertsConfig, path = 'alerts'): string[] {
+  const errors: string[] = [];
+  const seen = new Map<string, number>();
+  cfg.channels.forEach((channel, i) => {
+    const at = `${path}.channels[${i}]`;
+    const name = channelName(channel);
+    const first = seen.get(name);
+    if (first !== undefined)
+      errors.push(`${at}.name: duplicate channel name "${name}" (also channels[${first}]; give each ${channel.type} channel its own name)`);
+    else seen.set(name, i);
+    if (channel.type !== 'console') checkUrl(channel.url, `${at}.url`, errors);
+    if (channel.type === 'webhook' && channel.secret !== undefined) {
+      const decoded = decodeWebhookSecret(channel.secret);
+      if ('error' in decoded) errors.push(`${at}.secret: ${decoded.error}`);
+    }
+    if (channel.type === 'pagerduty' && channel.routing_key.trim() === '')
+      errors.push(`${at}.routing_key: must not be empty`);
+  });
+  if (cfg.retry.max_backoff_ms < cfg.retry.initial_backoff_ms)
+    errors.push(`${path}.retry.max_backoff_ms: must be at least retry.initial_backoff_ms`);
+  checkUrl(cfg.admin_url, `${path}.admin_url`, errors);
+  return errors;
+}

@@ -29,6 +29,29 @@ export const QuarantineConfig = Type.Object(
       description: 'Never quarantined (added to the built-in list).',
     }),
     protected_principals: Type.Array(Type.String(), { default: [] }),
+    own_namespace: Type.String({
+      default: 'meshguard',
+      description: "meshguard's own namespace: always protected, so meshguard never cuts itself off.",
+    }),
+    audit_log_file: Type.String({
+      default: '',
+      description: 'Every quarantine action is also appended here as one JSON line (empty = state store only).',
+    }),
+    audit_retention_secs: Type.Integer({
+      default: 30 * 24 * 3600,
+      minimum: 60,
+      description: 'How long audit entries and released quarantine records stay in the state store.',
+    }),
+    kubeconfig: Type.String({
+      default: '',
+      description: 'Kubeconfig file for the kubernetes sink; empty = KUBECONFIG, ~/.kube/config, then in-cluster.',
+    }),
+    apply_max_attempts: Type.Integer({
+      default: 3,
+      minimum: 1,
+      description: 'Attempts to apply or delete a policy when the sink answers retryable (409, 5xx).',
+    }),
+    apply_backoff_ms: Type.Integer({ default: 500, minimum: 0, description: 'First retry delay, doubled each time.' }),
     egress_gateway: Type.Object(
       {
         namespace: Type.String({ default: 'istio-system' }),

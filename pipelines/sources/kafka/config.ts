@@ -27,6 +27,21 @@ export const KafkaConfig = Type.Object(
     ),
     max_batch_events: Type.Integer({ default: 5000, minimum: 1 }),
     producer_timeout_ms: Type.Integer({ default: 5000, minimum: 1 }),
+    idempotent: Type.Boolean({
+      default: true,
+      description: 'Idempotent producer (no duplicates from producer retries); needs IDEMPOTENT_WRITE on the cluster.',
+    }),
+    connection_timeout_ms: Type.Integer({ default: 3000, minimum: 100 }),
+    session_timeout_ms: Type.Integer({
+      default: 30_000,
+      minimum: 1000,
+      description: 'A scorer silent this long leaves the group and its partitions move to the others.',
+    }),
+    heartbeat_interval_ms: Type.Integer({ default: 3000, minimum: 100 }),
+    from_beginning: Type.Boolean({
+      default: false,
+      description: 'Where a new consumer group starts: the oldest retained record (true) or new records only.',
+    }),
   },
   { additionalProperties: false, default: {} },
 );

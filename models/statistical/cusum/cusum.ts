@@ -1,0 +1,65 @@
+/**
+ * Two-sided CUSUM (Page 1954) on the baseline's standardized residuals: catches level shifts and slow
+ * drifts that no single sample makes obvious. Its raw score is the larger cumulative sum; the calibrator
+ * downstream decides how unusual that is for this series.
+ *
+ * After a confirmed change (a sum reaches `decision` and the latest residuals agree in sign) it returns
+ * the size of the shift so the caller moves the baseline there: the change is reported once, then the
+ * new level is the normal one, instead of alarming until a slow average catches up.
+ */
+import type { CusumConfig } from './config.js';
+
+export interface CusumOutput {
+  /** max(S+, S-) before any reset, >= 0. */
+  raw: number;
+  /** Set when a level change is confirmed: the shift (value units) the baseline should apply. */
+  shift?: number;
+}
+
+export class CusumDetector {
+  private up = 0;
+  private down = 0;
+  private readonly recent: Float64Array;
+  private head = 0;
+  private filled = 0;
+
+  constructor(private readonly cfg: CusumConfig) {
+    this.recent = new Float64Array(cfg.confirm_samples);
+  }
+
+  /** z: standardized residual; residual: the same in value units. */
+  update(z: number, residual: number): CusumOutput {
+    if (!this.cfg.enabled || !Number.isFinite(z)) return { raw: 0 };
+    const { drift, decision, clip } = this.cfg;
+    const c = z > clip ? clip : z < -clip ? -clip : z;
+    this.up = Math.max(0, this.up + c - drift);
+    this.down = Math.max(0, this.down - c - drift);
+    this.recent[this.head] = residual;
+    this.head = (this.head + 1) % this.recent.length;
+    if (this.filled < this.recent.length) this.filled++;
+    const raw = Math.max(this.up, this.down);
+    if (raw < decision) return { raw };
+
+    const sign = this.up >= this.down ? 1 : -1;
+    this.up = 0;
+    this.down = 0;
+    // A burst of mixed-sign residuals is variance, not a new level: report it, but do not move the baseline.
+    if (this.filled < this.recent.length) return { raw };
+    for (let i = 0; i < this.recent.length; i++) if (Math.sign(this.recent[i]!) !== sign) return { raw };
+    return { raw, shift: median(this.recent) };
+  }
+
+  toJSON(): { up: number; down: number } {
+    return { up: this.up, down: this.down };
+  }
+  restore(state: { up: number; down: number }): void {
+    this.up = Number.isFinite(state.up) ? state.up : 0;
+    this.down = Number.isFinite(state.down) ? state.down : 0;
+  }
+}
+
+function median(a: Float64Array): number {
+  const s = Array.from(a).sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}

@@ -1,0 +1,2 @@
+export { CusumConfig, defaultCusumConfig } from './config.js';
+export { CusumDetector, type CusumOutput } from './cusum.js';

@@ -1,0 +1,59 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+export const SeasonalConfig = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true, description: 'Model daily/weekly cycles; off = plain robust level.' }),
+    max_phases: Type.Integer({
+      default: 2016,
+      minimum: 4,
+      maximum: 20_000,
+      description: 'Most phase bins per cycle (2016 = weekly at 5-minute sampling). Finer sampling shares bins.',
+    }),
+    weekly: Type.Boolean({
+      default: true,
+      description: 'Switch to a weekly cycle once two weeks have been seen and it fits better than daily.',
+    }),
+    level_alpha: Type.Number({
+      default: 0.05,
+      exclusiveMinimum: 0,
+      maximum: 1,
+      description: 'Smoothing of the (deseasonalized) level per sample.',
+    }),
+    season_gamma: Type.Number({
+      default: 0.25,
+      exclusiveMinimum: 0,
+      maximum: 1,
+      description: 'Smoothing of each phase offset per visit (once per cycle).',
+    }),
+    scale_alpha: Type.Number({
+      default: 0.02,
+      exclusiveMinimum: 0,
+      maximum: 1,
+      description: 'Smoothing of the residual scale (mean absolute residual).',
+    }),
+    clip_sigmas: Type.Number({
+      default: 3,
+      minimum: 1,
+      description: 'Residuals are clipped to this many scales before they update the baseline (spikes do not drag it).',
+    }),
+    min_seasonal_gain: Type.Number({
+      default: 0.15,
+      minimum: 0,
+      maximum: 1,
+      description: 'The seasonal model is used only when its mean absolute error is this much lower than the level-only model.',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+export type SeasonalConfig = Static<typeof SeasonalConfig>;
+
+export const defaultSeasonalConfig: SeasonalConfig = {
+  enabled: true,
+  max_phases: 2016,
+  weekly: true,
+  level_alpha: 0.05,
+  season_gamma: 0.25,
+  scale_alpha: 0.02,
+  clip_sigmas: 3,
+  min_seasonal_gain: 0.15,
+};

@@ -1,0 +1,8 @@
+export {
+  SeriesStackConfig,
+  defaultSeriesStackConfig,
+  seriesStackConfig,
+  validateSeriesStackConfig,
+  type DeepPartial,
+} from './config.js';
+export { SeriesDetector, type SeriesScore, type StackPart } from './series-stack.js';

@@ -1,0 +1,15 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+export const SpikeConfig = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true }),
+    direction: Type.Union([Type.Literal('both'), Type.Literal('up'), Type.Literal('down')], {
+      default: 'both',
+      description: 'Which departures count: both, only rises (traffic, bytes) or only drops.',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+export type SpikeConfig = Static<typeof SpikeConfig>;
+
+export const defaultSpikeConfig: SpikeConfig = { enabled: true, direction: 'both' };

@@ -1,0 +1,2 @@
+export { SpikeConfig, defaultSpikeConfig } from './config.js';
+export { SpikeDetector } from './spike.js';

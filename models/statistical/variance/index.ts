@@ -1,0 +1,2 @@
+export { VarianceConfig, defaultVarianceConfig } from './config.js';
+export { VarianceDetector } from './variance.js';

@@ -1,0 +1,127 @@
+/**
+ * exfiltration: data volume far above an edge's baseline (bulk reads from a data service, bulk uploads),
+ * and new external destinations receiving data: uploads summed over time so slow drips that no single
+ * window shows still add up, periodic small contacts (beaconing), and unregistered egress
+ * (PassthroughCluster) carrying uploads.
+ */
+import type { Finding } from '../../component.js';
+import { zToProbability } from '../../features/stats.js';
+import type { WindowContext, WindowDetector } from '../detector.js';
+
+const MIB = 1024 * 1024;
+
+export class ExfiltrationDetector implements WindowDetector {
+  readonly name = 'volume';
+  readonly kind = 'exfiltration' as const;
+
+  evaluate(ctx: WindowContext): Finding | undefined {
+    const cfg = ctx.config.exfiltration;
+    if (!cfg.enabled || ctx.warmingUp) return undefined;
+    return this.external(ctx) ?? (ctx.learning || ctx.newEntity ? undefined : this.edges(ctx));
+  }
+
+  /** In-mesh edges: this window's bytes against the edge's own baseline and its largest past window. */
+  private edges(ctx: WindowContext): Finding | undefined {
+    const cfg = ctx.config.exfiltration;
+    const w = ctx.window;
+    let best: Finding | undefined;
+    for (const [dst, e] of w.edges) {
+      const base = ctx.state.edges.get(dst);
+      if (base === undefined || base.bytesDown.count < 5) continue;
+      for (const dir of ['down', 'up'] as const) {
+        const observed = dir === 'down' ? e.bytesDown : e.bytesUp;
+        if (observed < cfg.min_bytes) continue;
+        const stat = dir === 'down' ? base.bytesDown : base.bytesUp;
+        const peak = dir === 'down' ? base.peakDown : base.peakUp;
+        const mean = Math.expm1(stat.mean);
+        // Per-request size unchanged means more of the same traffic (a surge), not a dump: ask for more.
+        const perRequest = observed / e.requests;
+        const basePerRequest = mean / Math.max(1, Math.expm1(base.requestsPerWindow.mean));
+        const factor = perRequest <= 2 * basePerRequest ? 30 : 10;
+        if (observed < factor * Math.max(mean, 1) || observed < 3 * peak) continue;
+        const score = stat.tailProbability(Math.log1p(observed), 0.5);
+        if (score < cfg.threshold || (best && best.score >= score)) continue;
+        best = {
+          detector: dir === 'down' ? 'edge_volume_down' : 'edge_volume_up',
+          kind: this.kind,
+          entity: w.src,
+          score,
+          timeMs: ctx.endMs,
+          firstEventMs: e.firstMs,
+          evidence: {
+            destination: dst,
+            direction: dir === 'down' ? 'read from destination' : 'sent to destination',
+            bytes: observed,
+            baseline_bytes_per_window: Math.round(mean),
+            largest_past_window_bytes: Math.round(peak),
+            ratio: Math.round((observed / Math.max(mean, 1)) * 10) / 10,
+            requests: e.requests,
+          },
+        };
+      }
+    }
+    return best;
+  }
+
+  /** External hosts this source did not use during its baseline. */
+  private external(ctx: WindowContext): Finding | undefined {
+    const cfg = ctx.config.exfiltration;
+    const w = ctx.window;
+    let best: Finding | undefined;
+    for (const [host, x] of w.external) {
+      const state = ctx.state.external.get(host);
+      if (state?.known) continue;
+      const cumulativeUp = (state?.cumulativeUp ?? 0) + x.bytesUp;
+      const cumulativeDown = (state?.cumulativeDown ?? 0) + x.bytesDown;
+      const contacts = (state?.contacts ?? 0) + x.requests;
+      const passthrough = x.passthrough || (state?.passthrough ?? false);
+      let score = 0;
+      let detector = '';
+      // Summed uploads to a new host: slow drips add up here.
+      if (cumulativeUp >= cfg.cumulative_external_bytes) {
+        score = zToProbability(3 + cumulativeUp / cfg.cumulative_external_bytes);
+        detector = 'new_external_upload';
+      } else if (cumulativeUp >= MIB && cumulativeUp >= 20 * Math.max(cumulativeDown, 1)) {
+        score = 0.995;
+        detector = 'new_external_upload';
+      } else if (passthrough && cumulativeUp >= 256 * 1024) {
+        score = 0.995;
+        detector = 'unregistered_egress';
+      }
+      // Periodic small contacts with little jitter: a beacon.
+      const beacon = this.beacon(state?.intervals.mean, state?.intervals.variance, state?.intervals.count, contacts);
+      if (beacon > score) {
+        score = beacon;
+        detector = 'beaconing';
+      }
+      if (score < cfg.threshold || (best && best.score >= score)) continue;
+      best = {
+        detector,
+        kind: this.kind,
+        entity: w.src,
+        score,
+        timeMs: ctx.endMs,
+        firstEventMs: state?.firstSeenMs ?? x.firstMs,
+        evidence: {
+          external_host: host,
+          new_host: true,
+          unregistered_egress: passthrough,
+          bytes_uploaded_total: cumulativeUp,
+          bytes_downloaded_total: cumulativeDown,
+          bytes_uploaded_this_window: x.bytesUp,
+          contacts,
+          mean_interval_secs: state && state.intervals.count > 0 ? Math.round(state.intervals.mean / 100) / 10 : undefined,
+          first_contact: new Date(state?.firstSeenMs ?? x.firstMs).toISOString(),
+        },
+      };
+    }
+    return best;
+  }
+
+  private beacon(mean = 0, variance = 0, count = 0, contacts: number): number {
+    if (count < 4 || contacts < 5 || mean < 2000) return 0;
+    const cv = Math.sqrt(variance) / mean;
+    if (cv > 0.2) return 0;
+    return 0.99 + 0.009 * Math.min(1, (count - 3) / 5) * (1 - cv / 0.2);
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * lateral_movement: an identity calling destinations it never called during its baseline: several at
+ * once, or any sensitive one (the Kubernetes API, cloud metadata). One new dependency (a rollout) stays quiet.
+ */
+import type { Finding } from '../../component.js';
+import { isSensitiveDestination, type WindowContext, type WindowDetector } from '../detector.js';
+
+export class LateralMovementDetector implements WindowDetector {
+  readonly name = 'new_destinations';
+  readonly kind = 'lateral_movement' as const;
+
+  evaluate(ctx: WindowContext): Finding | undefined {
+    const cfg = ctx.config.lateral_movement;
+    if (!cfg.enabled || ctx.learning || ctx.warmingUp) return undefined;
+    const w = ctx.window;
+    const sensitive: string[] = [];
+    for (const [host] of w.external) if (isSensitiveDestination(host) && !ctx.state.external.get(host)?.known) sensitive.push(host);
+    for (const dst of ctx.newDestinations) if (isSensitiveDestination(dst)) sensitive.push(dst);
+
+    // A brand-new identity has no baseline of destinations: only sensitive calls count for it.
+    const fresh = ctx.newEntity ? [] : ctx.newDestinations;
+    const known = ctx.state.knownDestinations.size;
+    let deniedOnNew = 0;
+    for (const d of fresh) deniedOnNew += w.edges.get(d)?.denied ?? 0;
+    const spread = fresh.length >= cfg.min_new_destinations;
+    if (!spread && sensitive.length === 0) return undefined;
+    // More new destinations than the usual fan-out is rarer still.
+    const score = sensitive.length > 0 ? 0.9999 : 1 - 1 / (1 + fresh.length * fresh.length * (1 + 2 / (known + 1)) * 20);
+    if (score < cfg.threshold) return undefined;
+    let first = Number.MAX_SAFE_INTEGER;
+    for (const d of fresh) first = Math.min(first, w.edges.get(d)?.firstMs ?? first);
+    for (const h of sensitive) first = Math.min(first, w.external.get(h)?.firstMs ?? w.edges.get(h)?.firstMs ?? first);
+    return {
+      detector: sensitive.length > 0 ? 'sensitive_destination' : this.name,
+      kind: this.kind,
+      entity: w.src,
+      score,
+      timeMs: ctx.endMs,
+      firstEventMs: first === Number.MAX_SAFE_INTEGER ? w.firstMs : first,
+      evidence: {
+        new_destinations: fresh.slice(0, 20),
+        sensitive_destinations: sensitive,
+        known_destinations: known,
+        denied_on_new_destinations: deniedOnNew,
+        baseline_destinations_sample: [...ctx.state.knownDestinations.keys()].slice(0, 10),
+      },
+    };
+  }
+}

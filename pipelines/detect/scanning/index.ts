@@ -1,0 +1,55 @@
+/**
+ * scanning: bursts of 404s (path scanning, object-ID enumeration) and of never-seen routes, judged
+ * against the source's own 404 rate. Ratios, not counts, so a traffic surge with the usual mix stays quiet.
+ */
+import type { Finding } from '../../component.js';
+import { binomialZ, zToProbability } from '../../features/stats.js';
+import type { WindowContext, WindowDetector } from '../detector.js';
+
+export class ScanningDetector implements WindowDetector {
+  readonly name = 'not_found_burst';
+  readonly kind = 'scanning' as const;
+
+  evaluate(ctx: WindowContext): Finding | undefined {
+    const cfg = ctx.config.scanning;
+    if (!cfg.enabled || ctx.warmingUp) return undefined;
+    const w = ctx.window;
+    const own = ctx.state.notFoundRatio;
+    const baseRatio = ctx.learning || ctx.newEntity || own.count < 3 ? ctx.peers.notFoundRatio.mean : own.mean;
+
+    // Never-seen routes that mostly fail: a scanner walking a wordlist.
+    let newFailing = 0;
+    for (const r of ctx.newRoutes) if (r.failing) newFailing++;
+    const newRoutes = ctx.newRoutes.length;
+    const wordlist = !ctx.learning && newRoutes >= cfg.min_new_paths && newFailing >= newRoutes * 0.5;
+
+    const recent = ctx.state.notFoundRecent + w.notFound;
+    const errors = w.notFound + w.denied;
+    const burst = (w.notFound >= cfg.min_not_found || recent >= cfg.min_not_found * 2) && w.notFound >= 2;
+    const ratio = w.notFound / w.requests;
+    const errorRatio = errors / w.requests;
+    let score = 0;
+    if (burst && errorRatio >= 0.3 && ratio >= 3 * baseRatio) score = zToProbability(binomialZ(w.notFound, w.requests, baseRatio));
+    if (wordlist) score = Math.max(score, 1 - 1 / (newFailing + 1));
+    if (score < cfg.threshold) return undefined;
+    return {
+      detector: wordlist && !burst ? 'new_routes' : this.name,
+      kind: this.kind,
+      entity: w.src,
+      score,
+      timeMs: ctx.endMs,
+      firstEventMs: w.firstNotFoundMs === Number.MAX_SAFE_INTEGER ? w.firstSuspiciousMs() : w.firstNotFoundMs,
+      evidence: {
+        not_found: w.notFound,
+        denied: w.denied,
+        requests: w.requests,
+        not_found_ratio: Math.round(ratio * 1000) / 1000,
+        baseline_not_found_ratio: Math.round(baseRatio * 1000) / 1000,
+        distinct_paths: w.paths.size + w.pathsOverflow,
+        never_seen_routes: newRoutes,
+        examples: [...w.pathErrors.keys()].slice(0, 8),
+        destinations: [...w.edges].filter(([, e]) => e.notFound > 0).map(([d]) => d).slice(0, 10),
+      },
+    };
+  }
+}

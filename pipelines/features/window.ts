@@ -1,0 +1,248 @@
+/**
+ * Per-entity aggregates over tumbling event-time windows, with a watermark that tolerates records
+ * arriving a few seconds out of order. One SourceWindow per source workload per window; it holds the
+ * source→destination edges, the external hosts and the distinct paths of that window.
+ */
+import type { MeshEvent } from '../event.js';
+
+/** Upstream failure flags: the upstream broke, not the caller (outages must not look like attacks). */
+const UPSTREAM_FAILURE_FLAGS = ['UF', 'UH', 'URX', 'UO', 'UT', 'UC', 'NR'];
+
+export const MAX_PATHS_PER_WINDOW = 256;
+export const MAX_EDGES_PER_WINDOW = 256;
+export const MAX_CONTACT_TIMES = 64;
+
+export class EdgeWindow {
+  requests = 0;
+  bytesUp = 0;
+  bytesDown = 0;
+  denied = 0;
+  notFound = 0;
+  plaintext = 0;
+  /** Requests logged by the destination's sidecar (the ones whose mTLS status is known). */
+  inbound = 0;
+  firstMs = Number.MAX_SAFE_INTEGER;
+  constructor(readonly egress: boolean) {}
+}
+
+export class ExternalWindow {
+  requests = 0;
+  bytesUp = 0;
+  bytesDown = 0;
+  passthrough = false;
+  firstMs = Number.MAX_SAFE_INTEGER;
+  /** Contact times, for periodicity (beaconing). */
+  readonly times: number[] = [];
+}
+
+export class SourceWindow {
+  requests = 0;
+  denied = 0;
+  rbacDenied = 0;
+  notFound = 0;
+  err4xx = 0;
+  err5xx = 0;
+  upstreamFailures = 0;
+  bytesUp = 0;
+  bytesDown = 0;
+  durationSum = 0;
+  plaintextInbound = 0;
+  firstMs = Number.MAX_SAFE_INTEGER;
+  firstDeniedMs = Number.MAX_SAFE_INTEGER;
+  firstNotFoundMs = Number.MAX_SAFE_INTEGER;
+  principal = '';
+  namespace = '';
+  serviceAccount = '';
+  workload = '';
+  address = '';
+  readonly edges = new Map<string, EdgeWindow>();
+  readonly external = new Map<string, ExternalWindow>();
+  /** Distinct paths with their error counts (capped: a scanner's thousand paths need not all be kept). */
+  readonly paths = new Map<string, number>();
+  readonly pathErrors = new Map<string, number>();
+  pathsOverflow = 0;
+  readonly deniedExamples: string[] = [];
+  readonly labels = new Set<string>();
+
+  constructor(readonly src: string) {}
+
+  add(ev: MeshEvent): void {
+    this.requests++;
+    const t = ev.timeMs;
+    if (t < this.firstMs) this.firstMs = t;
+    if (this.principal === '' && ev.srcPrincipal !== '') this.principal = ev.srcPrincipal;
+    if (this.namespace === '' && ev.srcNamespace !== '') this.namespace = ev.srcNamespace;
+    if (this.serviceAccount === '' && ev.srcServiceAccount !== '') this.serviceAccount = ev.srcServiceAccount;
+    if (this.workload === '' && ev.srcWorkload !== '') this.workload = ev.srcWorkload;
+    if (this.address === '' && ev.srcAddress !== '') this.address = ev.srcAddress;
+    if (ev.label !== '') this.labels.add(ev.label);
+
+    const status = ev.status;
+    const details = ev.responseCodeDetails;
+    const rbac = details.length > 0 && details.startsWith('rbac_access_denied');
+    const denied = status === 401 || status === 403 || rbac;
+    const notFound = status === 404;
+    if (denied) {
+      this.denied++;
+      if (rbac) this.rbacDenied++;
+      if (t < this.firstDeniedMs) this.firstDeniedMs = t;
+      if (this.deniedExamples.length < 5) this.deniedExamples.push(`${status} ${ev.method} ${ev.dst}${ev.path} ${details}`.trim());
+    }
+    if (notFound) {
+      this.notFound++;
+      if (t < this.firstNotFoundMs) this.firstNotFoundMs = t;
+    }
+    if (status >= 400 && status < 500) this.err4xx++;
+    else if (status >= 500) {
+      this.err5xx++;
+      if (ev.responseFlags !== '' && ev.responseFlags !== '-' && isUpstreamFailure(ev.responseFlags)) this.upstreamFailures++;
+    }
+    this.bytesUp += ev.bytesUp;
+    this.bytesDown += ev.bytesDown;
+    this.durationSum += ev.durationMs;
+    const plaintext = ev.direction === 'inbound' && !ev.mtls;
+    if (plaintext) this.plaintextInbound++;
+
+    if (ev.egress) {
+      const host = ev.externalHost || ev.dst;
+      let ext = this.external.get(host);
+      if (ext === undefined) {
+        if (this.external.size >= MAX_EDGES_PER_WINDOW) return;
+        ext = new ExternalWindow();
+        this.external.set(host, ext);
+      }
+      ext.requests++;
+      ext.bytesUp += ev.bytesUp;
+      ext.bytesDown += ev.bytesDown;
+      if (ev.upstreamCluster === 'PassthroughCluster') ext.passthrough = true;
+      if (t < ext.firstMs) ext.firstMs = t;
+      if (ext.times.length < MAX_CONTACT_TIMES) ext.times.push(t);
+      return;
+    }
+
+    let edge = this.edges.get(ev.dst);
+    if (edge === undefined) {
+      if (this.edges.size >= MAX_EDGES_PER_WINDOW) return;
+      edge = new EdgeWindow(false);
+      this.edges.set(ev.dst, edge);
+    }
+    edge.requests++;
+    edge.bytesUp += ev.bytesUp;
+    edge.bytesDown += ev.bytesDown;
+    if (denied) edge.denied++;
+    if (notFound) edge.notFound++;
+    if (plaintext) edge.plaintext++;
+    if (ev.direction === 'inbound') edge.inbound++;
+    if (t < edge.firstMs) edge.firstMs = t;
+
+    const path = ev.path;
+    if (path !== '') {
+      const seen = this.paths.get(path);
+      if (seen !== undefined) this.paths.set(path, seen + 1);
+      else if (this.paths.size < MAX_PATHS_PER_WINDOW) this.paths.set(path, 1);
+      else this.pathsOverflow++;
+      if ((denied || notFound) && (seen !== undefined || this.paths.size < MAX_PATHS_PER_WINDOW))
+        this.pathErrors.set(path, (this.pathErrors.get(path) ?? 0) + 1);
+    }
+  }
+
+  /** Earliest suspicious event: the first denial or 404 when there were any, else the first event. */
+  firstSuspiciousMs(): number {
+    const s = Math.min(this.firstDeniedMs, this.firstNotFoundMs);
+    return s === Number.MAX_SAFE_INTEGER ? this.firstMs : s;
+  }
+}
+
+function isUpstreamFailure(flags: string): boolean {
+  for (const f of UPSTREAM_FAILURE_FLAGS) if (flags.includes(f)) return true;
+  return false;
+}
+
+export interface ClosedWindow {
+  startMs: number;
+  endMs: number;
+  sources: Map<string, SourceWindow>;
+}
+
+/**
+ * Tumbling windows keyed by index (floor(time / size)). A window closes once the watermark
+ * (newest event time minus the allowed lateness) passes its end. Records later than that go into the
+ * oldest open window instead of being dropped, and are counted.
+ */
+export class WindowAggregator {
+  private readonly open = new Map<number, Map<string, SourceWindow>>();
+  private maxEventMs = 0;
+  private closedThrough = -Infinity; // every window with index < this is closed
+  private cachedIndex = NaN;
+  private cachedSources: Map<string, SourceWindow> | undefined;
+  lateEvents = 0;
+
+  constructor(
+    readonly windowMs: number,
+    readonly latenessMs: number,
+    private readonly onClose: (w: ClosedWindow) => void,
+  ) {}
+
+  get watermarkMs(): number {
+    return this.maxEventMs - this.latenessMs;
+  }
+
+  push(ev: MeshEvent): void {
+    let index = Math.floor(ev.timeMs / this.windowMs);
+    if (index < this.closedThrough) {
+      this.lateEvents++;
+      index = this.closedThrough;
+    }
+    let sources: Map<string, SourceWindow>;
+    if (index === this.cachedIndex && this.cachedSources !== undefined) sources = this.cachedSources;
+    else {
+      let existing = this.open.get(index);
+      if (existing === undefined) {
+        existing = new Map();
+        this.open.set(index, existing);
+      }
+      sources = existing;
+      this.cachedIndex = index;
+      this.cachedSources = sources;
+    }
+    let sw = sources.get(ev.src);
+    if (sw === undefined) {
+      sw = new SourceWindow(ev.src);
+      sources.set(ev.src, sw);
+    }
+    sw.add(ev);
+    if (ev.timeMs > this.maxEventMs) {
+      this.maxEventMs = ev.timeMs;
+      this.advanceTo(this.maxEventMs);
+    }
+  }
+
+  /** Close windows whose end is at or before (timeMs - lateness). */
+  advanceTo(timeMs: number): void {
+    if (timeMs > this.maxEventMs) this.maxEventMs = timeMs;
+    const closeBefore = Math.floor((this.maxEventMs - this.latenessMs) / this.windowMs); // windows < this are complete
+    if (closeBefore <= this.closedThrough) return;
+    this.closeThrough(closeBefore);
+  }
+
+  /** Close every open window (end of input). */
+  finish(): void {
+    const indices = [...this.open.keys()];
+    if (indices.length === 0) return;
+    this.closeThrough(Math.max(...indices) + 1);
+  }
+
+  private closeThrough(closeBefore: number): void {
+    const due = [...this.open.keys()].filter((i) => i < closeBefore).sort((a, b) => a - b);
+    this.closedThrough = Math.max(this.closedThrough, closeBefore);
+    for (const index of due) {
+      const sources = this.open.get(index)!;
+      this.open.delete(index);
+      if (index === this.cachedIndex) {
+        this.cachedIndex = NaN;
+        this.cachedSources = undefined;
+      }
+      this.onClose({ startMs: index * this.windowMs, endMs: (index + 1) * this.windowMs, sources });
+    }
+  }
+}

@@ -1,0 +1,343 @@
+/**
+ * Who called whom, from whichever clues a log line carries. Shared by every parser.
+ *
+ * Direction comes from `upstream_cluster`, which names the Envoy cluster the request went to:
+ * - `inbound|<port>|<subset>|<host>` (host empty since Istio 1.8): logged by the destination's sidecar;
+ *   `InboundPassthroughClusterIpv4/Ipv6` (and the older `InboundPassthroughCluster`): inbound to a port no
+ *   Service declares.
+ * - `outbound|<port>|<subset>|<host>`: logged by the source's sidecar; `PassthroughCluster`: outbound to an
+ *   address the mesh does not know (ALLOW_ANY); `BlackHoleCluster`: the same, blocked (REGISTRY_ONLY).
+ *
+ * Identity, strongest first: peer URI SANs (SPIFFE, present only with mTLS), the shipper's Kubernetes
+ * metadata about the pod that wrote the line, the mTLS SNI (`outbound_.<port>_.<subset>_.<host>`),
+ * the authority, and finally addresses (`ip:<address>`), resolved through opts.podIps where known.
+ */
+import type { MeshEvent } from '../event.js';
+import type { ParseOptions } from './index.js';
+import type { K8sMeta } from './kubernetes.js';
+
+const KIND_UNKNOWN = 0;
+const KIND_INBOUND = 1;
+const KIND_OUTBOUND = 2;
+const KIND_PASSTHROUGH = 3;
+const KIND_BLACKHOLE = 4;
+const KIND_INBOUND_PASSTHROUGH = 5;
+
+function clusterKind(c: string): number {
+  switch (c.charCodeAt(0)) {
+    case 105 /* i */:
+      if (c.startsWith('inbound|')) return KIND_INBOUND;
+      break;
+    case 111 /* o */:
+      if (c.startsWith('outbound|')) return KIND_OUTBOUND;
+      break;
+    case 80 /* P */:
+      if (c === 'PassthroughCluster') return KIND_PASSTHROUGH;
+      break;
+    case 66 /* B */:
+      if (c === 'BlackHoleCluster') return KIND_BLACKHOLE;
+      break;
+    case 73 /* I */:
+      if (c.startsWith('InboundPassthroughCluster')) return KIND_INBOUND_PASSTHROUGH;
+      break;
+  }
+  return KIND_UNKNOWN;
+}
+
+/** `outbound|9080|v1|reviews.shop.svc.cluster.local` → `reviews.shop.svc.cluster.local` ('' if absent). */
+export function clusterHost(c: string): string {
+  const a = c.indexOf('|');
+  if (a === -1) return '';
+  const b = c.indexOf('|', a + 1);
+  if (b === -1) return '';
+  const d = c.indexOf('|', b + 1);
+  if (d === -1) return '';
+  return c.slice(d + 1);
+}
+
+/** `10.0.0.1:8080` → `10.0.0.1`, `[fd00::1]:80` → `fd00::1`; '' for Envoy-internal or absent addresses. */
+export function addressHost(a: string): string {
+  if (a === '') return '';
+  const c0 = a.charCodeAt(0);
+  if (c0 === 91 /* [ */) {
+    const end = a.indexOf(']');
+    return end === -1 ? '' : a.slice(1, end);
+  }
+  // envoy://internal_client_address/ (ambient / internal listeners) and unix sockets carry no IP.
+  if (c0 === 101 /* e */ && a.startsWith('envoy://')) return '';
+  if (c0 === 47 /* / */ || a.startsWith('unix:')) return '';
+  const colon = a.lastIndexOf(':');
+  if (colon === -1) return a;
+  // A bare IPv6 address without brackets has more than one colon: keep it whole.
+  return a.indexOf(':') === colon ? a.slice(0, colon) : a;
+}
+
+/** Authority / SNI host without its port, lower-cased (hosts are case-insensitive). */
+export function hostOnly(h: string): string {
+  if (h === '') return '';
+  if (h.charCodeAt(0) === 91) return addressHost(h);
+  const colon = h.lastIndexOf(':');
+  const host = colon === -1 || h.indexOf(':') !== colon ? h : h.slice(0, colon);
+  return host.toLowerCase();
+}
+
+/** mTLS SNI `outbound_.8000_._.httpbin.foo.svc.cluster.local` → the service host; other SNIs as they are. */
+export function sniHost(sni: string): string {
+  if (sni === '') return '';
+  if (!sni.startsWith('outbound_.')) return sni.toLowerCase();
+  const a = sni.indexOf('_.', 10);
+  if (a === -1) return '';
+  const b = sni.indexOf('_.', a + 2);
+  return b === -1 ? '' : sni.slice(b + 2);
+}
+
+/**
+ * First SPIFFE id in a URI-SAN field (Envoy joins several SANs with commas); '' when there is none.
+ * `spiffe://cluster.local/ns/shop/sa/frontend`
+ */
+export function spiffeOf(san: string): string {
+  if (san === '') return '';
+  const at = san.indexOf('spiffe://');
+  if (at === -1) return '';
+  const end = san.indexOf(',', at);
+  return end === -1 ? (at === 0 ? san : san.slice(at)) : san.slice(at, end);
+}
+
+/** Namespace segment of a SPIFFE id ('' when it does not follow Istio's /ns/<ns>/sa/<sa> layout). */
+export function spiffeNamespace(id: string): string {
+  const a = id.indexOf('/ns/');
+  if (a === -1) return '';
+  const b = id.indexOf('/', a + 4);
+  return b === -1 ? '' : id.slice(a + 4, b);
+}
+
+/** Service-account segment of a SPIFFE id. */
+export function spiffeServiceAccount(id: string): string {
+  const a = id.indexOf('/sa/');
+  if (a === -1) return '';
+  const b = id.indexOf('/', a + 4);
+  return b === -1 ? id.slice(a + 4) : id.slice(a + 4, b);
+}
+
+/** `reviews.shop.svc.cluster.local` → `shop` (only for hosts under `.svc.<clusterDomain>`). */
+function namespaceOfServiceHost(host: string, svcSuffix: string): string {
+  if (!host.endsWith(svcSuffix)) return '';
+  const end = host.length - svcSuffix.length;
+  const dot = host.lastIndexOf('.', end - 1);
+  return dot === -1 ? '' : host.slice(dot + 1, end);
+}
+
+function isIpLiteral(h: string): boolean {
+  if (h === '') return false;
+  if (h.indexOf(':') !== -1) return true; // IPv6
+  const first = h.charCodeAt(0);
+  const last = h.charCodeAt(h.length - 1);
+  return first >= 48 && first <= 57 && last >= 48 && last <= 57;
+}
+
+/** Per-options precomputed suffixes, so the hot path does no string concatenation. */
+class MeshHosts {
+  readonly svcSuffix: string;
+  readonly domainSuffix: string;
+  readonly domain: string;
+  readonly extra: string[];
+  constructor(opts: ParseOptions) {
+    this.domain = opts.clusterDomain.toLowerCase();
+    this.svcSuffix = `.svc.${this.domain}`;
+    this.domainSuffix = `.${this.domain}`;
+    // Accept `example.internal`, `.example.internal` and `*.example.internal` alike.
+    this.extra = opts.meshHosts.map((h) => h.toLowerCase().replace(/^\*?\./, ''));
+  }
+}
+
+let cachedOpts: ParseOptions | undefined;
+let cachedHosts: MeshHosts | undefined;
+
+function meshHostsOf(opts: ParseOptions): MeshHosts {
+  if (cachedOpts !== opts || cachedHosts === undefined) {
+    cachedHosts = new MeshHosts(opts);
+    cachedOpts = opts;
+  }
+  return cachedHosts;
+}
+
+/**
+ * Whether a host (no port) is inside the mesh: a short name, anything under the cluster domain, any
+ * configured mesh host suffix, or an IP that opts.podIps knows as a pod.
+ */
+export function isMeshHost(host: string, opts: ParseOptions): boolean {
+  if (host === '') return true;
+  if (isIpLiteral(host)) return opts.podIps !== undefined && opts.podIps.has(host);
+  if (host.indexOf('.') === -1) return true;
+  const m = meshHostsOf(opts);
+  if (host === m.domain || host.endsWith(m.domainSuffix)) return true;
+  for (let i = 0; i < m.extra.length; i++) {
+    const e = m.extra[i] as string;
+    if (host === e || (host.endsWith(e) && host.charCodeAt(host.length - e.length - 1) === 46)) return true;
+  }
+  return false;
+}
+
+/**
+ * Fill the identity fields of `ev` (direction, src*, dst*, egress, externalHost, mtls). `ev.authority` and
+ * `ev.upstreamCluster` are already set; the other clues come as arguments so no record object is kept.
+ */
+export function resolveIdentity(
+  ev: MeshEvent,
+  sni: string,
+  upstreamHost: string,
+  remoteAddress: string,
+  localAddress: string,
+  peerSan: string,
+  upstreamPeerSan: string,
+  localSan: string,
+  meta: K8sMeta,
+  opts: ParseOptions,
+): void {
+  const kind = clusterKind(ev.upstreamCluster);
+  if (kind === KIND_OUTBOUND || kind === KIND_PASSTHROUGH || kind === KIND_BLACKHOLE) {
+    resolveOutbound(ev, kind, sni, upstreamHost, remoteAddress, upstreamPeerSan, meta, opts);
+  } else {
+    // Inbound, and unknown clusters too: without a direction the best reading of a line is still
+    // "the caller is the downstream peer"; direction stays 'unknown' so detectors can tell.
+    ev.direction = kind === KIND_UNKNOWN ? 'unknown' : 'inbound';
+    resolveInbound(ev, sni, remoteAddress, localAddress, peerSan, localSan, meta, opts);
+  }
+}
+
+function resolveInbound(
+  ev: MeshEvent,
+  sni: string,
+  remoteAddress: string,
+  localAddress: string,
+  peerSan: string,
+  localSan: string,
+  meta: K8sMeta,
+  opts: ParseOptions,
+): void {
+  const hosts = meshHostsOf(opts);
+  // Source: the caller, proven by its certificate when mTLS was used, else only its address.
+  const ip = addressHost(remoteAddress);
+  ev.srcAddress = ip;
+  const principal = spiffeOf(peerSan);
+  if (principal !== '') {
+    ev.src = principal;
+    ev.srcPrincipal = principal;
+    ev.mtls = true;
+    ev.srcNamespace = spiffeNamespace(principal);
+    ev.srcServiceAccount = spiffeServiceAccount(principal);
+  } else if (ip !== '') {
+    ev.src = `ip:${ip}`;
+  }
+  if (ip !== '' && opts.podIps !== undefined) {
+    const w = opts.podIps.get(ip);
+    if (w !== undefined) {
+      if (ev.srcNamespace === '') ev.srcNamespace = w.namespace;
+      if (ev.srcServiceAccount === '') ev.srcServiceAccount = w.serviceAccount;
+      ev.srcWorkload = w.workload;
+    }
+  }
+
+  // Destination: the workload that wrote the line.
+  ev.dstNamespace = meta.namespace;
+  ev.dstServiceAccount = meta.serviceAccount;
+  const localPrincipal = spiffeOf(localSan);
+  if (localPrincipal !== '') {
+    ev.dstPrincipal = localPrincipal;
+    if (ev.dstNamespace === '') ev.dstNamespace = spiffeNamespace(localPrincipal);
+    if (ev.dstServiceAccount === '') ev.dstServiceAccount = spiffeServiceAccount(localPrincipal);
+  } else if (meta.serviceAccount !== '' && meta.namespace !== '') {
+    ev.dstPrincipal = `spiffe://${opts.trustDomain}/ns/${meta.namespace}/sa/${meta.serviceAccount}`;
+  }
+  // dst key: the service host, from the (pre-1.8) inbound cluster name, the mTLS SNI, or the authority.
+  let host = clusterHost(ev.upstreamCluster);
+  if (host === '') host = sniHost(sni);
+  if (host === '') {
+    const auth = hostOnly(ev.authority);
+    if (auth !== '' && !isIpLiteral(auth)) {
+      if (auth.indexOf('.') === -1 && ev.dstNamespace !== '') host = `${auth}.${ev.dstNamespace}${hosts.svcSuffix}`;
+      else host = auth;
+    }
+  }
+  if (ev.dstNamespace === '' && host !== '') ev.dstNamespace = namespaceOfServiceHost(host, hosts.svcSuffix);
+  if (host !== '') ev.dst = host;
+  else if (ev.dstPrincipal !== '') ev.dst = ev.dstPrincipal;
+  else {
+    const lip = addressHost(localAddress);
+    if (lip !== '') ev.dst = `ip:${lip}`;
+  }
+}
+
+function resolveOutbound(
+  ev: MeshEvent,
+  kind: number,
+  sni: string,
+  upstreamHost: string,
+  remoteAddress: string,
+  upstreamPeerSan: string,
+  meta: K8sMeta,
+  opts: ParseOptions,
+): void {
+  ev.direction = 'outbound';
+  const hosts = meshHostsOf(opts);
+
+  // Source: the workload that wrote the line. Its principal is only as good as the metadata it is built from.
+  const ip = meta.podIp !== '' ? meta.podIp : addressHost(remoteAddress);
+  ev.srcAddress = ip;
+  ev.srcNamespace = meta.namespace;
+  ev.srcServiceAccount = meta.serviceAccount;
+  ev.srcWorkload = meta.workload;
+  if (meta.serviceAccount !== '' && meta.namespace !== '') {
+    const principal = `spiffe://${opts.trustDomain}/ns/${meta.namespace}/sa/${meta.serviceAccount}`;
+    ev.src = principal;
+    ev.srcPrincipal = principal;
+  } else if (ip !== '') {
+    ev.src = `ip:${ip}`;
+  }
+  if (ip !== '' && opts.podIps !== undefined && (ev.srcNamespace === '' || ev.srcWorkload === '')) {
+    const w = opts.podIps.get(ip);
+    if (w !== undefined) {
+      if (ev.srcNamespace === '') ev.srcNamespace = w.namespace;
+      if (ev.srcServiceAccount === '') ev.srcServiceAccount = w.serviceAccount;
+      if (ev.srcWorkload === '') ev.srcWorkload = w.workload;
+    }
+  }
+
+  // Destination host.
+  let host: string;
+  if (kind === KIND_OUTBOUND) {
+    host = clusterHost(ev.upstreamCluster);
+    // Through an egress gateway the cluster is the gateway; the real destination is the authority / SNI.
+    if (host.indexOf('egressgateway') !== -1) {
+      const target = ev.authority !== '' ? hostOnly(ev.authority) : sniHost(sni);
+      if (target !== '') host = target;
+    }
+  } else {
+    host = hostOnly(ev.authority);
+    if (host === '') host = sniHost(sni);
+    if (host === '') host = addressHost(upstreamHost);
+  }
+
+  const principal = spiffeOf(upstreamPeerSan);
+  if (principal !== '') {
+    ev.dstPrincipal = principal;
+    ev.mtls = true;
+    ev.dstNamespace = spiffeNamespace(principal);
+    ev.dstServiceAccount = spiffeServiceAccount(principal);
+  } else if (host !== '') {
+    ev.dstNamespace = namespaceOfServiceHost(host, hosts.svcSuffix);
+  }
+
+  if (host !== '') {
+    ev.dst = host;
+    if (!isMeshHost(host, opts)) {
+      ev.egress = true;
+      ev.externalHost = host;
+    }
+  } else if (principal !== '') {
+    ev.dst = principal;
+  } else {
+    const uip = addressHost(upstreamHost);
+    if (uip !== '') ev.dst = `ip:${uip}`;
+  }
+}

@@ -1,0 +1,23 @@
+/** console: a compact human block on stdout, the alert of embedded mode and the demo. */
+import type { Delivery } from '../../../component.js';
+import type { Incident } from '../../../incident.js';
+import { AlertChannel, type ChannelContext } from '../channel.js';
+import { formatAlert, type AlertEvent } from '../format.js';
+
+export class ConsoleChannel extends AlertChannel {
+  private readonly write: (text: string) => void;
+  constructor(ctx: ChannelContext) {
+    super(ctx);
+    this.write = ctx.write ?? ((text) => process.stdout.write(text));
+  }
+
+  async respond(incident: Incident, event: AlertEvent): Promise<Delivery> {
+    try {
+      this.write(formatAlert(incident, event, { adminUrl: this.ctx.adminUrl }).text + '\n\n');
+      return { code: 'ok' };
+    } catch (error) {
+      // A closed stdout will not reopen on retry.
+      return { code: 'permanent', error: new Error(`${this.name}: cannot write: ${(error as Error).message}`) };
+    }
+  }
+}

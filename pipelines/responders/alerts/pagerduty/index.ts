@@ -1,0 +1,89 @@
+/**
+ * pagerduty: Events API v2 (POST /v2/enqueue). trigger carries the payload; resolve only the dedup key
+ * (the incident id), which closes the alert the trigger opened. 202 is accepted, 400 is a bad event
+ * (permanent), 429 and 5xx are retried by the delivery helper.
+ */
+import { createHash } from 'node:crypto';
+import type { Delivery } from '../../../component.js';
+import type { Incident, Severity } from '../../../incident.js';
+import { AlertChannel, incidentUrl, type ChannelContext } from '../channel.js';
+import { formatAlert, workloadShortName, type AlertEvent } from '../format.js';
+import { postJson } from '../http.js';
+
+export interface PagerDutyChannelConfig {
+  routing_key: string;
+  url: string;
+  timeout_ms: number;
+}
+
+/** PagerDuty knows critical, error, warning and info. */
+export const PAGERDUTY_SEVERITY: Record<Severity, 'critical' | 'error' | 'warning' | 'info'> = {
+  critical: 'critical',
+  high: 'error',
+  medium: 'warning',
+  low: 'info',
+};
+
+/** dedup_key is at most 255 characters; longer ids are hashed (still stable). */
+export function pagerDutyDedupKey(incidentId: string): string {
+  return incidentId.length <= 255 ? incidentId : createHash('sha256').update(incidentId).digest('hex');
+}
+
+export function pagerDutyEvent(
+  incident: Incident,
+  event: AlertEvent,
+  routingKey: string,
+  adminUrl: string,
+): Record<string, unknown> {
+  const dedup_key = pagerDutyDedupKey(incident.id);
+  if (event === 'resolve') return { routing_key: routingKey, event_action: 'resolve', dedup_key };
+  const alert = formatAlert(incident, event, { adminUrl });
+  const w = incident.workload as Record<string, string | undefined>;
+  return {
+    routing_key: routingKey,
+    event_action: 'trigger',
+    dedup_key,
+    payload: {
+      summary: alert.summary,
+      source: workloadShortName(incident.workload),
+      severity: PAGERDUTY_SEVERITY[incident.severity] ?? 'warning',
+      timestamp: incident.detectedAt,
+      component: w?.serviceAccount ?? w?.workload ?? w?.address ?? 'unknown',
+      group: w?.namespace ?? 'unknown',
+      class: incident.kind,
+      custom_details: {
+        who: alert.who,
+        what: alert.what,
+        evidence: alert.evidence,
+        how_sure: alert.howSure,
+        done: alert.done,
+        undo: alert.undo,
+        incident,
+      },
+    },
+    links: [{ href: incidentUrl(adminUrl, incident.id), text: 'Incident in meshguard' }],
+    client: 'meshguard',
+    client_url: adminUrl,
+  };
+}
+
+export class PagerDutyChannel extends AlertChannel {
+  constructor(
+    ctx: ChannelContext,
+    private readonly cfg: PagerDutyChannelConfig,
+  ) {
+    super(ctx);
+  }
+
+  async respond(incident: Incident, event: AlertEvent, signal: AbortSignal): Promise<Delivery> {
+    return postJson({
+      channel: this.name,
+      url: this.cfg.url,
+      body: JSON.stringify(pagerDutyEvent(incident, event, this.cfg.routing_key, this.ctx.adminUrl)),
+      timeoutMs: this.cfg.timeout_ms,
+      signal,
+      secrets: [this.cfg.routing_key],
+      now: this.ctx.wallNowMs,
+    });
+  }
+}

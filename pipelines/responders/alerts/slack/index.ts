@@ -1,0 +1,82 @@
+/**
+ * slack: an incoming-webhook message with Block Kit blocks (header; what and evidence; fields workload,
+ * kind, severity, score, action; the undo command in a code block) and a plain `text` fallback for
+ * notifications. The incoming-webhook URL is the secret: it never appears in errors or logs.
+ */
+import type { Delivery } from '../../../component.js';
+import type { Incident } from '../../../incident.js';
+import { AlertChannel, type ChannelContext } from '../channel.js';
+import { formatAlert, kindTitle, workloadShortName, type AlertEvent } from '../format.js';
+import { postJson } from '../http.js';
+
+export interface SlackChannelConfig {
+  url: string;
+  timeout_ms: number;
+}
+
+/** Slack's mrkdwn treats &, < and > as control characters; workload names and paths come from traffic. */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : text.slice(0, max - 1) + '…';
+}
+
+export function slackPayload(incident: Incident, event: AlertEvent, adminUrl: string): Record<string, unknown> {
+  const alert = formatAlert(incident, event, { adminUrl });
+  const field = (label: string, value: string) => ({ type: 'mrkdwn', text: clip(`*${label}*\n${escapeMrkdwn(value)}`, 2000) });
+  const evidence = alert.evidence.map((line) => `• ${escapeMrkdwn(line)}`).join('\n');
+  // Triple backticks inside the command would end the code block early.
+  const undo = alert.undo.replace(/```/g, "'''");
+  return {
+    text: alert.summary,
+    blocks: [
+      { type: 'header', text: { type: 'plain_text', text: clip(alert.title, 150), emoji: true } },
+      {
+        type: 'section',
+        text: { type: 'mrkdwn', text: clip(`*${escapeMrkdwn(alert.who)}* is ${escapeMrkdwn(alert.what)}.\n${evidence}`, 3000) },
+      },
+      {
+        type: 'section',
+        fields: [
+          field('Workload', workloadShortName(incident.workload)),
+          field('Kind', kindTitle(incident.kind)),
+          field('Severity', String(incident.severity)),
+          field('Score', alert.howSure.replace(/^score /, '')),
+          field('Action', alert.done),
+        ],
+      },
+      { type: 'section', text: { type: 'mrkdwn', text: clip(`*Undo*\n\`\`\`${escapeMrkdwn(undo)}\`\`\``, 3000) } },
+      {
+        type: 'context',
+        elements: [
+          {
+            type: 'mrkdwn',
+            text: escapeMrkdwn(`incident ${incident.id} · first event ${incident.firstEventTime} · detected ${incident.detectedAt}`),
+          },
+        ],
+      },
+    ],
+  };
+}
+
+export class SlackChannel extends AlertChannel {
+  constructor(
+    ctx: ChannelContext,
+    private readonly cfg: SlackChannelConfig,
+  ) {
+    super(ctx);
+  }
+
+  async respond(incident: Incident, event: AlertEvent, signal: AbortSignal): Promise<Delivery> {
+    return postJson({
+      channel: this.name,
+      url: this.cfg.url,
+      body: JSON.stringify(slackPayload(incident, event, this.ctx.adminUrl)),
+      timeoutMs: this.cfg.timeout_ms,
+      signal,
+      now: this.ctx.wallNowMs,
+    });
+  }
+}

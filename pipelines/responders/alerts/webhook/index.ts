@@ -1,0 +1,56 @@
+/**
+ * webhook: the Incident as generic JSON plus `event: "trigger" | "resolve"`, signed per Standard Webhooks
+ * when a secret is configured (headers webhook-id, webhook-timestamp, webhook-signature).
+ */
+import type { Delivery } from '../../../component.js';
+import type { Incident } from '../../../incident.js';
+import { AlertChannel, type ChannelContext } from '../channel.js';
+import type { AlertEvent } from '../format.js';
+import { postJson } from '../http.js';
+import { decodeWebhookSecret, signStandardWebhook, webhookMessageId } from './signature.js';
+
+export interface WebhookChannelConfig {
+  url: string;
+  secret?: string;
+  timeout_ms: number;
+}
+
+export class WebhookChannel extends AlertChannel {
+  private readonly key: Buffer | undefined;
+  constructor(
+    ctx: ChannelContext,
+    private readonly cfg: WebhookChannelConfig,
+  ) {
+    super(ctx);
+    if (cfg.secret !== undefined) {
+      const decoded = decodeWebhookSecret(cfg.secret);
+      // validateAlertsConfig rejects bad secrets at start-up; this guards direct construction.
+      if ('error' in decoded) throw new Error(`${ctx.name}: secret ${decoded.error}`);
+      this.key = decoded.key;
+    }
+  }
+
+  /** The request body: the Incident plus the event. */
+  static body(incident: Incident, event: AlertEvent): string {
+    return JSON.stringify({ event, ...incident });
+  }
+
+  async respond(incident: Incident, event: AlertEvent, signal: AbortSignal): Promise<Delivery> {
+    const body = WebhookChannel.body(incident, event);
+    const id = webhookMessageId(incident.id, event);
+    // Signed at each attempt with the current time: receivers reject stale timestamps, and the id stays the same.
+    const timestamp = Math.floor(this.ctx.wallNowMs() / 1000);
+    const headers: Record<string, string> = { 'webhook-id': id, 'webhook-timestamp': String(timestamp) };
+    if (this.key) headers['webhook-signature'] = signStandardWebhook(this.key, id, timestamp, body);
+    return postJson({
+      channel: this.name,
+      url: this.cfg.url,
+      body,
+      headers,
+      timeoutMs: this.cfg.timeout_ms,
+      signal,
+      secrets: this.cfg.secret ? [this.cfg.secret] : [],
+      now: this.ctx.wallNowMs,
+    });
+  }
+}

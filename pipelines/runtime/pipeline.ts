@@ -1,0 +1,307 @@
+/**
+ * The scoring pipeline: events → event-time windows per source → detectors → fusion → incidents.
+ * Synchronous and allocation-light per event; all detector work happens when a window closes.
+ */
+import type { ComponentSettings, Finding } from '../component.js';
+import type { MeshEvent } from '../event.js';
+import type { MeshguardConfig } from '../../config/schema.js';
+import { EntityState, ExternalHostState } from '../features/entity-state.js';
+import { pathTemplate } from '../features/path-template.js';
+import { EwStat } from '../features/stats.js';
+import { WindowAggregator, type ClosedWindow, type SourceWindow } from '../features/window.js';
+import type { PeerBaselines, WindowContext, WindowDetector } from '../detect/detector.js';
+import { createDetectors } from '../detect/registry.js';
+import { fuse } from '../incidents/fusion.js';
+import { IncidentManager } from '../incidents/manager.js';
+import type { IncidentHandler, ScoringPipeline } from './pipeline-api.js';
+
+/** Decay of the recent-denials counters per window: a trickle adds up over about a minute. */
+const RECENT_DECAY = 0.7;
+
+export interface PipelineOptions {
+  /** Wall clock for latency metrics in live modes; leave undefined in replay (event time only). */
+  wallNowMs?: () => number;
+  /** Observer of every closed window (the neural model and feature export hook in here). */
+  onWindow?: (window: ClosedWindow, states: ReadonlyMap<string, EntityState>) => Finding[] | void;
+}
+
+interface IpIdentity {
+  principal: string;
+  namespace: string;
+  serviceAccount: string;
+  workload: string;
+}
+
+export class Pipeline implements ScoringPipeline {
+  private readonly aggregator: WindowAggregator;
+  private readonly entities = new Map<string, EntityState>();
+  private readonly dirty = new Set<string>();
+  private readonly detectors: WindowDetector[] = createDetectors();
+  private readonly incidents: IncidentManager;
+  /** Pod IP → identity, learned from records that carry both (resolves identity-less callers). */
+  private readonly ipIdentity = new Map<string, IpIdentity>();
+  private readonly peers: PeerBaselines = {
+    deniedRatio: new EwStat(0.01),
+    notFoundRatio: new EwStat(0.01),
+    destinationMtls: new Map(),
+  };
+  private firstEventMs = NaN;
+  private events = 0;
+  private eventsReported = 0;
+  private readonly learningMs: number;
+  private readonly idleMs: number;
+
+  constructor(
+    private readonly cfg: MeshguardConfig,
+    private readonly settings: ComponentSettings,
+    handler: IncidentHandler,
+    private readonly options: PipelineOptions = {},
+  ) {
+    const w = cfg.windowing;
+    this.learningMs = w.learning_secs * 1000;
+    this.idleMs = w.entity_idle_secs * 1000;
+    this.aggregator = new WindowAggregator(w.window_secs * 1000, w.allowed_lateness_secs * 1000, (cw) => this.onClose(cw));
+    this.incidents = new IncidentManager({
+      dedupWindowMs: cfg.incidents.dedup_window_secs * 1000,
+      maxKept: cfg.incidents.max_kept,
+      state: settings.state,
+      metrics: settings.metrics,
+      logger: settings.logger,
+      handler,
+      wallNowMs: options.wallNowMs,
+    });
+  }
+
+  get stats() {
+    return {
+      events: this.events,
+      incidents: this.incidents.raised,
+      entities: this.entities.size,
+      watermarkMs: this.aggregator.watermarkMs,
+    };
+  }
+
+  get recentIncidents() {
+    return this.incidents.recent;
+  }
+
+  push(ev: MeshEvent): void {
+    this.events++;
+    if (this.events === 1) this.firstEventMs = ev.timeMs;
+    if (ev.srcAddress !== '') {
+      if (ev.srcPrincipal !== '') {
+        if (!this.ipIdentity.has(ev.srcAddress))
+          this.ipIdentity.set(ev.srcAddress, {
+            principal: ev.srcPrincipal,
+            namespace: ev.srcNamespace,
+            serviceAccount: ev.srcServiceAccount,
+            workload: ev.srcWorkload,
+          });
+      } else {
+        const known = this.ipIdentity.get(ev.srcAddress);
+        if (known !== undefined) {
+          ev.src = known.principal;
+          ev.srcPrincipal = known.principal;
+          ev.srcNamespace = known.namespace;
+          ev.srcServiceAccount = known.serviceAccount;
+          if (ev.srcWorkload === '') ev.srcWorkload = known.workload;
+        }
+      }
+    }
+    this.aggregator.push(ev);
+  }
+
+  advanceTo(timeMs: number): void {
+    this.aggregator.advanceTo(timeMs);
+  }
+
+  finish(): void {
+    this.aggregator.finish();
+  }
+
+  drain(): Promise<void> {
+    return this.incidents.drain();
+  }
+
+  hasEntity(entity: string): boolean {
+    return this.entities.has(entity);
+  }
+  exportEntity(entity: string): string | undefined {
+    const s = this.entities.get(entity);
+    return s ? JSON.stringify(s) : undefined;
+  }
+  importEntity(entity: string, snapshot: string): void {
+    try {
+      this.entities.set(entity, EntityState.fromJSON(snapshot));
+    } catch (error) {
+      this.settings.logger.warn({ entity, error: (error as Error).message }, 'Ignoring unreadable entity snapshot.');
+    }
+  }
+  takeDirtyEntities(): string[] {
+    const out = [...this.dirty];
+    this.dirty.clear();
+    return out;
+  }
+
+  private onClose(cw: ClosedWindow): void {
+    const nowMs = Math.max(cw.endMs, this.aggregator.watermarkMs + this.cfg.windowing.allowed_lateness_secs * 1000);
+    const warmingUp = cw.endMs - this.firstEventMs < this.learningMs;
+    const extra = this.options.onWindow?.(cw, this.entities) ?? [];
+    const extraByEntity = new Map<string, Finding[]>();
+    for (const f of extra) {
+      const list = extraByEntity.get(f.entity) ?? [];
+      list.push(f);
+      extraByEntity.set(f.entity, list);
+    }
+    const top: Array<{ workload: string; score: number }> = [];
+
+    for (const [src, sw] of cw.sources) {
+      let state = this.entities.get(src);
+      let newEntity = false;
+      if (state === undefined) {
+        state = new EntityState(sw.firstMs);
+        this.entities.set(src, state);
+      }
+      newEntity = !warmingUp && state.firstSeenMs - this.firstEventMs >= this.learningMs && state.isLearning(cw.endMs, this.learningMs);
+      const learning = state.isLearning(cw.endMs, this.learningMs);
+
+      const newDestinations: string[] = [];
+      for (const dst of sw.edges.keys()) if (!state.knownDestinations.has(dst)) newDestinations.push(dst);
+      const newRoutes: WindowContext['newRoutes'] = [];
+      const seenTemplates = new Set<string>();
+      for (const [path, count] of sw.paths) {
+        const t = pathTemplate(path);
+        if (state.knownTemplates.has(t) || seenTemplates.has(t)) continue;
+        seenTemplates.add(t);
+        newRoutes.push({ template: t, failing: (sw.pathErrors.get(path) ?? 0) * 2 >= count });
+      }
+
+      const ctx: WindowContext = {
+        startMs: cw.startMs,
+        endMs: cw.endMs,
+        window: sw,
+        state,
+        learning: learning && !newEntity,
+        newEntity,
+        warmingUp,
+        peers: this.peers,
+        newRoutes,
+        newDestinations,
+        config: this.cfg.detectors,
+      };
+      const findings: Finding[] = extraByEntity.get(src) ?? [];
+      for (const d of this.detectors) {
+        const f = d.evaluate(ctx);
+        if (f !== undefined) {
+          findings.push(f);
+          this.settings.metrics.detectorScore.observe({ detector: f.detector }, f.score);
+        }
+      }
+      const candidate = fuse(src, findings);
+      if (candidate !== undefined) {
+        this.incidents.offer(
+          candidate,
+          { principal: sw.principal, namespace: sw.namespace, serviceAccount: sw.serviceAccount, workload: sw.workload, address: sw.address },
+          nowMs,
+        );
+        top.push({ workload: sw.principal || sw.address || src, score: candidate.score });
+      }
+      this.learn(state, sw, cw, learning || newEntity, candidate !== undefined, newRoutes);
+      this.dirty.add(src);
+    }
+
+    // Counted per window, not per event: a labelled counter increment costs more than scoring an event.
+    this.settings.metrics.eventsScored.inc(this.events - this.eventsReported);
+    this.eventsReported = this.events;
+    if (top.length > 0) this.settings.metrics.setTopWorkloads(top.sort((a, b) => b.score - a.score));
+    this.settings.metrics.entitiesTracked.set(this.entities.size);
+    this.evictIdle(cw.endMs);
+    this.incidents.prune(cw.endMs);
+  }
+
+  /**
+   * Fold a window into the baselines. Windows that raised a finding do not move the volume and ratio
+   * baselines (an attack must not teach meshguard that attacks are normal), but what was seen is remembered.
+   */
+  private learn(
+    state: EntityState,
+    sw: SourceWindow,
+    cw: ClosedWindow,
+    learning: boolean,
+    flagged: boolean,
+    newRoutes: WindowContext['newRoutes'],
+  ): void {
+    state.windows++;
+    state.lastSeenMs = cw.endMs;
+    state.deniedRecent = state.deniedRecent * RECENT_DECAY + sw.denied;
+    state.notFoundRecent = state.notFoundRecent * RECENT_DECAY + sw.notFound;
+    for (const dst of sw.edges.keys()) state.rememberDestination(dst);
+    for (const r of newRoutes) state.rememberTemplate(r.template);
+
+    for (const [host, x] of sw.external) {
+      let ext = state.external.get(host);
+      if (ext === undefined) {
+        ext = new ExternalHostState(x.firstMs, learning);
+        state.external.set(host, ext);
+      }
+      ext.cumulativeUp += x.bytesUp;
+      ext.cumulativeDown += x.bytesDown;
+      ext.passthrough ||= x.passthrough;
+      for (const t of x.times) {
+        // Requests within a second of each other are one contact (a burst), not a period.
+        if (ext.lastContactMs !== 0 && t - ext.lastContactMs > 1000) ext.intervals.update(t - ext.lastContactMs);
+        if (ext.lastContactMs === 0 || t - ext.lastContactMs > 1000) ext.contacts++;
+        if (t > ext.lastContactMs) ext.lastContactMs = t;
+      }
+    }
+
+    // Inbound mTLS accounting per destination, for the plaintext detector.
+    for (const [dst, e] of sw.edges) {
+      if (e.inbound === 0) continue;
+      let m = this.peers.destinationMtls.get(dst);
+      if (m === undefined) {
+        m = { mtls: 0, plaintext: 0 };
+        this.peers.destinationMtls.set(dst, m);
+      }
+      if (!flagged || learning) {
+        m.mtls += e.inbound - e.plaintext;
+        m.plaintext += e.plaintext;
+      }
+    }
+
+    if (flagged && !learning) return;
+    const deniedRatio = sw.denied / sw.requests;
+    const notFoundRatio = sw.notFound / sw.requests;
+    state.requests.update(Math.log1p(sw.requests));
+    state.deniedRatio.update(deniedRatio);
+    state.notFoundRatio.update(notFoundRatio);
+    state.newTemplates.update(newRoutes.length);
+    state.bytesUp.update(Math.log1p(sw.bytesUp));
+    state.bytesDown.update(Math.log1p(sw.bytesDown));
+    this.peers.deniedRatio.update(deniedRatio);
+    this.peers.notFoundRatio.update(notFoundRatio);
+    for (const [dst, e] of sw.edges) {
+      const base = state.edge(dst);
+      base.bytesDown.update(Math.log1p(e.bytesDown));
+      base.bytesUp.update(Math.log1p(e.bytesUp));
+      base.requestsPerWindow.update(Math.log1p(e.requests));
+      // Peaks decay with a half-life of about a day of windows, so yesterday's batch job is remembered.
+      base.peakDown = Math.max(base.peakDown * 0.99993, e.bytesDown);
+      base.peakUp = Math.max(base.peakUp * 0.99993, e.bytesUp);
+    }
+  }
+
+  private evictIdle(nowMs: number): void {
+    if (this.entities.size < 1000) return;
+    for (const [k, s] of this.entities) if (nowMs - s.lastSeenMs > this.idleMs) this.entities.delete(k);
+  }
+}
+
+export function createPipeline(
+  cfg: MeshguardConfig,
+  settings: ComponentSettings,
+  onIncident: IncidentHandler,
+  options?: PipelineOptions,
+): Pipeline {
+  return new Pipeline(cfg, settings, onIncident, options);
+}

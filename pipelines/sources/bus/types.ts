@@ -1,0 +1,39 @@
+/**
+ * The record-transport contracts shared by Kafka and the embedded bus, so ingest and scorer do not care
+ * which one they run on.
+ */
+
+/** A record to produce. `key` keeps one source workload's records on one partition (in order). */
+export interface OutRecord {
+  key: string | null;
+  value: string;
+}
+
+export interface RecordProducer {
+  /** Resolves once the transport holds the records (Kafka: acks from all in-sync replicas). */
+  send(topic: string, messages: OutRecord[]): Promise<void>;
+  /** Whether sends can succeed right now (readiness probes, ingest's 503). */
+  ready(): boolean;
+}
+
+/** A consumed record. */
+export interface InRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: string;
+}
+
+/** Why a send was refused; ingest turns these into 429 / 503 with Retry-After. */
+export class TransportBusyError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterSecs: number,
+    /** full = a bounded buffer is full (429); unavailable = the transport is down or slow (503). */
+    readonly kind: 'full' | 'unavailable',
+  ) {
+    super(message);
+    this.name = 'TransportBusyError';
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * The scorer's Kafka consumer group: `eachBatch` with `eachBatchAutoResolve: false`, so an offset is
+ * resolved and committed only after its records were handed over (parsed, scored, incidents handed on):
+ * at-least-once. After each commit the handler writes dirty state (Redis snapshots), so a partition that
+ * moves to another replica finds its entities' baselines there.
+ *
+ * kafkajs finishes the running batch before it rejoins the group, so a rebalance never interrupts a
+ * hand-off; GROUP_JOIN tells the handler which partitions this member owns now.
+ */
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { Metrics } from '../../runtime/metrics.js';
+import type { InRecord } from '../bus/types.js';
+import type { KafkaConfig } from './config.js';
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+export interface ConsumerHandler {
+  /** Hand records over. Bad records must be set aside, not thrown; a throw makes Kafka redeliver the batch. */
+  handle(records: InRecord[]): Promise<void>;
+  /** Called after the offsets of handled records are committed (write dirty state). */
+  afterCommit(): Promise<void>;
+  /** The partitions this member owns after a (re)join. */
+  onAssignment(assigned: TopicPartition[]): Promise<void>;
+}
+
+export class KafkaBatchConsumer {
+  private readonly consumer: Consumer;
+  private readonly lag = new Map<string, Map<number, number>>();
+  private assigned: TopicPartition[] = [];
+  private running = false;
+  private stopped = false;
+  private crashed = false;
+
+  constructor(
+    kafka: Kafka,
+    private readonly cfg: KafkaConfig,
+    private readonly topics: string[],
+    private readonly handler: ConsumerHandler,
+    private readonly deps: { logger: Logger; metrics?: Metrics },
+  ) {
+    this.consumer = kafka.consumer({
+      groupId: cfg.group_id,
+      sessionTimeout: cfg.session_timeout_ms,
+      heartbeatInterval: cfg.heartbeat_interval_ms,
+      rebalanceTimeout: Math.max(cfg.session_timeout_ms, 10_000),
+      allowAutoTopicCreation: true,
+      maxWaitTimeInMs: 500,
+      retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5000 },
+    });
+    const { GROUP_JOIN, CRASH, CONNECT, DISCONNECT, STOP } = this.consumer.events;
+    this.consumer.on(GROUP_JOIN, (event) => {
+      const assignment = event.payload.memberAssignment as Record<string, number[]>;
+      this.assigned = Object.entries(assignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
+      // Lag of partitions that moved away is the new owner's to report.
+      for (const [topic, partitions] of this.lag)
+        for (const partition of partitions.keys()) if (!assignment[topic]?.includes(partition)) partitions.delete(partition);
+      this.publishLag();
+      deps.logger.info(
+        { group: cfg.group_id, member: event.payload.memberId, partitions: this.assigned.map((a) => `${a.topic}/${a.partition}`) },
+        'Joined the consumer group',
+      );
+      this.handler.onAssignment(this.assigned).catch((error: unknown) => {
+        deps.logger.error({ error: (error as Error).message }, 'Handling the new partition assignment failed');
+      });
+    });
+    this.consumer.on(CONNECT, () => deps.metrics?.dependencyUp.set({ dependency: 'kafka' }, 1));
+    this.consumer.on(DISCONNECT, () => {
+      if (!this.stopped) deps.metrics?.dependencyUp.set({ dependency: 'kafka' }, 0);
+    });
+    this.consumer.on(STOP, () => (this.running = false));
+    this.consumer.on(CRASH, (event) => {
+      this.crashed = !event.payload.restart;
+      deps.logger.error({ error: event.payload.error.message, restart: event.payload.restart }, 'Kafka consumer crashed');
+    });
+  }
+
+  /** Connect, subscribe, run. Throws when the group cannot be joined at all (start-up fails fast). */
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: this.topics, fromBeginning: this.cfg.from_beginning });
+    this.running = true;
+    await this.consumer.run({
+      eachBatchAutoResolve: false,
+      // Commit whenever at least one offset was resolved, i.e. right after each hand-off.
+      autoCommitThreshold: 1,
+      autoCommitInterval: 5000,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+  }
+
+  /** True while fetching and not crashed for good. */
+  healthy(): boolean {
+    return this.running && !this.crashed && !this.stopped;
+  }
+
+  assignment(): TopicPartition[] {
+    return [...this.assigned];
+  }
+
+  /** Stop fetching, let the running batch finish and commit, leave the group. Idempotent. */
+  async shutdown(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    try {
+      await this.consumer.stop();
+      await this.consumer.disconnect();
+    } catch (error) {
+      this.deps.logger.warn({ error: (error as Error).message }, 'Kafka consumer did not leave the group cleanly');
+    }
+  }
+
+  private async eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
+    const chunkSize = this.cfg.max_batch_events;
+    for (let start = 0; start < batch.messages.length; start += chunkSize) {
+      // Stopping or rebalancing: leave the rest uncommitted, the next owner reads it.
+      if (!isRunning() || isStale()) break;
+      const chunk = batch.messages.slice(start, start + chunkSize);
+      const records: InRecord[] = chunk.map((m) => ({
+        topic: batch.topic,
+        partition: batch.partition,
+        offset: m.offset,
+        key: m.key ? m.key.toString('utf8') : null,
+        value: m.value ? m.value.toString('utf8') : '',
+      }));
+      await this.handler.handle(records);
+      resolveOffset(chunk[chunk.length - 1]!.offset);
+      await commitOffsetsIfNecessary();
+      await this.handler.afterCommit();
+      await heartbeat();
+      const next = Number(chunk[chunk.length - 1]!.offset) + 1;
+      this.setLag(batch.topic, batch.partition, Math.max(0, Number(batch.highWatermark) - next));
+    }
+  }
+
+  private setLag(topic: string, partition: number, lag: number): void {
+    let partitions = this.lag.get(topic);
+    if (!partitions) this.lag.set(topic, (partitions = new Map()));
+    partitions.set(partition, lag);
+    this.publishLag();
+  }
+
+  private publishLag(): void {
+    for (const [topic, partitions] of this.lag) {
+      let total = 0;
+      for (const lag of partitions.values()) total += lag;
+      this.deps.metrics?.consumerLag.set({ topic }, total);
+    }
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * The Kafka side of RecordProducer: acks from all in-sync replicas (-1), idempotent where the cluster
+ * allows it, batches handed to kafkajs in one send per call, and an honest ready() for /readyz.
+ *
+ * A send that takes longer than `producer_timeout_ms` fails with TransportBusyError('unavailable') so
+ * ingest can answer 503 + Retry-After instead of holding connections open (kafkajs may still deliver
+ * it later: at-least-once, the scorer tolerates duplicates through incident dedup).
+ */
+import type { Kafka, Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { Metrics } from '../../runtime/metrics.js';
+import { TransportBusyError, type OutRecord, type RecordProducer } from '../bus/types.js';
+import type { KafkaConfig } from './config.js';
+
+export class KafkaRecordProducer implements RecordProducer {
+  private readonly producer: Producer;
+  private connected = false;
+  /** Set by a failed send, cleared by the next good one: readiness tells the truth between connects. */
+  private lastSendFailed = false;
+  private stopped = false;
+  private reconnecting: Promise<void> | undefined;
+
+  constructor(
+    kafka: Kafka,
+    private readonly cfg: KafkaConfig,
+    private readonly deps: { logger: Logger; metrics?: Metrics },
+  ) {
+    this.producer = kafka.producer({
+      idempotent: cfg.idempotent,
+      // Idempotence in kafkajs requires one in-flight request; ordering per key needs it anyway.
+      maxInFlightRequests: cfg.idempotent ? 1 : 5,
+      allowAutoTopicCreation: true,
+      retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
+    });
+    this.producer.on(this.producer.events.CONNECT, () => this.setConnected(true));
+    this.producer.on(this.producer.events.DISCONNECT, () => this.setConnected(false));
+  }
+
+  private setConnected(up: boolean): void {
+    this.connected = up;
+    this.deps.metrics?.dependencyUp.set({ dependency: 'kafka' }, this.ready() ? 1 : 0);
+  }
+
+  /** Connect; an unreachable cluster at start-up is logged and retried in the background, not fatal. */
+  async start(): Promise<void> {
+    try {
+      await this.producer.connect();
+    } catch (error) {
+      this.deps.logger.warn({ dependency: 'kafka', error: (error as Error).message }, 'Kafka is unreachable; retrying in the background');
+      this.reconnectLater();
+    }
+  }
+
+  ready(): boolean {
+    return this.connected && !this.lastSendFailed && !this.stopped;
+  }
+
+  async send(topic: string, messages: OutRecord[]): Promise<void> {
+    if (messages.length === 0) return;
+    if (this.stopped) throw new TransportBusyError('the Kafka producer is shut down', 5, 'unavailable');
+    if (!this.connected) {
+      this.reconnectLater();
+      throw new TransportBusyError('Kafka is not connected', 5, 'unavailable');
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new TransportBusyError(`Kafka did not acknowledge within ${this.cfg.producer_timeout_ms} ms`, 2, 'unavailable')),
+        this.cfg.producer_timeout_ms,
+      );
+    });
+    try {
+      await Promise.race([this.producer.send({ topic, messages, acks: -1, timeout: this.cfg.producer_timeout_ms }), timeout]);
+      if (this.lastSendFailed) {
+        this.lastSendFailed = false;
+        this.setConnected(this.connected);
+      }
+    } catch (error) {
+      this.lastSendFailed = true;
+      this.setConnected(this.connected);
+      if (error instanceof TransportBusyError) throw error;
+      throw new TransportBusyError(`Kafka produce failed: ${(error as Error).message}`, 5, 'unavailable');
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    try {
+      await this.producer.disconnect();
+    } catch (error) {
+      this.deps.logger.warn({ dependency: 'kafka', error: (error as Error).message }, 'Kafka producer did not disconnect cleanly');
+    }
+  }
+
+  private reconnectLater(): void {
+    if (this.reconnecting || this.stopped) return;
+    this.reconnecting = (async () => {
+      for (let attempt = 0; !this.stopped && !this.connected; attempt++) {
+        await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** attempt) + Math.random() * 100).unref());
+        try {
+          await this.producer.connect();
+        } catch {
+          // Keep trying: Kafka coming back is the normal case.
+        }
+      }
+      this.reconnecting = undefined;
+    })();
+  }
+}

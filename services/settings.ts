@@ -1,0 +1,29 @@
+/** Builds the ComponentSettings every component receives: logger, clock, metrics, state store. */
+import pino, { type Logger } from 'pino';
+import type { ComponentSettings } from '../pipelines/component.js';
+import type { MeshguardConfig } from '../config/schema.js';
+import type { ParseOptions } from '../pipelines/parse/index.js';
+import type { Clock } from '../pipelines/runtime/clock.js';
+import { Metrics } from '../pipelines/runtime/metrics.js';
+import { MemoryStateStore, type StateStore } from '../pipelines/runtime/state-store.js';
+
+/** Logs go to stderr: stdout belongs to command output (replay's summary line, demo's incidents). */
+export function createLogger(level: MeshguardConfig['log_level']): Logger {
+  return pino({ level, base: { service: 'meshguard' } }, pino.destination({ fd: 2, sync: false }));
+}
+
+export function createSettings(
+  cfg: MeshguardConfig,
+  opts: { clock: Clock; state?: StateStore; logger?: Logger; metrics?: Metrics },
+): ComponentSettings {
+  return {
+    logger: opts.logger ?? createLogger(cfg.log_level),
+    clock: opts.clock,
+    metrics: opts.metrics ?? new Metrics(),
+    state: opts.state ?? new MemoryStateStore(() => opts.clock.nowMs()),
+  };
+}
+
+export function parseOptionsOf(cfg: MeshguardConfig): ParseOptions {
+  return { clusterDomain: cfg.cluster_domain, trustDomain: cfg.trust_domain, meshHosts: cfg.mesh_hosts };
+}

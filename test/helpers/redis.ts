@@ -1,0 +1,73 @@
+/** A real redis-server for tests, on a free port, with persistence off; stopped after. */
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer, connect } from 'node:net';
+
+export interface RedisServer {
+  port: number;
+  url: string;
+  stop(): Promise<void>;
+  /** Stop and start again on the same port (to test outages); the data is gone. */
+  restart(): Promise<void>;
+}
+
+const INSTALL_HINT = 'redis-server is not installed: run `sudo apt-get install -y redis-server` (Debian/Ubuntu)';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`redis-server did not listen on ${port} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function startRedis(port?: number): Promise<RedisServer> {
+  if (spawnSync('sh', ['-c', 'command -v redis-server']).status !== 0) throw new Error(INSTALL_HINT);
+  const chosen = port ?? (await freePort());
+  let child = launch(chosen);
+  await waitForPort(chosen, 10_000);
+  const stop = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const current = child;
+      if (current.exitCode !== null || current.signalCode !== null) return resolve();
+      current.once('exit', () => resolve());
+      current.kill('SIGTERM');
+      setTimeout(() => current.kill('SIGKILL'), 3000).unref();
+    });
+  return {
+    port: chosen,
+    url: `redis://127.0.0.1:${chosen}`,
+    stop,
+    restart: async () => {
+      await stop();
+      child = launch(chosen);
+      await waitForPort(chosen, 10_000);
+    },
+  };
+}
+
+function launch(port: number) {
+  return spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
+}
