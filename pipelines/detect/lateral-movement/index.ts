@@ -21,8 +21,14 @@ export class LateralMovementDetector implements WindowDetector {
     const fresh = ctx.newEntity ? [] : ctx.newDestinations;
     const known = ctx.state.knownDestinations.size;
     let deniedOnNew = 0;
-    for (const d of fresh) deniedOnNew += w.edges.get(d)?.denied ?? 0;
-    const spread = fresh.length >= cfg.min_new_destinations;
+    let requestsToNew = 0;
+    for (const d of fresh) {
+      deniedOnNew += w.edges.get(d)?.denied ?? 0;
+      requestsToNew += w.edges.get(d)?.requests ?? 0;
+    }
+    // New destinations that mostly refuse the caller are probing: the denial detector names that better.
+    const probing = deniedOnNew * 2 >= requestsToNew;
+    const spread = fresh.length >= cfg.min_new_destinations && !probing;
     if (!spread && sensitive.length === 0) return undefined;
     // More new destinations than the usual fan-out is rarer still.
     const score = sensitive.length > 0 ? 0.9999 : 1 - 1 / (1 + fresh.length * fresh.length * (1 + 2 / (known + 1)) * 20);

@@ -20,10 +20,12 @@ export class UnauthorizedAccessDetector implements WindowDetector {
     const trickle = recent >= cfg.min_denials * 2 && w.denied >= 2;
     if (!burst && !trickle) return undefined;
     const ratio = w.denied / w.requests;
-    if (ratio < 0.2) return undefined;
+    // A busy workload probing a few services shows a small ratio but a huge surprise; require both a
+    // visible share and a large multiple of the usual rate.
+    if (ratio < 0.05) return undefined;
     const own = ctx.state.deniedRatio;
     const baseRatio = ctx.learning || ctx.newEntity || own.count < 3 ? ctx.peers.deniedRatio.mean : own.mean;
-    if (ratio < 3 * baseRatio) return undefined;
+    if (ratio < 5 * Math.max(baseRatio, 0.005)) return undefined;
     const z = binomialZ(w.denied, w.requests, baseRatio);
     const score = zToProbability(z);
     if (score < cfg.threshold) return undefined;

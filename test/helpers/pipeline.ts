@@ -1,0 +1,35 @@
+/** Runs the scoring pipeline over events in event time and collects the incidents it raises. */
+import pino from 'pino';
+import { resolveConfig } from '../../config/load.js';
+import type { MeshguardConfig } from '../../config/schema.js';
+import type { MeshEvent } from '../../pipelines/event.js';
+import type { Incident } from '../../pipelines/incident.js';
+import { EventClock } from '../../pipelines/runtime/clock.js';
+import { Metrics } from '../../pipelines/runtime/metrics.js';
+import { createPipeline } from '../../pipelines/runtime/pipeline.js';
+import { MemoryStateStore } from '../../pipelines/runtime/state-store.js';
+
+export async function runEvents(
+  events: Iterable<MeshEvent>,
+  overrides: Record<string, unknown> = {},
+): Promise<{ incidents: Incident[]; cfg: MeshguardConfig; metrics: Metrics }> {
+  const cfg = resolveConfig(overrides);
+  const clock = new EventClock();
+  const metrics = new Metrics();
+  const incidents: Incident[] = [];
+  const pipeline = createPipeline(
+    cfg,
+    { logger: pino({ level: 'silent' }), clock, metrics, state: new MemoryStateStore(() => clock.nowMs()) },
+    async (incident) => {
+      incidents.push(incident);
+      return incident;
+    },
+  );
+  for (const e of events) {
+    clock.advance(e.timeMs);
+    pipeline.push(e);
+  }
+  pipeline.finish();
+  await pipeline.drain();
+  return { incidents, cfg, metrics };
+}
