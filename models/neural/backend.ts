@@ -17,6 +17,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, sep } from 'node:path';
 import type { Logger } from 'pino';
 import type * as TF from '@tensorflow/tfjs';
+import type * as TfWasm from '@tensorflow/tfjs-backend-wasm';
 
 export type Tf = typeof TF;
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -67,7 +68,12 @@ async function selectBackend(logger: Logger, opts: InitBackendOptions): Promise<
     try {
       if (await tryBackend(tf, name)) {
         logger.info(
-          { backend: name, skipped, tfjsVersion: tf.version.tfjs, initMs: Math.round(performance.now() - started) },
+          {
+            backend: name,
+            skipped,
+            tfjsVersion: tf.version.tfjs,
+            initMs: Math.round(performance.now() - started),
+          },
           'TensorFlow.js backend selected',
         );
         return name;
@@ -76,7 +82,10 @@ async function selectBackend(logger: Logger, opts: InitBackendOptions): Promise<
     } catch (error) {
       skipped[name] = error instanceof Error ? error.message.split('\n')[0]! : String(error);
     }
-    logger.debug({ backend: name, reason: skipped[name] }, 'TensorFlow.js backend unavailable, trying the next one');
+    logger.debug(
+      { backend: name, reason: skipped[name] },
+      'TensorFlow.js backend unavailable, trying the next one',
+    );
   }
   // Unreachable in practice: the cpu backend ships inside @tensorflow/tfjs.
   await tf.setBackend('cpu');
@@ -93,8 +102,9 @@ async function tryBackend(tf: Tf, name: BackendName): Promise<boolean> {
       return (await tf.setBackend('tensorflow')) && tf.getBackend() === 'tensorflow';
     }
     case 'wasm': {
-      const wasm = (await import('@tensorflow/tfjs-backend-wasm')) as typeof import('@tensorflow/tfjs-backend-wasm') & {
-        default?: typeof import('@tensorflow/tfjs-backend-wasm');
+      // CommonJS in Node: depending on the loader the exports may sit under `default`.
+      const wasm = (await import('@tensorflow/tfjs-backend-wasm')) as typeof TfWasm & {
+        default?: typeof TfWasm;
       };
       const setWasmPaths = wasm.setWasmPaths ?? wasm.default?.setWasmPaths;
       if (!setWasmPaths) throw new Error('setWasmPaths not exported by @tensorflow/tfjs-backend-wasm');

@@ -18,6 +18,10 @@ export class EdgeBaseline {
     public peakDown = 0,
     public peakUp = 0,
     public requestsPerWindow = new EwStat(0.05),
+    /** Bytes of the edge's previous window and when it ended: bulk transfers are sustained. */
+    public lastDown = 0,
+    public lastUp = 0,
+    public lastEndMs = 0,
   ) {}
 }
 
@@ -45,7 +49,7 @@ export class EntityState {
   readonly newTemplates = new EwStat(0.05);
   readonly bytesUp = new EwStat(0.05);
   readonly bytesDown = new EwStat(0.05);
-  /** Destination → windows it was called in. */
+  /** Destination → when it was first called after the learning period (0 = part of the baseline). */
   readonly knownDestinations = new Map<string, number>();
   readonly knownTemplates = new Set<string>();
   readonly edges = new Map<string, EdgeBaseline>();
@@ -66,15 +70,23 @@ export class EntityState {
     return nowMs - this.firstSeenMs < learningMs;
   }
 
-  rememberDestination(dst: string): boolean {
-    const seen = this.knownDestinations.get(dst);
-    if (seen !== undefined) {
-      this.knownDestinations.set(dst, seen + 1);
-      return false;
+  rememberDestination(dst: string, firstSeenMs: number): void {
+    if (this.knownDestinations.has(dst)) return;
+    if (this.knownDestinations.size >= MAX_KNOWN_DESTINATIONS) {
+      // Forget the newest-learned first: the baseline's own destinations matter most.
+      let victim: string | undefined;
+      let newest = -1;
+      for (const [k, v] of this.knownDestinations) if (v > newest) [victim, newest] = [k, v];
+      if (victim !== undefined) this.knownDestinations.delete(victim);
     }
-    if (this.knownDestinations.size >= MAX_KNOWN_DESTINATIONS) this.evictLeast(this.knownDestinations);
-    this.knownDestinations.set(dst, 1);
-    return true;
+    this.knownDestinations.set(dst, firstSeenMs);
+  }
+
+  /** Destinations first called after the learning period, within the last `horizonMs`. */
+  recentNewDestinations(nowMs: number, horizonMs: number): string[] {
+    const out: string[] = [];
+    for (const [k, v] of this.knownDestinations) if (v !== 0 && nowMs - v <= horizonMs) out.push(k);
+    return out;
   }
 
   rememberTemplate(template: string): void {
@@ -99,13 +111,6 @@ export class EntityState {
     return e;
   }
 
-  private evictLeast(map: Map<string, number>): void {
-    let victim: string | undefined;
-    let least = Infinity;
-    for (const [k, v] of map) if (v < least) [victim, least] = [k, v];
-    if (victim !== undefined) map.delete(victim);
-  }
-
   toJSON(): unknown {
     return {
       v: 1,
@@ -120,7 +125,7 @@ export class EntityState {
       bd: this.bytesDown,
       kd: [...this.knownDestinations],
       kt: [...this.knownTemplates],
-      e: [...this.edges].map(([k, e]) => [k, e.bytesDown, e.bytesUp, e.peakDown, e.peakUp, e.requestsPerWindow]),
+      e: [...this.edges].map(([k, e]) => [k, e.bytesDown, e.bytesUp, e.peakDown, e.peakUp, e.requestsPerWindow, e.lastDown, e.lastUp, e.lastEndMs]),
       x: [...this.external].map(([k, x]) => [
         k,
         x.firstSeenMs,
@@ -156,8 +161,8 @@ export class EntityState {
     load(s.bytesDown, o.bd);
     for (const [k, v] of o.kd as Array<[string, number]>) s.knownDestinations.set(k, v);
     for (const t of o.kt as string[]) s.knownTemplates.add(t);
-    for (const [k, bd, bu, pd, pu, rq] of o.e as Array<[string, S, S, number, number, S]>)
-      s.edges.set(k, new EdgeBaseline(EwStat.from(bd), EwStat.from(bu), pd, pu, EwStat.from(rq)));
+    for (const [k, bd, bu, pd, pu, rq, ld, lu, le] of o.e as Array<[string, S, S, number, number, S, number, number, number]>)
+      s.edges.set(k, new EdgeBaseline(EwStat.from(bd), EwStat.from(bu), pd, pu, EwStat.from(rq), ld, lu, le));
     for (const [k, f, known, cu, cd, n, last, iv, pt] of o.x as Array<
       [string, number, boolean, number, number, number, number, S, boolean]
     >)

@@ -66,6 +66,8 @@ export function addressHost(a: string): string {
   // envoy://internal_client_address/ (ambient / internal listeners) and unix sockets carry no IP.
   if (c0 === 101 /* e */ && a.startsWith('envoy://')) return '';
   if (c0 === 47 /* / */ || a.startsWith('unix:')) return '';
+  // Older Envoy printed upstream hosts as tcp://10.0.2.1:80.
+  if (c0 === 116 /* t */ && a.startsWith('tcp://')) return addressHost(a.slice(6));
   const colon = a.lastIndexOf(':');
   if (colon === -1) return a;
   // A bare IPv6 address without brackets has more than one colon: keep it whole.
@@ -226,8 +228,11 @@ function resolveInbound(
     ev.mtls = true;
     ev.srcNamespace = spiffeNamespace(principal);
     ev.srcServiceAccount = spiffeServiceAccount(principal);
-  } else if (ip !== '') {
-    ev.src = `ip:${ip}`;
+  } else {
+    if (ip !== '') ev.src = `ip:${ip}`;
+    // Istio's auto-mTLS client always sends this SNI, so the caller did present a SPIFFE certificate even
+    // though the default log format does not record which one.
+    if (sni.startsWith('outbound_.')) ev.mtls = true;
   }
   if (ip !== '' && opts.podIps !== undefined) {
     const w = opts.podIps.get(ip);
@@ -255,7 +260,8 @@ function resolveInbound(
   if (host === '') {
     const auth = hostOnly(ev.authority);
     if (auth !== '' && !isIpLiteral(auth)) {
-      if (auth.indexOf('.') === -1 && ev.dstNamespace !== '') host = `${auth}.${ev.dstNamespace}${hosts.svcSuffix}`;
+      if (auth.indexOf('.') === -1 && ev.dstNamespace !== '')
+        host = `${auth}.${ev.dstNamespace}${hosts.svcSuffix}`;
       else host = auth;
     }
   }

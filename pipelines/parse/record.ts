@@ -93,35 +93,92 @@ export class EnvoyFields implements EnvoyRecord {
    */
   set(key: string, v: unknown): boolean {
     switch (key) {
-      case 'start_time': this.start_time = v; break;
-      case 'method': this.method = v; break;
-      case 'path': this.path = v; break;
-      case 'protocol': this.protocol = v; break;
-      case 'response_code': this.response_code = v; break;
-      case 'response_flags': this.response_flags = v; break;
-      case 'response_code_details': this.response_code_details = v; break;
-      case 'connection_termination_details': this.connection_termination_details = v; break;
-      case 'upstream_transport_failure_reason': this.upstream_transport_failure_reason = v; break;
-      case 'bytes_received': this.bytes_received = v; break;
-      case 'bytes_sent': this.bytes_sent = v; break;
-      case 'duration': this.duration = v; break;
-      case 'upstream_service_time': this.upstream_service_time = v; break;
-      case 'x_forwarded_for': this.x_forwarded_for = v; break;
-      case 'user_agent': this.user_agent = v; break;
-      case 'request_id': this.request_id = v; break;
-      case 'authority': this.authority = v; break;
-      case 'upstream_host': this.upstream_host = v; break;
-      case 'upstream_cluster': this.upstream_cluster = v; break;
-      case 'upstream_local_address': this.upstream_local_address = v; break;
-      case 'downstream_local_address': this.downstream_local_address = v; break;
-      case 'downstream_remote_address': this.downstream_remote_address = v; break;
-      case 'requested_server_name': this.requested_server_name = v; break;
-      case 'route_name': this.route_name = v; break;
-      case 'downstream_peer_uri_san': this.downstream_peer_uri_san = v; break;
-      case 'upstream_peer_uri_san': this.upstream_peer_uri_san = v; break;
-      case 'downstream_local_uri_san': this.downstream_local_uri_san = v; break;
-      case 'x_meshguard_label': this.x_meshguard_label = v; break;
-      default: return false;
+      case 'start_time':
+        this.start_time = v;
+        break;
+      case 'method':
+        this.method = v;
+        break;
+      case 'path':
+        this.path = v;
+        break;
+      case 'protocol':
+        this.protocol = v;
+        break;
+      case 'response_code':
+        this.response_code = v;
+        break;
+      case 'response_flags':
+        this.response_flags = v;
+        break;
+      case 'response_code_details':
+        this.response_code_details = v;
+        break;
+      case 'connection_termination_details':
+        this.connection_termination_details = v;
+        break;
+      case 'upstream_transport_failure_reason':
+        this.upstream_transport_failure_reason = v;
+        break;
+      case 'bytes_received':
+        this.bytes_received = v;
+        break;
+      case 'bytes_sent':
+        this.bytes_sent = v;
+        break;
+      case 'duration':
+        this.duration = v;
+        break;
+      case 'upstream_service_time':
+        this.upstream_service_time = v;
+        break;
+      case 'x_forwarded_for':
+        this.x_forwarded_for = v;
+        break;
+      case 'user_agent':
+        this.user_agent = v;
+        break;
+      case 'request_id':
+        this.request_id = v;
+        break;
+      case 'authority':
+        this.authority = v;
+        break;
+      case 'upstream_host':
+        this.upstream_host = v;
+        break;
+      case 'upstream_cluster':
+        this.upstream_cluster = v;
+        break;
+      case 'upstream_local_address':
+        this.upstream_local_address = v;
+        break;
+      case 'downstream_local_address':
+        this.downstream_local_address = v;
+        break;
+      case 'downstream_remote_address':
+        this.downstream_remote_address = v;
+        break;
+      case 'requested_server_name':
+        this.requested_server_name = v;
+        break;
+      case 'route_name':
+        this.route_name = v;
+        break;
+      case 'downstream_peer_uri_san':
+        this.downstream_peer_uri_san = v;
+        break;
+      case 'upstream_peer_uri_san':
+        this.upstream_peer_uri_san = v;
+        break;
+      case 'downstream_local_uri_san':
+        this.downstream_local_uri_san = v;
+        break;
+      case 'x_meshguard_label':
+        this.x_meshguard_label = v;
+        break;
+      default:
+        return false;
     }
     this.known++;
     return true;
@@ -179,11 +236,17 @@ export function reject(reason: string): ParseResult {
  * Build the event. `fallbackTimeMs` is used only when the record has no start_time (OTLP's timeUnixNano);
  * pass 0 to require start_time.
  */
-export function buildEvent(r: EnvoyRecord, meta: K8sMeta, opts: ParseOptions, fallbackTimeMs: number): ParseResult {
+export function buildEvent(
+  r: EnvoyRecord,
+  meta: K8sMeta,
+  opts: ParseOptions,
+  fallbackTimeMs: number,
+): ParseResult {
   resetProblem();
   const st = r.start_time;
   let timeMs: number;
-  if (fallbackTimeMs > 0 && (st === undefined || st === null || st === '-' || st === '')) timeMs = fallbackTimeMs;
+  if (fallbackTimeMs > 0 && (st === undefined || st === null || st === '-' || st === ''))
+    timeMs = fallbackTimeMs;
   else timeMs = isoTime(st, 'start_time');
 
   // Read in key order; the first problem wins and is reported once, after the literal is built.
@@ -207,7 +270,9 @@ export function buildEvent(r: EnvoyRecord, meta: K8sMeta, opts: ParseOptions, fa
     path: pathOnly(text(r.path, 'path')),
     status: count(r.response_code, 'response_code', MAX_STATUS),
     responseFlags: text(r.response_flags, 'response_flags'),
-    responseCodeDetails: text(r.response_code_details, 'response_code_details'),
+    // TCP has no response code details; its RBAC denials (rbac_access_denied_matched_policy[...]) are in the
+    // connection termination details, so surface those in the same place for quarantine confirmation.
+    responseCodeDetails: text(r.response_code_details, 'response_code_details') || terminationDetails(r),
     // Envoy's BYTES_RECEIVED is what the downstream (the caller) sent, on either sidecar.
     bytesUp: count(r.bytes_received, 'bytes_received', MAX_BYTES),
     bytesDown: count(r.bytes_sent, 'bytes_sent', MAX_BYTES),
@@ -232,6 +297,10 @@ export function buildEvent(r: EnvoyRecord, meta: K8sMeta, opts: ParseOptions, fa
   if (bad !== '') return reject(bad);
   resolveIdentity(ev, sni, upstreamHost, remote, local, peerSan, upstreamPeerSan, localSan, meta, opts);
   return { ok: true, event: ev };
+}
+
+function terminationDetails(r: EnvoyRecord): string {
+  return text(r.connection_termination_details, 'connection_termination_details');
 }
 
 function trimSemicolon(s: string): string {

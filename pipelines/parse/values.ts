@@ -67,7 +67,7 @@ export function count(v: unknown, key: string, max: number): number {
   }
   if (typeof v === 'string') {
     const n = v.length;
-    if (n === 0 || (n === 1 && v.charCodeAt(0) === 45 /* - */)) return 0;
+    if (n === 0 || (n === 1 && v.charCodeAt(0) === 45) /* - */) return 0;
     // More than 16 digits cannot be below MAX_BYTES; stop before the sum loses precision.
     if (n > 16) return badNumber(v, key, max);
     let x = 0;

@@ -41,7 +41,11 @@ export interface RetryPolicy {
  * [0, min(max, initial * 2^(attempt-1))]. Spreads retries of many replicas hitting the same rate limit.
  * `attempt` is the attempt that just failed, starting at 1.
  */
-export function backoffDelayMs(attempt: number, policy: RetryPolicy, random: () => number = Math.random): number {
+export function backoffDelayMs(
+  attempt: number,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(policy.maxBackoffMs, policy.initialBackoffMs * 2 ** Math.max(0, attempt - 1));
   return Math.floor(random() * ceiling);
 }
@@ -61,11 +65,18 @@ export function parseRetryAfter(value: string | null | undefined, nowMs: number)
  * The shared classification of an HTTP answer: 2xx ok; 408, 429 and 5xx retryable (with Retry-After when
  * given); any other status permanent (the request itself is wrong: retrying cannot help).
  */
-export function classifyHttpStatus(status: number, retryAfter: string | null, nowMs: number, error: Error): Delivery {
+export function classifyHttpStatus(
+  status: number,
+  retryAfter: string | null,
+  nowMs: number,
+  error: Error,
+): Delivery {
   if (status >= 200 && status < 300) return { code: 'ok' };
   if (status === 408 || status === 429 || status >= 500) {
     const retryAfterMs = parseRetryAfter(retryAfter, nowMs);
-    return retryAfterMs === undefined ? { code: 'retryable', error } : { code: 'retryable', error, retryAfterMs };
+    return retryAfterMs === undefined
+      ? { code: 'retryable', error }
+      : { code: 'retryable', error, retryAfterMs };
   }
   return { code: 'permanent', error };
 }
@@ -231,16 +242,28 @@ export class DeliveryQueue<T> {
     const { channel, logger } = this.opts;
     const described = this.opts.describe?.(item);
     this.opts.counters?.failed?.inc({ channel });
-    logger.error({ channel, attempts, reason, ...(described?.fields ?? {}) }, 'Delivery failed for good; dead-lettered.');
+    logger.error(
+      { channel, attempts, reason, ...(described?.fields ?? {}) },
+      'Delivery failed for good; dead-lettered.',
+    );
     const file = this.opts.deadLetterFile;
     if (file) {
-      const entry: DeadLetter = { time: new Date(this.now()).toISOString(), channel, reason, attempts, record: described?.record ?? null };
+      const entry: DeadLetter = {
+        time: new Date(this.now()).toISOString(),
+        channel,
+        reason,
+        attempts,
+        record: described?.record ?? null,
+      };
       try {
         await mkdir(dirname(file), { recursive: true });
         await appendFile(file, JSON.stringify(entry) + '\n', 'utf8');
         this.opts.deadLetterCounter?.inc({ destination: 'file' });
       } catch (error) {
-        logger.error({ channel, file, error: (error as Error).message }, 'Cannot write the dead-letter file.');
+        logger.error(
+          { channel, file, error: (error as Error).message },
+          'Cannot write the dead-letter file.',
+        );
       }
     }
     await this.safely(() => this.opts.onDeadLetter?.(item, reason));
@@ -250,7 +273,10 @@ export class DeliveryQueue<T> {
     try {
       await hook();
     } catch (error) {
-      this.opts.logger.error({ channel: this.opts.channel, error: (error as Error).message }, 'Delivery hook failed.');
+      this.opts.logger.error(
+        { channel: this.opts.channel, error: (error as Error).message },
+        'Delivery hook failed.',
+      );
     }
   }
 }

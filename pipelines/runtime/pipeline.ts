@@ -8,6 +8,7 @@ import type { MeshguardConfig } from '../../config/schema.js';
 import { EntityState, ExternalHostState } from '../features/entity-state.js';
 import { pathTemplate } from '../features/path-template.js';
 import { EwStat } from '../features/stats.js';
+import { workloadRow } from '../features/row.js';
 import { WindowAggregator, type ClosedWindow, type SourceWindow } from '../features/window.js';
 import type { PeerBaselines, WindowContext, WindowDetector } from '../detect/detector.js';
 import { createDetectors } from '../detect/registry.js';
@@ -21,8 +22,11 @@ const RECENT_DECAY = 0.7;
 export interface PipelineOptions {
   /** Wall clock for latency metrics in live modes; leave undefined in replay (event time only). */
   wallNowMs?: () => number;
-  /** Observer of every closed window (the neural model and feature export hook in here). */
-  onWindow?: (window: ClosedWindow, states: ReadonlyMap<string, EntityState>) => Finding[] | void;
+  /**
+   * Receives the feature rows of every source in a closed window, in one batch (the neural model scores
+   * them in one call), and may return findings that join the detectors' in fusion.
+   */
+  onFeatures?: (rows: ReadonlyArray<{ entity: string; row: number[]; endMs: number; firstMs: number }>) => Finding[];
 }
 
 interface IpIdentity {
@@ -146,14 +150,8 @@ export class Pipeline implements ScoringPipeline {
   private onClose(cw: ClosedWindow): void {
     const nowMs = Math.max(cw.endMs, this.aggregator.watermarkMs + this.cfg.windowing.allowed_lateness_secs * 1000);
     const warmingUp = cw.endMs - this.firstEventMs < this.learningMs;
-    const extra = this.options.onWindow?.(cw, this.entities) ?? [];
-    const extraByEntity = new Map<string, Finding[]>();
-    for (const f of extra) {
-      const list = extraByEntity.get(f.entity) ?? [];
-      list.push(f);
-      extraByEntity.set(f.entity, list);
-    }
     const top: Array<{ workload: string; score: number }> = [];
+    const contexts: WindowContext[] = [];
 
     for (const [src, sw] of cw.sources) {
       let state = this.entities.get(src);
@@ -189,6 +187,27 @@ export class Pipeline implements ScoringPipeline {
         newDestinations,
         config: this.cfg.detectors,
       };
+      contexts.push(ctx);
+    }
+
+    const extraByEntity = new Map<string, Finding[]>();
+    if (this.options.onFeatures) {
+      const rows = contexts.map((c) => ({
+        entity: c.window.src,
+        row: workloadRow(c.window, c.newDestinations.length, c.newRoutes.length),
+        endMs: cw.endMs,
+        firstMs: c.window.firstMs,
+      }));
+      for (const f of this.options.onFeatures(rows)) {
+        const list = extraByEntity.get(f.entity) ?? [];
+        list.push(f);
+        extraByEntity.set(f.entity, list);
+      }
+    }
+
+    for (const ctx of contexts) {
+      const { window: sw, state } = ctx;
+      const src = sw.src;
       const findings: Finding[] = extraByEntity.get(src) ?? [];
       for (const d of this.detectors) {
         const f = d.evaluate(ctx);
@@ -206,7 +225,7 @@ export class Pipeline implements ScoringPipeline {
         );
         top.push({ workload: sw.principal || sw.address || src, score: candidate.score });
       }
-      this.learn(state, sw, cw, learning || newEntity, candidate !== undefined, newRoutes);
+      this.learn(state, sw, cw, ctx, candidate !== undefined);
       this.dirty.add(src);
     }
 
@@ -227,21 +246,25 @@ export class Pipeline implements ScoringPipeline {
     state: EntityState,
     sw: SourceWindow,
     cw: ClosedWindow,
-    learning: boolean,
+    ctx: WindowContext,
     flagged: boolean,
-    newRoutes: WindowContext['newRoutes'],
   ): void {
+    // A source first seen after warm-up learns its own baseline too, but the external hosts it
+    // contacts are not vouched for: a workload that only ever served traffic and now uploads is news.
+    const learning = ctx.learning || ctx.newEntity;
+    const newRoutes = ctx.newRoutes;
     state.windows++;
     state.lastSeenMs = cw.endMs;
+    this.rememberLastWindow(state, sw, cw);
     state.deniedRecent = state.deniedRecent * RECENT_DECAY + sw.denied;
     state.notFoundRecent = state.notFoundRecent * RECENT_DECAY + sw.notFound;
-    for (const dst of sw.edges.keys()) state.rememberDestination(dst);
+    for (const [dst, e] of sw.edges) state.rememberDestination(dst, learning ? 0 : e.firstMs);
     for (const r of newRoutes) state.rememberTemplate(r.template);
 
     for (const [host, x] of sw.external) {
       let ext = state.external.get(host);
       if (ext === undefined) {
-        ext = new ExternalHostState(x.firstMs, learning);
+        ext = new ExternalHostState(x.firstMs, ctx.learning);
         state.external.set(host, ext);
       }
       ext.cumulativeUp += x.bytesUp;
@@ -288,6 +311,16 @@ export class Pipeline implements ScoringPipeline {
       // Peaks decay with a half-life of about a day of windows, so yesterday's batch job is remembered.
       base.peakDown = Math.max(base.peakDown * 0.99993, e.bytesDown);
       base.peakUp = Math.max(base.peakUp * 0.99993, e.bytesUp);
+    }
+  }
+
+  /** The previous window of each edge, kept even for flagged windows (sustained-volume checks). */
+  private rememberLastWindow(state: EntityState, sw: SourceWindow, cw: ClosedWindow): void {
+    for (const [dst, e] of sw.edges) {
+      const base = state.edge(dst);
+      base.lastDown = e.bytesDown;
+      base.lastUp = e.bytesUp;
+      base.lastEndMs = cw.endMs;
     }
   }
 

@@ -46,12 +46,17 @@ export async function runScoreSeries(
   argv: string[],
   io: Io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin },
 ): Promise<number> {
-  const say = (stream: Writable, text: string): void => void stream.write(text.endsWith('\n') ? text : `${text}\n`);
+  const say = (stream: Writable, text: string): void =>
+    void stream.write(text.endsWith('\n') ? text : `${text}\n`);
   let values: { input?: string; output?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { input: { type: 'string' }, output: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        input: { type: 'string' },
+        output: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
       strict: true,
       allowPositionals: false,
     }));
@@ -86,7 +91,15 @@ export async function runScoreSeries(
 
   const started = performance.now();
   const detector = new SeriesDetector(defaultSeriesStackConfig);
-  const summary: ScoreSeriesSummary = { rows: 0, scored: 0, empty: 0, skipped: 0, anomalies: 0, seconds: 0, rows_per_second: 0 };
+  const summary: ScoreSeriesSummary = {
+    rows: 0,
+    scored: 0,
+    empty: 0,
+    skipped: 0,
+    anomalies: 0,
+    seconds: 0,
+    rows_per_second: 0,
+  };
   let lineNo = 0;
   let header = true;
   let buffer = '';
@@ -148,7 +161,8 @@ export async function runScoreSeries(
 
   summary.seconds = Number(((performance.now() - started) / 1000).toFixed(3));
   summary.rows_per_second = summary.seconds > 0 ? Math.round(summary.rows / summary.seconds) : summary.rows;
-  if (summary.skipped > 0) say(io.stderr, `meshguard score-series: ${summary.skipped} unparsable row(s) skipped`);
+  if (summary.skipped > 0)
+    say(io.stderr, `meshguard score-series: ${summary.skipped} unparsable row(s) skipped`);
   say(toStdout ? io.stderr : io.stdout, JSON.stringify(summary));
   return 0;
 }
@@ -178,7 +192,8 @@ export function parseRow(line: string): Row {
   const second = rest.indexOf(',');
   const valueText = second < 0 ? rest : rest.slice(0, second);
   const timeMs = parseTimestamp(unquote(timestampText));
-  if (timeMs === undefined) return { ok: false, reason: `unparsable timestamp "${timestampText.slice(0, 40)}"` };
+  if (timeMs === undefined)
+    return { ok: false, reason: `unparsable timestamp "${timestampText.slice(0, 40)}"` };
   const v = unquote(valueText);
   if (v === '' || /^nan$/i.test(v)) return { ok: true, timestampText, valueText, timeMs, value: undefined };
   const value = Number(v);
@@ -205,7 +220,15 @@ export function parseTimestamp(text: string): number | undefined {
   let m = NAB_STYLE.exec(t);
   if (m) {
     const [, y, mo, d, h, mi, s, frac] = m;
-    const ms = Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, s ? +s : 0, frac ? Math.round(Number(frac) * 1000) : 0);
+    const ms = Date.UTC(
+      +y!,
+      +mo! - 1,
+      +d!,
+      +h!,
+      +mi!,
+      s ? +s : 0,
+      frac ? Math.round(Number(frac) * 1000) : 0,
+    );
     return validDate(ms, +mo!, +d!);
   }
   m = DATE_ONLY.exec(t);

@@ -63,3 +63,33 @@ export async function startKafkaMock(opts: { brokers?: number; timeoutMs?: numbe
       }),
   };
 }
+
+/** Reads every record of a topic from the beginning (its own consumer group) until stopped. */
+export interface TopicCollector {
+  values: string[];
+  records: Array<{ key: string | null; value: string; partition: number; offset: string }>;
+  stop(): Promise<void>;
+}
+
+export async function collectTopic(brokers: string[], topic: string): Promise<TopicCollector> {
+  const { Kafka, logLevel } = await import('kafkajs');
+  const kafka = new Kafka({ clientId: 'test-collector', brokers, logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: `collector-${topic}-${process.pid}-${Date.now()}`, maxWaitTimeInMs: 200 });
+  const collector: TopicCollector = {
+    values: [],
+    records: [],
+    stop: async () => {
+      await consumer.disconnect().catch(() => undefined);
+    },
+  };
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message, partition }) => {
+      const value = message.value?.toString('utf8') ?? '';
+      collector.values.push(value);
+      collector.records.push({ key: message.key?.toString('utf8') ?? null, value, partition, offset: message.offset });
+    },
+  });
+  return collector;
+}

@@ -34,11 +34,16 @@ export interface WebhookReceiver {
   /** Queue answers for the next requests, in order; afterwards the default answer applies. */
   respondWith(...responses: ScriptedResponse[]): void;
   /** Wait until at least `count` requests matching `filter` arrived; returns them. */
-  waitFor(count: number, opts?: { timeoutMs?: number; filter?: (r: ReceivedRequest) => boolean }): Promise<ReceivedRequest[]>;
+  waitFor(
+    count: number,
+    opts?: { timeoutMs?: number; filter?: (r: ReceivedRequest) => boolean },
+  ): Promise<ReceivedRequest[]>;
   close(): Promise<void>;
 }
 
-export async function startWebhookReceiver(defaultResponse: ScriptedResponse = { status: 200, body: 'ok' }): Promise<WebhookReceiver> {
+export async function startWebhookReceiver(
+  defaultResponse: ScriptedResponse = { status: 200, body: 'ok' },
+): Promise<WebhookReceiver> {
   const requests: ReceivedRequest[] = [];
   const script: ScriptedResponse[] = [];
   const listeners = new Set<() => void>();
@@ -55,7 +60,14 @@ export async function startWebhookReceiver(defaultResponse: ScriptedResponse = {
       } catch {
         json = undefined;
       }
-      requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, json, receivedAt: Date.now() });
+      requests.push({
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body,
+        json,
+        receivedAt: Date.now(),
+      });
       for (const l of listeners) l();
       const answer = script.shift() ?? defaultResponse;
       const send = (): void => {
@@ -94,7 +106,11 @@ export async function startWebhookReceiver(defaultResponse: ScriptedResponse = {
         const listener = (): void => void check();
         const timer = setTimeout(() => {
           listeners.delete(listener);
-          reject(new Error(`expected ${count} matching requests within ${timeoutMs} ms, got ${requests.filter(filter).length}`));
+          reject(
+            new Error(
+              `expected ${count} matching requests within ${timeoutMs} ms, got ${requests.filter(filter).length}`,
+            ),
+          );
         }, timeoutMs);
         listeners.add(listener);
         check();

@@ -18,7 +18,7 @@ const logger = pino({ level: 'silent' });
 let mock: KafkaMock;
 
 function kafkaConfig(overrides: Partial<KafkaConfig> = {}): KafkaConfig {
-  return { ...Value.Default(KafkaConfig, {}), session_timeout_ms: 6000, heartbeat_interval_ms: 500, from_beginning: true, ...overrides } as KafkaConfig;
+  return { ...(Value.Default(KafkaConfig, {}) as KafkaConfig), session_timeout_ms: 6000, heartbeat_interval_ms: 500, from_beginning: true, ...overrides } as KafkaConfig;
 }
 
 async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {

@@ -3,9 +3,9 @@
  * windows whose error was below it. Pure, no tfjs.
  *
  * Only quantiles of the training errors are kept (not every error), so the saved metadata stays small
- * whatever the baseline size. Beyond the largest training error an exponential tail, fitted to the
- * excesses over the 99th percentile, keeps scores ordered: an error 100× the worst normal one scores
- * higher than one just past it, instead of both saturating at the same value.
+ * whatever the baseline size. Beyond the largest training error a heavy (Pareto, shape 1) tail, scaled
+ * by the mean excess over the 99th percentile, keeps scores ordered: an error 100× the worst normal one
+ * scores higher than one just past it. An exponential tail would round both to exactly 1 in float64.
  */
 
 export interface Calibration {
@@ -13,7 +13,7 @@ export interface Calibration {
   n: number;
   /** Ascending quantiles of the training errors, evenly spaced in probability from 0 to 1. */
   quantiles: number[];
-  /** Scale of the exponential tail beyond the last quantile (mean excess over the 99th percentile). */
+  /** Scale of the tail beyond the last quantile (mean excess over the 99th percentile). */
   tailScale: number;
 }
 
@@ -50,7 +50,7 @@ export function fitCalibration(errors: ArrayLike<number>, points: number): Calib
 
 /**
  * Smoothed fraction of training errors below `error`, in (0, 1): (F·n + ½)/(n + 1), so a model trained
- * on n windows never claims more certainty than n windows allow; then the exponential tail beyond them.
+ * on n windows never claims more certainty than n windows allow; then the Pareto tail beyond them.
  */
 export function calibratedScore(error: number, cal: Calibration): number {
   const q = cal.quantiles;
@@ -60,7 +60,8 @@ export function calibratedScore(error: number, cal: Calibration): number {
   if (error >= q[last]!) {
     const atMax = 0.5 / (n + 1);
     if (error === q[last]) return 1 - atMax;
-    return 1 - atMax * Math.exp(-(error - q[last]!) / cal.tailScale);
+    // Generalized Pareto survival with shape 1: (1 + x/σ)^-1. Slow decay, so it never reaches 1.
+    return 1 - atMax / (1 + (error - q[last]!) / cal.tailScale);
   }
   // Upper bound: the first quantile strictly above the error (q[last] > error here, so hi ≤ last).
   let lo = 0;
@@ -83,9 +84,14 @@ export function calibrationProblems(c: unknown): string[] {
   if (typeof c !== 'object' || c === null) return ['calibration: missing'];
   const cal = c as Partial<Calibration>;
   const problems: string[] = [];
-  if (typeof cal.n !== 'number' || !Number.isInteger(cal.n) || cal.n < 1) problems.push('calibration.n: expected a positive integer');
+  if (typeof cal.n !== 'number' || !Number.isInteger(cal.n) || cal.n < 1)
+    problems.push('calibration.n: expected a positive integer');
   const q = cal.quantiles;
-  if (!Array.isArray(q) || q.length < 2 || q.some((v, i) => typeof v !== 'number' || !Number.isFinite(v) || (i > 0 && v < q[i - 1]!)))
+  if (
+    !Array.isArray(q) ||
+    q.length < 2 ||
+    q.some((v, i) => typeof v !== 'number' || !Number.isFinite(v) || (i > 0 && v < q[i - 1]!))
+  )
     problems.push('calibration.quantiles: expected at least 2 ascending finite numbers');
   if (typeof cal.tailScale !== 'number' || !(cal.tailScale > 0) || !Number.isFinite(cal.tailScale))
     problems.push('calibration.tailScale: expected a positive number');

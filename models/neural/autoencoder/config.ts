@@ -17,7 +17,12 @@ export const AutoencoderConfig = Type.Object(
     }),
     epochs: Type.Integer({ default: 30, minimum: 1, maximum: 10_000 }),
     batch_size: Type.Integer({ default: 64, minimum: 1, maximum: 65_536 }),
-    learning_rate: Type.Number({ default: 0.005, exclusiveMinimum: 0, maximum: 1, description: 'Adam step size.' }),
+    learning_rate: Type.Number({
+      default: 0.01,
+      exclusiveMinimum: 0,
+      maximum: 1,
+      description: 'Adam step size.',
+    }),
     seed: Type.Integer({
       default: 42,
       description: 'Seeds weight init and shuffling, so training the same rows twice gives the same model.',
@@ -25,7 +30,8 @@ export const AutoencoderConfig = Type.Object(
     min_training_rows: Type.Integer({
       default: 50,
       minimum: 2,
-      description: 'Fewer rows than this and fit() refuses: a baseline that small would call everything normal.',
+      description:
+        'Fewer rows than this and fit() refuses: a baseline that small would call everything normal.',
     }),
     max_training_rows: Type.Integer({
       default: 200_000,
@@ -38,7 +44,12 @@ export const AutoencoderConfig = Type.Object(
       maximum: 100_001,
       description: 'Quantiles of the training errors kept in the saved metadata for score calibration.',
     }),
-    top_features: Type.Integer({ default: 3, minimum: 1, maximum: 14, description: 'Features named in the evidence.' }),
+    top_features: Type.Integer({
+      default: 3,
+      minimum: 1,
+      maximum: 14,
+      description: 'Features named in the evidence.',
+    }),
   },
   { additionalProperties: false, default: {} },
 );
@@ -50,6 +61,7 @@ export function resolveAutoencoderConfig(raw: unknown = {}): AutoencoderConfig {
   const errors = [...Value.Errors(AutoencoderConfig, value)].map(
     (e) => `neural.autoencoder${e.path.replace(/\//g, '.')}: ${e.message}`,
   );
-  if (errors.length) throw new MeshguardError('MESHGUARD_ERR_CONFIG_INVALID', 'Invalid autoencoder configuration', errors);
+  if (errors.length)
+    throw new MeshguardError('MESHGUARD_ERR_CONFIG_INVALID', 'Invalid autoencoder configuration', errors);
   return value as AutoencoderConfig;
 }

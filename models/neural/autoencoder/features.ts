@@ -110,13 +110,20 @@ export function scalerProblems(s: unknown): string[] {
   const sc = s as Partial<FeatureScaler>;
   const names = sc.featureNames ?? [];
   if (names.length !== FEATURE_COUNT || names.some((n, i) => n !== FEATURE_NAMES[i]))
-    problems.push(`scaler.featureNames: model was trained on [${names.join(', ')}], this version uses [${FEATURE_NAMES.join(', ')}]`);
+    problems.push(
+      `scaler.featureNames: model was trained on [${names.join(', ')}], this version uses [${FEATURE_NAMES.join(', ')}]`,
+    );
   for (const key of ['mean', 'std'] as const) {
     const arr = sc[key];
-    if (!Array.isArray(arr) || arr.length !== FEATURE_COUNT || arr.some((v) => typeof v !== 'number' || !Number.isFinite(v)))
+    if (
+      !Array.isArray(arr) ||
+      arr.length !== FEATURE_COUNT ||
+      arr.some((v) => typeof v !== 'number' || !Number.isFinite(v))
+    )
       problems.push(`scaler.${key}: expected ${FEATURE_COUNT} finite numbers`);
   }
-  if (Array.isArray(sc.std) && sc.std.some((v) => typeof v === 'number' && v <= 0)) problems.push('scaler.std: must be positive');
+  if (Array.isArray(sc.std) && sc.std.some((v) => typeof v === 'number' && v <= 0))
+    problems.push('scaler.std: must be positive');
   if (
     !Array.isArray(sc.transforms) ||
     sc.transforms.length !== FEATURE_COUNT ||

@@ -14,9 +14,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type * as TF from '@tensorflow/tfjs';
 import { MeshguardError } from '../../../config/errors.js';
+import type { Finding } from '../../../pipelines/component.js';
 import { wallClock, type Clock } from '../../../pipelines/runtime/clock.js';
 import { initBackend, loadTf, type BackendName, type Tf } from '../backend.js';
-import { AutoencoderConfig, resolveAutoencoderConfig } from './config.js';
+import { resolveAutoencoderConfig, type AutoencoderConfig } from './config.js';
 import { calibratedScore, calibrationProblems, fitCalibration, type Calibration } from './calibration.js';
 import {
   FEATURE_COUNT,
@@ -27,9 +28,23 @@ import {
   scalerProblems,
   type FeatureScaler,
 } from './features.js';
-import { fileIOHandler, reconstruct, trainAutoencoder, writeFileAtomic, MODEL_JSON, WEIGHTS_BIN } from './model.js';
+import {
+  fileIOHandler,
+  reconstruct,
+  trainAutoencoder,
+  writeFileAtomic,
+  MODEL_JSON,
+  WEIGHTS_BIN,
+} from './model.js';
 
-export { FEATURE_NAMES, FEATURE_COUNT, fitScaler, scaleRow, rowProblem, type FeatureScaler } from './features.js';
+export {
+  FEATURE_NAMES,
+  FEATURE_COUNT,
+  fitScaler,
+  scaleRow,
+  rowProblem,
+  type FeatureScaler,
+} from './features.js';
 export { AutoencoderConfig, resolveAutoencoderConfig } from './config.js';
 export { calibratedScore, fitCalibration, type Calibration } from './calibration.js';
 
@@ -77,6 +92,8 @@ export interface AutoencoderMetadata {
     backend: BackendName;
     trainedAt: string;
   };
+  /** Per-feature median of the training rows in raw units, for evidence ("observed vs typical"). */
+  baselineMedian?: number[];
   /** sha256 of model.json and weights.bin, so a directory mixing two saves is refused on load. */
   files: Record<string, string>;
 }
@@ -162,7 +179,10 @@ export class AutoencoderDetector {
     }
     const rejectedRows = rows.length - valid.length;
     if (rejectedRows > 0)
-      this.logger.warn({ rejectedRows, reasons: Object.fromEntries(reasons) }, 'Training rows rejected as invalid');
+      this.logger.warn(
+        { rejectedRows, reasons: Object.fromEntries(reasons) },
+        'Training rows rejected as invalid',
+      );
     if (valid.length < cfg.min_training_rows)
       throw new MeshguardError(
         'MESHGUARD_ERR_INPUT',
@@ -209,7 +229,14 @@ export class AutoencoderDetector {
       featureNames: [...FEATURE_NAMES],
       scaler,
       calibration: fitCalibration(errors, cfg.calibration_points),
-      architecture: { inputs: FEATURE_COUNT, hiddenUnits: [...cfg.hidden_units], activation: 'relu', output: 'linear', loss: 'mse' },
+      baselineMedian: FEATURE_NAMES.map((_, j) => median(training.map((r) => r[j]!))),
+      architecture: {
+        inputs: FEATURE_COUNT,
+        hiddenUnits: [...cfg.hidden_units],
+        activation: 'relu',
+        output: 'linear',
+        loss: 'mse',
+      },
       training: {
         rows: n,
         rejectedRows,
@@ -260,13 +287,14 @@ export class AutoencoderDetector {
     const { scaler, calibration } = current.meta;
     for (let start = 0; start < valid.length; start += SCORE_CHUNK_ROWS) {
       const count = Math.min(SCORE_CHUNK_ROWS, valid.length - start);
-      if (this.scaledBuffer.length < count * FEATURE_COUNT) this.scaledBuffer = new Float32Array(count * FEATURE_COUNT);
+      if (this.scaledBuffer.length < count * FEATURE_COUNT)
+        this.scaledBuffer = new Float32Array(count * FEATURE_COUNT);
       const scaled = this.scaledBuffer.subarray(0, count * FEATURE_COUNT);
       for (let k = 0; k < count; k++) scaleRow(rows[valid[start + k]!]!, scaler, scaled, k * FEATURE_COUNT);
       const out = reconstruct(this.tf, current.model, scaled, count);
+      const contributions = new Float64Array(FEATURE_COUNT);
       for (let k = 0; k < count; k++) {
         const base = k * FEATURE_COUNT;
-        const contributions = new Array<number>(FEATURE_COUNT);
         let sum = 0;
         for (let j = 0; j < FEATURE_COUNT; j++) {
           const d = out[base + j]! - scaled[base + j]!;
@@ -288,7 +316,8 @@ export class AutoencoderDetector {
   /** Save model.json + weights.bin (tfjs layers format) and the metadata (written last) into `dir`. */
   async save(dir: string): Promise<void> {
     const current = this.current;
-    if (!current) throw new MeshguardError('MESHGUARD_ERR_INPUT', 'cannot save an untrained autoencoder: fit() it first');
+    if (!current)
+      throw new MeshguardError('MESHGUARD_ERR_INPUT', 'cannot save an untrained autoencoder: fit() it first');
     const handler = fileIOHandler(this.tf, dir);
     await current.model.save(handler);
     const meta: AutoencoderMetadata = { ...current.meta, files: { ...handler.written } };
@@ -367,7 +396,8 @@ function metadataProblems(meta: unknown): string[] {
   const m = meta as Partial<AutoencoderMetadata>;
   const problems: string[] = [];
   if (m.format !== METADATA_FORMAT) problems.push(`format: expected "${METADATA_FORMAT}"`);
-  if (m.version !== METADATA_VERSION) problems.push(`version: ${String(m.version)} is not supported (expected ${METADATA_VERSION})`);
+  if (m.version !== METADATA_VERSION)
+    problems.push(`version: ${String(m.version)} is not supported (expected ${METADATA_VERSION})`);
   problems.push(...scalerProblems(m.scaler), ...calibrationProblems(m.calibration));
   if (typeof m.files !== 'object' || m.files === null) problems.push('files: missing');
   if (typeof m.training !== 'object' || m.training === null) problems.push('training: missing');
@@ -381,15 +411,89 @@ function subsample<T>(rows: T[], max: number): T[] {
   return Array.from({ length: max }, (_, i) => rows[Math.floor(i * step)]!);
 }
 
-function topContributions(contributions: number[], k: number): FeatureContribution[] {
-  const order = contributions.map((_, j) => j).sort((a, b) => contributions[b]! - contributions[a]!);
-  return order.slice(0, k).map((j) => ({ name: FEATURE_NAMES[j]!, contribution: contributions[j]! }));
+/** The k largest contributions, largest first (insertion into a k-slot list: k is tiny, rows are many). */
+function topContributions(contributions: Float64Array, k: number): FeatureContribution[] {
+  const top: number[] = [];
+  for (let j = 0; j < contributions.length; j++) {
+    const v = contributions[j]!;
+    if (top.length === k && v <= contributions[top[k - 1]!]!) continue;
+    let pos = top.length < k ? top.length : k - 1;
+    while (pos > 0 && contributions[top[pos - 1]!]! < v) pos--;
+    top.splice(pos, 0, j);
+    if (top.length > k) top.pop();
+  }
+  return top.map((j) => ({ name: FEATURE_NAMES[j]!, contribution: contributions[j]! }));
 }
 
 function quantileOf(cal: Calibration, p: number): number {
   const q = cal.quantiles;
   return q[Math.round(p * (q.length - 1))] ?? NaN;
 }
+
+/** One closed window of one source workload, as the pipeline's onFeatures hook hands it over. */
+export interface WorkloadFeatureRow {
+  entity: string;
+  row: number[];
+  endMs: number;
+  firstMs: number;
+}
+
+/**
+ * Score a window's rows in one batch and turn those at or above `threshold` into findings (kind
+ * `anomaly`), with evidence a person can read: each top feature's observed value next to the training
+ * baseline's typical value. Fits the pipeline's `onFeatures` hook. Untrained: no findings.
+ */
+export function autoencoderFindings(
+  detector: AutoencoderDetector,
+  batch: ReadonlyArray<WorkloadFeatureRow>,
+  threshold: number,
+): Finding[] {
+  const meta = detector.metadata;
+  if (!meta || batch.length === 0) return [];
+  const scored = detector.scoreBatch(batch.map((b) => b.row));
+  const findings: Finding[] = [];
+  scored.forEach((s, i) => {
+    if (s.rejected !== undefined || s.score < threshold) return;
+    const b = batch[i]!;
+    findings.push({
+      detector: DETECTOR_NAME,
+      kind: 'anomaly',
+      entity: b.entity,
+      score: s.score,
+      timeMs: b.endMs,
+      firstEventMs: b.firstMs,
+      evidence: {
+        summary: `window unlike the training baseline, driven by ${s.topFeatures.map((f) => f.name).join(', ')}`,
+        reconstruction_error: round(s.error),
+        training_error_p99: round(quantileOf(meta.calibration, 0.99)),
+        top_features: s.topFeatures.map((f) => {
+          const j = FEATURE_NAMES.indexOf(f.name as (typeof FEATURE_NAMES)[number]);
+          return {
+            feature: f.name,
+            observed: round(b.row[j] ?? NaN),
+            typical: round(meta.baselineMedian?.[j] ?? typicalValue(meta.scaler, j)),
+            contribution: round(f.contribution),
+          };
+        }),
+      },
+    });
+  });
+  return findings;
+}
+
+function median(values: number[]): number {
+  const sorted = Float64Array.from(values).sort();
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Fallback for models saved without baselineMedian: geometric mean for log1p features, 0 for ratios. */
+function typicalValue(scaler: FeatureScaler, j: number): number {
+  const mean = scaler.mean[j] ?? 0;
+  return scaler.transforms[j] === 'log1p' ? Math.expm1(mean) : mean;
+}
+
+const round = (v: number): number => (Number.isFinite(v) ? Number(v.toPrecision(4)) : v);
 
 export interface RefitOptions {
   logger?: Logger;
@@ -421,13 +525,19 @@ export async function scheduleRefit(
     try {
       const rows = await getRecentNormalRows();
       if (opts.minRows !== undefined && rows.length < opts.minRows) {
-        logger?.debug({ rows: rows.length, minRows: opts.minRows }, 'Autoencoder refit skipped: too few recent normal rows');
+        logger?.debug(
+          { rows: rows.length, minRows: opts.minRows },
+          'Autoencoder refit skipped: too few recent normal rows',
+        );
         continue;
       }
       await detector.fit(rows, { signal, ...(opts.epochs !== undefined ? { epochs: opts.epochs } : {}) });
     } catch (error) {
       if (signal.aborted) return;
-      logger?.warn({ error: (error as Error).message }, 'Autoencoder refit failed; keeping the previous model');
+      logger?.warn(
+        { error: (error as Error).message },
+        'Autoencoder refit failed; keeping the previous model',
+      );
     }
   }
 }

@@ -142,7 +142,8 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
 export function reconstruct(tf: Tf, model: TF.LayersModel, scaled: Float32Array, n: number): Float32Array {
   return tf.tidy(() => {
     const input = tf.tensor2d(scaled, [n, FEATURE_COUNT]);
-    const output = model.predict(input) as TF.Tensor;
+    // predict() splits into batches of 32 by default: hundreds of tiny kernel launches for a 10k batch.
+    const output = model.predict(input, { batchSize: Math.max(n, 1) }) as TF.Tensor;
     return output.dataSync() as Float32Array;
   });
 }
@@ -179,7 +180,9 @@ export function fileIOHandler(tf: Tf, dir: string): FileIOHandler {
         throw new Error('binary model topology is not supported by the file handler');
       await mkdir(dir, { recursive: true });
       const weights = new Uint8Array(
-        artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData),
+        artifacts.weightData === undefined
+          ? new ArrayBuffer(0)
+          : tf.io.CompositeArrayBuffer.join(artifacts.weightData),
       );
       const modelJson: TF.io.ModelJSON = {
         modelTopology: artifacts.modelTopology ?? {},
@@ -206,14 +209,18 @@ export function fileIOHandler(tf: Tf, dir: string): FileIOHandler {
           for (const path of group.paths) {
             const local = normalize(path);
             // A model.json must not make us read files outside its own directory.
-            if (isAbsolute(local) || local.startsWith('..')) throw new Error(`weights path escapes the model directory: ${path}`);
+            if (isAbsolute(local) || local.startsWith('..'))
+              throw new Error(`weights path escapes the model directory: ${path}`);
             const data = await readFile(join(dir, local));
             written[local] = sha256(data);
             buffers.push(data);
           }
         }
         const total = Buffer.concat(buffers);
-        const weightData = total.buffer.slice(total.byteOffset, total.byteOffset + total.byteLength) as ArrayBuffer;
+        const weightData = total.buffer.slice(
+          total.byteOffset,
+          total.byteOffset + total.byteLength,
+        ) as ArrayBuffer;
         return [tf.io.getWeightSpecs(manifest), weightData];
       });
     },

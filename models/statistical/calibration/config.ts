@@ -12,7 +12,8 @@ export const CalibrationConfig = Type.Object(
       default: 0.95,
       minimum: 0.5,
       maximum: 0.999,
-      description: 'Above this quantile of the history the tail is modelled as exponential (peaks over threshold).',
+      description:
+        'Above this quantile of the history the tail is modelled as exponential (peaks over threshold).',
     }),
     min_history: Type.Integer({
       default: 48,

@@ -53,8 +53,8 @@ export class TailCalibrator {
     const n = this.count;
     if (n < this.cfg.min_history || !Number.isFinite(raw)) return ZERO;
     const tail = this.tailProbability(raw);
-    // Never claim more certainty than the history can back: at most 1000 times rarer than 1/n.
-    const surprise = Math.min(-Math.log10(tail), Math.log10(n + 1) + 3);
+    // Never claim more certainty than the history can back: at most 10,000 times rarer than 1/n.
+    const surprise = Math.min(-Math.log10(tail), Math.log10(n + 1) + 4);
     const { surprise_floor: lo, surprise_ceiling: hi } = this.cfg;
     const score = surprise <= lo ? 0 : surprise >= hi ? 1 : (surprise - lo) / (hi - lo);
     return { tail, surprise, score };
@@ -81,7 +81,8 @@ export class TailCalibrator {
     const tailMass = (n - tailStart) / (n + 1);
     const spread = s[n - 1]! - s[0]!;
     // A flat history (no excess) still ranks larger departures as rarer, just very steeply.
-    const meanExcess = excessCount > 0 ? excessSum / excessCount : Math.max(spread, Math.abs(threshold), 1) * 1e-3;
+    const meanExcess =
+      excessCount > 0 ? excessSum / excessCount : Math.max(spread, Math.abs(threshold), 1) * 1e-3;
     const pot = tailMass * Math.exp(-(raw - threshold) / meanExcess);
     // Never less surprising than the plain rank says.
     return Math.min(pot, (above + 1) / (n + 1));
@@ -99,17 +100,30 @@ export class TailCalibrator {
     return lo;
   }
 
+  private upperBound(v: number): number {
+    let lo = 0;
+    let hi = this.count;
+    const s = this.sorted;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (s[mid]! <= v) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   private add(v: number): void {
     const cap = this.ring.length;
     const s = this.sorted;
+    // Insert after and remove the last of equal values: long runs of one value (often 0) then move
+    // nothing instead of the whole array.
     if (this.count === cap) {
-      // Evict the oldest value from the sorted copy.
       const old = this.ring[this.head]!;
-      const at = this.lowerBound(old);
+      const at = this.upperBound(old) - 1;
       s.copyWithin(at, at + 1, this.count);
       this.count--;
     }
-    const at = this.lowerBound(v);
+    const at = this.upperBound(v);
     s.copyWithin(at + 1, at, this.count);
     s[at] = v;
     this.count++;

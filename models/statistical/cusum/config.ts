@@ -6,12 +6,14 @@ export const CusumConfig = Type.Object(
     drift: Type.Number({
       default: 0.5,
       minimum: 0,
-      description: 'Allowance k in scales: shifts smaller than this are ignored (half the smallest shift to catch).',
+      description:
+        'Allowance k in scales: shifts smaller than this are ignored (half the smallest shift to catch).',
     }),
     decision: Type.Number({
       default: 8,
       exclusiveMinimum: 0,
-      description: 'Decision interval h in scales: at this cumulative sum a level change is confirmed and the baseline moves.',
+      description:
+        'Decision interval h in scales: at this cumulative sum a level change is confirmed and the baseline moves.',
     }),
     clip: Type.Number({
       default: 4,
@@ -22,11 +24,18 @@ export const CusumConfig = Type.Object(
       default: 4,
       minimum: 1,
       maximum: 64,
-      description: 'The last this many residuals must agree in sign before the baseline is moved to the new level.',
+      description:
+        'The last this many residuals must agree in sign before the baseline is moved to the new level.',
     }),
   },
   { additionalProperties: false, default: {} },
 );
 export type CusumConfig = Static<typeof CusumConfig>;
 
-export const defaultCusumConfig: CusumConfig = { enabled: true, drift: 0.5, decision: 8, clip: 4, confirm_samples: 4 };
+export const defaultCusumConfig: CusumConfig = {
+  enabled: true,
+  drift: 0.5,
+  decision: 8,
+  clip: 4,
+  confirm_samples: 4,
+};

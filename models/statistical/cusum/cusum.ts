@@ -10,8 +10,10 @@
 import type { CusumConfig } from './config.js';
 
 export interface CusumOutput {
-  /** max(S+, S-) before any reset, >= 0. */
-  raw: number;
+  /** Upward cumulative sum S+ before any reset, >= 0. */
+  up: number;
+  /** Downward cumulative sum S- before any reset, >= 0. */
+  down: number;
   /** Set when a level change is confirmed: the shift (value units) the baseline should apply. */
   shift?: number;
 }
@@ -29,7 +31,7 @@ export class CusumDetector {
 
   /** z: standardized residual; residual: the same in value units. */
   update(z: number, residual: number): CusumOutput {
-    if (!this.cfg.enabled || !Number.isFinite(z)) return { raw: 0 };
+    if (!this.cfg.enabled || !Number.isFinite(z)) return { up: 0, down: 0 };
     const { drift, decision, clip } = this.cfg;
     const c = z > clip ? clip : z < -clip ? -clip : z;
     this.up = Math.max(0, this.up + c - drift);
@@ -37,16 +39,17 @@ export class CusumDetector {
     this.recent[this.head] = residual;
     this.head = (this.head + 1) % this.recent.length;
     if (this.filled < this.recent.length) this.filled++;
-    const raw = Math.max(this.up, this.down);
-    if (raw < decision) return { raw };
+    const up = this.up;
+    const down = this.down;
+    if (Math.max(up, down) < decision) return { up, down };
 
     const sign = this.up >= this.down ? 1 : -1;
     this.up = 0;
     this.down = 0;
     // A burst of mixed-sign residuals is variance, not a new level: report it, but do not move the baseline.
-    if (this.filled < this.recent.length) return { raw };
-    for (let i = 0; i < this.recent.length; i++) if (Math.sign(this.recent[i]!) !== sign) return { raw };
-    return { raw, shift: median(this.recent) };
+    if (this.filled < this.recent.length) return { up, down };
+    for (let i = 0; i < this.recent.length; i++) if (Math.sign(this.recent[i]!) !== sign) return { up, down };
+    return { up, down, shift: median(this.recent) };
   }
 
   toJSON(): { up: number; down: number } {

@@ -2,12 +2,16 @@ import { Type, type Static } from '@sinclair/typebox';
 
 export const SeasonalConfig = Type.Object(
   {
-    enabled: Type.Boolean({ default: true, description: 'Model daily/weekly cycles; off = plain robust level.' }),
+    enabled: Type.Boolean({
+      default: true,
+      description: 'Model daily/weekly cycles; off = plain robust level.',
+    }),
     max_phases: Type.Integer({
       default: 2016,
       minimum: 4,
       maximum: 20_000,
-      description: 'Most phase bins per cycle (2016 = weekly at 5-minute sampling). Finer sampling shares bins.',
+      description:
+        'Most phase bins per cycle (2016 = weekly at 5-minute sampling). Finer sampling shares bins.',
     }),
     weekly: Type.Boolean({
       default: true,
@@ -34,13 +38,15 @@ export const SeasonalConfig = Type.Object(
     clip_sigmas: Type.Number({
       default: 3,
       minimum: 1,
-      description: 'Residuals are clipped to this many scales before they update the baseline (spikes do not drag it).',
+      description:
+        'Residuals are clipped to this many scales before they update the baseline (spikes do not drag it).',
     }),
     min_seasonal_gain: Type.Number({
       default: 0.15,
       minimum: 0,
       maximum: 1,
-      description: 'The seasonal model is used only when its mean absolute error is this much lower than the level-only model.',
+      description:
+        'The seasonal model is used only when its mean absolute error is this much lower than the level-only model.',
     }),
   },
   { additionalProperties: false, default: {} },

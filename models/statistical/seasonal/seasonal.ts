@@ -27,54 +27,77 @@ export interface BaselineOutput {
   scale: number;
   /** (value - expected) / scale. */
   z: number;
+  /** Level of the active model before this sample. */
+  level: number;
+  /**
+   * This sample with the cycle removed and spikes clipped, using the best ready seasonal candidate even
+   * when it does not win one-step forecasting (long-horizon comparisons such as drift need the cycle
+   * removed more than they need the sharpest forecast).
+   */
+  deseasonalized: number;
   /** Which model predicted: 0 level only, 1 daily, 7 weekly. */
   model: 0 | 1 | 7;
 }
 
-class Cycle {
+/** One Holt-Winters candidate: its own level plus per-phase offsets (no offsets = level only). */
+class Candidate {
   readonly offsets: Float64Array;
-  readonly seen: Uint8Array;
-  readonly startMs: number;
+  readonly seen: Uint16Array;
+  readonly levelAlpha: number;
+  level = NaN;
   visited = 0;
-  /** EW mean absolute error of level + offsets. */
+  /** EW mean absolute error of its one-step forecasts (clipped), the basis of model choice. */
   mae = 0;
 
   constructor(
     readonly periodMs: number,
     readonly phases: number,
-    firstMs: number,
+    readonly startMs: number,
   ) {
     this.offsets = new Float64Array(phases);
-    this.seen = new Uint8Array(phases);
-    this.startMs = firstMs;
+    this.seen = new Uint16Array(phases);
+    this.levelAlpha = phases > 0 ? 1 / phases : 1;
   }
   phase(timeMs: number): number {
+    if (this.phases === 0) return -1;
     const r = ((timeMs % this.periodMs) + this.periodMs) % this.periodMs;
     return Math.min(this.phases - 1, Math.floor((r / this.periodMs) * this.phases));
   }
+  offsetAt(p: number): number {
+    return p >= 0 && this.seen[p] ? this.offsets[p]! : 0;
+  }
+  predict(timeMs: number): number {
+    return this.level + this.offsetAt(this.phase(timeMs));
+  }
   /** Two full cycles seen: offsets are trustworthy enough to compare. */
   ready(timeMs: number): boolean {
-    return timeMs - this.startMs >= 2 * this.periodMs && this.visited >= this.phases * 0.8;
+    return (
+      this.phases === 0 || (timeMs - this.startMs >= 2 * this.periodMs && this.visited >= this.phases * 0.8)
+    );
   }
 }
 
 export class SeasonalBaseline {
-  private level = NaN;
   private absDev = 0;
-  private levelMae = 0;
   private n = 0;
   private readonly deltas: number[] = [];
   private lastMs = NaN;
-  private daily: Cycle | undefined;
-  private weekly: Cycle | undefined;
+  private readonly flat: Candidate;
+  private daily: Candidate | undefined;
+  private weekly: Candidate | undefined;
   private inferred = false;
+  private perDay = 0;
+  private active: Candidate;
   private model: 0 | 1 | 7 = 0;
 
-  constructor(private readonly cfg: SeasonalConfig) {}
+  constructor(private readonly cfg: SeasonalConfig) {
+    this.flat = new Candidate(1, 0, 0);
+    this.active = this.flat;
+  }
 
   /** Samples per day inferred from the timestamps (0 while unknown or not seasonal). */
   get samplesPerDay(): number {
-    return this.daily ? Math.round(DAY_MS / this.medianDelta()) : 0;
+    return this.perDay;
   }
   get activeModel(): 0 | 1 | 7 {
     return this.model;
@@ -82,13 +105,14 @@ export class SeasonalBaseline {
   get count(): number {
     return this.n;
   }
+  /** Mean absolute one-step errors of each candidate (for evidence and tuning). */
+  get errors(): { level: number; daily?: number; weekly?: number } {
+    return { level: this.flat.mae, daily: this.daily?.mae, weekly: this.weekly?.mae };
+  }
 
   /** Value expected at timeMs under the active model. */
   expectedAt(timeMs: number): number {
-    const cycle = this.model === 7 ? this.weekly : this.model === 1 ? this.daily : undefined;
-    if (!cycle) return this.level;
-    const p = cycle.phase(timeMs);
-    return cycle.seen[p] ? this.level + cycle.offsets[p]! : this.level;
+    return this.active.predict(timeMs);
   }
 
   get currentScale(): number {
@@ -98,89 +122,105 @@ export class SeasonalBaseline {
   /** Judge one sample against the baseline, then learn from it. */
   observe(timeMs: number, value: number): BaselineOutput {
     if (this.n === 0) {
-      this.level = value;
-      this.absDev = 0;
+      this.flat.level = value;
       this.n = 1;
       this.lastMs = timeMs;
-      return { expected: value, scale: this.floorScale(0), z: 0, model: 0 };
+      return {
+        expected: value,
+        level: value,
+        deseasonalized: value,
+        scale: this.floorScale(0),
+        z: 0,
+        model: 0,
+      };
     }
-    this.trackSpacing(timeMs);
+    this.trackSpacing(timeMs, value);
     const expected = this.expectedAt(timeMs);
     const scale = this.currentScale;
-    const residual = value - expected;
-    const z = residual / scale;
-    const out: BaselineOutput = { expected, scale, z, model: this.model };
+    const z = (value - expected) / scale;
+    const seasonal = this.bestSeasonal(timeMs) ?? this.active;
+    const clip = this.cfg.clip_sigmas * scale;
+    const deseasonalized = seasonal.level + clampTo(value - seasonal.predict(timeMs), clip);
+    const out: BaselineOutput = {
+      expected,
+      level: this.active.level,
+      deseasonalized,
+      scale,
+      z,
+      model: this.model,
+    };
     this.learn(timeMs, value, scale);
     return out;
   }
 
-  /** Move the level by delta (a confirmed level shift): the baseline adapts at once instead of slowly. */
+  /** Move every level by delta (a confirmed level shift): the baseline adapts at once instead of slowly. */
   shiftLevel(delta: number): void {
-    if (Number.isFinite(delta)) this.level += delta;
+    if (!Number.isFinite(delta)) return;
+    this.flat.level += delta;
+    if (this.daily) this.daily.level += delta;
+    if (this.weekly) this.weekly.level += delta;
   }
 
   private learn(timeMs: number, value: number, scale: number): void {
     const cfg = this.cfg;
     const clip = cfg.clip_sigmas * scale;
-    const clamp = (r: number): number => (r > clip ? clip : r < -clip ? -clip : r);
-    // Errors of each candidate model before learning (a fair, out-of-sample comparison).
-    const a = 2 / (1 + Math.max(50, this.samplesPerDay || 50));
-    const levelErr = Math.abs(clamp(value - this.level));
-    this.levelMae += a * (levelErr - this.levelMae);
-    const daily = this.daily;
-    const weekly = this.weekly;
-    let dailyPhase = -1;
-    let weeklyPhase = -1;
-    if (daily) {
-      dailyPhase = daily.phase(timeMs);
-      if (daily.seen[dailyPhase]) daily.mae += a * (Math.abs(clamp(value - this.level - daily.offsets[dailyPhase]!)) - daily.mae);
-      else daily.mae += a * (levelErr - daily.mae);
-    }
-    if (weekly) {
-      weeklyPhase = weekly.phase(timeMs);
-      if (weekly.seen[weeklyPhase])
-        weekly.mae += a * (Math.abs(clamp(value - this.level - weekly.offsets[weeklyPhase]!)) - weekly.mae);
-      else weekly.mae += a * (levelErr - weekly.mae);
-    }
-
-    // Residual against the active model drives the level and the scale.
-    const residual = clamp(value - this.expectedAt(timeMs));
-    this.absDev = this.n < 10 ? this.absDev + (Math.abs(residual) - this.absDev) / this.n : this.absDev + cfg.scale_alpha * (Math.abs(residual) - this.absDev);
+    // Scale from the active model's residual, before any candidate learns (out-of-sample).
+    const activeResidual = clampTo(value - this.active.predict(timeMs), clip);
+    this.absDev =
+      this.n < 10
+        ? this.absDev + (Math.abs(activeResidual) - this.absDev) / this.n
+        : this.absDev + cfg.scale_alpha * (Math.abs(activeResidual) - this.absDev);
     // Before the first cycles are known the level must follow the data closely, or offsets start biased.
     const alpha = this.n < 20 ? Math.max(cfg.level_alpha, 1 / (this.n + 1)) : cfg.level_alpha;
-    // value - offset = level + residual: the deseasonalized sample, clipped.
-    this.level += alpha * residual;
-
-    for (const [cycle, p] of [
-      [daily, dailyPhase],
-      [weekly, weeklyPhase],
-    ] as const) {
-      if (!cycle || p < 0) continue;
-      const off = clampTo(value - this.level - cycle.offsets[p]!, clip);
-      if (cycle.seen[p]) cycle.offsets[p] = cycle.offsets[p]! + cfg.season_gamma * off;
-      else {
-        cycle.offsets[p] = value - this.level;
-        cycle.seen[p] = 1;
-        cycle.visited++;
+    const maeAlpha = 2 / (1 + Math.max(50, this.samplesPerDay || 50));
+    for (const c of [this.flat, this.daily, this.weekly]) {
+      if (!c) continue;
+      const p = c.phase(timeMs);
+      const visits = p < 0 ? 0 : c.seen[p]!;
+      const r = clampTo(value - c.predict(timeMs), clip);
+      // Unknown phases predict with the level only: count the error so an unready model is not favoured.
+      c.mae += maeAlpha * (Math.abs(r) - c.mae);
+      // A seasonal level must move slowly against its cycle, or it swallows the cycle and the offsets stay empty.
+      c.level += (c.phases > 0 ? Math.min(alpha, c.levelAlpha) : alpha) * r;
+      if (p < 0) continue;
+      if (visits === 0) {
+        c.offsets[p] = value - c.level;
+        c.visited++;
+      } else {
+        // A running mean over the first visits (a fair start), exponential forgetting after that.
+        const gamma = Math.max(cfg.season_gamma, 1 / (visits + 1));
+        c.offsets[p] = c.offsets[p]! + gamma * clampTo(value - c.level - c.offsets[p]!, clip);
       }
+      if (visits < 65_535) c.seen[p] = visits + 1;
     }
     this.n++;
     this.chooseModel(timeMs);
   }
 
-  private chooseModel(timeMs: number): void {
-    const gain = 1 - this.cfg.min_seasonal_gain;
-    let best: 0 | 1 | 7 = 0;
-    let bestMae = this.levelMae;
-    if (this.daily?.ready(timeMs) && this.daily.mae < gain * bestMae) {
-      best = 1;
-      bestMae = this.daily.mae;
-    }
-    if (this.weekly?.ready(timeMs) && this.weekly.mae < gain * bestMae) best = 7;
-    this.model = best;
+  private bestSeasonal(timeMs: number): Candidate | undefined {
+    const d = this.daily?.ready(timeMs) ? this.daily : undefined;
+    const w = this.weekly?.ready(timeMs) ? this.weekly : undefined;
+    if (d && w) return w.mae < d.mae ? w : d;
+    return d ?? w;
   }
 
-  private trackSpacing(timeMs: number): void {
+  private chooseModel(timeMs: number): void {
+    const gain = 1 - this.cfg.min_seasonal_gain;
+    let best: Candidate = this.flat;
+    let model: 0 | 1 | 7 = 0;
+    if (this.daily?.ready(timeMs) && this.daily.mae < gain * best.mae) {
+      best = this.daily;
+      model = 1;
+    }
+    if (this.weekly?.ready(timeMs) && this.weekly.mae < gain * best.mae) {
+      best = this.weekly;
+      model = 7;
+    }
+    this.active = best;
+    this.model = model;
+  }
+
+  private trackSpacing(timeMs: number, value: number): void {
     const d = timeMs - this.lastMs;
     this.lastMs = timeMs;
     if (this.inferred || !this.cfg.enabled) return;
@@ -191,9 +231,15 @@ export class SeasonalBaseline {
     const perDay = DAY_MS / dt;
     // Fewer than 4 samples a day cannot show a daily shape.
     if (!(perDay >= 4)) return;
-    this.daily = new Cycle(DAY_MS, Math.min(this.cfg.max_phases, Math.round(perDay)), timeMs);
-    if (this.cfg.weekly && perDay * 7 >= 7 * 4) {
-      this.weekly = new Cycle(7 * DAY_MS, Math.min(this.cfg.max_phases, Math.round(perDay * 7)), timeMs);
+    const level = Number.isFinite(this.flat.level) ? this.flat.level : value;
+    this.perDay = Math.round(perDay);
+    this.daily = new Candidate(DAY_MS, Math.min(this.cfg.max_phases, Math.round(perDay)), timeMs);
+    this.daily.level = level;
+    this.daily.mae = this.flat.mae;
+    if (this.cfg.weekly) {
+      this.weekly = new Candidate(7 * DAY_MS, Math.min(this.cfg.max_phases, Math.round(perDay * 7)), timeMs);
+      this.weekly.level = level;
+      this.weekly.mae = this.flat.mae;
     }
   }
 
@@ -205,7 +251,7 @@ export class SeasonalBaseline {
 
   /** A flat series still needs a non-zero scale: relative to the level, never exactly 0. */
   private floorScale(s: number): number {
-    const floor = Math.max(Math.abs(this.level) * 1e-4, 1e-9);
+    const floor = Math.max(Math.abs(this.flat.level) * 1e-4, 1e-9);
     return Number.isFinite(s) && s > floor ? s : floor;
   }
 }

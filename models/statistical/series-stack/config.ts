@@ -1,6 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { CalibrationConfig, defaultCalibrationConfig, validateCalibrationConfig } from '../calibration/config.js';
+import {
+  CalibrationConfig,
+  defaultCalibrationConfig,
+  validateCalibrationConfig,
+} from '../calibration/config.js';
 import { CusumConfig, defaultCusumConfig } from '../cusum/config.js';
+import { DriftConfig, defaultDriftConfig } from '../drift/config.js';
 import { SeasonalConfig, defaultSeasonalConfig } from '../seasonal/config.js';
 import { SpikeConfig, defaultSpikeConfig } from '../spike/config.js';
 import { VarianceConfig, defaultVarianceConfig } from '../variance/config.js';
@@ -15,12 +20,14 @@ export const SeriesStackConfig = Type.Object(
     calibration_start: Type.Integer({
       default: 12,
       minimum: 1,
-      description: 'Samples the baseline sees before raw scores enter the calibration history (its scale is unsettled before).',
+      description:
+        'Samples the baseline sees before raw scores enter the calibration history (its scale is unsettled before).',
     }),
     seasonal: SeasonalConfig,
     spike: SpikeConfig,
     cusum: CusumConfig,
     variance: VarianceConfig,
+    drift: DriftConfig,
     calibration: CalibrationConfig,
   },
   { additionalProperties: false, default: {} },
@@ -34,6 +41,7 @@ export const defaultSeriesStackConfig: SeriesStackConfig = {
   spike: defaultSpikeConfig,
   cusum: defaultCusumConfig,
   variance: defaultVarianceConfig,
+  drift: defaultDriftConfig,
   calibration: defaultCalibrationConfig,
 };
 
@@ -47,6 +55,7 @@ export function seriesStackConfig(overrides: DeepPartial<SeriesStackConfig> = {}
     spike: { ...d.spike, ...overrides.spike },
     cusum: { ...d.cusum, ...overrides.cusum },
     variance: { ...d.variance, ...overrides.variance },
+    drift: { ...d.drift, ...overrides.drift },
     calibration: { ...d.calibration, ...overrides.calibration },
   };
 }

@@ -5,4 +5,4 @@ export {
   validateSeriesStackConfig,
   type DeepPartial,
 } from './config.js';
-export { SeriesDetector, type SeriesScore, type StackPart } from './series-stack.js';
+export { SeriesDetector, STACK_PARTS, type SeriesScore, type StackPart } from './series-stack.js';

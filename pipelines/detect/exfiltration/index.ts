@@ -26,17 +26,24 @@ export class ExfiltrationDetector implements WindowDetector {
     const w = ctx.window;
     let best: Finding | undefined;
     for (const [dst, e] of w.edges) {
-      const base = ctx.state.edges.get(dst);
-      if (base === undefined || base.bytesDown.count < 5) continue;
+      const edgeBase = ctx.state.edges.get(dst);
+      // A new edge has no baseline of its own: judge it against everything the source usually moves.
+      const own = edgeBase !== undefined && edgeBase.bytesDown.count >= 5;
       for (const dir of ['down', 'up'] as const) {
         const observed = dir === 'down' ? e.bytesDown : e.bytesUp;
         if (observed < cfg.min_bytes) continue;
-        const stat = dir === 'down' ? base.bytesDown : base.bytesUp;
-        const peak = dir === 'down' ? base.peakDown : base.peakUp;
+        // One large response is not a dump: ask for a second heavy window in a row, or a very heavy one.
+        const previous =
+          edgeBase !== undefined && edgeBase.lastEndMs === ctx.startMs ? (dir === 'down' ? edgeBase.lastDown : edgeBase.lastUp) : 0;
+        if (previous < cfg.min_bytes / 2 && observed < 5 * cfg.min_bytes) continue;
+        const stat = own ? (dir === 'down' ? edgeBase.bytesDown : edgeBase.bytesUp) : dir === 'down' ? ctx.state.bytesDown : ctx.state.bytesUp;
+        if (stat.count < 5) continue;
+        const peak = own ? (dir === 'down' ? edgeBase.peakDown : edgeBase.peakUp) : 0;
         const mean = Math.expm1(stat.mean);
         // Per-request size unchanged means more of the same traffic (a surge), not a dump: ask for more.
         const perRequest = observed / e.requests;
-        const basePerRequest = mean / Math.max(1, Math.expm1(base.requestsPerWindow.mean));
+        const baseRequests = own ? edgeBase.requestsPerWindow.mean : ctx.state.requests.mean;
+        const basePerRequest = mean / Math.max(1, Math.expm1(baseRequests));
         const factor = perRequest <= 2 * basePerRequest ? 30 : 10;
         if (observed < factor * Math.max(mean, 1) || observed < 3 * peak) continue;
         const score = stat.tailProbability(Math.log1p(observed), 0.5);
@@ -50,6 +57,7 @@ export class ExfiltrationDetector implements WindowDetector {
           firstEventMs: e.firstMs,
           evidence: {
             destination: dst,
+            baseline_of: own ? 'edge' : 'source (new destination)',
             direction: dir === 'down' ? 'read from destination' : 'sent to destination',
             bytes: observed,
             baseline_bytes_per_window: Math.round(mean),
@@ -81,7 +89,8 @@ export class ExfiltrationDetector implements WindowDetector {
       if (cumulativeUp >= cfg.cumulative_external_bytes) {
         score = zToProbability(3 + cumulativeUp / cfg.cumulative_external_bytes);
         detector = 'new_external_upload';
-      } else if (cumulativeUp >= MIB && cumulativeUp >= 20 * Math.max(cumulativeDown, 1)) {
+      } else if (contacts >= 5 && cumulativeUp >= MIB && cumulativeUp >= 20 * Math.max(cumulativeDown, 1)) {
+        // Repeated uploads that dwarf the replies: data leaving in pieces, not an API being used.
         score = 0.995;
         detector = 'new_external_upload';
       } else if (passthrough && cumulativeUp >= 256 * 1024) {

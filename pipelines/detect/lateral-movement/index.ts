@@ -5,6 +5,9 @@
 import type { Finding } from '../../component.js';
 import { isSensitiveDestination, type WindowContext, type WindowDetector } from '../detector.js';
 
+/** How long a destination first called after the baseline still counts as new. */
+const RECENT_MS = 5 * 60_000;
+
 export class LateralMovementDetector implements WindowDetector {
   readonly name = 'new_destinations';
   readonly kind = 'lateral_movement' as const;
@@ -17,8 +20,9 @@ export class LateralMovementDetector implements WindowDetector {
     for (const [host] of w.external) if (isSensitiveDestination(host) && !ctx.state.external.get(host)?.known) sensitive.push(host);
     for (const dst of ctx.newDestinations) if (isSensitiveDestination(dst)) sensitive.push(dst);
 
-    // A brand-new identity has no baseline of destinations: only sensitive calls count for it.
-    const fresh = ctx.newEntity ? [] : ctx.newDestinations;
+    // A brand-new identity has no baseline of destinations: only sensitive calls count for it. New
+    // destinations add up over a few minutes, so a spread that starts mid-window is still seen whole.
+    const fresh = ctx.newEntity ? [] : [...new Set([...ctx.newDestinations, ...ctx.state.recentNewDestinations(ctx.endMs, RECENT_MS)])];
     const known = ctx.state.knownDestinations.size;
     let deniedOnNew = 0;
     let requestsToNew = 0;
@@ -26,6 +30,7 @@ export class LateralMovementDetector implements WindowDetector {
       deniedOnNew += w.edges.get(d)?.denied ?? 0;
       requestsToNew += w.edges.get(d)?.requests ?? 0;
     }
+    if (requestsToNew === 0 && sensitive.length === 0) return undefined; // nothing new in this window
     // New destinations that mostly refuse the caller are probing: the denial detector names that better.
     const probing = deniedOnNew * 2 >= requestsToNew;
     const spread = fresh.length >= cfg.min_new_destinations && !probing;
@@ -34,7 +39,7 @@ export class LateralMovementDetector implements WindowDetector {
     const score = sensitive.length > 0 ? 0.9999 : 1 - 1 / (1 + fresh.length * fresh.length * (1 + 2 / (known + 1)) * 20);
     if (score < cfg.threshold) return undefined;
     let first = Number.MAX_SAFE_INTEGER;
-    for (const d of fresh) first = Math.min(first, w.edges.get(d)?.firstMs ?? first);
+    for (const d of fresh) first = Math.min(first, w.edges.get(d)?.firstMs ?? ctx.state.knownDestinations.get(d) ?? first);
     for (const h of sensitive) first = Math.min(first, w.external.get(h)?.firstMs ?? w.edges.get(h)?.firstMs ?? first);
     return {
       detector: sensitive.length > 0 ? 'sensitive_destination' : this.name,

@@ -20,6 +20,17 @@ export class UnauthorizedAccessDetector implements WindowDetector {
     const trickle = recent >= cfg.min_denials * 2 && w.denied >= 2;
     if (!burst && !trickle) return undefined;
     const ratio = w.denied / w.requests;
+    // Calls spread over never-called services that are only sometimes refused are lateral movement;
+    // the lateral detector names that. Mostly-refused calls stay here (RBAC probing).
+    let deniedOnNew = 0;
+    let requestsToNew = 0;
+    for (const d of ctx.newDestinations.concat(ctx.state.recentNewDestinations(ctx.endMs, 5 * 60_000))) {
+      const e = w.edges.get(d);
+      if (e === undefined) continue;
+      deniedOnNew += e.denied;
+      requestsToNew += e.requests;
+    }
+    if (!ctx.newEntity && deniedOnNew * 2 >= w.denied && deniedOnNew * 2 < requestsToNew) return undefined;
     // A busy workload probing a few services shows a small ratio but a huge surprise; require both a
     // visible share and a large multiple of the usual rate.
     if (ratio < 0.05) return undefined;

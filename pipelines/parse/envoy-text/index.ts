@@ -12,8 +12,8 @@ import { MAX_LINE_CHARS, firstNonBlank } from '../values.js';
 const ENVOY_DEFAULT_FIELDS = 11;
 /** Istio 1.9+ text default (adds response_code_details and connection_termination_details). */
 const ISTIO_FIELDS = 20;
-/** Istio 1.5–1.8 text default (no response_code_details / connection_termination_details). */
-const ISTIO_LEGACY_FIELDS = 18;
+/** Istio 1.5–1.8 text default: a Mixer status field instead of response_code_details / termination details. */
+const ISTIO_MIXER_FIELDS = 19;
 
 export function parseEnvoyText(line: string, opts: ParseOptions, emit: Emit): void {
   emit(envoyTextEvent(line, NO_META, opts));
@@ -21,7 +21,8 @@ export function parseEnvoyText(line: string, opts: ParseOptions, emit: Emit): vo
 
 /** Parse one text line (as found directly or inside a shipper's `log`/`message`) into an event. */
 export function envoyTextEvent(line: string, meta: K8sMeta, opts: ParseOptions): ParseResult {
-  if (line.length > MAX_LINE_CHARS) return reject(`line too long: ${line.length} characters (max ${MAX_LINE_CHARS})`);
+  if (line.length > MAX_LINE_CHARS)
+    return reject(`line too long: ${line.length} characters (max ${MAX_LINE_CHARS})`);
   const f = new EnvoyFields();
   const why = scanEnvoyText(line, f);
   if (why !== '') return reject(why);
@@ -42,7 +43,8 @@ export function scanEnvoyText(line: string, f: EnvoyFields): string {
   }
   let i = firstNonBlank(line);
   if (i >= end) return 'empty line';
-  if (line.charCodeAt(i) !== 91 /* [ */) return 'envoy-text: expected "[START_TIME]" at the start of the line';
+  if (line.charCodeAt(i) !== 91 /* [ */)
+    return 'envoy-text: expected "[START_TIME]" at the start of the line';
   const close = line.indexOf(']', i + 1);
   if (close === -1 || close >= end) return 'envoy-text: unterminated "[START_TIME]"';
   f.start_time = line.slice(i + 1, close);
@@ -50,7 +52,8 @@ export function scanEnvoyText(line: string, f: EnvoyFields): string {
   // "METHOD PATH PROTOCOL" (or "- - -" for TCP). The path cannot hold a space in valid HTTP, but take the
   // first and last spaces so an odd one stays in the path instead of shifting the protocol.
   i = skipSpaces(line, close + 1, end);
-  if (i >= end || line.charCodeAt(i) !== 34 /* " */) return 'envoy-text: expected "\\"METHOD PATH PROTOCOL\\"" after the time';
+  if (i >= end || line.charCodeAt(i) !== 34 /* " */)
+    return 'envoy-text: expected "\\"METHOD PATH PROTOCOL\\"" after the time';
   const reqEnd = closingQuote(line, i, end);
   if (reqEnd === -1) return 'envoy-text: unterminated request line';
   const s1 = line.indexOf(' ', i + 1);
@@ -86,8 +89,10 @@ export function scanEnvoyText(line: string, f: EnvoyFields): string {
   if (t.length === ISTIO_FIELDS) {
     f.response_code_details = t[k++];
     f.connection_termination_details = t[k++];
+  } else if (t.length === ISTIO_MIXER_FIELDS) {
+    k++; // "%DYNAMIC_METADATA(istio.mixer:status)%": nothing to learn from it
   }
-  if (t.length === ISTIO_FIELDS || t.length === ISTIO_LEGACY_FIELDS) {
+  if (t.length === ISTIO_FIELDS || t.length === ISTIO_MIXER_FIELDS) {
     f.upstream_transport_failure_reason = t[k++];
   } else if (t.length !== ENVOY_DEFAULT_FIELDS) {
     return (

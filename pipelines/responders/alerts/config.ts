@@ -1,7 +1,12 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { decodeWebhookSecret } from './webhook/signature.js';
 
-const Severity = Type.Union([Type.Literal('low'), Type.Literal('medium'), Type.Literal('high'), Type.Literal('critical')]);
+const Severity = Type.Union([
+  Type.Literal('low'),
+  Type.Literal('medium'),
+  Type.Literal('high'),
+  Type.Literal('critical'),
+]);
 const Kind = Type.Union([
   Type.Literal('unauthorized_access'),
   Type.Literal('exfiltration'),
@@ -12,31 +17,40 @@ const Kind = Type.Union([
 
 const routing = {
   name: Type.Optional(
-    Type.String({ minLength: 1, description: 'Channel name in metrics and logs; defaults to the type. Must be unique.' }),
+    Type.String({
+      minLength: 1,
+      description: 'Channel name in metrics and logs; defaults to the type. Must be unique.',
+    }),
   ),
-  min_severity: { ...Severity, default: 'low', description: 'Incidents below this severity are not sent here.' },
+  min_severity: {
+    ...Severity,
+    default: 'low',
+    description: 'Incidents below this severity are not sent here.',
+  },
   kinds: Type.Optional(Type.Array(Kind, { minItems: 1, description: 'Only these kinds; all when absent.' })),
   timeout_ms: Type.Integer({ default: 5000, minimum: 1, description: 'Per attempt.' }),
 };
 
 export const ChannelConfig = Type.Union([
-  Type.Object(
-    { type: Type.Literal('console'), ...routing },
-    { additionalProperties: false },
-  ),
+  Type.Object({ type: Type.Literal('console'), ...routing }, { additionalProperties: false }),
   Type.Object(
     {
       type: Type.Literal('webhook'),
       // No `format: 'uri'`: TypeBox rejects unregistered formats; URLs are checked in validateAlertsConfig().
       url: Type.String({ minLength: 1 }),
       secret: Type.Optional(
-        Type.String({ description: 'Standard Webhooks signing secret, "whsec_" + base64 of 24-64 random bytes.' }),
+        Type.String({
+          description: 'Standard Webhooks signing secret, "whsec_" + base64 of 24-64 random bytes.',
+        }),
       ),
       ...routing,
     },
     { additionalProperties: false },
   ),
-  Type.Object({ type: Type.Literal('slack'), url: Type.String(), ...routing }, { additionalProperties: false }),
+  Type.Object(
+    { type: Type.Literal('slack'), url: Type.String(), ...routing },
+    { additionalProperties: false },
+  ),
   Type.Object(
     {
       type: Type.Literal('pagerduty'),
@@ -94,7 +108,9 @@ export const AlertsConfig = Type.Object(
       minimum: 0,
       description: 'Time given to the queues to flush on shutdown; what is left is dead-lettered.',
     }),
-    dead_letter_file: Type.Optional(Type.String({ description: 'Alerts that failed for good are appended here.' })),
+    dead_letter_file: Type.Optional(
+      Type.String({ description: 'Alerts that failed for good are appended here.' }),
+    ),
     /** Base URL of the admin API, used in the undo instructions of alerts. */
     admin_url: Type.String({ default: 'http://localhost:8080' }),
   },
@@ -116,7 +132,8 @@ function checkUrl(value: string, where: string, errors: string[]): void {
     errors.push(`${where}: not an absolute URL`);
     return;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') errors.push(`${where}: must be an http or https URL`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    errors.push(`${where}: must be an http or https URL`);
 }
 
 /**
@@ -131,7 +148,9 @@ export function validateAlertsConfig(cfg: AlertsConfig, path = 'alerts'): string
     const name = channelName(channel);
     const first = seen.get(name);
     if (first !== undefined)
-      errors.push(`${at}.name: duplicate channel name "${name}" (also channels[${first}]; give each ${channel.type} channel its own name)`);
+      errors.push(
+        `${at}.name: duplicate channel name "${name}" (also channels[${first}]; give each ${channel.type} channel its own name)`,
+      );
     else seen.set(name, i);
     if (channel.type !== 'console') checkUrl(channel.url, `${at}.url`, errors);
     if (channel.type === 'webhook' && channel.secret !== undefined) {

@@ -32,15 +32,25 @@ export interface AlertText {
 export const MAX_EVIDENCE_LINES = 6;
 
 const KIND_WORDS: Record<IncidentKind, { title: string; plain: string }> = {
-  unauthorized_access: { title: 'Unauthorized access', plain: 'repeatedly denied by authorization (401/403/RBAC) while calling services' },
+  unauthorized_access: {
+    title: 'Unauthorized access',
+    plain: 'repeatedly denied by authorization (401/403/RBAC) while calling services',
+  },
   exfiltration: { title: 'Data exfiltration', plain: 'sending far more data out than it usually does' },
-  lateral_movement: { title: 'Lateral movement', plain: 'calling services it never talked to during its baseline' },
+  lateral_movement: {
+    title: 'Lateral movement',
+    plain: 'calling services it never talked to during its baseline',
+  },
   scanning: { title: 'Scanning', plain: 'probing many paths, ports or services it does not normally use' },
   anomaly: { title: 'Anomalous traffic', plain: 'traffic unlike its learned baseline' },
 };
 
 function str(value: unknown, fallback = '?'): string {
-  return typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : fallback;
+  return typeof value === 'string' && value !== ''
+    ? value
+    : typeof value === 'number'
+      ? String(value)
+      : fallback;
 }
 
 export function kindTitle(kind: unknown): string {
@@ -57,7 +67,8 @@ export function workloadShortName(workload: WorkloadIdentity | undefined): strin
   if ('serviceAccount' in workload && workload.serviceAccount)
     return `${str(workload.namespace)}/${str(workload.serviceAccount)}`;
   if ('address' in workload && workload.address) {
-    if (workload.namespace && workload.workload) return `${workload.namespace}/${workload.workload} (${workload.address})`;
+    if (workload.namespace && workload.workload)
+      return `${workload.namespace}/${workload.workload} (${workload.address})`;
     return str(workload.address);
   }
   return 'unknown workload';
@@ -69,7 +80,8 @@ export function describeWorkload(workload: WorkloadIdentity | undefined): string
   if ('serviceAccount' in workload && workload.serviceAccount)
     return `service account ${str(workload.serviceAccount)} in namespace ${str(workload.namespace)} (${str(workload.principal, 'no principal')})`;
   if ('address' in workload && workload.address) {
-    const pod = workload.namespace && workload.workload ? `, workload ${workload.namespace}/${workload.workload}` : '';
+    const pod =
+      workload.namespace && workload.workload ? `, workload ${workload.namespace}/${workload.workload}` : '';
     return `address ${workload.address}${pod} (the logs carry no mesh identity)`;
   }
   return 'unknown workload';
@@ -118,12 +130,17 @@ function observedVsBaseline(key: string, observed: unknown, baseline: unknown): 
   const o = formatValue(key, observed, 1);
   const b = formatValue(key, baseline, 1);
   const ratio =
-    typeof observed === 'number' && typeof baseline === 'number' && baseline > 0 ? ` (${formatNumber('', observed / baseline)}x)` : '';
+    typeof observed === 'number' && typeof baseline === 'number' && baseline > 0
+      ? ` (${formatNumber('', observed / baseline)}x)`
+      : '';
   return `${o} vs baseline ${b}${ratio}`;
 }
 
 function humanKey(key: string): string {
-  return key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/_/g, ' ').toLowerCase();
+  return key
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/_/g, ' ')
+    .toLowerCase();
 }
 
 /**
@@ -167,12 +184,16 @@ function describeAction(incident: Incident, event: AlertEvent): string {
   const action = incident.action ?? { type: 'alert' };
   const policy = action.policy ? `AuthorizationPolicy ${action.policy}` : 'an AuthorizationPolicy';
   if (event === 'resolve') {
-    return action.type === 'quarantine' ? `resolved: quarantine released (${policy} removed)` : 'resolved';
+    const released =
+      action.type === 'quarantine' ? `resolved: quarantine released (${policy} removed)` : 'resolved';
+    return action.reason ? `${released}; ${action.reason}` : released;
   }
   let done: string;
   if (action.type === 'quarantine') {
-    if (action.mode === 'enforce') done = `quarantined (enforce): ${policy} denies its traffic (applied; propagation is asynchronous)`;
-    else if (action.mode === 'pending-approval') done = `quarantine waiting for approval: ${policy} is prepared, nothing enforced yet`;
+    if (action.mode === 'enforce')
+      done = `quarantined (enforce): ${policy} denies its traffic (applied; propagation is asynchronous)`;
+    else if (action.mode === 'pending-approval')
+      done = `quarantine waiting for approval: ${policy} is prepared, nothing enforced yet`;
     else done = `quarantine in dry-run: ${policy} logs what it would deny, nothing is blocked`;
     if (action.reason) done += `; ${action.reason}`;
   } else {
@@ -184,13 +205,16 @@ function describeAction(incident: Incident, event: AlertEvent): string {
 }
 
 /** incident.action.undo is filled by the quarantine side; this is the fallback when it is absent. */
-function describeUndo(incident: Incident, adminUrl: string): string {
+function describeUndo(incident: Incident, event: AlertEvent, adminUrl: string): string {
   const action = incident.action ?? { type: 'alert' };
+  if (event === 'resolve')
+    return action.type === 'quarantine' ? 'nothing to undo: the quarantine was released' : 'nothing to undo';
   if (typeof action.undo === 'string' && action.undo !== '') return action.undo;
   if (action.type !== 'quarantine') return 'nothing to undo (no automatic action)';
   const base = adminUrl.replace(/\/+$/, '');
+  // The same form as the quarantine side's undo (POST /api/quarantines/{id}/release on the admin API).
   if (action.policy)
-    return `release quarantine ${action.policy} through the admin API (${base}/api/quarantines) or delete AuthorizationPolicy ${action.policy}`;
+    return `curl -X POST -H "Authorization: Bearer $TOKEN" ${base}/api/quarantines/${action.policy}/release (or delete AuthorizationPolicy ${action.policy})`;
   return `release the quarantine of incident ${str(incident.id)} through the admin API (${base}/api/quarantines)`;
 }
 
@@ -203,10 +227,13 @@ export function formatAlert(incident: Incident, event: AlertEvent, opts: { admin
   const what = kindInPlainWords(incident.kind);
   const evidence = evidenceLines(incident.evidence);
   const score = typeof incident.score === 'number' ? incident.score.toFixed(2) : '?';
-  const detectors = Array.isArray(incident.detectors) && incident.detectors.length > 0 ? incident.detectors.join(', ') : 'none listed';
+  const detectors =
+    Array.isArray(incident.detectors) && incident.detectors.length > 0
+      ? incident.detectors.join(', ')
+      : 'none listed';
   const howSure = `score ${score}, severity ${severity}, detectors: ${detectors}`;
   const done = describeAction(incident, event);
-  const undo = describeUndo(incident, opts.adminUrl);
+  const undo = describeUndo(incident, event, opts.adminUrl);
   const keyEvidence = evidence[0] ? `; ${evidence[0]}` : '';
   const summary = clip(`${title}: ${what}${keyEvidence} (${howSure})`, 1024);
   const text = [

@@ -26,6 +26,23 @@ export function redact(text: string, secrets: readonly string[] = []): string {
   return out;
 }
 
+/**
+ * The parts of a URL that may be credentials: the whole URL, its path and query, and any long path
+ * segment (Slack's incoming-webhook token, a token in a generic webhook path).
+ */
+export function urlSecrets(url: string): string[] {
+  const out = [url];
+  try {
+    const u = new URL(url);
+    out.push(u.pathname + u.search, ...u.pathname.split('/').filter((segment) => segment.length >= 12));
+    if (u.search.length > 1) out.push(u.search.slice(1));
+    if (u.password) out.push(u.password);
+  } catch {
+    // Not a URL: the whole string is already in the list.
+  }
+  return out.filter((s) => s !== '/' && s !== '');
+}
+
 function networkReason(error: unknown): string {
   const e = error as { name?: string; cause?: { code?: string; name?: string } };
   if (e?.name === 'TimeoutError') return 'timeout';
@@ -35,7 +52,7 @@ function networkReason(error: unknown): string {
 
 export async function postJson(opts: PostOptions): Promise<Delivery> {
   const now = opts.now ?? Date.now;
-  const secrets = [...(opts.secrets ?? []), opts.url];
+  const secrets = [...(opts.secrets ?? []), ...urlSecrets(opts.url)];
   let response: Response;
   try {
     response = await fetch(opts.url, {
@@ -46,8 +63,12 @@ export async function postJson(opts: PostOptions): Promise<Delivery> {
     });
   } catch (error) {
     const reason = networkReason(error);
-    if (opts.signal.aborted) return { code: 'retryable', error: new Error(`${opts.channel}: aborted by shutdown`) };
-    const message = reason === 'timeout' ? `no answer within ${opts.timeoutMs} ms` : `network error (${redact(reason, secrets)})`;
+    if (opts.signal.aborted)
+      return { code: 'retryable', error: new Error(`${opts.channel}: aborted by shutdown`) };
+    const message =
+      reason === 'timeout'
+        ? `no answer within ${opts.timeoutMs} ms`
+        : `network error (${redact(reason, secrets)})`;
     return { code: 'retryable', error: new Error(`${opts.channel}: ${message}`) };
   }
   let excerpt = '';

@@ -83,7 +83,14 @@ export function routes(cfg: ChannelConfig, incident: Incident): boolean {
 
 function looksLikeIncident(value: unknown): value is Incident {
   const i = value as Partial<Incident> | null;
-  return !!i && typeof i === 'object' && typeof i.id === 'string' && i.id !== '' && typeof i.kind === 'string' && typeof i.severity === 'string';
+  return (
+    !!i &&
+    typeof i === 'object' &&
+    typeof i.id === 'string' &&
+    i.id !== '' &&
+    typeof i.kind === 'string' &&
+    typeof i.severity === 'string'
+  );
 }
 
 /** Start-up fails here (MESHGUARD_ERR_CONFIG_INVALID, every problem listed) on duplicate names, bad URLs or secrets. */
@@ -93,7 +100,8 @@ export function createAlertDispatcher(
   deps: AlertDispatcherDeps = {},
 ): AlertDispatcherHandle {
   const problems = validateAlertsConfig(cfg);
-  if (problems.length) throw new MeshguardError('MESHGUARD_ERR_CONFIG_INVALID', 'Invalid alerts configuration', problems);
+  if (problems.length)
+    throw new MeshguardError('MESHGUARD_ERR_CONFIG_INVALID', 'Invalid alerts configuration', problems);
 
   const logger = settings.logger.child({ component: 'alerts' });
   const wallNowMs = deps.wallNowMs ?? Date.now;
@@ -116,7 +124,13 @@ export function createAlertDispatcher(
 
   const channels: Channel[] = cfg.channels.map((channelCfg) => {
     const name = channelName(channelCfg);
-    const responder = createChannel(channelCfg, { settings, name, adminUrl: cfg.admin_url, wallNowMs, write: deps.write });
+    const responder = createChannel(channelCfg, {
+      settings,
+      name,
+      adminUrl: cfg.admin_url,
+      wallNowMs,
+      write: deps.write,
+    });
     const queue = new DeliveryQueue<Job>({
       channel: name,
       send: (job, signal) => responder.respond(job.incident, job.event, signal),
@@ -140,7 +154,11 @@ export function createAlertDispatcher(
   });
 
   for (const c of channels)
-    c.responder.start().catch((error: unknown) => logger.error({ channel: c.name, error: (error as Error).message }, 'Channel did not start.'));
+    c.responder
+      .start()
+      .catch((error: unknown) =>
+        logger.error({ channel: c.name, error: (error as Error).message }, 'Channel did not start.'),
+      );
 
   let stopped = false;
   let stopping: Promise<void> | undefined;
@@ -149,11 +167,15 @@ export function createAlertDispatcher(
     try {
       if (!looksLikeIncident(incident) || (event !== 'trigger' && event !== 'resolve')) {
         for (const c of channels) settings.metrics.alertsFailed.inc({ channel: c.name });
-        logger.error({ event: String(event) }, 'Not an incident (id, kind and severity are required); alert set aside.');
+        logger.error(
+          { event: String(event) },
+          'Not an incident (id, kind and severity are required); alert set aside.',
+        );
         return;
       }
       if (stopped) {
-        for (const c of channels) if (routes(c.cfg, incident)) settings.metrics.alertsFailed.inc({ channel: c.name });
+        for (const c of channels)
+          if (routes(c.cfg, incident)) settings.metrics.alertsFailed.inc({ channel: c.name });
         logger.error({ incident_id: incident.id, event }, 'Alert after shutdown; not sent.');
         return;
       }
@@ -164,13 +186,23 @@ export function createAlertDispatcher(
           let first = true;
           try {
             // Claimed before sending: of two replicas (or two calls) only one enqueues.
-            first = await settings.state.setIfAbsent(dedupKey, new Date(wallNowMs()).toISOString(), dedupTtlMs);
+            first = await settings.state.setIfAbsent(
+              dedupKey,
+              new Date(wallNowMs()).toISOString(),
+              dedupTtlMs,
+            );
           } catch (error) {
             // Better a duplicate alert than a lost one while the state store is down.
-            logger.warn({ channel: c.name, error: (error as Error).message }, 'Dedup store unavailable; sending anyway.');
+            logger.warn(
+              { channel: c.name, error: (error as Error).message },
+              'Dedup store unavailable; sending anyway.',
+            );
           }
           if (!first) {
-            logger.debug({ channel: c.name, incident_id: incident.id, event }, 'Already sent on this channel; skipped.');
+            logger.debug(
+              { channel: c.name, incident_id: incident.id, event },
+              'Already sent on this channel; skipped.',
+            );
             return;
           }
           c.queue.enqueue({ incident, event, dedupKey });
@@ -192,7 +224,11 @@ export function createAlertDispatcher(
       await Promise.all(channels.map((c) => c.queue.shutdown(deadline)));
       await Promise.all(
         channels.map((c) =>
-          c.responder.shutdown().catch((error: unknown) => logger.error({ channel: c.name, error: (error as Error).message }, 'Channel shutdown failed.')),
+          c.responder
+            .shutdown()
+            .catch((error: unknown) =>
+              logger.error({ channel: c.name, error: (error as Error).message }, 'Channel shutdown failed.'),
+            ),
         ),
       );
     })();

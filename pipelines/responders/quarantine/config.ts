@@ -1,6 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
 
-const Severity = Type.Union([Type.Literal('low'), Type.Literal('medium'), Type.Literal('high'), Type.Literal('critical')]);
+const Severity = Type.Union([
+  Type.Literal('low'),
+  Type.Literal('medium'),
+  Type.Literal('high'),
+  Type.Literal('critical'),
+]);
 
 export const QuarantineConfig = Type.Object(
   {
@@ -20,10 +25,21 @@ export const QuarantineConfig = Type.Object(
       default: 'critical',
       description: 'Quarantines for incidents below this severity wait for approval through the admin API.',
     },
-    ttl_secs: Type.Integer({ default: 3600, minimum: 60, description: 'Policies expire and are released after this.' }),
-    max_per_window: Type.Integer({ default: 5, minimum: 0, description: 'Blast-radius cap per cap_window_secs.' }),
+    ttl_secs: Type.Integer({
+      default: 3600,
+      minimum: 60,
+      description: 'Policies expire and are released after this.',
+    }),
+    max_per_window: Type.Integer({
+      default: 5,
+      minimum: 0,
+      description: 'Blast-radius cap per cap_window_secs.',
+    }),
     cap_window_secs: Type.Integer({ default: 600, minimum: 1 }),
-    root_namespace: Type.String({ default: 'istio-system', description: "Istio's root namespace (mesh-wide policies)." }),
+    root_namespace: Type.String({
+      default: 'istio-system',
+      description: "Istio's root namespace (mesh-wide policies).",
+    }),
     protected_namespaces: Type.Array(Type.String(), {
       default: ['kube-system', 'istio-system', 'meshguard'],
       description: 'Never quarantined (added to the built-in list).',
@@ -35,7 +51,8 @@ export const QuarantineConfig = Type.Object(
     }),
     audit_log_file: Type.String({
       default: '',
-      description: 'Every quarantine action is also appended here as one JSON line (empty = state store only).',
+      description:
+        'Every quarantine action is also appended here as one JSON line (empty = state store only).',
     }),
     audit_retention_secs: Type.Integer({
       default: 30 * 24 * 3600,
@@ -44,19 +61,27 @@ export const QuarantineConfig = Type.Object(
     }),
     kubeconfig: Type.String({
       default: '',
-      description: 'Kubeconfig file for the kubernetes sink; empty = KUBECONFIG, ~/.kube/config, then in-cluster.',
+      description:
+        'Kubeconfig file for the kubernetes sink; empty = KUBECONFIG, ~/.kube/config, then in-cluster.',
     }),
     apply_max_attempts: Type.Integer({
       default: 3,
       minimum: 1,
       description: 'Attempts to apply or delete a policy when the sink answers retryable (409, 5xx).',
     }),
-    apply_backoff_ms: Type.Integer({ default: 500, minimum: 0, description: 'First retry delay, doubled each time.' }),
+    apply_backoff_ms: Type.Integer({
+      default: 500,
+      minimum: 0,
+      description: 'First retry delay, doubled each time.',
+    }),
     egress_gateway: Type.Object(
       {
         namespace: Type.String({ default: 'istio-system' }),
         selector: Type.Record(Type.String(), Type.String(), { default: { istio: 'egressgateway' } }),
-        enabled: Type.Boolean({ default: true, description: 'Whether egress goes through an Istio egress gateway.' }),
+        enabled: Type.Boolean({
+          default: true,
+          description: 'Whether egress goes through an Istio egress gateway.',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),

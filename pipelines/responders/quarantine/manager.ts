@@ -7,7 +7,7 @@
  * - `quarantine-record:<id>`         → the QuarantineRecord (JSON).
  * - `quarantine-cap:<bucket>:<slot>` → one key per quarantine in a cap window; slots are claimed with
  *                                      setIfAbsent, so the blast-radius cap holds across replicas.
- * - `quarantine-release:<id>:<createdAt>` → one replica releases (and notifies) once.
+ * - `quarantine-release:<id>:<revision>` → one replica releases (and notifies) once.
  * - `quarantine-audit:<ms>:<seq>`    → one audit entry (JSON), time-ordered by key.
  * Time comes from the injected Clock (event time in replay, wall clock in serve, fake in tests).
  */
@@ -39,6 +39,8 @@ export type QuarantineMode = 'dry-run' | 'enforce' | 'pending-approval';
 export interface QuarantineRecord {
   /** The quarantine id: the name of its (first) policy. */
   id: string;
+  /** Unique per record written (ids repeat when an offender is quarantined again after a release). */
+  revision: string;
   state: QuarantineState;
   mode: QuarantineMode;
   offender: WorkloadIdentity;
@@ -164,7 +166,10 @@ export class QuarantineManager {
     } catch (error) {
       const message = (error as Error).message;
       this.metrics.quarantineActions.inc({ action: 'apply', result: 'error' });
-      this.logger.error({ error: message, incidentId: incident?.id }, 'Quarantine decision failed; alerting only.');
+      this.logger.error(
+        { error: message, incidentId: incident?.id },
+        'Quarantine decision failed; alerting only.',
+      );
       return { type: 'alert', reason: `quarantine failed: ${message}` };
     }
   }
@@ -175,18 +180,28 @@ export class QuarantineManager {
   }
 
   private async decideOrThrow(incident: Incident): Promise<IncidentAction> {
-    if (!this.cfg.enabled) return this.skip('disabled', 'quarantine is disabled (quarantine.enabled: false): alert only');
+    if (!this.cfg.enabled)
+      return this.skip('disabled', 'quarantine is disabled (quarantine.enabled: false): alert only');
 
     const described = describeOffender(incident.workload, this.trustDomain);
     if (!described.ok) {
-      this.logger.warn({ incidentId: incident.id, error: described.error }, 'Incident names no offender a policy can match.');
+      this.logger.warn(
+        { incidentId: incident.id, error: described.error },
+        'Incident names no offender a policy can match.',
+      );
       return this.skip('invalid', `cannot quarantine: ${described.error}`);
     }
     const offender = described.offender;
 
     const protectedWhy = protectedReason(offender, this.cfg);
     if (protectedWhy) {
-      await this.audit({ actor: 'meshguard', action: 'skip', reason: protectedWhy, incidentId: incident.id, offender: incident.workload });
+      await this.writeAudit({
+        actor: 'meshguard',
+        action: 'skip',
+        reason: protectedWhy,
+        incidentId: incident.id,
+        offender: incident.workload,
+      });
       return this.skip('protected', protectedWhy);
     }
 
@@ -199,41 +214,82 @@ export class QuarantineManager {
     const existing = await this.activeFor(offender.hash);
     if (existing) {
       this.metrics.quarantineActions.inc({ action: 'skip', result: 'duplicate' });
-      return this.actionOf(existing, `offender already quarantined as ${existing.id} (incident ${existing.incident.id})`);
+      return this.actionOf(
+        existing,
+        `offender already quarantined as ${existing.id} (incident ${existing.incident.id})`,
+      );
     }
 
     const now = this.clock.nowMs();
     const needsApproval = severityRank(incident.severity) < severityRank(this.cfg.approval_below_severity);
-    const plan = buildQuarantinePlan({ incident, offender, cfg: this.cfg, applyMode: this.cfg.mode, nowMs: now, adminUrl: this.adminUrl });
+    const plan = buildQuarantinePlan({
+      incident,
+      offender,
+      cfg: this.cfg,
+      applyMode: this.cfg.mode,
+      nowMs: now,
+      adminUrl: this.adminUrl,
+    });
 
     const invalid = await this.invalidReasons(plan);
     if (invalid.length) {
       this.metrics.quarantineActions.inc({ action: 'apply', result: 'invalid' });
-      this.logger.error({ incidentId: incident.id, quarantineId: plan.id, errors: invalid }, 'Built an invalid policy; not applying it.');
-      await this.audit({ actor: 'meshguard', action: 'error', reason: `invalid policy: ${invalid.join('; ')}`, incidentId: incident.id, quarantineId: plan.id, offender: incident.workload, policies: plan.policies });
-      return { type: 'alert', reason: `quarantine policy failed validation, not applied: ${invalid.join('; ')}` };
+      this.logger.error(
+        { incidentId: incident.id, quarantineId: plan.id, errors: invalid },
+        'Built an invalid policy; not applying it.',
+      );
+      await this.writeAudit({
+        actor: 'meshguard',
+        action: 'error',
+        reason: `invalid policy: ${invalid.join('; ')}`,
+        incidentId: incident.id,
+        quarantineId: plan.id,
+        offender: incident.workload,
+        policies: plan.policies,
+      });
+      return {
+        type: 'alert',
+        reason: `quarantine policy failed validation, not applied: ${invalid.join('; ')}`,
+      };
     }
 
     // Idempotent across replicas: only the replica that claims the offender goes on.
     const won = await this.store.setIfAbsent(CLAIM + offender.hash, plan.id, this.claimTtlMs());
     if (!won) return this.lostClaim(offender, plan.id);
 
-    const record = this.newRecord(plan, incident, offender, 'meshguard', now, needsApproval ? 'pending-approval' : this.cfg.mode);
+    const record = this.newRecord(
+      plan,
+      incident,
+      offender,
+      'meshguard',
+      now,
+      needsApproval ? 'pending-approval' : this.cfg.mode,
+    );
 
     if (needsApproval) {
       record.reason = `${plan.reason} Waiting for approval: severity ${incident.severity} is below quarantine.approval_below_severity (${this.cfg.approval_below_severity}).`;
       await this.saveRecord(record);
       this.metrics.quarantineActions.inc({ action: 'apply', result: 'pending_approval' });
-      await this.audit(this.entryOf(record, 'meshguard', 'pending-approval', record.reason));
+      await this.writeAudit(this.entryOf(record, 'meshguard', 'pending-approval', record.reason));
       await this.refreshGauge();
-      this.logger.info({ quarantineId: record.id, incidentId: incident.id }, 'Quarantine waits for approval.');
+      this.logger.info(
+        { quarantineId: record.id, incidentId: incident.id },
+        'Quarantine waits for approval.',
+      );
       return this.actionOf(record, record.reason);
     }
 
     if (!(await this.claimCapSlot(now))) {
       await this.store.delete(CLAIM + offender.hash);
       const reason = `blast-radius cap reached: ${this.cfg.max_per_window} quarantines within ${this.cfg.cap_window_secs}s (quarantine.max_per_window): alert only`;
-      await this.audit({ actor: 'meshguard', action: 'skip', reason, incidentId: incident.id, offender: incident.workload, quarantineId: plan.id });
+      await this.writeAudit({
+        actor: 'meshguard',
+        action: 'skip',
+        reason,
+        incidentId: incident.id,
+        offender: incident.workload,
+        quarantineId: plan.id,
+      });
       return this.skip('cap_reached', reason);
     }
 
@@ -260,7 +316,8 @@ export class QuarantineManager {
       nameKind: record.incident.detectors.includes('manual') ? 'manual' : undefined,
     });
     const invalid = await this.invalidReasons(plan);
-    if (invalid.length) throw new QuarantineError('invalid', `policy failed validation: ${invalid.join('; ')}`);
+    if (invalid.length)
+      throw new QuarantineError('invalid', `policy failed validation: ${invalid.join('; ')}`);
     const approved: QuarantineRecord = {
       ...this.newRecord(plan, record.incident, described.offender, record.createdBy, now, this.cfg.mode),
       createdAt: record.createdAt,
@@ -278,7 +335,11 @@ export class QuarantineManager {
   }
 
   /** Quarantine a workload by hand. Protected namespaces and principals still apply; the cap and approval do not. */
-  async quarantineManually(workload: WorkloadIdentity, reason: string, by: string): Promise<QuarantineRecord> {
+  async quarantineManually(
+    workload: WorkloadIdentity,
+    reason: string,
+    by: string,
+  ): Promise<QuarantineRecord> {
     const described = describeOffender(workload, this.trustDomain);
     if (!described.ok) throw new QuarantineError('invalid', described.error);
     const offender = described.offender;
@@ -301,16 +362,28 @@ export class QuarantineManager {
       evidence: { manual: true, requestedBy: by, reason },
       action: { type: 'quarantine' },
     };
-    const plan = buildQuarantinePlan({ incident, offender, cfg: this.cfg, applyMode: this.cfg.mode, nowMs: now, adminUrl: this.adminUrl, nameKind: 'manual' });
+    const plan = buildQuarantinePlan({
+      incident,
+      offender,
+      cfg: this.cfg,
+      applyMode: this.cfg.mode,
+      nowMs: now,
+      adminUrl: this.adminUrl,
+      nameKind: 'manual',
+    });
     plan.reason = `Manual quarantine of ${offender.principal ?? offender.address} by ${by}: ${reason.replace(/\s+/g, ' ').trim()} (until ${plan.expiresAt}).`;
     for (const p of plan.policies) p.metadata.annotations['meshguard.io/reason'] = plan.reason;
     const invalid = await this.invalidReasons(plan);
-    if (invalid.length) throw new QuarantineError('invalid', `policy failed validation: ${invalid.join('; ')}`);
+    if (invalid.length)
+      throw new QuarantineError('invalid', `policy failed validation: ${invalid.join('; ')}`);
     const won = await this.store.setIfAbsent(CLAIM + offender.hash, plan.id, this.claimTtlMs());
     if (!won) {
       const other = await this.activeFor(offender.hash);
       if (other) return other;
-      throw new QuarantineError('conflict', 'another replica is quarantining this workload right now; retry in a moment');
+      throw new QuarantineError(
+        'conflict',
+        'another replica is quarantining this workload right now; retry in a moment',
+      );
     }
     const record = this.newRecord(plan, incident, offender, by, now, this.cfg.mode);
     incident.action = { type: 'quarantine', mode: this.cfg.mode, policy: plan.id, undo: plan.undo };
@@ -332,7 +405,10 @@ export class QuarantineManager {
       } catch (error) {
         // Another replica released it first (conflict), or the sink is down: the next tick tries again.
         if (!(error instanceof QuarantineError && error.code === 'conflict'))
-          this.logger.warn({ quarantineId: record.id, error: (error as Error).message }, 'Could not release an expired quarantine; will retry.');
+          this.logger.warn(
+            { quarantineId: record.id, error: (error as Error).message },
+            'Could not release an expired quarantine; will retry.',
+          );
       }
     }
     return released;
@@ -356,7 +432,9 @@ export class QuarantineManager {
       const r = await this.get(key.slice(RECORD.length));
       if (r) records.push(r);
     }
-    return records.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id.localeCompare(b.id)));
+    return records.sort((a, b) =>
+      a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id.localeCompare(b.id),
+    );
   }
 
   /** The audit trail, oldest first. */
@@ -387,9 +465,17 @@ export class QuarantineManager {
     return this.cfg.ttl_secs * 2000;
   }
 
-  private newRecord(plan: QuarantinePlan, incident: Incident, offender: Offender, by: string, now: number, mode: QuarantineMode): QuarantineRecord {
+  private newRecord(
+    plan: QuarantinePlan,
+    incident: Incident,
+    offender: Offender,
+    by: string,
+    now: number,
+    mode: QuarantineMode,
+  ): QuarantineRecord {
     return {
       id: plan.id,
+      revision: randomBytes(8).toString('hex'),
       state: mode === 'pending-approval' ? 'pending-approval' : 'active',
       mode,
       offender: incident.workload,
@@ -408,14 +494,22 @@ export class QuarantineManager {
   }
 
   private actionOf(record: QuarantineRecord, reason: string): IncidentAction {
-    const action: IncidentAction = { type: 'quarantine', mode: record.mode, policy: record.id, reason, undo: record.undo };
+    const action: IncidentAction = {
+      type: 'quarantine',
+      mode: record.mode,
+      policy: record.id,
+      reason,
+      undo: record.undo,
+    };
     if (record.notEnforced.length) action.notEnforced = [...record.notEnforced];
     return action;
   }
 
   private async invalidReasons(plan: QuarantinePlan): Promise<string[]> {
     const errors: string[] = [];
-    for (const p of plan.policies) for (const e of await validatePolicy(p)) errors.push(`${p.metadata.namespace}/${p.metadata.name}: ${e}`);
+    for (const p of plan.policies)
+      for (const e of await validatePolicy(p))
+        errors.push(`${p.metadata.namespace}/${p.metadata.name}: ${e}`);
     return errors;
   }
 
@@ -424,7 +518,12 @@ export class QuarantineManager {
     const id = await this.store.get(CLAIM + offenderHash);
     if (!id) return undefined;
     const record = await this.get(id);
-    if (record && (record.state === 'active' || record.state === 'pending-approval') && record.offenderHash === offenderHash) return record;
+    if (
+      record &&
+      (record.state === 'active' || record.state === 'pending-approval') &&
+      record.offenderHash === offenderHash
+    )
+      return record;
     if (record) await this.store.delete(CLAIM + offenderHash); // released or failed: the claim is stale
     return undefined;
   }
@@ -436,11 +535,19 @@ export class QuarantineManager {
     for (let i = 0; i < 10; i++) {
       const id = await this.store.get(CLAIM + offender.hash);
       const record = id ? await this.get(id) : undefined;
-      if (record) return this.actionOf(record, `offender already quarantined as ${record.id} (incident ${record.incident.id})`);
+      if (record)
+        return this.actionOf(
+          record,
+          `offender already quarantined as ${record.id} (incident ${record.incident.id})`,
+        );
       await this.sleep(20);
     }
     const id = (await this.store.get(CLAIM + offender.hash)) ?? planId;
-    return { type: 'quarantine', policy: id, reason: `offender is being quarantined as ${id} by another replica` };
+    return {
+      type: 'quarantine',
+      policy: id,
+      reason: `offender is being quarantined as ${id} by another replica`,
+    };
   }
 
   /** Take one slot of the blast-radius cap; false when the window is full. */
@@ -464,7 +571,11 @@ export class QuarantineManager {
 
   private async saveRecord(record: QuarantineRecord): Promise<void> {
     const done = record.state === 'released' || record.state === 'failed';
-    await this.store.set(RECORD + record.id, JSON.stringify(record), done ? this.cfg.audit_retention_secs * 1000 : undefined);
+    await this.store.set(
+      RECORD + record.id,
+      JSON.stringify(record),
+      done ? this.cfg.audit_retention_secs * 1000 : undefined,
+    );
   }
 
   /** Run a sink operation, retrying retryable outcomes with exponential backoff and jitter. */
@@ -488,39 +599,69 @@ export class QuarantineManager {
   private async applyAll(record: QuarantineRecord): Promise<Delivery> {
     for (const policy of record.policies) {
       const d = await this.withRetry(() => this.sink.apply(policy));
-      if (d.code !== 'ok') return { code: d.code, error: new Error(`${policy.metadata.namespace}/${policy.metadata.name}: ${d.error.message}`) } as Delivery;
+      if (d.code !== 'ok')
+        return {
+          code: d.code,
+          error: new Error(`${policy.metadata.namespace}/${policy.metadata.name}: ${d.error.message}`),
+        } as Delivery;
     }
     for (const s of record.suggestions) {
       if (!this.sink.suggest) break;
       const d = await this.withRetry(() => this.sink.suggest!(s));
-      if (d.code !== 'ok') this.logger.warn({ quarantineId: record.id, error: d.error.message }, 'Could not write the NetworkPolicy suggestion.');
+      if (d.code !== 'ok')
+        this.logger.warn(
+          { quarantineId: record.id, error: d.error.message },
+          'Could not write the NetworkPolicy suggestion.',
+        );
     }
     return { code: 'ok' };
   }
 
   /** Apply a prepared record; on failure alert only (automatic path). */
-  private async applyRecord(record: QuarantineRecord, actor: string, action: AuditAction): Promise<IncidentAction> {
+  private async applyRecord(
+    record: QuarantineRecord,
+    actor: string,
+    action: AuditAction,
+  ): Promise<IncidentAction> {
     const result = await this.applyAll(record);
     if (result.code !== 'ok') {
       await this.markFailed(record, actor, result.error.message);
-      return { type: 'alert', reason: `quarantine could not be applied (${this.sink.name} sink): ${result.error.message}` };
+      return {
+        type: 'alert',
+        reason: `quarantine could not be applied (${this.sink.name} sink): ${result.error.message}`,
+      };
     }
     await this.markApplied(record, actor, action);
-    const applied = record.mode === 'dry-run' ? 'applied in dry-run (Istio logs, does not enforce)' : 'applied (enforcement follows as proxies receive it)';
+    const applied =
+      record.mode === 'dry-run'
+        ? 'applied in dry-run (Istio logs, does not enforce)'
+        : 'applied (enforcement follows as proxies receive it)';
     return this.actionOf(record, `${record.reason} Policy ${applied}.`);
   }
 
-  private async applyRecordOrThrow(record: QuarantineRecord, actor: string, action: AuditAction): Promise<QuarantineRecord> {
+  private async applyRecordOrThrow(
+    record: QuarantineRecord,
+    actor: string,
+    action: AuditAction,
+  ): Promise<QuarantineRecord> {
     const result = await this.applyAll(record);
     if (result.code !== 'ok') {
       if (action === 'approve') {
         // Keep it pending so the approval can be retried once the sink is back.
-        await this.audit({ ...this.entryOf(record, actor, 'error', `approval could not be applied: ${result.error.message}`) });
+        await this.writeAudit({
+          ...this.entryOf(record, actor, 'error', `approval could not be applied: ${result.error.message}`),
+        });
         this.metrics.quarantineActions.inc({ action, result: 'error' });
-        throw new QuarantineError('sink_failed', `policy could not be applied (${this.sink.name} sink): ${result.error.message}`);
+        throw new QuarantineError(
+          'sink_failed',
+          `policy could not be applied (${this.sink.name} sink): ${result.error.message}`,
+        );
       }
       await this.markFailed(record, actor, result.error.message);
-      throw new QuarantineError('sink_failed', `policy could not be applied (${this.sink.name} sink): ${result.error.message}`);
+      throw new QuarantineError(
+        'sink_failed',
+        `policy could not be applied (${this.sink.name} sink): ${result.error.message}`,
+      );
     }
     await this.markApplied(record, actor, action);
     return record;
@@ -529,10 +670,17 @@ export class QuarantineManager {
   private async markApplied(record: QuarantineRecord, actor: string, action: AuditAction): Promise<void> {
     await this.saveRecord(record);
     this.metrics.quarantineActions.inc({ action: action === 'approve' ? 'approve' : 'apply', result: 'ok' });
-    await this.audit(this.entryOf(record, actor, action, record.reason));
+    await this.writeAudit(this.entryOf(record, actor, action, record.reason));
     await this.refreshGauge();
     this.logger.info(
-      { quarantineId: record.id, incidentId: record.incident.id, mode: record.mode, sink: this.sink.name, by: actor, expiresAt: record.expiresAt },
+      {
+        quarantineId: record.id,
+        incidentId: record.incident.id,
+        mode: record.mode,
+        sink: this.sink.name,
+        by: actor,
+        expiresAt: record.expiresAt,
+      },
       'Quarantine policy applied.',
     );
   }
@@ -543,27 +691,45 @@ export class QuarantineManager {
     await this.saveRecord(record);
     await this.store.delete(CLAIM + record.offenderHash); // a later incident may try again
     this.metrics.quarantineActions.inc({ action: 'apply', result: 'error' });
-    await this.audit(this.entryOf(record, actor, 'error', `apply failed: ${message}`));
-    this.logger.error({ quarantineId: record.id, sink: this.sink.name, error: message }, 'Quarantine policy could not be applied; alerting only.');
+    await this.writeAudit(this.entryOf(record, actor, 'error', `apply failed: ${message}`));
+    this.logger.error(
+      { quarantineId: record.id, sink: this.sink.name, error: message },
+      'Quarantine policy could not be applied; alerting only.',
+    );
   }
 
-  private async releaseRecord(record: QuarantineRecord, by: string, reason: string, action: 'release' | 'expire'): Promise<QuarantineRecord> {
+  private async releaseRecord(
+    record: QuarantineRecord,
+    by: string,
+    reason: string,
+    action: 'release' | 'expire',
+  ): Promise<QuarantineRecord> {
     if (record.state !== 'active' && record.state !== 'pending-approval')
       throw new QuarantineError('conflict', `quarantine ${record.id} is already ${record.state}`);
     // One replica releases and notifies, even when several run expireDue at the same moment.
-    if (!(await this.store.setIfAbsent(`${RELEASE}${record.id}:${record.createdAt}`, by, this.cfg.audit_retention_secs * 1000)))
+    if (
+      !(await this.store.setIfAbsent(
+        `${RELEASE}${record.id}:${record.revision}`,
+        by,
+        this.cfg.audit_retention_secs * 1000,
+      ))
+    )
       throw new QuarantineError('conflict', `quarantine ${record.id} is being released already`);
     if (record.state === 'active') {
       for (const p of record.policies) {
         const d = await this.withRetry(() => this.sink.delete(p.metadata.namespace, p.metadata.name));
         if (d.code !== 'ok') {
-          await this.store.delete(`${RELEASE}${record.id}:${record.createdAt}`);
+          await this.store.delete(`${RELEASE}${record.id}:${record.revision}`);
           this.metrics.quarantineActions.inc({ action: 'release', result: 'error' });
-          await this.audit(this.entryOf(record, by, 'error', `release failed: ${d.error.message}`));
-          throw new QuarantineError('sink_failed', `policy ${p.metadata.namespace}/${p.metadata.name} could not be deleted: ${d.error.message}`);
+          await this.writeAudit(this.entryOf(record, by, 'error', `release failed: ${d.error.message}`));
+          throw new QuarantineError(
+            'sink_failed',
+            `policy ${p.metadata.namespace}/${p.metadata.name} could not be deleted: ${d.error.message}`,
+          );
         }
       }
-      for (const s of record.suggestions) await this.sink.deleteSuggestion?.(s.metadata.namespace, s.metadata.name);
+      for (const s of record.suggestions)
+        await this.sink.deleteSuggestion?.(s.metadata.namespace, s.metadata.name);
     }
     const now = this.clock.nowMs();
     const released: QuarantineRecord = {
@@ -574,9 +740,10 @@ export class QuarantineManager {
       releaseReason: reason,
     };
     await this.saveRecord(released);
-    if ((await this.store.get(CLAIM + record.offenderHash)) === record.id) await this.store.delete(CLAIM + record.offenderHash);
+    if ((await this.store.get(CLAIM + record.offenderHash)) === record.id)
+      await this.store.delete(CLAIM + record.offenderHash);
     this.metrics.quarantineActions.inc({ action: 'release', result: 'ok' });
-    await this.audit(this.entryOf(released, by, action, reason));
+    await this.writeAudit(this.entryOf(released, by, action, reason));
     await this.refreshGauge();
     this.logger.info({ quarantineId: record.id, by, reason }, 'Quarantine released.');
     for (const listener of this.listeners) {
@@ -595,7 +762,12 @@ export class QuarantineManager {
     return record;
   }
 
-  private entryOf(record: QuarantineRecord, actor: string, action: AuditAction, reason: string): Omit<AuditEntry, 'at'> {
+  private entryOf(
+    record: QuarantineRecord,
+    actor: string,
+    action: AuditAction,
+    reason: string,
+  ): Omit<AuditEntry, 'at'> {
     return {
       actor,
       action,
@@ -609,7 +781,7 @@ export class QuarantineManager {
     };
   }
 
-  private async audit(entry: Omit<AuditEntry, 'at'>): Promise<void> {
+  private async writeAudit(entry: Omit<AuditEntry, 'at'>): Promise<void> {
     const now = this.clock.nowMs();
     const full: AuditEntry = { at: new Date(now).toISOString(), ...entry };
     const line = JSON.stringify(full);
@@ -625,14 +797,18 @@ export class QuarantineManager {
         await mkdir(dirname(this.cfg.audit_log_file), { recursive: true });
         await appendFile(this.cfg.audit_log_file, line + '\n');
       } catch (error) {
-        this.logger.error({ error: (error as Error).message, file: this.cfg.audit_log_file }, 'Could not append to the audit log file.');
+        this.logger.error(
+          { error: (error as Error).message, file: this.cfg.audit_log_file },
+          'Could not append to the audit log file.',
+        );
       }
     }
   }
 
   private async refreshGauge(): Promise<void> {
     const counts: Record<string, number> = { enforce: 0, 'dry-run': 0, 'pending-approval': 0 };
-    for (const r of await this.list()) if (r.state === 'active' || r.state === 'pending-approval') counts[r.mode] = (counts[r.mode] ?? 0) + 1;
+    for (const r of await this.list())
+      if (r.state === 'active' || r.state === 'pending-approval') counts[r.mode] = (counts[r.mode] ?? 0) + 1;
     for (const [mode, n] of Object.entries(counts)) this.metrics.quarantinesActive.set({ mode }, n);
   }
 }

@@ -87,7 +87,8 @@ export function toPolicyPrincipal(principal: string): string {
 
 /** Who the incident names as the offender, in the forms a policy can match. Never throws. */
 export function describeOffender(workload: WorkloadIdentity, trustDomain: string): OffenderResult {
-  if (typeof workload !== 'object' || workload === null) return { ok: false, error: 'incident has no workload' };
+  if (typeof workload !== 'object' || workload === null)
+    return { ok: false, error: 'incident has no workload' };
   if ('serviceAccount' in workload && typeof workload.serviceAccount === 'string') {
     const principal = workload.principal
       ? toPolicyPrincipal(workload.principal)
@@ -96,12 +97,19 @@ export function describeOffender(workload: WorkloadIdentity, trustDomain: string
         : '';
     // A principal with spaces, quotes or wildcards would widen or break the match: refuse it.
     if (!/^[A-Za-z0-9.\-_]+\/ns\/[a-z0-9.\-]+\/sa\/[A-Za-z0-9.\-_]+$/.test(principal))
-      return { ok: false, error: `workload principal "${workload.principal}" is not of the form <trust-domain>/ns/<ns>/sa/<sa>` };
-    return { ok: true, offender: { key: principal, hash: hash8(principal), principal, namespace: workload.namespace } };
+      return {
+        ok: false,
+        error: `workload principal "${workload.principal}" is not of the form <trust-domain>/ns/<ns>/sa/<sa>`,
+      };
+    return {
+      ok: true,
+      offender: { key: principal, hash: hash8(principal), principal, namespace: workload.namespace },
+    };
   }
   if ('address' in workload && typeof workload.address === 'string') {
     const address = workload.address.trim();
-    if (isIP(address) === 0) return { ok: false, error: `workload address "${workload.address}" is not an IP address` };
+    if (isIP(address) === 0)
+      return { ok: false, error: `workload address "${workload.address}" is not an IP address` };
     const key = `ip:${address}`;
     return { ok: true, offender: { key, hash: hash8(key), address, namespace: workload.namespace } };
   }
@@ -109,7 +117,9 @@ export function describeOffender(workload: WorkloadIdentity, trustDomain: string
 }
 
 export function protectedNamespaces(cfg: QuarantineConfig): Set<string> {
-  return new Set([...BUILT_IN_PROTECTED_NAMESPACES, cfg.own_namespace, ...cfg.protected_namespaces].filter(Boolean));
+  return new Set(
+    [...BUILT_IN_PROTECTED_NAMESPACES, cfg.own_namespace, ...cfg.protected_namespaces].filter(Boolean),
+  );
 }
 
 /** Why this offender must never be quarantined, or undefined when it may be. */
@@ -185,7 +195,10 @@ function podLabelsOf(evidence: Record<string, unknown>): Record<string, string> 
     const v = (evidence ?? {})[key];
     if (typeof v !== 'object' || v === null || Array.isArray(v)) continue;
     const entries = Object.entries(v).filter(
-      (e): e is [string, string] => typeof e[1] === 'string' && /^[A-Za-z0-9./_-]{1,253}$/.test(e[0]) && /^[A-Za-z0-9._-]{0,63}$/.test(e[1]),
+      (e): e is [string, string] =>
+        typeof e[1] === 'string' &&
+        /^[A-Za-z0-9./_-]{1,253}$/.test(e[0]) &&
+        /^[A-Za-z0-9._-]{0,63}$/.test(e[1]),
     );
     if (entries.length) return Object.fromEntries(entries);
   }
@@ -222,8 +235,14 @@ export function quarantineName(kind: string, offenderHash: string): string {
   return `meshguard-quarantine-${kind.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}-${offenderHash}`;
 }
 
-export function undoCommand(policies: Array<{ namespace: string; name: string }>, id: string, adminUrl: string): string {
-  const kubectl = policies.map((p) => `kubectl delete authorizationpolicy -n ${p.namespace} ${p.name}`).join(' && ');
+export function undoCommand(
+  policies: Array<{ namespace: string; name: string }>,
+  id: string,
+  adminUrl: string,
+): string {
+  const kubectl = policies
+    .map((p) => `kubectl delete authorizationpolicy -n ${p.namespace} ${p.name}`)
+    .join(' && ');
   const api = `curl -X POST -H "Authorization: Bearer $TOKEN" ${adminUrl.replace(/\/+$/, '')}/api/quarantines/${id}/release`;
   return `${kubectl} (or through meshguard: ${api})`;
 }
@@ -251,16 +270,25 @@ export function buildQuarantinePlan(input: PlanInput): QuarantinePlan {
   const scope: QuarantinePlan['scope'] =
     targets.length > 0 && targets.length <= MAX_TARGET_NAMESPACES ? 'namespaces' : 'mesh-wide';
   const placements: Array<{ namespace: string; name: string; selector?: Record<string, string> }> =
-    scope === 'namespaces' ? targets.map((namespace) => ({ namespace, name: id })) : [{ namespace: cfg.root_namespace, name: id }];
+    scope === 'namespaces'
+      ? targets.map((namespace) => ({ namespace, name: id }))
+      : [{ namespace: cfg.root_namespace, name: id }];
 
   const egress = incident.kind === 'exfiltration';
   if (egress && cfg.egress_gateway.enabled) {
     // Sidecars enforce inbound only; the egress gateway is the receiver of the offender's outbound traffic.
-    placements.push({ namespace: cfg.egress_gateway.namespace, name: `${id}-egress`, selector: cfg.egress_gateway.selector });
+    placements.push({
+      namespace: cfg.egress_gateway.namespace,
+      name: `${id}-egress`,
+      selector: cfg.egress_gateway.selector,
+    });
   }
 
   const who = offender.principal ?? `address ${offender.address}`;
-  const where = scope === 'mesh-wide' ? 'mesh-wide' : `inbound to namespace${targets.length > 1 ? 's' : ''} ${targets.join(', ')}`;
+  const where =
+    scope === 'mesh-wide'
+      ? 'mesh-wide'
+      : `inbound to namespace${targets.length > 1 ? 's' : ''} ${targets.join(', ')}`;
   const reason =
     `${incident.kind.replace(/_/g, ' ')} by ${who} (severity ${incident.severity}, score ${incident.score.toFixed(2)}, ` +
     `incident ${incident.id}): denied ${where}${egress && cfg.egress_gateway.enabled ? ' and at the egress gateway' : ''} until ${expiresAt}.`;
@@ -314,7 +342,9 @@ export function buildQuarantinePlan(input: PlanInput): QuarantinePlan {
         spec: { podSelector: { matchLabels: labels }, policyTypes: ['Egress'], egress: [] },
       });
     } else {
-      notEnforced.push('pod labels or namespace unknown: no NetworkPolicy suggested; write one selecting the offending pod');
+      notEnforced.push(
+        'pod labels or namespace unknown: no NetworkPolicy suggested; write one selecting the offending pod',
+      );
     }
   }
 

@@ -102,3 +102,14 @@ export function mixSeed(...parts: number[]): number {
 export function hashUniform(...parts: number[]): number {
   return mixSeed(...parts) / 4294967296;
 }
+
+/** A fast 32-bit hash of two integers (request ids and ports on the hot path). */
+export function hash2(a: number, b: number): number {
+  let h = Math.imul((a ^ Math.imul(b + 0x6d2b79f5, 0x9e3779b1)) | 0, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
+  h ^= h >>> 12;
+  return h >>> 0;
+}

@@ -4,7 +4,14 @@
  * Built once from the seed; everything after reads it.
  */
 import type { WorkloadInfo } from '../../parse/index.js';
-import { CATALOG, EXTERNAL_HOSTS, KUBERNETES_API, type EndpointTemplate, type ServiceTemplate, type WorkloadKind } from './catalog.js';
+import {
+  CATALOG,
+  EXTERNAL_HOSTS,
+  KUBERNETES_API,
+  type EndpointTemplate,
+  type ServiceTemplate,
+  type WorkloadKind,
+} from './catalog.js';
 import { Rng, mixSeed } from './prng.js';
 
 export const TRUST_DOMAIN = 'cluster.local';
@@ -83,8 +90,23 @@ export interface Topology {
 
 const DEFAULT_SERVICES = CATALOG.length;
 
+/** How the ingress gateway's traffic splits over the public routes (the rest of the mesh fans out from them). */
+const GATEWAY_SHARE: Readonly<Record<string, number>> = {
+  frontend: 0.55,
+  products: 0.15,
+  search: 0.1,
+  recommendations: 0.08,
+  reviews: 0.07,
+  checkout: 0.05,
+};
+
 function makeWorkload(t: ServiceTemplate, index: number, rng: Rng, nextIp: () => string): Workload {
-  const sa = t.name === 'istio-ingressgateway' ? 'istio-ingressgateway-service-account' : t.name === 'kubernetes' ? 'default' : t.name;
+  const sa =
+    t.name === 'istio-ingressgateway'
+      ? 'istio-ingressgateway-service-account'
+      : t.name === 'kubernetes'
+        ? 'default'
+        : t.name;
   const w: Workload = {
     id: `${t.namespace}/${t.name}`,
     name: t.name,
@@ -92,7 +114,8 @@ function makeWorkload(t: ServiceTemplate, index: number, rng: Rng, nextIp: () =>
     serviceAccount: sa,
     principal: `spiffe://${TRUST_DOMAIN}/ns/${t.namespace}/sa/${sa}`,
     host: `${t.name}.${t.namespace}.svc.${TRUST_DOMAIN}`,
-    clusterIp: t.name === 'kubernetes' ? '10.96.0.1' : `10.96.${Math.floor(index / 200) + 1}.${(index % 200) + 10}`,
+    clusterIp:
+      t.name === 'kubernetes' ? '10.96.0.1' : `10.96.${Math.floor(index / 200) + 1}.${(index % 200) + 10}`,
     port: t.port ?? 8080,
     kind: t.kind,
     protocol: t.grpc ? 'HTTP/2' : 'HTTP/1.1',
@@ -103,7 +126,8 @@ function makeWorkload(t: ServiceTemplate, index: number, rng: Rng, nextIp: () =>
     extraPods: [],
   };
   const rs = rng.hex(10);
-  for (let i = 0; i < t.replicas; i++) w.pods.push({ name: `${t.name}-${rs}-${rng.hex(5)}`, ip: nextIp(), version: 'v1' });
+  for (let i = 0; i < t.replicas; i++)
+    w.pods.push({ name: `${t.name}-${rs}-${rng.hex(5)}`, ip: nextIp(), version: 'v1' });
   return w;
 }
 
@@ -120,7 +144,7 @@ export function buildTopology(seed: number, services = DEFAULT_SERVICES, ratePer
   // Pod IPs from 10.8.0.0/14, the way a CNI hands them out per node: a few /24s, addresses in sequence.
   const nextIp = (): string => {
     ipCounter++;
-    return `10.${8 + (ipCounter % 3)}.${Math.floor(ipCounter / 3) % 250}.${(ipCounter * 7) % 240 + 10}`;
+    return `10.${8 + (ipCounter % 3)}.${Math.floor(ipCounter / 3) % 250}.${((ipCounter * 7) % 240) + 10}`;
   };
   const templates = CATALOG.slice(0, count);
   const workloads = templates.map((t, i) => makeWorkload(t, i, rng, nextIp));
@@ -158,7 +182,7 @@ export function buildTopology(seed: number, services = DEFAULT_SERVICES, ratePer
     const l = load.get(w) ?? 0;
     const deps = t.deps.map((d) => byName.get(d)).filter((d): d is Workload => d !== undefined);
     for (const dw of deps) {
-      const fan = w.kind === 'gateway' ? (dw.name === 'frontend' ? 0.8 : 0.2) : rng.uniform(0.15, 0.9);
+      const fan = w.kind === 'gateway' ? (GATEWAY_SHARE[dw.name] ?? 0.05) : rng.uniform(0.15, 0.9);
       const rel = Math.max(l * fan, 0.002);
       raw.push({ src: w, dst: dw, rel });
       load.set(dw, (load.get(dw) ?? 0) + rel);
@@ -176,7 +200,14 @@ export function buildTopology(seed: number, services = DEFAULT_SERVICES, ratePer
     const healthEp = e.dst.endpoints.find((x) => x.profile === 'health');
     if (healthEp && rng.chance(0.5)) chosen.push(healthEp);
     const endpoints = chosen.length > 0 ? chosen : e.dst.endpoints.slice(0, 1);
-    return { index, src: e.src, dst: e.dst, baseRate: (e.rel / total) * ratePerSec, endpoints, cumulative: cumulativeOf(endpoints) };
+    return {
+      index,
+      src: e.src,
+      dst: e.dst,
+      baseRate: (e.rel / total) * ratePerSec,
+      endpoints,
+      cumulative: cumulativeOf(endpoints),
+    };
   });
 
   const outgoing = new Map<Workload, Edge[]>();
@@ -193,12 +224,16 @@ export function buildTopology(seed: number, services = DEFAULT_SERVICES, ratePer
     externalHosts,
     namespaces,
     kubernetesApi,
-    workload: (idOrName) => workloads.find((w) => w.id === idOrName || w.name === idOrName) ?? (idOrName === 'kubernetes' ? kubernetesApi : undefined),
+    workload: (idOrName) =>
+      workloads.find((w) => w.id === idOrName || w.name === idOrName) ??
+      (idOrName === 'kubernetes' ? kubernetesApi : undefined),
     outgoing: (w) => outgoing.get(w) ?? [],
     incoming: (w) => incoming.get(w) ?? [],
     podIps: () => {
       const m = new Map<string, WorkloadInfo>();
-      for (const w of workloads) for (const p of [...w.pods, ...w.extraPods]) m.set(p.ip, { namespace: w.namespace, workload: w.name, serviceAccount: w.serviceAccount });
+      for (const w of workloads)
+        for (const p of [...w.pods, ...w.extraPods])
+          m.set(p.ip, { namespace: w.namespace, workload: w.name, serviceAccount: w.serviceAccount });
       return m;
     },
     addPod: (w, version, r) => {

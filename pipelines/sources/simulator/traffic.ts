@@ -4,8 +4,16 @@
  * status mix, sizes and latencies.
  */
 import type { EndpointTemplate, StatusProfile } from './catalog.js';
-import { Rng, hashUniform } from './prng.js';
-import { isWorkload, pickEndpoint, type Edge, type ExternalHost, type Pod, type Workload } from './topology.js';
+import type { Rng } from './prng.js';
+import { hashUniform } from './prng.js';
+import {
+  isWorkload,
+  pickEndpoint,
+  type Edge,
+  type ExternalHost,
+  type Pod,
+  type Workload,
+} from './topology.js';
 
 export interface SimRequest {
   timeMs: number;
@@ -77,14 +85,41 @@ export function edgeRate(seed: number, edge: Edge, tMs: number): number {
   return edge.baseRate * diurnal(tMs) * edgeNoise(seed, edge.index, tMs);
 }
 
+type PathPart = string | 'id' | 'sku' | 'uuid';
+const compiledPaths = new Map<string, readonly PathPart[]>();
+const PLACEHOLDER = /\{(id|sku|uuid)\}/g;
+function compilePath(template: string): readonly PathPart[] {
+  const parts: PathPart[] = [];
+  let last = 0;
+  for (const m of template.matchAll(PLACEHOLDER)) {
+    parts.push(template.slice(last, m.index));
+    parts.push(m[1] as PathPart);
+    last = (m.index ?? 0) + m[0].length;
+  }
+  parts.push(template.slice(last));
+  return parts;
+}
+
 /** Fill `{id}`, `{sku}`, `{uuid}` placeholders. Ids mostly come from a hot set, as real traffic does. */
 export function fillPath(template: string, rng: Rng): string {
-  if (template.indexOf('{') < 0) return template;
-  return template.replace(/\{(id|sku|uuid)\}/g, (_, kind: string) => {
-    if (kind === 'uuid') return rng.uuid();
-    const n = rng.chance(0.7) ? rng.int(10_000, 12_000) : rng.int(10_000, 99_999);
-    return kind === 'sku' ? `SKU-${n}` : String(n);
-  });
+  let parts = compiledPaths.get(template);
+  if (!parts) {
+    parts = compilePath(template);
+    compiledPaths.set(template, parts);
+  }
+  if (parts.length === 1) return template;
+  let out = '';
+  // Even indexes are literal text, odd ones placeholders.
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i] as string;
+    if ((i & 1) === 0) out += p;
+    else if (p === 'uuid') out += rng.uuid();
+    else {
+      const n = rng.chance(0.7) ? rng.int(10_000, 12_000) : rng.int(10_000, 99_999);
+      out += p === 'sku' ? `SKU-${n}` : String(n);
+    }
+  }
+  return out;
 }
 
 export interface Outcome {
@@ -95,12 +130,18 @@ export interface Outcome {
   logged: 'both' | 'outbound';
 }
 const OK: Outcome = { status: 200, flags: '-', details: 'via_upstream', logged: 'both' };
-const out = (status: number, flags = '-', details = 'via_upstream', logged: 'both' | 'outbound' = 'both'): Outcome => ({ status, flags, details, logged });
+const out = (
+  status: number,
+  flags = '-',
+  details = 'via_upstream',
+  logged: 'both' | 'outbound' = 'both',
+): Outcome => ({ status, flags, details, logged });
 
 /** Rare upstream trouble, as seen by the caller's sidecar. */
 export function upstreamFailure(rng: Rng): Outcome {
   const r = rng.next();
-  if (r < 0.45) return out(503, 'UF', 'upstream_reset_before_response_started{connection_failure}', 'outbound');
+  if (r < 0.45)
+    return out(503, 'UF', 'upstream_reset_before_response_started{connection_failure}', 'outbound');
   if (r < 0.8) return out(503, 'URX', 'via_upstream');
   return out(503, 'UH', 'no_healthy_upstream', 'outbound');
 }
@@ -171,7 +212,16 @@ export function normalRequest(edge: Edge, timeMs: number, rng: Rng, label = '', 
 }
 
 /** An ordinary request to an endpoint of any destination (used for edges that are not in the baseline). */
-export function requestFor(src: Workload, dst: Workload | ExternalHost, e: EndpointTemplate, timeMs: number, rng: Rng, label = '', srcPod?: Pod, dstPod?: Pod): SimRequest {
+export function requestFor(
+  src: Workload,
+  dst: Workload | ExternalHost,
+  e: EndpointTemplate,
+  timeMs: number,
+  rng: Rng,
+  label = '',
+  srcPod?: Pod,
+  dstPod?: Pod,
+): SimRequest {
   const o = normalOutcome(e.profile, rng);
   const bytesDown = responseBytes(e, o.status, rng);
   const inMesh = isWorkload(dst);

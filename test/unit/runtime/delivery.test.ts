@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -16,14 +16,23 @@ import {
 } from '../../../pipelines/runtime/delivery.js';
 import { Metrics } from '../../../pipelines/runtime/metrics.js';
 
-const policy: RetryPolicy = { maxAttempts: 4, initialBackoffMs: 100, maxBackoffMs: 1000, maxRetryAfterMs: 60_000 };
+const policy: RetryPolicy = {
+  maxAttempts: 4,
+  initialBackoffMs: 100,
+  maxBackoffMs: 1000,
+  maxRetryAfterMs: 60_000,
+};
 
 function fakeSleep(): { sleep: Sleep; delays: number[] } {
   const delays: number[] = [];
   return { delays, sleep: async (ms) => void delays.push(ms) };
 }
 
-async function counter(metrics: Metrics, name: 'alertsSent' | 'alertsFailed', channel: string): Promise<number> {
+async function counter(
+  metrics: Metrics,
+  name: 'alertsSent' | 'alertsFailed',
+  channel: string,
+): Promise<number> {
   const data = await metrics[name].get();
   return data.values.find((v) => v.labels.channel === channel)?.value ?? 0;
 }
@@ -53,11 +62,15 @@ function queueWith(
 }
 
 const retryable = (retryAfterMs?: number): Delivery =>
-  retryAfterMs === undefined ? { code: 'retryable', error: new Error('HTTP 503') } : { code: 'retryable', error: new Error('HTTP 429'), retryAfterMs };
+  retryAfterMs === undefined
+    ? { code: 'retryable', error: new Error('HTTP 503') }
+    : { code: 'retryable', error: new Error('HTTP 429'), retryAfterMs };
 
 describe('backoff', () => {
   it('grows exponentially up to the cap, with full jitter between 0 and the ceiling', () => {
-    expect([1, 2, 3, 4, 5, 6].map((a) => backoffDelayMs(a, policy, () => 1))).toEqual([100, 200, 400, 800, 1000, 1000]);
+    expect([1, 2, 3, 4, 5, 6].map((a) => backoffDelayMs(a, policy, () => 1))).toEqual([
+      100, 200, 400, 800, 1000, 1000,
+    ]);
     expect(backoffDelayMs(3, policy, () => 0)).toBe(0);
     expect(backoffDelayMs(3, policy, () => 0.5)).toBe(200);
   });
@@ -76,8 +89,10 @@ describe('Retry-After and HTTP classification', () => {
     const e = new Error('x');
     expect(classifyHttpStatus(200, null, now, e).code).toBe('ok');
     expect(classifyHttpStatus(202, null, now, e).code).toBe('ok');
-    for (const s of [400, 401, 403, 404, 410, 422]) expect(classifyHttpStatus(s, null, now, e).code).toBe('permanent');
-    for (const s of [408, 429, 500, 502, 503, 504]) expect(classifyHttpStatus(s, null, now, e).code).toBe('retryable');
+    for (const s of [400, 401, 403, 404, 410, 422])
+      expect(classifyHttpStatus(s, null, now, e).code).toBe('permanent');
+    for (const s of [408, 429, 500, 502, 503, 504])
+      expect(classifyHttpStatus(s, null, now, e).code).toBe('retryable');
     expect(classifyHttpStatus(429, '3', now, e)).toMatchObject({ code: 'retryable', retryAfterMs: 3000 });
   });
 });
@@ -111,19 +126,27 @@ describe('DeliveryQueue', () => {
   it('gives up after maxAttempts and appends a dead-letter JSON line with the reason', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'mg-dlq-')), 'nested', 'dead.jsonl');
     const dead: string[] = [];
-    const { queue, calls, metrics } = queueWith(Array.from({ length: 10 }, () => retryable()), {
-      deadLetterFile: file,
-      describe: (item) => ({ record: { item } }),
-      onDeadLetter: (item, reason) => void dead.push(`${item}: ${reason}`),
-      now: () => Date.parse('2025-01-01T00:00:00Z'),
-    });
+    const { queue, calls, metrics } = queueWith(
+      Array.from({ length: 10 }, () => retryable()),
+      {
+        deadLetterFile: file,
+        describe: (item) => ({ record: { item } }),
+        onDeadLetter: (item, reason) => void dead.push(`${item}: ${reason}`),
+        now: () => Date.parse('2025-01-01T00:00:00Z'),
+      },
+    );
     queue.enqueue('a');
     await queue.drain();
     expect(calls).toHaveLength(4);
     const lines = readFileSync(file, 'utf8').trim().split('\n');
     expect(lines).toHaveLength(1);
     const entry = JSON.parse(lines[0]!) as DeadLetter;
-    expect(entry).toMatchObject({ channel: 'test', attempts: 4, record: { item: 'a' }, time: '2025-01-01T00:00:00.000Z' });
+    expect(entry).toMatchObject({
+      channel: 'test',
+      attempts: 4,
+      record: { item: 'a' },
+      time: '2025-01-01T00:00:00.000Z',
+    });
     expect(entry.reason).toMatch(/gave up after 4 attempts: HTTP 503/);
     expect(dead).toEqual([expect.stringMatching(/^a: gave up/)]);
     expect(await counter(metrics, 'alertsFailed', 'test')).toBe(1);
@@ -151,7 +174,10 @@ describe('DeliveryQueue', () => {
 
   it('keeps order and refuses items beyond maxQueue (dead-lettered, not grown)', async () => {
     const refused: string[] = [];
-    const { queue, calls } = queueWith([], { maxQueue: 2, onDeadLetter: (item, reason) => void refused.push(`${item}:${reason}`) });
+    const { queue, calls } = queueWith([], {
+      maxQueue: 2,
+      onDeadLetter: (item, reason) => void refused.push(`${item}:${reason}`),
+    });
     expect(queue.enqueue('1')).toBe(true);
     expect(queue.enqueue('2')).toBe(true);
     expect(queue.enqueue('3')).toBe(false);
@@ -185,17 +211,12 @@ describe('DeliveryQueue', () => {
     await queue.shutdown(100);
     expect(Date.now() - started).toBeLessThan(2000);
     expect(attempts).toBe(1);
-    expect(reasons).toEqual([expect.stringMatching(/^a:not delivered before shutdown/), expect.stringMatching(/^b:not delivered before shutdown/)]);
+    expect(reasons).toEqual([
+      expect.stringMatching(/^a:not delivered before shutdown/),
+      expect.stringMatching(/^b:not delivered before shutdown/),
+    ]);
     expect(await counter(metrics, 'alertsFailed', 'slow')).toBe(2);
     expect(queue.enqueue('c')).toBe(false);
     await queue.shutdown(100); // idempotent
-  });
-
-  it('writes nothing when no dead-letter file is configured', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mg-dlq-'));
-    const { queue } = queueWith([{ code: 'permanent', error: new Error('HTTP 404') }]);
-    queue.enqueue('a');
-    await queue.drain();
-    expect(existsSync(join(dir, 'dead.jsonl'))).toBe(false);
   });
 });

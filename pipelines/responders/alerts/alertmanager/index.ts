@@ -31,7 +31,9 @@ export function alertmanagerLabels(incident: Incident): Record<string, string> {
     incident_id: incident.id,
   };
   // Alertmanager treats an empty label as absent; leaving it out keeps the fingerprint stable.
-  return Object.fromEntries(Object.entries(labels).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== ''));
+  return Object.fromEntries(
+    Object.entries(labels).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== ''),
+  );
 }
 
 export function alertmanagerAlerts(
@@ -84,6 +86,7 @@ export class AlertmanagerChannel extends AlertChannel {
       body: JSON.stringify(body),
       timeoutMs: this.cfg.timeout_ms,
       signal,
+      secrets: [this.cfg.url],
       now: this.ctx.wallNowMs,
     });
   }

@@ -17,7 +17,10 @@ export class ConsoleChannel extends AlertChannel {
       return { code: 'ok' };
     } catch (error) {
       // A closed stdout will not reopen on retry.
-      return { code: 'permanent', error: new Error(`${this.name}: cannot write: ${(error as Error).message}`) };
+      return {
+        code: 'permanent',
+        error: new Error(`${this.name}: cannot write: ${(error as Error).message}`),
+      };
     }
   }
 }

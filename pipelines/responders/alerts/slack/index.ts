@@ -23,19 +23,29 @@ function clip(text: string, max: number): string {
   return text.length <= max ? text : text.slice(0, max - 1) + '…';
 }
 
-export function slackPayload(incident: Incident, event: AlertEvent, adminUrl: string): Record<string, unknown> {
+export function slackPayload(
+  incident: Incident,
+  event: AlertEvent,
+  adminUrl: string,
+): Record<string, unknown> {
   const alert = formatAlert(incident, event, { adminUrl });
-  const field = (label: string, value: string) => ({ type: 'mrkdwn', text: clip(`*${label}*\n${escapeMrkdwn(value)}`, 2000) });
+  const field = (label: string, value: string) => ({
+    type: 'mrkdwn',
+    text: clip(`*${label}*\n${escapeMrkdwn(value)}`, 2000),
+  });
   const evidence = alert.evidence.map((line) => `• ${escapeMrkdwn(line)}`).join('\n');
   // Triple backticks inside the command would end the code block early.
   const undo = alert.undo.replace(/```/g, "'''");
   return {
-    text: alert.summary,
+    text: escapeMrkdwn(alert.summary),
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: clip(alert.title, 150), emoji: true } },
       {
         type: 'section',
-        text: { type: 'mrkdwn', text: clip(`*${escapeMrkdwn(alert.who)}* is ${escapeMrkdwn(alert.what)}.\n${evidence}`, 3000) },
+        text: {
+          type: 'mrkdwn',
+          text: clip(`*${escapeMrkdwn(alert.who)}* is ${escapeMrkdwn(alert.what)}.\n${evidence}`, 3000),
+        },
       },
       {
         type: 'section',
@@ -43,17 +53,25 @@ export function slackPayload(incident: Incident, event: AlertEvent, adminUrl: st
           field('Workload', workloadShortName(incident.workload)),
           field('Kind', kindTitle(incident.kind)),
           field('Severity', String(incident.severity)),
-          field('Score', alert.howSure.replace(/^score /, '')),
+          field(
+            'Score',
+            `${typeof incident.score === 'number' ? incident.score.toFixed(2) : '?'} (${(incident.detectors ?? []).join(', ') || 'no detectors listed'})`,
+          ),
           field('Action', alert.done),
         ],
       },
-      { type: 'section', text: { type: 'mrkdwn', text: clip(`*Undo*\n\`\`\`${escapeMrkdwn(undo)}\`\`\``, 3000) } },
+      {
+        type: 'section',
+        text: { type: 'mrkdwn', text: clip(`*Undo*\n\`\`\`${escapeMrkdwn(undo)}\`\`\``, 3000) },
+      },
       {
         type: 'context',
         elements: [
           {
             type: 'mrkdwn',
-            text: escapeMrkdwn(`incident ${incident.id} · first event ${incident.firstEventTime} · detected ${incident.detectedAt}`),
+            text: escapeMrkdwn(
+              `incident ${incident.id} · first event ${incident.firstEventTime} · detected ${incident.detectedAt}`,
+            ),
           },
         ],
       },

@@ -12,7 +12,8 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 export function decodeWebhookSecret(secret: string): { key: Buffer } | { error: string } {
   if (!secret.startsWith(PREFIX)) return { error: 'must start with "whsec_" followed by base64' };
   const encoded = secret.slice(PREFIX.length);
-  if (!BASE64.test(encoded) || encoded.length % 4 !== 0) return { error: 'the part after "whsec_" is not valid base64' };
+  if (!BASE64.test(encoded) || encoded.length % 4 !== 0)
+    return { error: 'the part after "whsec_" is not valid base64' };
   const key = Buffer.from(encoded, 'base64');
   // The spec asks for 24 to 64 bytes of randomness.
   if (key.length < 24 || key.length > 64) return { error: `must decode to 24-64 bytes (got ${key.length})` };

@@ -20,7 +20,9 @@ const PERMANENT_FS_ERRORS = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EIS
 
 function classify(error: unknown): Delivery {
   const code = (error as NodeJS.ErrnoException).code ?? '';
-  return PERMANENT_FS_ERRORS.has(code) ? { code: 'permanent', error: errorOf(error) } : { code: 'retryable', error: errorOf(error) };
+  return PERMANENT_FS_ERRORS.has(code)
+    ? { code: 'permanent', error: errorOf(error) }
+    : { code: 'retryable', error: errorOf(error) };
 }
 
 export class GitOpsSink implements PolicySink {
@@ -63,7 +65,11 @@ export class GitOpsSink implements PolicySink {
     const bad = this.checkSegments(namespace, name);
     if (bad) return bad;
     try {
-      await this.writeAtomically(this.policyPath(namespace, name), join(this.dir, namespace), this.render(policy, 'Written by meshguard (quarantine).'));
+      await this.writeAtomically(
+        this.policyPath(namespace, name),
+        join(this.dir, namespace),
+        this.render(policy, 'Written by meshguard (quarantine).'),
+      );
       return { code: 'ok' };
     } catch (error) {
       return classify(error);
@@ -90,7 +96,10 @@ export class GitOpsSink implements PolicySink {
       await this.writeAtomically(
         this.suggestionPath(namespace, name),
         join(this.dir, namespace),
-        this.render(manifest, 'SUGGESTION from meshguard: review, then apply by hand. meshguard never applies it.'),
+        this.render(
+          manifest,
+          'SUGGESTION from meshguard: review, then apply by hand. meshguard never applies it.',
+        ),
       );
       return { code: 'ok' };
     } catch (error) {
@@ -128,8 +137,11 @@ export class GitOpsSink implements PolicySink {
       for (const file of files.sort()) {
         if (!file.endsWith('.yaml')) continue;
         try {
-          const doc = parseYaml(await readFile(join(this.dir, ns, file), 'utf8')) as AuthorizationPolicyManifest | null;
-          if (doc?.kind === 'AuthorizationPolicy' && doc.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY) out.push(doc);
+          const doc = parseYaml(
+            await readFile(join(this.dir, ns, file), 'utf8'),
+          ) as AuthorizationPolicyManifest | null;
+          if (doc?.kind === 'AuthorizationPolicy' && doc.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY)
+            out.push(doc);
         } catch {
           // Someone else's file or a hand edit that broke the YAML: not ours to list.
         }

@@ -6,8 +6,13 @@
  *
  * Outcomes are classified, not retried here: 409 (conflict), 429 and 5xx are retryable (with
  * Retry-After when given), other 4xx are permanent (RBAC, schema), network errors retryable.
+ *
+ * The client is imported lazily: @kubernetes/client-node 2 pulls in undici 8, which needs Node >= 22.19
+ * and fails at import time on older runtimes. Loading it only when this sink is used keeps the gitops and
+ * none sinks (and everything else) working there; this sink then answers a permanent error saying why.
  */
-import { ApiException, KubeConfig, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
+import type * as KubernetesClient from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import type { Delivery } from '../../../component.js';
 import type { Metrics } from '../../../runtime/metrics.js';
 import type { AuthorizationPolicyManifest } from '../policy.js';
@@ -18,11 +23,42 @@ export const FIELD_MANAGER = 'meshguard';
 const API_VERSION = 'security.istio.io/v1';
 const KIND = 'AuthorizationPolicy';
 
-export function loadKubeConfig(kubeconfigPath: string): KubeConfig {
+type ClientModule = typeof KubernetesClient;
+let clientModule: Promise<ClientModule> | undefined;
+
+/** The Kubernetes client library, loaded once on first use. Rejects with a clear message when it cannot load. */
+export function loadClientModule(): Promise<ClientModule> {
+  clientModule ??= import('@kubernetes/client-node').catch((error: unknown) => {
+    clientModule = undefined;
+    throw new Error(
+      `cannot load @kubernetes/client-node (${(error as Error).message}); it needs Node >= 22.19, this is ${process.version}`,
+    );
+  });
+  return clientModule;
+}
+
+/** The configured kubeconfig file, else the default chain (KUBECONFIG, ~/.kube/config, in-cluster). */
+export async function loadKubeConfig(kubeconfigPath: string): Promise<KubeConfig> {
+  const { KubeConfig } = await loadClientModule();
   const kc = new KubeConfig();
   if (kubeconfigPath) kc.loadFromFile(kubeconfigPath);
   else kc.loadFromDefault();
   return kc;
+}
+
+/** An ApiException from the client (checked by shape, so this module needs no value import of the client). */
+function apiError(
+  error: unknown,
+): { code: number; body: unknown; headers?: Record<string, string> } | undefined {
+  const e = error as { code?: unknown; body?: unknown; headers?: Record<string, string> } | null;
+  return e &&
+    typeof e === 'object' &&
+    typeof e.code === 'number' &&
+    e.code >= 100 &&
+    e.code < 600 &&
+    'body' in e
+    ? { code: e.code, body: e.body, headers: e.headers }
+    : undefined;
 }
 
 function retryAfterMs(headers: Record<string, string> | undefined): number | undefined {
@@ -35,14 +71,18 @@ function retryAfterMs(headers: Record<string, string> | undefined): number | und
 }
 
 export function classifyKubernetesError(error: unknown): Delivery {
-  if (error instanceof ApiException) {
-    const status = error.code;
-    const body = error.body as { message?: string } | string | undefined;
-    const message = typeof body === 'object' && body?.message ? body.message : typeof body === 'string' ? body : '';
+  const api = apiError(error);
+  if (api) {
+    const status = api.code;
+    const body = api.body as { message?: string } | string | undefined;
+    const message =
+      typeof body === 'object' && body?.message ? body.message : typeof body === 'string' ? body : '';
     const err = new Error(`Kubernetes API answered ${status}${message ? `: ${message}` : ''}`);
     if (status === 409 || status === 429 || status >= 500) {
-      const delay = retryAfterMs(error.headers);
-      return delay === undefined ? { code: 'retryable', error: err } : { code: 'retryable', error: err, retryAfterMs: delay };
+      const delay = retryAfterMs(api.headers);
+      return delay === undefined
+        ? { code: 'retryable', error: err }
+        : { code: 'retryable', error: err, retryAfterMs: delay };
     }
     return { code: 'permanent', error: err };
   }
@@ -50,31 +90,67 @@ export function classifyKubernetesError(error: unknown): Delivery {
   return { code: 'retryable', error: errorOf(error) };
 }
 
+export interface KubernetesSinkOptions {
+  /** A ready KubeConfig (tests point one at a stand-in); else loaded from `kubeconfigPath` / the default chain. */
+  kubeConfig?: KubeConfig;
+  kubeconfigPath?: string;
+  metrics?: Metrics;
+}
+
 export class KubernetesSink implements PolicySink {
   readonly name = 'kubernetes' as const;
-  private readonly client: KubernetesObjectApi;
+  private client: Promise<{ api: KubernetesObjectApi; mod: ClientModule }> | undefined;
 
-  constructor(
-    kubeConfig: KubeConfig,
-    private readonly metrics?: Metrics,
-  ) {
-    this.client = KubernetesObjectApi.makeApiClient(kubeConfig);
+  constructor(private readonly opts: KubernetesSinkOptions = {}) {}
+
+  private connect(): Promise<{ api: KubernetesObjectApi; mod: ClientModule }> {
+    this.client ??= (async () => {
+      const mod = await loadClientModule();
+      const kc = this.opts.kubeConfig ?? (await loadKubeConfig(this.opts.kubeconfigPath ?? ''));
+      return { api: mod.KubernetesObjectApi.makeApiClient(kc), mod };
+    })().catch((error: unknown) => {
+      this.client = undefined; // try again next time (a kubeconfig mounted late, say)
+      throw error;
+    });
+    return this.client;
   }
 
   private up(ok: boolean): void {
-    this.metrics?.dependencyUp.set({ dependency: 'kubernetes' }, ok ? 1 : 0);
+    this.opts.metrics?.dependencyUp.set({ dependency: 'kubernetes' }, ok ? 1 : 0);
   }
 
   private outcome(error: unknown): Delivery {
     const d = classifyKubernetesError(error);
-    // A 4xx means the server answered: it is up, the request was wrong.
-    this.up(!(d.code === 'retryable' && !(error instanceof ApiException)));
+    // A 4xx/5xx means the server answered; only a network error says it is down.
+    this.up(apiError(error) !== undefined);
     return d;
   }
 
-  async apply(policy: AuthorizationPolicyManifest): Promise<Delivery> {
+  /** Connect or explain why not: a client that cannot load is a permanent error, not a retry. */
+  private async api(): Promise<
+    | { ok: true; api: KubernetesObjectApi; mod: ClientModule }
+    | { ok: false; delivery: { code: 'permanent'; error: Error } }
+  > {
     try {
-      await this.client.patch(structuredClone(policy), undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+      return { ok: true, ...(await this.connect()) };
+    } catch (error) {
+      this.up(false);
+      return { ok: false, delivery: { code: 'permanent', error: errorOf(error) } };
+    }
+  }
+
+  async apply(policy: AuthorizationPolicyManifest): Promise<Delivery> {
+    const c = await this.api();
+    if (!c.ok) return c.delivery;
+    try {
+      await c.api.patch(
+        structuredClone(policy),
+        undefined,
+        undefined,
+        FIELD_MANAGER,
+        true,
+        c.mod.PatchStrategy.ServerSideApply,
+      );
       this.up(true);
       return { code: 'ok' };
     } catch (error) {
@@ -83,12 +159,14 @@ export class KubernetesSink implements PolicySink {
   }
 
   async delete(namespace: string, name: string): Promise<Delivery> {
+    const c = await this.api();
+    if (!c.ok) return c.delivery;
     try {
-      await this.client.delete({ apiVersion: API_VERSION, kind: KIND, metadata: { namespace, name } });
+      await c.api.delete({ apiVersion: API_VERSION, kind: KIND, metadata: { namespace, name } });
       this.up(true);
       return { code: 'ok' };
     } catch (error) {
-      if (error instanceof ApiException && error.code === 404) {
+      if (apiError(error)?.code === 404) {
         this.up(true);
         return { code: 'ok' }; // already gone: the goal is reached
       }
@@ -97,11 +175,13 @@ export class KubernetesSink implements PolicySink {
   }
 
   async list(): Promise<AuthorizationPolicyManifest[]> {
+    const c = await this.api();
+    if (!c.ok) throw c.delivery.error;
     try {
       const out: AuthorizationPolicyManifest[] = [];
       let continueToken: string | undefined;
       do {
-        const page = await this.client.list<AuthorizationPolicyManifest & { metadata: { name: string } }>(
+        const page = await c.api.list<AuthorizationPolicyManifest & { metadata: { name: string } }>(
           API_VERSION,
           KIND,
           undefined,

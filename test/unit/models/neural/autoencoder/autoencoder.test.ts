@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTf } from '../../../../../models/neural/backend.js';
 import {
   AutoencoderDetector,
+  autoencoderFindings,
   FEATURE_NAMES,
   METADATA_FILE,
   scheduleRefit,
@@ -20,7 +21,8 @@ function capturingLogger(): { logger: pino.Logger; lines: Array<Record<string, u
   const lines: Array<Record<string, unknown>> = [];
   const stream = new Writable({
     write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString('utf8').split('\n'))
+        if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });
@@ -47,7 +49,7 @@ describe('AutoencoderDetector', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('logs the backend it chose: wasm here (tfjs-node is not installed), tensorflow where it is', () => {
+  it('logs the backend it chose: wasm here (tfjs-node is not installed), tensorflow where it is, or the pinned one', () => {
     const selected = lines.find((l) => l.msg === 'TensorFlow.js backend selected');
     expect(selected).toBeDefined();
     let nativeInstalled = true;
@@ -56,7 +58,9 @@ describe('AutoencoderDetector', () => {
     } catch {
       nativeInstalled = false;
     }
-    expect(selected!.backend).toBe(nativeInstalled ? 'tensorflow' : 'wasm');
+    // An operator can pin the backend (MESHGUARD_TF_BACKEND=cpu runs this whole file on the pure-JS one).
+    const pinned = process.env.MESHGUARD_TF_BACKEND;
+    expect(selected!.backend).toBe(pinned || (nativeInstalled ? 'tensorflow' : 'wasm'));
     expect(detector.backend).toBe(selected!.backend);
   });
 
@@ -78,8 +82,14 @@ describe('AutoencoderDetector', () => {
     // Calibration: held-out normal windows rarely cross the default 0.99 threshold.
     expect(normal.filter((s) => s >= 0.99).length / normal.length).toBeLessThan(0.05);
     // The evidence names the features that moved.
-    const named = new Set(exfil.flatMap((r) => r.topFeatures.map((f) => f.name)));
-    expect([...named].some((n) => ['bytes_up', 'egress_requests', 'egress_bytes_up', 'new_destinations'].includes(n))).toBe(true);
+    const exfilFeatures = [
+      'bytes_up',
+      'egress_requests',
+      'egress_bytes_up',
+      'new_destinations',
+      'distinct_destinations',
+    ];
+    for (const r of exfil) expect(exfilFeatures).toContain(r.topFeatures[0]!.name);
     for (const r of exfil) {
       expect(r.topFeatures).toHaveLength(3);
       expect(r.topFeatures[0]!.contribution).toBeGreaterThanOrEqual(r.topFeatures[1]!.contribution);
@@ -89,7 +99,11 @@ describe('AutoencoderDetector', () => {
   it('scores scanning-like windows high, driven by path features', () => {
     const scan = detector.scoreBatch(scanningRows(30));
     expect(Math.min(...scores(scan))).toBeGreaterThan(0.995);
-    expect(['new_paths', 'distinct_paths', 'ratio_not_found', 'ratio_4xx']).toContain(scan[0]!.topFeatures[0]!.name);
+    // Reconstruction error smears across outputs (a far-off input drags other outputs with it), so the
+    // path features are asserted among the top two rather than always first.
+    const pathFeatures = ['new_paths', 'distinct_paths', 'ratio_not_found', 'ratio_4xx'];
+    for (const r of scan)
+      expect(r.topFeatures.slice(0, 2).some((f) => pathFeatures.includes(f.name))).toBe(true);
   });
 
   it('orders scores by error beyond the worst training window instead of saturating', () => {
@@ -118,7 +132,13 @@ describe('AutoencoderDetector', () => {
   it('sets invalid rows aside with a reason and scores the rest', () => {
     const good = normalRows(2, 8);
     const before = detector.stats.rowsRejected;
-    const out = detector.scoreBatch([good[0]!, [1, 2, 3], [...good[1]!.slice(0, 13), Number.NaN], [...good[1]!.slice(0, 13), -5], good[1]!]);
+    const out = detector.scoreBatch([
+      good[0]!,
+      [1, 2, 3],
+      [...good[1]!.slice(0, 13), Number.NaN],
+      [...good[1]!.slice(0, 13), -5],
+      good[1]!,
+    ]);
     expect(out[0]!.rejected).toBeUndefined();
     expect(out[0]!.score).toBeGreaterThan(0);
     expect(out[1]!.rejected).toMatch(/expected 14/);
@@ -154,7 +174,9 @@ describe('AutoencoderDetector', () => {
       const weights = await readFile(join(broken, 'weights.bin'));
       weights[0] = weights[0]! ^ 0xff;
       await writeFile(join(broken, 'weights.bin'), weights);
-      await expect(AutoencoderDetector.create({ logger, modelDir: broken })).rejects.toThrow(/retrain it with `meshguard train`[\s\S]*weights\.bin/);
+      await expect(AutoencoderDetector.create({ logger, modelDir: broken })).rejects.toThrow(
+        /retrain it with `meshguard train`[\s\S]*weights\.bin/,
+      );
     } finally {
       await rm(broken, { recursive: true, force: true });
     }
@@ -177,7 +199,9 @@ describe('AutoencoderDetector', () => {
 
   it('refuses to train on too few valid rows, naming the count', async () => {
     const fresh = await AutoencoderDetector.create({ logger });
-    await expect(fresh.fit([...normalRows(10), [Number.NaN]])).rejects.toThrow(/at least 50 valid feature rows to train, got 10 \(1 rejected\)/);
+    await expect(fresh.fit([...normalRows(10), [Number.NaN]])).rejects.toThrow(
+      /at least 50 valid feature rows to train, got 10 \(1 rejected\)/,
+    );
     expect(fresh.trained).toBe(false);
   });
 
@@ -203,7 +227,9 @@ describe('AutoencoderDetector', () => {
     const out = detector.scoreBatch(rows);
     const seconds = (performance.now() - started) / 1000;
     const rate = Math.round(rows.length / seconds);
-    console.info(`autoencoder scoreBatch: ${rows.length} rows in ${(seconds * 1000).toFixed(0)} ms = ${rate} rows/s (${detector.backend})`);
+    console.info(
+      `autoencoder scoreBatch: ${rows.length} rows in ${(seconds * 1000).toFixed(0)} ms = ${rate} rows/s (${detector.backend})`,
+    );
     expect(out).toHaveLength(10_000);
     expect(out.every((r) => r.score > 0 && r.score < 1)).toBe(true);
     // A floor far below what any backend achieves, to catch an accidental per-row predict.
@@ -253,10 +279,58 @@ describe('scheduleRefit', () => {
     const before = detector.scoreBatch(exfiltrationRows(2));
     const controller = new AbortController();
     const loop = scheduleRefit(detector, () => [[1, 2]], 10, controller.signal, { logger });
-    while (!lines.some((l) => l.msg === 'Autoencoder refit failed; keeping the previous model')) await new Promise((r) => setTimeout(r, 5));
+    while (!lines.some((l) => l.msg === 'Autoencoder refit failed; keeping the previous model'))
+      await new Promise((r) => setTimeout(r, 5));
     controller.abort();
     await loop;
     expect(detector.scoreBatch(exfiltrationRows(2))).toEqual(before);
     detector.dispose();
+  });
+});
+
+describe('autoencoderFindings', () => {
+  it('turns high-scoring windows into anomaly findings with observed-vs-typical evidence', async () => {
+    const detector = await AutoencoderDetector.create({
+      logger: pino({ level: 'silent' }),
+      config: { epochs: 15 },
+    });
+    try {
+      expect(
+        autoencoderFindings(detector, [{ entity: 'x', row: normalRows(1)[0]!, endMs: 1, firstMs: 0 }], 0.99),
+      ).toEqual([]);
+      await detector.fit(normalRows(600, 80));
+      const exfil = exfiltrationRows(1, 81)[0]!;
+      const batch = [
+        {
+          entity: 'spiffe://cluster.local/ns/shop/sa/normal',
+          row: normalRows(1, 82)[0]!,
+          endMs: 20_000,
+          firstMs: 10_000,
+        },
+        { entity: 'spiffe://cluster.local/ns/shop/sa/thief', row: exfil, endMs: 20_000, firstMs: 12_345 },
+        { entity: 'bad', row: [1, 2], endMs: 20_000, firstMs: 10_000 },
+      ];
+      const findings = autoencoderFindings(detector, batch, 0.99);
+      expect(findings).toHaveLength(1);
+      const f = findings[0]!;
+      expect(f).toMatchObject({
+        detector: 'autoencoder',
+        kind: 'anomaly',
+        entity: 'spiffe://cluster.local/ns/shop/sa/thief',
+        timeMs: 20_000,
+        firstEventMs: 12_345,
+      });
+      expect(f.score).toBeGreaterThan(0.99);
+      const top = (
+        f.evidence.top_features as Array<{ feature: string; observed: number; typical: number }>
+      )[0]!;
+      const j = FEATURE_NAMES.indexOf(top.feature as (typeof FEATURE_NAMES)[number]);
+      // Evidence rounds to 4 significant digits.
+      expect(Math.abs(top.observed - exfil[j]!)).toBeLessThanOrEqual(Math.abs(exfil[j]!) * 1e-3);
+      expect(top.observed).not.toBeCloseTo(top.typical, 0);
+      expect(f.evidence.summary).toMatch(/^window unlike the training baseline, driven by /);
+    } finally {
+      detector.dispose();
+    }
   });
 });

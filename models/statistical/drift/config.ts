@@ -1,0 +1,22 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+export const DriftConfig = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true }),
+    fast_alpha: Type.Number({
+      default: 0.1,
+      exclusiveMinimum: 0,
+      maximum: 1,
+      description: 'Smoothing of the recent (deseasonalized) level.',
+    }),
+    slow_samples: Type.Integer({
+      default: 288,
+      minimum: 10,
+      description: 'Memory of the reference level, in samples (about one day at 5-minute sampling).',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+export type DriftConfig = Static<typeof DriftConfig>;
+
+export const defaultDriftConfig: DriftConfig = { enabled: true, fast_alpha: 0.1, slow_samples: 288 };

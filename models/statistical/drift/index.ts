@@ -1,0 +1,2 @@
+export { DriftConfig, defaultDriftConfig } from './config.js';
+export { DriftDetector } from './drift.js';

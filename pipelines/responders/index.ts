@@ -1,0 +1,110 @@
+/**
+ * The responders behind the scoring pipeline: each new incident gets its quarantine decision
+ * (pipelines/responders/quarantine) and then its alert (pipelines/responders/alerts), so the alert says
+ * what was done and how to undo it. A released quarantine sends the matching resolve.
+ */
+import type { MeshguardConfig } from '../../config/schema.js';
+import type { ComponentSettings } from '../component.js';
+import type { Incident } from '../incident.js';
+import type { IncidentHandler } from '../runtime/pipeline-api.js';
+import { createAlertDispatcher, type AlertDispatcher } from './alerts/index.js';
+import { createQuarantineManager, type PolicySink, type QuarantineManager } from './quarantine/index.js';
+
+export interface Responders {
+  handle: IncidentHandler;
+  quarantine: QuarantineManager;
+  alerts: AlertDispatcher;
+  /**
+   * Serve mode: release expired quarantines every `intervalMs` by the injected clock (wall time there).
+   * Replay drives `quarantine.expireDue(eventTimeMs)` itself as event time advances.
+   */
+  startExpiry(intervalMs?: number): void;
+  /** Stop the expiry timer and flush alerts; policies outlive the process by design. Idempotent. */
+  shutdown(): Promise<void>;
+}
+
+export interface RespondersDeps {
+  /** Replace the alert dispatcher (tests). */
+  alerts?: AlertDispatcher;
+  /** Replace the quarantine sink (tests). */
+  sink?: PolicySink;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export function createResponders(
+  cfg: MeshguardConfig,
+  settings: ComponentSettings,
+  deps: RespondersDeps = {},
+): Responders {
+  const logger = settings.logger.child({ component: 'responders' });
+  const alerts = deps.alerts ?? createAlertDispatcher(cfg.alerts, settings);
+  const quarantine = createQuarantineManager(cfg.quarantine, settings, {
+    adminUrl: cfg.alerts.admin_url,
+    trustDomain: cfg.trust_domain,
+    sink: deps.sink,
+    sleep: deps.sleep,
+  });
+
+  const notify = async (incident: Incident, event: 'trigger' | 'resolve'): Promise<void> => {
+    try {
+      await alerts.notify(incident, event);
+    } catch (error) {
+      // The dispatcher queues and retries itself; a throw here is a bug, not a reason to drop the incident.
+      logger.error(
+        { error: (error as Error).message, incidentId: incident.id, event },
+        'Alert dispatch failed.',
+      );
+    }
+  };
+
+  quarantine.onRelease((record, incident) => {
+    const resolved: Incident = {
+      ...incident,
+      action: {
+        ...incident.action,
+        type: 'quarantine',
+        mode: record.mode,
+        policy: record.id,
+        reason: `released by ${record.releasedBy ?? 'meshguard'}: ${record.releaseReason ?? 'no reason given'}`,
+      },
+    };
+    void notify(resolved, 'resolve');
+  });
+
+  const handle: IncidentHandler = async (incident) => {
+    const action = await quarantine.decide(incident);
+    const decided: Incident = { ...incident, action };
+    await notify(decided, 'trigger');
+    return decided;
+  };
+
+  let closed = false;
+  let timer: NodeJS.Timeout | undefined;
+  let expiring = false;
+  return {
+    handle,
+    quarantine,
+    alerts,
+    startExpiry(intervalMs = 10_000) {
+      if (timer || closed) return;
+      timer = setInterval(() => {
+        if (expiring) return; // a slow sink must not stack ticks
+        expiring = true;
+        quarantine
+          .expireDue(settings.clock.nowMs())
+          .catch((error: unknown) =>
+            logger.error({ error: (error as Error).message }, 'Quarantine expiry failed.'),
+          )
+          .finally(() => (expiring = false));
+      }, intervalMs);
+      timer.unref();
+    },
+    async shutdown() {
+      if (closed) return;
+      closed = true;
+      if (timer) clearInterval(timer);
+      // Policies stay in place on shutdown: they carry their own expiry and a restarted replica releases them.
+      await alerts.shutdown();
+    },
+  };
+}

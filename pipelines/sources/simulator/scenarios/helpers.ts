@@ -1,0 +1,50 @@
+/** Small pieces several scenarios share: candidate filters and "more of the usual traffic". */
+import type { Rng } from '../prng.js';
+import type { ScenarioContext } from '../scenario.js';
+import { appWorkloads } from '../scenario.js';
+import { arrivals, edgeRate, normalRequest, type SimRequest } from '../traffic.js';
+import { isWorkload, type Edge, type Topology, type Workload } from '../topology.js';
+
+export const MINUTE = 60_000;
+
+/** App workloads that call one of `targets` in the baseline, then every other app workload. */
+export function callersFirst(t: Topology, targets: (w: Workload) => boolean): Workload[] {
+  const apps = appWorkloads(t);
+  const callers = apps.filter((w) => t.outgoing(w).some((e) => isWorkload(e.dst) && targets(e.dst)));
+  return [...callers, ...apps.filter((w) => !callers.includes(w))];
+}
+
+/**
+ * Extra ordinary traffic on baseline edges: `multiplier(t) - 1` times their usual rate, same endpoints and
+ * status mix. This is how surges look benign: more of the same.
+ */
+export function moreOfTheSame(
+  ctx: ScenarioContext,
+  edges: readonly Edge[],
+  tickMs: number,
+  rng: Rng,
+  extra: number,
+  emit: (r: SimRequest) => void,
+): void {
+  if (extra <= 0) return;
+  for (const edge of edges) {
+    arrivals(edgeRate(ctx.seed, edge, tickMs) * extra, tickMs, rng, (t) =>
+      emit(normalRequest(edge, t, rng, ctx.label)),
+    );
+  }
+}
+
+/** Policy-style names for denials: what `rbac_access_denied_matched_policy[...]` would name. */
+export function rbacDetails(namespace: string, policy: string): string {
+  return `rbac_access_denied_matched_policy[ns[${namespace}]-policy[${policy}]-rule[0]]`;
+}
+
+/** Shuffle a copy (Fisher-Yates) with the scenario's plan-time stream. */
+export function shuffled<T>(items: readonly T[], rng: Rng): T[] {
+  const a = [...items];
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(rng.next() * (i + 1));
+    [a[i], a[j]] = [a[j] as T, a[i] as T];
+  }
+  return a;
+}

@@ -1,0 +1,63 @@
+/**
+ * The scenario library: one explicit list, attacks first. A duplicate name fails at load (module
+ * evaluation), like the component registry.
+ */
+import type { ScenarioDefinition } from '../scenario.js';
+import { beaconing } from './beaconing.js';
+import { bulkReadExfiltration } from './bulk-read-exfiltration.js';
+import { cacheFlushStorm } from './cache-flush-storm.js';
+import { canaryShift } from './canary-shift.js';
+import { clientRetries } from './client-retries.js';
+import { cloudMetadataAccess } from './cloud-metadata-access.js';
+import { credentialStuffing } from './credential-stuffing.js';
+import { flashSale } from './flash-sale.js';
+import { kubernetesApiAccess } from './kubernetes-api-access.js';
+import { lateralMovement } from './lateral-movement.js';
+import { nightlyBatch } from './nightly-batch.js';
+import { objectIdEnumeration } from './object-id-enumeration.js';
+import { passthroughEgress } from './passthrough-egress.js';
+import { pathScanning } from './path-scanning.js';
+import { plaintextInStrictMtls } from './plaintext-in-strict-mtls.js';
+import { rbacProbing } from './rbac-probing.js';
+import { rolloutNewDependency } from './rollout-new-dependency.js';
+import { slowDripUpload } from './slow-drip-upload.js';
+import { tokenReplay } from './token-replay.js';
+import { trafficSurge } from './traffic-surge.js';
+import { upstreamOutage } from './upstream-outage.js';
+
+export const SCENARIOS: readonly ScenarioDefinition[] = [
+  credentialStuffing,
+  tokenReplay,
+  objectIdEnumeration,
+  pathScanning,
+  rbacProbing,
+  lateralMovement,
+  bulkReadExfiltration,
+  slowDripUpload,
+  beaconing,
+  cloudMetadataAccess,
+  kubernetesApiAccess,
+  plaintextInStrictMtls,
+  passthroughEgress,
+  trafficSurge,
+  flashSale,
+  upstreamOutage,
+  rolloutNewDependency,
+  canaryShift,
+  nightlyBatch,
+  cacheFlushStorm,
+  clientRetries,
+];
+
+const byName = new Map<string, ScenarioDefinition>();
+for (const s of SCENARIOS) {
+  if (byName.has(s.name)) throw new Error(`duplicate scenario name "${s.name}"`);
+  byName.set(s.name, s);
+}
+
+export function scenarioByName(name: string): ScenarioDefinition | undefined {
+  return byName.get(name);
+}
+
+export const ATTACK_SCENARIOS: readonly string[] = SCENARIOS.filter((s) => s.attack).map((s) => s.name);
+export const BENIGN_SCENARIOS: readonly string[] = SCENARIOS.filter((s) => !s.attack).map((s) => s.name);

@@ -1,0 +1,117 @@
+/**
+ * Turn an ingest body into access-log records: NDJSON / text lines (Fluent Bit json_lines, Vector ndjson),
+ * JSON arrays (Fluent Bit json, Vector json), and OTLP/JSON ExportLogsServiceRequest bodies.
+ *
+ * Each record is validated with the same parser the scorer uses; a valid one is produced as its original
+ * text (so the scorer has one parse path for ingest and for shippers that write to Kafka directly), keyed
+ * by its source workload so one workload stays on one partition. OTLP requests are split into one request
+ * per log record (keeping its resource and scope) so each can be keyed on its own.
+ */
+import { detectFormat, parseLine, type ParseOptions } from '../../pipelines/parse/index.js';
+import type { OutRecord } from '../../pipelines/sources/bus/types.js';
+
+export interface Rejection {
+  /** 0-based position of the record in the body. */
+  index: number;
+  reason: string;
+  format: string;
+  record: string;
+}
+
+export interface ValidatedRecords {
+  accepted: Array<OutRecord & { format: string }>;
+  rejected: Rejection[];
+}
+
+/** Split a text body into record strings. Throws only on a malformed JSON array (the whole body is unusable). */
+export function splitBody(text: string): string[] {
+  const trimmed = text.trim();
+  if (trimmed === '') return [];
+  if (trimmed.startsWith('[')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(trimmed);
+    } catch (error) {
+      throw new Error(`body looks like a JSON array but is not valid JSON: ${(error as Error).message}`);
+    }
+    if (!Array.isArray(parsed)) throw new Error('body is not a JSON array');
+    return parsed.map((item) => (typeof item === 'string' ? item : JSON.stringify(item)));
+  }
+  const lines = trimmed.split(/\r?\n/).filter((line) => line.trim() !== '');
+  // A single pretty-printed JSON document (an OTLP request from a hand-written sender) is one record.
+  if (lines.length > 1 && trimmed.startsWith('{')) {
+    try {
+      JSON.parse(lines[0]!);
+    } catch {
+      try {
+        return [JSON.stringify(JSON.parse(trimmed))];
+      } catch {
+        // Not one document either: keep the lines and let each be judged on its own.
+      }
+    }
+  }
+  return lines;
+}
+
+/** An OTLP ExportLogsServiceRequest split into one request per log record (resource and scope kept). */
+export function splitOtlpLogs(request: unknown): string[] | undefined {
+  if (typeof request !== 'object' || request === null || !Array.isArray((request as { resourceLogs?: unknown }).resourceLogs))
+    return undefined;
+  const out: string[] = [];
+  for (const rl of (request as { resourceLogs: unknown[] }).resourceLogs) {
+    if (typeof rl !== 'object' || rl === null) continue;
+    const { scopeLogs, ...resourcePart } = rl as { scopeLogs?: unknown };
+    if (!Array.isArray(scopeLogs)) continue;
+    for (const sl of scopeLogs) {
+      if (typeof sl !== 'object' || sl === null) continue;
+      const { logRecords, ...scopePart } = sl as { logRecords?: unknown };
+      if (!Array.isArray(logRecords)) continue;
+      for (const record of logRecords)
+        out.push(JSON.stringify({ resourceLogs: [{ ...resourcePart, scopeLogs: [{ ...scopePart, logRecords: [record] }] }] }));
+    }
+  }
+  return out;
+}
+
+/** Expand OTLP requests inside a list of records into one record per log record. */
+function expand(records: string[]): Array<{ index: number; text: string }> {
+  const out: Array<{ index: number; text: string }> = [];
+  records.forEach((text, index) => {
+    if (text.includes('"resourceLogs"')) {
+      try {
+        const split = splitOtlpLogs(JSON.parse(text));
+        if (split && split.length > 0) {
+          for (const part of split) out.push({ index, text: part });
+          return;
+        }
+      } catch {
+        // Not JSON: the parser gives the reason below.
+      }
+    }
+    out.push({ index, text });
+  });
+  return out;
+}
+
+export function validateLogRecords(records: string[], opts: ParseOptions): ValidatedRecords {
+  const accepted: ValidatedRecords['accepted'] = [];
+  const rejected: Rejection[] = [];
+  for (const { index, text } of expand(records)) {
+    let key: string | undefined;
+    let reason: string | undefined;
+    let format = 'unknown';
+    try {
+      format = detectFormat(text) ?? 'unknown';
+      parseLine(text, 'auto', opts, (result) => {
+        if (result.ok) key ??= result.event.src;
+        else reason ??= result.reason;
+      });
+    } catch (error) {
+      // Parsers never throw by contract; if one does, the record is set aside rather than failing the request.
+      reason = `parser error: ${(error as Error).message}`;
+    }
+    if (key !== undefined) accepted.push({ key: key || null, value: text, format });
+    else rejected.push({ index, reason: reason ?? 'no access-log record found', format, record: text });
+  }
+  return { accepted, rejected };
+}

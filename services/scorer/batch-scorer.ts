@@ -1,0 +1,257 @@
+/**
+ * Drives the scoring pipeline from batches of transport records (Kafka partitions or the embedded bus):
+ *
+ *   parse every record (bad → DLQ with the reason) → load state of entities this replica lacks from the
+ *   state store (one MGET) → push events → await pipeline.drain() (incidents handed on) → [the consumer
+ *   commits offsets] → afterCommit(): write dirty entity state back (one pipelined write).
+ *
+ * Entities whose partition moved to another replica are marked stale: their state is reloaded from the
+ * store if their partition comes back, and never written from here meanwhile (the new owner's state wins).
+ * Everything runs through one queue, so the idle-stream timer never closes windows mid-batch.
+ */
+import type { Logger } from 'pino';
+import type { MeshguardConfig } from '../../config/schema.js';
+import type { MeshEvent } from '../../pipelines/event.js';
+import { detectFormat, parseLine, type ParseOptions } from '../../pipelines/parse/index.js';
+import type { Metrics } from '../../pipelines/runtime/metrics.js';
+import type { ScoringPipeline } from '../../pipelines/runtime/pipeline-api.js';
+import type { StateStore } from '../../pipelines/runtime/state-store.js';
+import type { InRecord, OutRecord, RecordProducer } from '../../pipelines/sources/bus/types.js';
+import type { ConsumerHandler, TopicPartition } from '../../pipelines/sources/kafka/consumer.js';
+import { isBatchStateStore } from '../../pipelines/state/redis-state-store.js';
+import { reasonClass } from '../ingest/reason-class.js';
+import { parseMetricSample, type MetricSampleRecord } from './metric-sample.js';
+
+/** Entity snapshots outlive an idle workload by a week, then Redis forgets them. */
+const ENTITY_TTL_MS = 7 * 24 * 3600 * 1000;
+const MAX_DLQ_RECORD_CHARS = 64 * 1024;
+
+export const entityKey = (entity: string): string => `entity:${entity}`;
+
+export interface BatchScorerDeps {
+  cfg: MeshguardConfig;
+  pipeline: ScoringPipeline;
+  state: StateStore;
+  /** Where rejected records go (the DLQ topic). */
+  producer: RecordProducer;
+  metrics: Metrics;
+  logger: Logger;
+  parseOptions: ParseOptions;
+  /** Metric label for records read here: 'kafka'; undefined on the embedded bus (ingest counted them). */
+  countAs?: 'kafka';
+  /** Receives valid mesh-metrics samples (the metric series detectors). */
+  onMetricSample?: (sample: MetricSampleRecord) => void;
+  wallNowMs?: () => number;
+}
+
+export class BatchScorer implements ConsumerHandler {
+  /** Events pushed into the pipeline by this process (at-least-once: redeliveries count again). */
+  scored = 0;
+  rejected = 0;
+  metricSamples = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly partitionOf = new Map<string, string>();
+  private readonly stale = new Set<string>();
+  private owned: Set<string> | undefined;
+  private lastEventWallMs = 0;
+  private watermarkAtLastEvent = 0;
+  private readonly log: Logger;
+
+  constructor(private readonly deps: BatchScorerDeps) {
+    this.log = deps.logger.child({ component: 'scorer' });
+  }
+
+  handle(records: InRecord[]): Promise<void> {
+    return this.serial(() => this.handleNow(records));
+  }
+
+  afterCommit(): Promise<void> {
+    return this.serial(() => this.writeDirty());
+  }
+
+  async onAssignment(assigned: TopicPartition[]): Promise<void> {
+    await this.serial(async () => {
+      this.owned = new Set(assigned.map((a) => `${a.topic}/${a.partition}`));
+      let moved = 0;
+      for (const [entity, partition] of this.partitionOf) {
+        if (this.owned.has(partition)) continue;
+        this.stale.add(entity);
+        this.partitionOf.delete(entity);
+        moved++;
+      }
+      if (moved) this.log.info({ entities: moved }, 'Entities moved to another replica; their state is reloaded if they come back');
+    });
+  }
+
+  /**
+   * Close windows of idle streams: when no event arrived for a window's length of wall time, event time
+   * moves on by the wall time that passed. Called from a timer in serve.
+   */
+  tick(): Promise<void> {
+    return this.serial(async () => {
+      const now = (this.deps.wallNowMs ?? Date.now)();
+      const windowMs = this.deps.cfg.windowing.window_secs * 1000;
+      if (this.lastEventWallMs === 0 || now - this.lastEventWallMs < windowMs) return;
+      this.deps.pipeline.advanceTo(this.watermarkAtLastEvent + (now - this.lastEventWallMs));
+      await this.deps.pipeline.drain();
+      await this.writeDirty();
+    });
+  }
+
+  /** Write every dirty entity now (shutdown). */
+  flush(): Promise<void> {
+    return this.serial(() => this.writeDirty());
+  }
+
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async handleNow(records: InRecord[]): Promise<void> {
+    const { cfg, pipeline, metrics } = this.deps;
+    const events: MeshEvent[] = [];
+    const eventPartition: string[] = [];
+    const dlq: OutRecord[] = [];
+    const ingestedByFormat = new Map<string, number>();
+    for (const record of records) {
+      const partition = `${record.topic}/${record.partition}`;
+      if (record.topic === cfg.kafka.topics.metrics) {
+        const result = parseMetricSample(record.value);
+        if (result.ok) {
+          this.metricSamples++;
+          ingestedByFormat.set('prometheus-kafka-adapter', (ingestedByFormat.get('prometheus-kafka-adapter') ?? 0) + 1);
+          this.deps.onMetricSample?.(result.sample);
+        } else dlq.push(this.reject(record, result.reason, 'prometheus-kafka-adapter'));
+        continue;
+      }
+      let format = 'unknown';
+      const reasons: string[] = [];
+      let any = false;
+      try {
+        format = detectFormat(record.value) ?? 'unknown';
+        parseLine(record.value, 'auto', this.deps.parseOptions, (result) => {
+          if (result.ok) {
+            any = true;
+            events.push(result.event);
+            eventPartition.push(partition);
+            ingestedByFormat.set(format, (ingestedByFormat.get(format) ?? 0) + 1);
+          } else reasons.push(result.reason);
+        });
+      } catch (error) {
+        reasons.push(`parser error: ${(error as Error).message}`);
+      }
+      // A multi-record OTLP message may be partly bad: then each bad part is set aside; else the record once.
+      if (any) for (const reason of reasons) dlq.push(this.reject(record, reason, format));
+      else dlq.push(this.reject(record, reasons[0] ?? 'no access-log record found', format));
+    }
+    if (this.deps.countAs)
+      for (const [format, n] of ingestedByFormat) metrics.eventsIngested.inc({ source: this.deps.countAs, format }, n);
+
+    await this.loadMissingState(events);
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!;
+      const before = event.src;
+      pipeline.push(event);
+      // The pipeline may resolve an address to a principal: both keys belong to this partition.
+      this.partitionOf.set(before, eventPartition[i]!);
+      if (event.src !== before) this.partitionOf.set(event.src, eventPartition[i]!);
+    }
+    this.scored += events.length;
+    if (events.length) {
+      this.lastEventWallMs = (this.deps.wallNowMs ?? Date.now)();
+      this.watermarkAtLastEvent = pipeline.stats.watermarkMs;
+      if (this.watermarkAtLastEvent > 0) metrics.pipelineLag.set(Math.max(0, (this.lastEventWallMs - this.watermarkAtLastEvent) / 1000));
+    }
+    await pipeline.drain();
+    await this.deadLetter(dlq);
+    const first = records[0];
+    if (first)
+      this.log.debug(
+        {
+          topic: first.topic,
+          partition: first.partition,
+          fromOffset: first.offset,
+          toOffset: records[records.length - 1]!.offset,
+          events: events.length,
+          rejected: dlq.length,
+        },
+        'Batch handed over',
+      );
+  }
+
+  private reject(record: InRecord, reason: string, format: string): OutRecord {
+    this.rejected++;
+    this.deps.metrics.eventsRejected.inc({ source: this.deps.countAs ?? 'bus', format, reason: reasonClass(reason) });
+    const text = record.value.length > MAX_DLQ_RECORD_CHARS ? record.value.slice(0, MAX_DLQ_RECORD_CHARS) : record.value;
+    return {
+      key: null,
+      value: JSON.stringify({
+        reason,
+        source: this.deps.countAs ?? 'bus',
+        topic: record.topic,
+        partition: record.partition,
+        offset: record.offset,
+        format,
+        receivedAt: new Date().toISOString(),
+        record: text,
+        ...(text.length < record.value.length ? { truncated: true } : {}),
+      }),
+    };
+  }
+
+  private async deadLetter(records: OutRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    try {
+      await this.deps.producer.send(this.deps.cfg.kafka.topics.dlq, records);
+      this.deps.metrics.deadLettered.inc({ destination: this.deps.countAs ?? 'bus' }, records.length);
+    } catch (error) {
+      // The DLQ is best effort: the rejection is already counted and logged; scoring must go on.
+      this.log.warn({ error: (error as Error).message, records: records.length }, 'Could not write rejected records to the dead-letter topic');
+    }
+  }
+
+  /** One MGET for the batch's entities this replica has no (or only stale) state for. */
+  private async loadMissingState(events: MeshEvent[]): Promise<void> {
+    const { pipeline, state } = this.deps;
+    const wanted = new Set<string>();
+    for (const e of events) if (e.src && (!pipeline.hasEntity(e.src) || this.stale.has(e.src))) wanted.add(e.src);
+    if (wanted.size === 0) return;
+    const entities = [...wanted];
+    const keys = entities.map(entityKey);
+    let snapshots: Array<string | undefined>;
+    try {
+      snapshots = isBatchStateStore(state) ? await state.getMany(keys) : await Promise.all(keys.map((k) => state.get(k)));
+    } catch (error) {
+      this.log.warn({ error: (error as Error).message }, 'Could not load entity state; these entities start fresh');
+      return;
+    }
+    let loaded = 0;
+    entities.forEach((entity, i) => {
+      const snapshot = snapshots[i];
+      this.stale.delete(entity);
+      if (snapshot === undefined) return;
+      pipeline.importEntity(entity, snapshot);
+      loaded++;
+    });
+    if (loaded) this.log.debug({ entities: loaded }, 'Loaded entity state from the state store');
+  }
+
+  private async writeDirty(): Promise<void> {
+    const { pipeline, state } = this.deps;
+    const dirty = pipeline.takeDirtyEntities().filter((e) => !this.stale.has(e));
+    if (dirty.length === 0) return;
+    const entries: Array<{ key: string; value: string; ttlMs: number }> = [];
+    for (const entity of dirty) {
+      const value = pipeline.exportEntity(entity);
+      if (value !== undefined) entries.push({ key: entityKey(entity), value, ttlMs: ENTITY_TTL_MS });
+    }
+    try {
+      if (isBatchStateStore(state)) await state.setMany(entries);
+      else await Promise.all(entries.map((e) => state.set(e.key, e.value, e.ttlMs)));
+    } catch (error) {
+      this.log.warn({ error: (error as Error).message, entities: entries.length }, 'Could not write entity state');
+    }
+  }
+}

@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { applyEnv, resolveConfig } from '../../../config/load.js';
+import { renderConfigReference } from '../../../config/docs.js';
+import { MeshguardError } from '../../../config/errors.js';
+
+function errorOf(fn: () => unknown): MeshguardError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof MeshguardError) return error;
+    throw error;
+  }
+  throw new Error('expected a MeshguardError');
+}
+
+describe('configuration', () => {
+  it('fills every default from an empty file', () => {
+    const cfg = resolveConfig({});
+    expect(cfg.http.port).toBe(8080);
+    expect(cfg.windowing.window_secs).toBe(10);
+    expect(cfg.kafka.topics).toEqual({
+      access_logs: 'mesh.access-logs',
+      metrics: 'mesh.metrics',
+      incidents: 'meshguard.incidents',
+      dlq: 'meshguard.dlq',
+    });
+    expect(cfg.quarantine.protected_namespaces).toContain('kube-system');
+  });
+
+  it('names an unknown key and suggests the right one', () => {
+    const e = errorOf(() => resolveConfig({ detectors: { lateral_movement: { treshold: 0.9 } } }));
+    expect(e.code).toBe('MESHGUARD_ERR_CONFIG_UNKNOWN_KEY');
+    expect(e.message).toContain('detectors.lateral_movement: unknown key "treshold" (did you mean "threshold"?)');
+  });
+
+  it('reports every invalid value at once, naming each key', () => {
+    const e = errorOf(() => resolveConfig({ http: { port: 'eighty' }, windowing: { window_secs: 0 } }));
+    expect(e.code).toBe('MESHGUARD_ERR_CONFIG_INVALID');
+    expect(e.message).toContain('http.port');
+    expect(e.message).toContain('windowing.window_secs');
+  });
+
+  it('lets environment variables override the file', () => {
+    const cfg = resolveConfig(
+      applyEnv(
+        { kafka: { brokers: ['file:9092'] } },
+        { MESHGUARD_KAFKA_BROKERS: 'a:9092, b:9092', MESHGUARD_REDIS_URL: 'redis://r:6379', MESHGUARD_POLICIES_DIR: '/p' },
+      ),
+    );
+    expect(cfg.kafka.brokers).toEqual(['a:9092', 'b:9092']);
+    expect(cfg.redis.url).toBe('redis://r:6379');
+    expect(cfg.quarantine.policies_dir).toBe('/p');
+  });
+
+  it('keeps docs/config.md in step with the schema (run npm run docs:config after changing it)', () => {
+    expect(readFileSync('docs/config.md', 'utf8')).toBe(renderConfigReference());
+  });
+});

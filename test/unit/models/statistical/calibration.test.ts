@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import {
+  TailCalibrator,
+  defaultCalibrationConfig,
+  validateCalibrationConfig,
+} from '../../../../models/statistical/calibration/index.js';
+
+function normalish(seed: number): () => number {
+  let s = seed;
+  return () => {
+    // Sum of uniforms: close enough to normal for a calibration test, deterministic.
+    let t = 0;
+    for (let i = 0; i < 12; i++) {
+      s = (s * 1664525 + 1013904223) >>> 0;
+      t += s / 2 ** 32;
+    }
+    return t - 6;
+  };
+}
+
+describe('TailCalibrator', () => {
+  it('reports 0 until it has min_history raw scores', () => {
+    const c = new TailCalibrator(defaultCalibrationConfig);
+    for (let i = 0; i < defaultCalibrationConfig.min_history; i++) expect(c.update(1000).score).toBe(0);
+    expect(c.update(1e9).score).toBeGreaterThan(0);
+  });
+
+  it('keeps ordinary values at 0 and gives far-out values a score near 1', () => {
+    const c = new TailCalibrator(defaultCalibrationConfig);
+    const next = normalish(7);
+    let nonZero = 0;
+    for (let i = 0; i < 3000; i++) if (c.update(Math.abs(next())).score > 0) nonZero++;
+    // Surprise floor 2 = 1 in 100: about 1% of ordinary values may show a small score.
+    expect(nonZero / 3000).toBeLessThan(0.03);
+    expect(c.calibrate(2).score).toBe(0);
+    expect(c.calibrate(12).score).toBe(1);
+  });
+
+  it('is monotone: a larger raw score is never less surprising', () => {
+    const c = new TailCalibrator(defaultCalibrationConfig);
+    const next = normalish(3);
+    for (let i = 0; i < 500; i++) c.update(Math.abs(next()));
+    let prev = -1;
+    for (let v = 0; v <= 10; v += 0.25) {
+      const s = c.calibrate(v).surprise;
+      expect(s).toBeGreaterThanOrEqual(prev);
+      prev = s;
+    }
+  });
+
+  it('forgets: once a regime fills its history, it stops being surprising', () => {
+    const cfg = { ...defaultCalibrationConfig, history_size: 100, min_history: 20 };
+    const c = new TailCalibrator(cfg);
+    for (let i = 0; i < 100; i++) c.update(i % 10);
+    // Capped: 100 values cannot back more than 10,000x rarer than 1 in 100.
+    expect(c.calibrate(50).score).toBeGreaterThan(0.7);
+    for (let i = 0; i < 100; i++) c.update(50 + (i % 10));
+    expect(c.calibrate(50).score).toBe(0);
+    expect(c.size).toBe(100);
+    expect(c.quantile(0)).toBe(50);
+  });
+
+  it('round-trips through JSON', () => {
+    const c = new TailCalibrator(defaultCalibrationConfig);
+    for (let i = 0; i < 200; i++) c.update(i % 17);
+    const copy = TailCalibrator.fromJSON(defaultCalibrationConfig, c.toJSON());
+    expect(copy.calibrate(30)).toEqual(c.calibrate(30));
+  });
+
+  it('ignores non-finite raw scores', () => {
+    const c = new TailCalibrator(defaultCalibrationConfig);
+    expect(c.update(NaN).score).toBe(0);
+    expect(c.size).toBe(0);
+  });
+
+  it('rejects a ceiling at or below the floor', () => {
+    expect(validateCalibrationConfig({ ...defaultCalibrationConfig, surprise_ceiling: 1 })).toHaveLength(1);
+    expect(validateCalibrationConfig(defaultCalibrationConfig)).toEqual([]);
+  });
+});

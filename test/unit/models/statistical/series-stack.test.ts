@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { SeriesDetector, seriesStackConfig } from '../../../../models/statistical/series-stack/index.js';
+import { SeasonalBaseline, defaultSeasonalConfig } from '../../../../models/statistical/seasonal/index.js';
+import { loadFixtures } from './nab.js';
+
+const STEP = 300_000;
+const T0 = Date.UTC(2024, 0, 1);
+
+function noise(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32 - 0.5;
+  };
+}
+
+function scoreAll(values: number[], times?: number[]): number[] {
+  const d = new SeriesDetector();
+  return values.map((v, i) => d.update(times?.[i] ?? T0 + i * STEP, v).score);
+}
+
+describe('SeriesDetector', () => {
+  it('has no look-ahead: the score of row i is the same whether or not later rows exist', () => {
+    const fx = loadFixtures().find((f) => f.name === 'cpu_daily_spikes.csv')!;
+    const full = scoreAll(fx.values, fx.times);
+    for (const cut of [100, 1000, 1817, 3000]) {
+      expect(scoreAll(fx.values.slice(0, cut), fx.times.slice(0, cut))).toEqual(full.slice(0, cut));
+    }
+  });
+
+  it('has no look-ahead on arbitrary series (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 300 }),
+        fc.nat(),
+        (values, k) => {
+          const cut = k % values.length;
+          const full = scoreAll(values);
+          const prefix = scoreAll(values.slice(0, cut));
+          expect(prefix).toEqual(full.slice(0, cut));
+          for (const s of full) expect(s >= 0 && s <= 1).toBe(true);
+        },
+      ),
+      { numRuns: 50 },
+    );
+  });
+
+  it('scores 0 during warm-up, stays near 0 on noise, and rises sharply on a spike', () => {
+    const r = noise(1);
+    const values = Array.from({ length: 1500 }, () => 50 + 5 * r());
+    values[1200] = 90;
+    const scores = scoreAll(values);
+    expect(scores.slice(0, 60).every((s) => s === 0)).toBe(true);
+    const before = scores.slice(100, 1200);
+    expect(before.filter((s) => s >= 0.5).length).toBe(0);
+    expect(before.filter((s) => s > 0).length / before.length).toBeLessThan(0.1);
+    expect(scores[1200]).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('reports a level shift, then adapts to the new level instead of alarming on', () => {
+    const r = noise(2);
+    const values = Array.from({ length: 2000 }, (_, i) => (i < 1000 ? 100 : 160) + 8 * r());
+    const d = new SeriesDetector();
+    const out = values.map((v, i) => d.update(T0 + i * STEP, v));
+    const firstAlarm = out.findIndex((o, i) => i >= 1000 && o.score >= 0.5);
+    expect(firstAlarm).toBeGreaterThanOrEqual(1000);
+    expect(firstAlarm).toBeLessThan(1005);
+    expect(out.slice(1000, 1010).some((o) => o.levelShift)).toBe(true);
+    // Within 30 samples the new level is normal again.
+    expect(out.slice(1030).filter((o) => o.score >= 0.5).length).toBe(0);
+    expect(out[1999]!.expected).toBeGreaterThan(150);
+  });
+
+  it('notices a drop in a series whose benign spikes all go up', () => {
+    const r = noise(3);
+    const values = Array.from({ length: 1500 }, (_, i) => 20 + 3 * r() + (i % 37 === 0 ? 12 : 0));
+    for (let i = 1300; i < 1312; i++) values[i] = 9;
+    const scores = scoreAll(values);
+    expect(Math.max(...scores.slice(1300, 1312))).toBeGreaterThanOrEqual(0.5);
+  });
+
+  it('scores out-of-order and non-finite samples 0 without learning from them', () => {
+    const d = new SeriesDetector();
+    for (let i = 0; i < 200; i++) d.update(T0 + i * STEP, 10 + (i % 3));
+    const n = d.count;
+    expect(d.update(T0, 1e9).score).toBe(0);
+    expect(d.update(T0 + 500 * STEP, NaN).score).toBe(0);
+    expect(d.count).toBe(n);
+  });
+
+  it('merges partial config over the defaults', () => {
+    const c = seriesStackConfig({ warmup_samples: 5, calibration: { history_size: 64 } });
+    expect(c.warmup_samples).toBe(5);
+    expect(c.calibration.history_size).toBe(64);
+    expect(c.calibration.min_history).toBe(48);
+  });
+
+  it('scores tens of thousands of rows per second (microseconds per row)', () => {
+    const r = noise(4);
+    const n = 200_000;
+    const d = new SeriesDetector();
+    const t = performance.now();
+    for (let i = 0; i < n; i++) d.update(T0 + i * STEP, 100 + 10 * r() + 20 * Math.sin(i / 45));
+    const perSecond = n / ((performance.now() - t) / 1000);
+    console.log(`series stack: ${Math.round(perSecond)} rows/s`);
+    expect(perSecond).toBeGreaterThan(40_000);
+  });
+});
+
+describe('SeasonalBaseline', () => {
+  it('infers a daily cycle from 5-minute timestamps and learns its shape', () => {
+    const b = new SeasonalBaseline(defaultSeasonalConfig);
+    const r = noise(5);
+    let lastErr = 0;
+    for (let i = 0; i < 288 * 6; i++) {
+      const v = 100 + 50 * Math.sin((2 * Math.PI * i) / 288) + 2 * r();
+      const o = b.observe(T0 + i * STEP, v);
+      lastErr = Math.abs(o.expected - v);
+    }
+    expect(b.samplesPerDay).toBe(288);
+    expect(b.activeModel).toBe(1);
+    expect(lastErr).toBeLessThan(10);
+  });
+
+  it('keeps the level-only model on a series without a cycle', () => {
+    const b = new SeasonalBaseline(defaultSeasonalConfig);
+    const r = noise(6);
+    for (let i = 0; i < 288 * 5; i++) b.observe(T0 + i * STEP, 100 + 10 * r());
+    expect(b.activeModel).toBe(0);
+  });
+
+  it('does not model a cycle when samples are too sparse for one', () => {
+    const b = new SeasonalBaseline(defaultSeasonalConfig);
+    for (let i = 0; i < 100; i++) b.observe(T0 + i * 86_400_000, i % 2);
+    expect(b.samplesPerDay).toBe(0);
+  });
+});
