@@ -39,7 +39,7 @@ export const DetectorsConfig = Type.Object(
     unauthorized_access: Type.Object(
       {
         ...detectorBase,
-        min_denials: Type.Integer({ default: 8, minimum: 1, description: '401/403/RBAC denials in one window.' }),
+        min_denials: Type.Integer({ default: 10, minimum: 1, description: '401/403/RBAC denials in one window.' }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -31,6 +31,16 @@ export interface WindowContext {
   newRoutes: Array<{ template: string; failing: boolean }>;
   newDestinations: string[];
   config: DetectorsConfig;
+  /** Calls to sensitive destinations (Kubernetes API, cloud metadata) in this window. */
+  sensitiveCalls: readonly SensitiveCall[];
+}
+
+export interface SensitiveCall {
+  destination: string;
+  method: string;
+  path: string;
+  status: number;
+  timeMs: number;
 }
 
 export interface WindowDetector {
@@ -41,6 +51,9 @@ export interface WindowDetector {
 
 /** Hosts that a workload has no business calling unless it always did (Falco's rules say the same). */
 export function isSensitiveDestination(host: string): boolean {
+  // Cheap first-character screen: this runs on the hot path.
+  const c = host.charCodeAt(0);
+  if (c !== 107 && c !== 49 && c !== 109 && c !== 102) return false; // k, 1, m, f
   const h = host.toLowerCase();
   return (
     h === '169.254.169.254' ||
@@ -50,5 +63,23 @@ export function isSensitiveDestination(host: string): boolean {
     h === 'fd00:ec2::254' ||
     h.startsWith('kubernetes.default') ||
     h === 'kubernetes'
+  );
+}
+
+export function isKubernetesApi(host: string): boolean {
+  return host.startsWith('kubernetes');
+}
+
+/**
+ * What makes a Kubernetes API call an attacker's: reading secrets or tokens, exec, asking what it may
+ * do. (Refusals and walking the API count too, in the lateral-movement detector.) Housekeeping jobs that always called it do none of these.
+ */
+export function isSuspiciousKubernetesCall(c: SensitiveCall): boolean {
+  return (
+    c.path.includes('/secrets') ||
+    c.path.includes('/token') ||
+    c.path.includes('/exec') ||
+    c.path.includes('selfsubject') ||
+    c.path.includes('clusterrole')
   );
 }

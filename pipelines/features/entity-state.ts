@@ -22,6 +22,8 @@ export class EdgeBaseline {
     public lastDown = 0,
     public lastUp = 0,
     public lastEndMs = 0,
+    /** Share of this edge's requests refused (401/403/RBAC): some callers always see a few. */
+    public deniedRatio = new EwStat(0.05),
   ) {}
 }
 
@@ -125,7 +127,7 @@ export class EntityState {
       bd: this.bytesDown,
       kd: [...this.knownDestinations],
       kt: [...this.knownTemplates],
-      e: [...this.edges].map(([k, e]) => [k, e.bytesDown, e.bytesUp, e.peakDown, e.peakUp, e.requestsPerWindow, e.lastDown, e.lastUp, e.lastEndMs]),
+      e: [...this.edges].map(([k, e]) => [k, e.bytesDown, e.bytesUp, e.peakDown, e.peakUp, e.requestsPerWindow, e.lastDown, e.lastUp, e.lastEndMs, e.deniedRatio]),
       x: [...this.external].map(([k, x]) => [
         k,
         x.firstSeenMs,
@@ -161,8 +163,10 @@ export class EntityState {
     load(s.bytesDown, o.bd);
     for (const [k, v] of o.kd as Array<[string, number]>) s.knownDestinations.set(k, v);
     for (const t of o.kt as string[]) s.knownTemplates.add(t);
-    for (const [k, bd, bu, pd, pu, rq, ld, lu, le] of o.e as Array<[string, S, S, number, number, S, number, number, number]>)
-      s.edges.set(k, new EdgeBaseline(EwStat.from(bd), EwStat.from(bu), pd, pu, EwStat.from(rq), ld, lu, le));
+    for (const [k, bd, bu, pd, pu, rq, ld, lu, le, dr] of o.e as Array<
+      [string, S, S, number, number, S, number, number, number, S]
+    >)
+      s.edges.set(k, new EdgeBaseline(EwStat.from(bd), EwStat.from(bu), pd, pu, EwStat.from(rq), ld, lu, le, EwStat.from(dr)));
     for (const [k, f, known, cu, cd, n, last, iv, pt] of o.x as Array<
       [string, number, boolean, number, number, number, number, S, boolean]
     >)

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Incident, WorkloadIdentity } from '../incident.js';
+import { severityRank, type Incident, type WorkloadIdentity } from '../incident.js';
 import type { IncidentHandler } from '../runtime/pipeline-api.js';
 import type { Metrics } from '../runtime/metrics.js';
 import type { StateStore } from '../runtime/state-store.js';
@@ -54,7 +54,13 @@ export class IncidentManager {
   offer(candidate: FusedCandidate, identity: OffenderIdentity, detectedAtMs: number): void {
     const key = candidate.entity;
     const existing = this.raisedUntil.get(key);
-    if (existing && existing.until > detectedAtMs) {
+    // One incident per offender within the window; a different kind that is more severe than the open
+    // incident is raised on its own (a low-severity oddity must not hide a real attack after it).
+    const escalates =
+      existing !== undefined &&
+      candidate.kind !== existing.incident.kind &&
+      severityRank(candidate.severity) > severityRank(existing.incident.severity);
+    if (existing && existing.until > detectedAtMs && !escalates) {
       this.suppressed++;
       const ev = existing.incident.evidence as { later_findings?: number; also_observed?: string[] };
       ev.later_findings = (ev.later_findings ?? 0) + 1;
@@ -86,7 +92,7 @@ export class IncidentManager {
     const { state, metrics, logger } = this.opts;
     let won = true;
     try {
-      won = await state.setIfAbsent(`incident:${offenderHash(key)}`, incident.id, this.opts.dedupWindowMs);
+      won = await state.setIfAbsent(`incident:${offenderHash(key)}:${incident.kind}`, incident.id, this.opts.dedupWindowMs);
     } catch (error) {
       // The shared store is down: raise from this replica rather than lose the incident.
       logger.warn({ error: (error as Error).message }, 'Incident dedup store unavailable; raising locally.');

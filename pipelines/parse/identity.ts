@@ -260,8 +260,12 @@ function resolveInbound(
   if (host === '') {
     const auth = hostOnly(ev.authority);
     if (auth !== '' && !isIpLiteral(auth)) {
-      if (auth.indexOf('.') === -1 && ev.dstNamespace !== '')
-        host = `${auth}.${ev.dstNamespace}${hosts.svcSuffix}`;
+      // Inbound, the authority names a service of this mesh in whatever short form the caller used
+      // (reviews, reviews.shop, reviews.shop.svc): one canonical name, so every caller's edge agrees.
+      const firstDot = auth.indexOf('.');
+      if (firstDot === -1 && ev.dstNamespace !== '') host = `${auth}.${ev.dstNamespace}${hosts.svcSuffix}`;
+      else if (firstDot !== -1 && auth.indexOf('.', firstDot + 1) === -1) host = `${auth}${hosts.svcSuffix}`;
+      else if (auth.endsWith('.svc')) host = `${auth.slice(0, -4)}${hosts.svcSuffix}`;
       else host = auth;
     }
   }

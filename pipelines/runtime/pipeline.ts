@@ -10,7 +10,7 @@ import { pathTemplate } from '../features/path-template.js';
 import { EwStat } from '../features/stats.js';
 import { workloadRow } from '../features/row.js';
 import { WindowAggregator, type ClosedWindow, type SourceWindow } from '../features/window.js';
-import type { PeerBaselines, WindowContext, WindowDetector } from '../detect/detector.js';
+import { isSensitiveDestination, type PeerBaselines, type SensitiveCall, type WindowContext, type WindowDetector } from '../detect/detector.js';
 import { createDetectors } from '../detect/registry.js';
 import { fuse } from '../incidents/fusion.js';
 import { IncidentManager } from '../incidents/manager.js';
@@ -49,6 +49,8 @@ export class Pipeline implements ScoringPipeline {
     notFoundRatio: new EwStat(0.01),
     destinationMtls: new Map(),
   };
+  /** Calls to sensitive destinations by source, until the window holding them closes. */
+  private readonly sensitiveCalls = new Map<string, SensitiveCall[]>();
   private firstEventMs = NaN;
   private events = 0;
   private eventsReported = 0;
@@ -112,6 +114,16 @@ export class Pipeline implements ScoringPipeline {
         }
       }
     }
+    const target = ev.egress ? ev.externalHost || ev.dst : ev.dst;
+    if (isSensitiveDestination(target)) {
+      let calls = this.sensitiveCalls.get(ev.src);
+      if (calls === undefined) {
+        calls = [];
+        this.sensitiveCalls.set(ev.src, calls);
+      }
+      if (calls.length < 64)
+        calls.push({ destination: target, method: ev.method, path: ev.path, status: ev.status, timeMs: ev.timeMs });
+    }
     this.aggregator.push(ev);
   }
 
@@ -149,7 +161,9 @@ export class Pipeline implements ScoringPipeline {
 
   private onClose(cw: ClosedWindow): void {
     const nowMs = Math.max(cw.endMs, this.aggregator.watermarkMs + this.cfg.windowing.allowed_lateness_secs * 1000);
-    const warmingUp = cw.endMs - this.firstEventMs < this.learningMs;
+    // The process warms up once, but an entity whose baseline moved here from another replica (or was
+    // learned before) does not wait for it.
+    const processWarmingUp = cw.endMs - this.firstEventMs < this.learningMs;
     const top: Array<{ workload: string; score: number }> = [];
     const contexts: WindowContext[] = [];
 
@@ -160,7 +174,8 @@ export class Pipeline implements ScoringPipeline {
         state = new EntityState(sw.firstMs);
         this.entities.set(src, state);
       }
-      newEntity = !warmingUp && state.firstSeenMs - this.firstEventMs >= this.learningMs && state.isLearning(cw.endMs, this.learningMs);
+      const warmingUp = processWarmingUp && state.isLearning(cw.endMs, this.learningMs);
+      newEntity = !processWarmingUp && state.firstSeenMs - this.firstEventMs >= this.learningMs && state.isLearning(cw.endMs, this.learningMs);
       const learning = state.isLearning(cw.endMs, this.learningMs);
 
       const newDestinations: string[] = [];
@@ -186,6 +201,7 @@ export class Pipeline implements ScoringPipeline {
         newRoutes,
         newDestinations,
         config: this.cfg.detectors,
+        sensitiveCalls: this.takeSensitiveCalls(src, cw.endMs),
       };
       contexts.push(ctx);
     }
@@ -292,7 +308,16 @@ export class Pipeline implements ScoringPipeline {
       }
     }
 
-    if (flagged && !learning) return;
+    if (flagged && !learning) {
+      // What the incident was about is remembered as a peak (it decays over a day), so the same job
+      // repeated tomorrow is not news; the means stay untouched.
+      for (const [dst, e] of sw.edges) {
+        const base = state.edge(dst);
+        base.peakDown = Math.max(base.peakDown, e.bytesDown);
+        base.peakUp = Math.max(base.peakUp, e.bytesUp);
+      }
+      return;
+    }
     const deniedRatio = sw.denied / sw.requests;
     const notFoundRatio = sw.notFound / sw.requests;
     state.requests.update(Math.log1p(sw.requests));
@@ -303,11 +328,17 @@ export class Pipeline implements ScoringPipeline {
     state.bytesDown.update(Math.log1p(sw.bytesDown));
     this.peers.deniedRatio.update(deniedRatio);
     this.peers.notFoundRatio.update(notFoundRatio);
+    const minBytes = this.cfg.detectors.exfiltration.min_bytes;
     for (const [dst, e] of sw.edges) {
       const base = state.edge(dst);
+      // A heavy window not yet confirmed by the next one is held out of the baseline: if it is the
+      // start of a dump, learning it would hide the rest.
+      const heavy = Math.max(e.bytesDown, e.bytesUp);
+      if (!learning && heavy >= minBytes && heavy >= 10 * Math.expm1(Math.max(base.bytesDown.mean, base.bytesUp.mean))) continue;
       base.bytesDown.update(Math.log1p(e.bytesDown));
       base.bytesUp.update(Math.log1p(e.bytesUp));
       base.requestsPerWindow.update(Math.log1p(e.requests));
+      base.deniedRatio.update(e.denied / e.requests);
       // Peaks decay with a half-life of about a day of windows, so yesterday's batch job is remembered.
       base.peakDown = Math.max(base.peakDown * 0.99993, e.bytesDown);
       base.peakUp = Math.max(base.peakUp * 0.99993, e.bytesUp);
@@ -322,6 +353,16 @@ export class Pipeline implements ScoringPipeline {
       base.lastUp = e.bytesUp;
       base.lastEndMs = cw.endMs;
     }
+  }
+
+  private takeSensitiveCalls(src: string, endMs: number): SensitiveCall[] {
+    const calls = this.sensitiveCalls.get(src);
+    if (calls === undefined) return [];
+    const due = calls.filter((c) => c.timeMs < endMs);
+    const rest = calls.filter((c) => c.timeMs >= endMs);
+    if (rest.length === 0) this.sensitiveCalls.delete(src);
+    else this.sensitiveCalls.set(src, rest);
+    return due;
   }
 
   private evictIdle(nowMs: number): void {

@@ -10,7 +10,7 @@ import { EventClock } from '../../pipelines/runtime/clock.js';
 import { Metrics } from '../../pipelines/runtime/metrics.js';
 import { createPipeline } from '../../pipelines/runtime/pipeline.js';
 import { MemoryStateStore } from '../../pipelines/runtime/state-store.js';
-import { simulateInto, type GroundTruth, type RunOptions } from '../../pipelines/sources/simulator/index.js';
+import { MeshSimulator, planRun, type GroundTruth, type RunOptions } from '../../pipelines/sources/simulator/index.js';
 
 /** An incident counts for a scenario when raised from a minute before it starts to two after it ends. */
 const MATCH_BEFORE_MS = 60_000;
@@ -38,7 +38,12 @@ function offenderKey(i: Incident): string {
   return 'principal' in i.workload ? i.workload.principal : i.workload.address;
 }
 
-export async function evaluateRun(opts: RunOptions, configOverrides: Record<string, unknown> = {}): Promise<RunOutcome> {
+export async function evaluateRun(
+  opts: RunOptions,
+  configOverrides: Record<string, unknown> = {},
+  /** Scenarios placed by hand, on top of the planned ones (e.g. a nightly job after a full day). */
+  extra: Array<{ scenario: string; atMs: number }> = [],
+): Promise<RunOutcome> {
   const cfg = resolveConfig({ log_level: 'silent', ...configOverrides });
   const clock = new EventClock();
   const incidents: Incident[] = [];
@@ -51,14 +56,21 @@ export async function evaluateRun(opts: RunOptions, configOverrides: Record<stri
     },
   );
   let events = 0;
-  const { truth } = simulateInto(opts, (line) => {
-    parseLine(line, 'auto', defaultParseOptions, (r) => {
-      if (!r.ok) return;
-      events++;
-      clock.advance(r.event.timeMs);
-      pipeline.push(r.event);
+  const sim = new MeshSimulator(opts);
+  for (const p of planRun(opts).plan) sim.schedule(p.scenario, p.atMs, undefined, { untilMs: p.untilMs });
+  for (const x of extra) sim.schedule(x.scenario, x.atMs);
+  const end = opts.startMs + opts.durationMs;
+  for (let from = opts.startMs; from < end; from += 60_000) {
+    sim.generate(from, Math.min(end, from + 60_000), (record) => {
+      parseLine(JSON.stringify(record), 'auto', defaultParseOptions, (r) => {
+        if (!r.ok) return;
+        events++;
+        clock.advance(r.event.timeMs);
+        pipeline.push(r.event);
+      });
     });
-  });
+  }
+  const truth = sim.groundTruth();
   pipeline.finish();
   await pipeline.drain();
   return { ...matchIncidents(truth, incidents), events, simulatedHours: opts.durationMs / 3_600_000 };

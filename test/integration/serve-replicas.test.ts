@@ -92,7 +92,7 @@ async function waitFor(check: () => boolean, timeoutMs: number, what: string, re
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) {
-      const tail = replicas.map((r) => `${r.name}: ${r.logs.slice(-5).map((l) => JSON.stringify(l)).join('\n')}`).join('\n');
+      const tail = replicas.map((r) => `${r.name}: ${r.logs.filter((l) => l.level !== 20).slice(-12).map((l) => JSON.stringify(l)).join('\n')}`).join('\n');
       throw new Error(`timed out waiting for ${what}\n${tail}`);
     }
     await new Promise((r) => setTimeout(r, 100));

@@ -32,10 +32,11 @@ export class ExfiltrationDetector implements WindowDetector {
       for (const dir of ['down', 'up'] as const) {
         const observed = dir === 'down' ? e.bytesDown : e.bytesUp;
         if (observed < cfg.min_bytes) continue;
-        // One large response is not a dump: ask for a second heavy window in a row, or a very heavy one.
+        // One large transfer is not a dump (a daily export, a cache warm-up): ask for a second heavy
+        // window in a row.
         const previous =
           edgeBase !== undefined && edgeBase.lastEndMs === ctx.startMs ? (dir === 'down' ? edgeBase.lastDown : edgeBase.lastUp) : 0;
-        if (previous < cfg.min_bytes / 2 && observed < 5 * cfg.min_bytes) continue;
+        if (previous < cfg.min_bytes / 2) continue;
         const stat = own ? (dir === 'down' ? edgeBase.bytesDown : edgeBase.bytesUp) : dir === 'down' ? ctx.state.bytesDown : ctx.state.bytesUp;
         if (stat.count < 5) continue;
         const peak = own ? (dir === 'down' ? edgeBase.peakDown : edgeBase.peakUp) : 0;
@@ -44,9 +45,11 @@ export class ExfiltrationDetector implements WindowDetector {
         const perRequest = observed / e.requests;
         const baseRequests = own ? edgeBase.requestsPerWindow.mean : ctx.state.requests.mean;
         const basePerRequest = mean / Math.max(1, Math.expm1(baseRequests));
-        const factor = perRequest <= 2 * basePerRequest ? 30 : 10;
+        // A never-called destination suddenly carrying sustained bulk is news even for a source that
+        // moves a lot elsewhere: compare with a smaller multiple of the source's volume.
+        const factor = !own ? 3 : perRequest <= 2 * basePerRequest ? 30 : 10;
         if (observed < factor * Math.max(mean, 1) || observed < 3 * peak) continue;
-        const score = stat.tailProbability(Math.log1p(observed), 0.5);
+        const score = own ? stat.tailProbability(Math.log1p(observed), 0.5) : Math.max(0.995, stat.tailProbability(Math.log1p(observed), 0.5));
         if (score < cfg.threshold || (best && best.score >= score)) continue;
         best = {
           detector: dir === 'down' ? 'edge_volume_down' : 'edge_volume_up',
@@ -89,6 +92,7 @@ export class ExfiltrationDetector implements WindowDetector {
       if (cumulativeUp >= cfg.cumulative_external_bytes) {
         score = zToProbability(3 + cumulativeUp / cfg.cumulative_external_bytes);
         detector = 'new_external_upload';
+        if (!passthrough) score = Math.min(score, 0.995); // a host the mesh has a ServiceEntry for
       } else if (contacts >= 5 && cumulativeUp >= MIB && cumulativeUp >= 20 * Math.max(cumulativeDown, 1)) {
         // Repeated uploads that dwarf the replies: data leaving in pieces, not an API being used.
         score = 0.995;
@@ -128,9 +132,11 @@ export class ExfiltrationDetector implements WindowDetector {
   }
 
   private beacon(mean = 0, variance = 0, count = 0, contacts: number): number {
-    if (count < 4 || contacts < 5 || mean < 2000) return 0;
+    // Six regular intervals: Poisson-like client traffic (coefficient of variation near 1) almost never
+    // looks this regular by chance; a beacon on a timer always does.
+    if (count < 6 || contacts < 7 || mean < 5000) return 0;
     const cv = Math.sqrt(variance) / mean;
-    if (cv > 0.2) return 0;
-    return 0.99 + 0.009 * Math.min(1, (count - 3) / 5) * (1 - cv / 0.2);
+    if (cv > 0.15) return 0;
+    return 0.99 + 0.009 * Math.min(1, (count - 5) / 5) * (1 - cv / 0.15);
   }
 }

@@ -3,7 +3,8 @@
  * once, or any sensitive one (the Kubernetes API, cloud metadata). One new dependency (a rollout) stays quiet.
  */
 import type { Finding } from '../../component.js';
-import { isSensitiveDestination, type WindowContext, type WindowDetector } from '../detector.js';
+import { pathTemplate } from '../../features/path-template.js';
+import { isKubernetesApi, isSuspiciousKubernetesCall, type WindowContext, type WindowDetector } from '../detector.js';
 
 /** How long a destination first called after the baseline still counts as new. */
 const RECENT_MS = 5 * 60_000;
@@ -16,9 +17,20 @@ export class LateralMovementDetector implements WindowDetector {
     const cfg = ctx.config.lateral_movement;
     if (!cfg.enabled || ctx.learning || ctx.warmingUp) return undefined;
     const w = ctx.window;
-    const sensitive: string[] = [];
-    for (const [host] of w.external) if (isSensitiveDestination(host) && !ctx.state.external.get(host)?.known) sensitive.push(host);
-    for (const dst of ctx.newDestinations) if (isSensitiveDestination(dst)) sensitive.push(dst);
+    // Sensitive destinations: cloud metadata on any call the workload did not make in its baseline;
+    // the Kubernetes API when the calls look like an attacker's (secrets, tokens, refusals, walking the
+    // API), since housekeeping jobs call it legitimately, sometimes rarely.
+    const sensitive = new Set<string>();
+    const kubeCalls = ctx.sensitiveCalls.filter((c) => isKubernetesApi(c.destination));
+    const kubeTemplates = new Set(kubeCalls.map((c) => pathTemplate(c.path)));
+    const kubeRefused = kubeCalls.filter((c) => c.status === 401 || c.status === 403).length;
+    for (const c of ctx.sensitiveCalls) {
+      if (isKubernetesApi(c.destination)) {
+        if (isSuspiciousKubernetesCall(c) || kubeTemplates.size >= 4 || kubeRefused >= 3) sensitive.add(c.destination);
+      } else if (!ctx.state.external.get(c.destination)?.known && !ctx.state.knownDestinations.has(c.destination)) {
+        sensitive.add(c.destination);
+      }
+    }
 
     // A brand-new identity has no baseline of destinations: only sensitive calls count for it. New
     // destinations add up over a few minutes, so a spread that starts mid-window is still seen whole.
@@ -30,19 +42,19 @@ export class LateralMovementDetector implements WindowDetector {
       deniedOnNew += w.edges.get(d)?.denied ?? 0;
       requestsToNew += w.edges.get(d)?.requests ?? 0;
     }
-    if (requestsToNew === 0 && sensitive.length === 0) return undefined; // nothing new in this window
+    if (requestsToNew === 0 && sensitive.size === 0) return undefined; // nothing new in this window
     // New destinations that mostly refuse the caller are probing: the denial detector names that better.
     const probing = deniedOnNew * 2 >= requestsToNew;
     const spread = fresh.length >= cfg.min_new_destinations && !probing;
-    if (!spread && sensitive.length === 0) return undefined;
+    if (!spread && sensitive.size === 0) return undefined;
     // More new destinations than the usual fan-out is rarer still.
-    const score = sensitive.length > 0 ? 0.9999 : 1 - 1 / (1 + fresh.length * fresh.length * (1 + 2 / (known + 1)) * 20);
+    const score = sensitive.size > 0 ? 0.9999 : 1 - 1 / (1 + fresh.length * fresh.length * (1 + 2 / (known + 1)) * 20);
     if (score < cfg.threshold) return undefined;
     let first = Number.MAX_SAFE_INTEGER;
     for (const d of fresh) first = Math.min(first, w.edges.get(d)?.firstMs ?? ctx.state.knownDestinations.get(d) ?? first);
     for (const h of sensitive) first = Math.min(first, w.external.get(h)?.firstMs ?? w.edges.get(h)?.firstMs ?? first);
     return {
-      detector: sensitive.length > 0 ? 'sensitive_destination' : this.name,
+      detector: sensitive.size > 0 ? 'sensitive_destination' : this.name,
       kind: this.kind,
       entity: w.src,
       score,
@@ -50,7 +62,8 @@ export class LateralMovementDetector implements WindowDetector {
       firstEventMs: first === Number.MAX_SAFE_INTEGER ? w.firstMs : first,
       evidence: {
         new_destinations: fresh.slice(0, 20),
-        sensitive_destinations: sensitive,
+        sensitive_destinations: [...sensitive],
+        sensitive_calls: ctx.sensitiveCalls.slice(0, 8).map((c) => `${c.status} ${c.method} ${c.destination}${c.path}`),
         known_destinations: known,
         denied_on_new_destinations: deniedOnNew,
         baseline_destinations_sample: [...ctx.state.knownDestinations.keys()].slice(0, 10),

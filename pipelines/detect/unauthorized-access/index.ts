@@ -1,10 +1,14 @@
 /**
- * unauthorized_access: bursts of 401/403 and Istio RBAC denials from one identity, judged against its own
- * denial rate and its peers'; and plaintext calls (no peer identity) into services that only ever see mTLS.
+ * unauthorized_access: bursts of 401/403 and Istio RBAC denials from one identity, judged per
+ * destination against that edge's own denial rate (or, for edges and identities without one, the
+ * peers'); and plaintext calls (no peer identity) into services that only ever see mTLS.
  */
 import type { Finding } from '../../component.js';
 import { binomialZ, zToProbability } from '../../features/stats.js';
 import type { WindowContext, WindowDetector } from '../detector.js';
+
+/** How long a destination first called after the baseline still counts as new. */
+const RECENT_MS = 5 * 60_000;
 
 export class UnauthorizedAccessDetector implements WindowDetector {
   readonly name = 'denial_burst';
@@ -14,31 +18,45 @@ export class UnauthorizedAccessDetector implements WindowDetector {
     const cfg = ctx.config.unauthorized_access;
     if (!cfg.enabled || ctx.warmingUp) return undefined;
     const w = ctx.window;
-    const recent = ctx.state.deniedRecent + w.denied;
-    // A burst in this window, or a slower trickle adding up over the last minute or so.
-    const burst = w.denied >= cfg.min_denials;
-    const trickle = recent >= cfg.min_denials * 2 && w.denied >= 2;
-    if (!burst && !trickle) return undefined;
-    const ratio = w.denied / w.requests;
-    // Calls spread over never-called services that are only sometimes refused are lateral movement;
-    // the lateral detector names that. Mostly-refused calls stay here (RBAC probing).
+    if (w.denied < 2) return undefined;
+    const peerRatio = ctx.peers.deniedRatio.mean;
+    const recentNew = new Set(ctx.newDestinations.concat(ctx.state.recentNewDestinations(ctx.endMs, RECENT_MS)));
+
+    // Edges whose refusals are far above what that caller usually gets from that destination.
+    let denied = 0;
+    let requests = 0;
+    let expected = 0;
     let deniedOnNew = 0;
     let requestsToNew = 0;
-    for (const d of ctx.newDestinations.concat(ctx.state.recentNewDestinations(ctx.endMs, 5 * 60_000))) {
-      const e = w.edges.get(d);
-      if (e === undefined) continue;
-      deniedOnNew += e.denied;
-      requestsToNew += e.requests;
+    const destinations: string[] = [];
+    for (const [dst, e] of w.edges) {
+      if (recentNew.has(dst)) {
+        deniedOnNew += e.denied;
+        requestsToNew += e.requests;
+      }
+      if (e.denied < 2) continue;
+      const base = ctx.state.edges.get(dst);
+      const own = !ctx.learning && !ctx.newEntity && base !== undefined && base.deniedRatio.count >= 5;
+      const baseRatio = own ? base.deniedRatio.mean : peerRatio;
+      const ratio = e.denied / e.requests;
+      // Callers that always get some refusals (expired sessions at a login endpoint) vary a lot:
+      // ask for a large multiple of their usual share, not a small statistical excess.
+      if (ratio < Math.max(0.4, 5 * baseRatio + 0.15)) continue;
+      denied += e.denied;
+      requests += e.requests;
+      expected += e.requests * baseRatio;
+      destinations.push(dst);
     }
-    if (!ctx.newEntity && deniedOnNew * 2 >= w.denied && deniedOnNew * 2 < requestsToNew) return undefined;
-    // A busy workload probing a few services shows a small ratio but a huge surprise; require both a
-    // visible share and a large multiple of the usual rate.
-    if (ratio < 0.05) return undefined;
-    const own = ctx.state.deniedRatio;
-    const baseRatio = ctx.learning || ctx.newEntity || own.count < 3 ? ctx.peers.deniedRatio.mean : own.mean;
-    if (ratio < 5 * Math.max(baseRatio, 0.005)) return undefined;
-    const z = binomialZ(w.denied, w.requests, baseRatio);
-    const score = zToProbability(z);
+    // Calls spread over never-called services that are only sometimes refused are lateral movement;
+    // the lateral detector names that. Mostly-refused calls stay here (RBAC probing).
+    if (!ctx.newEntity && requestsToNew > 0 && deniedOnNew * 2 < requestsToNew && deniedOnNew * 2 >= w.denied) return undefined;
+
+    const recent = ctx.state.deniedRecent + denied;
+    const burst = denied >= cfg.min_denials;
+    const trickle = recent >= cfg.min_denials * 2 && denied >= 2;
+    if (!burst && !trickle) return undefined;
+    const baseRatio = expected / Math.max(1, requests);
+    const score = zToProbability(binomialZ(denied, requests, baseRatio) / 2); // halved: denials come in bursts
     if (score < cfg.threshold) return undefined;
     return {
       detector: this.name,
@@ -48,13 +66,13 @@ export class UnauthorizedAccessDetector implements WindowDetector {
       timeMs: ctx.endMs,
       firstEventMs: w.firstDeniedMs === Number.MAX_SAFE_INTEGER ? w.firstMs : w.firstDeniedMs,
       evidence: {
-        denied: w.denied,
+        denied,
         rbac_denied: w.rbacDenied,
-        requests: w.requests,
-        denied_ratio: round(ratio),
+        requests,
+        denied_ratio: round(denied / requests),
         baseline_denied_ratio: round(baseRatio),
         baseline: ctx.learning || ctx.newEntity ? 'peers' : 'own',
-        destinations_denied: [...w.edges].filter(([, e]) => e.denied > 0).map(([d]) => d).slice(0, 10),
+        destinations_denied: destinations.slice(0, 10),
         examples: w.deniedExamples,
       },
     };
@@ -76,13 +94,13 @@ export class PlaintextDetector implements WindowDetector {
       if (e.plaintext === 0) continue;
       const m = ctx.peers.destinationMtls.get(dst);
       // Only destinations that, so far, were reached over mTLS (almost) every time.
-      if (m === undefined || m.mtls < 50 || m.plaintext > m.mtls * 0.01) continue;
+      if (m === undefined || m.mtls < 20 || m.plaintext > m.mtls * 0.01) continue;
       targets.push(dst);
       plaintextToStrict += e.plaintext;
     }
     if (plaintextToStrict < 5) return undefined;
-    const score = 1 - 1 / (plaintextToStrict + 1) ** 2;
-    if (score < cfg.threshold * 0.99) return undefined;
+    const score = 1 - 0.05 / plaintextToStrict;
+    if (score < cfg.threshold) return undefined;
     return {
       detector: this.name,
       kind: this.kind,

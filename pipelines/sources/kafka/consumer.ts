@@ -28,21 +28,28 @@ export interface ConsumerHandler {
 }
 
 export class KafkaBatchConsumer {
-  private readonly consumer: Consumer;
+  private consumer: Consumer;
   private readonly lag = new Map<string, Map<number, number>>();
   private assigned: TopicPartition[] = [];
   private running = false;
   private stopped = false;
   private crashed = false;
+  private restarts = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly cfg: KafkaConfig,
     private readonly topics: string[],
     private readonly handler: ConsumerHandler,
     private readonly deps: { logger: Logger; metrics?: Metrics },
   ) {
-    this.consumer = kafka.consumer({
+    this.consumer = this.createConsumer();
+  }
+
+  private createConsumer(): Consumer {
+    const { cfg, deps } = this;
+    const consumer = this.kafka.consumer({
       groupId: cfg.group_id,
       sessionTimeout: cfg.session_timeout_ms,
       heartbeatInterval: cfg.heartbeat_interval_ms,
@@ -51,14 +58,15 @@ export class KafkaBatchConsumer {
       maxWaitTimeInMs: 500,
       retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5000 },
     });
-    const { GROUP_JOIN, CRASH, CONNECT, DISCONNECT, STOP } = this.consumer.events;
-    this.consumer.on(GROUP_JOIN, (event) => {
+    const { GROUP_JOIN, CRASH, CONNECT, DISCONNECT, STOP } = consumer.events;
+    consumer.on(GROUP_JOIN, (event) => {
       const assignment = event.payload.memberAssignment as Record<string, number[]>;
       this.assigned = Object.entries(assignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
       // Lag of partitions that moved away is the new owner's to report.
       for (const [topic, partitions] of this.lag)
         for (const partition of partitions.keys()) if (!assignment[topic]?.includes(partition)) partitions.delete(partition);
       this.publishLag();
+      this.restarts = 0;
       deps.logger.info(
         { group: cfg.group_id, member: event.payload.memberId, partitions: this.assigned.map((a) => `${a.topic}/${a.partition}`) },
         'Joined the consumer group',
@@ -67,18 +75,41 @@ export class KafkaBatchConsumer {
         deps.logger.error({ error: (error as Error).message }, 'Handling the new partition assignment failed');
       });
     });
-    this.consumer.on(CONNECT, () => deps.metrics?.dependencyUp.set({ dependency: 'kafka' }, 1));
-    this.consumer.on(DISCONNECT, () => {
+    consumer.on(CONNECT, () => deps.metrics?.dependencyUp.set({ dependency: 'kafka' }, 1));
+    consumer.on(DISCONNECT, () => {
       if (!this.stopped) deps.metrics?.dependencyUp.set({ dependency: 'kafka' }, 0);
     });
-    this.consumer.on(STOP, () => (this.running = false));
-    this.consumer.on(CRASH, (event) => {
-      this.crashed = !event.payload.restart;
+    consumer.on(STOP, () => (this.running = false));
+    consumer.on(CRASH, (event) => {
       deps.logger.error({ error: event.payload.error.message, restart: event.payload.restart }, 'Kafka consumer crashed');
+      // kafkajs restarts by itself only after retriable errors; after any other (a broker answering a
+      // SyncGroup with an unexpected code during a rebalance, say) this replica would sit idle in the
+      // group forever. Start a fresh consumer instead, with backoff.
+      if (!event.payload.restart && !this.stopped) this.restartLater();
     });
+    return consumer;
   }
 
-  /** Connect, subscribe, run. Throws when the group cannot be joined at all (start-up fails fast). */
+  private restartLater(): void {
+    if (this.restartTimer || this.stopped) return;
+    this.crashed = true;
+    const delay = Math.min(30_000, 500 * 2 ** this.restarts++) + Math.floor(Math.random() * 250);
+    this.deps.logger.warn({ delayMs: delay }, 'Starting a fresh Kafka consumer');
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.stopped) return;
+      this.consumer = this.createConsumer();
+      this.start().then(
+        () => (this.crashed = false),
+        (error: unknown) => {
+          this.deps.logger.error({ error: (error as Error).message }, 'Could not restart the Kafka consumer');
+          this.restartLater();
+        },
+      );
+    }, delay);
+  }
+
+  /** Connect, subscribe, run. Throws when the cluster cannot be reached at all (start-up fails fast). */
   async start(): Promise<void> {
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: this.topics, fromBeginning: this.cfg.from_beginning });
@@ -105,6 +136,7 @@ export class KafkaBatchConsumer {
   async shutdown(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
     try {
       await this.consumer.stop();
       await this.consumer.disconnect();

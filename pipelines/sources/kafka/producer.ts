@@ -6,7 +6,7 @@
  * ingest can answer 503 + Retry-After instead of holding connections open (kafkajs may still deliver
  * it later: at-least-once, the scorer tolerates duplicates through incident dedup).
  */
-import type { Kafka, Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Metrics } from '../../runtime/metrics.js';
 import { TransportBusyError, type OutRecord, type RecordProducer } from '../bus/types.js';
@@ -30,7 +30,11 @@ export class KafkaRecordProducer implements RecordProducer {
       // Idempotence in kafkajs requires one in-flight request; ordering per key needs it anyway.
       maxInFlightRequests: cfg.idempotent ? 1 : 5,
       allowAutoTopicCreation: true,
-      retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
+      // The murmur2 partitioner (Java client compatible): a key lands where other producers put it.
+      createPartitioner: Partitioners.DefaultPartitioner,
+      // An idempotent producer keeps kafkajs' own retry budget (limiting it voids the no-duplicate promise);
+      // producer_timeout_ms bounds how long a caller waits either way.
+      ...(cfg.idempotent ? {} : { retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 } }),
     });
     this.producer.on(this.producer.events.CONNECT, () => this.setConnected(true));
     this.producer.on(this.producer.events.DISCONNECT, () => this.setConnected(false));

@@ -122,9 +122,9 @@ describe('envoy-text: Istio text default', () => {
     );
     expect(e.mtls).toBe(false);
     expect(e.src).toBe('ip:10.244.9.77');
-    // No SNI, no cluster host: the short authority is qualified with the local namespace when known,
-    // here unknown, so the authority host stays as logged.
-    expect(e.dst).toBe('payments.shop');
+    // No SNI, no cluster host: the short authority (service.namespace) is completed to the service's
+    // canonical name, so callers using short and long forms land on one edge.
+    expect(e.dst).toBe('payments.shop.svc.cluster.local');
   });
 
   it('a TCP denial: the RBAC policy from connection_termination_details lands in responseCodeDetails', () => {
