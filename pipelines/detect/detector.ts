@@ -12,6 +12,8 @@ export interface PeerBaselines {
   notFoundRatio: EwStat;
   /** Destination → inbound requests seen with and without mTLS. */
   destinationMtls: Map<string, { mtls: number; plaintext: number }>;
+  /** The same, summed over the whole mesh (for destinations seen too rarely to judge alone). */
+  meshMtls: { mtls: number; plaintext: number };
 }
 
 export interface WindowContext {

@@ -18,6 +18,8 @@ import type { IncidentHandler, ScoringPipeline } from './pipeline-api.js';
 
 /** Decay of the recent-denials counters per window: a trickle adds up over about a minute. */
 const RECENT_DECAY = 0.7;
+/** Bound on the identities remembered as destinations. */
+const MAX_KNOWN_IDENTITIES = 200_000;
 
 export interface PipelineOptions {
   /** Wall clock for latency metrics in live modes; leave undefined in replay (event time only). */
@@ -48,7 +50,10 @@ export class Pipeline implements ScoringPipeline {
     deniedRatio: new EwStat(0.01),
     notFoundRatio: new EwStat(0.01),
     destinationMtls: new Map(),
+    meshMtls: { mtls: 0, plaintext: 0 },
   };
+  /** Identity → event time it was first seen as a destination. */
+  private readonly knownSince = new Map<string, number>();
   /** Calls to sensitive destinations by source, until the window holding them closes. */
   private readonly sensitiveCalls = new Map<string, SensitiveCall[]>();
   private firstEventMs = NaN;
@@ -114,6 +119,10 @@ export class Pipeline implements ScoringPipeline {
         }
       }
     }
+    // A workload that only ever served traffic has a baseline too ("calls nothing"): remember since
+    // when each identity is known, so its first outgoing calls are judged, not learned.
+    if (ev.dstPrincipal !== '' && !this.knownSince.has(ev.dstPrincipal) && this.knownSince.size < MAX_KNOWN_IDENTITIES)
+      this.knownSince.set(ev.dstPrincipal, ev.timeMs);
     const target = ev.egress ? ev.externalHost || ev.dst : ev.dst;
     if (isSensitiveDestination(target)) {
       let calls = this.sensitiveCalls.get(ev.src);
@@ -171,7 +180,7 @@ export class Pipeline implements ScoringPipeline {
       let state = this.entities.get(src);
       let newEntity = false;
       if (state === undefined) {
-        state = new EntityState(sw.firstMs);
+        state = new EntityState(Math.min(sw.firstMs, this.knownSince.get(src) ?? Infinity));
         this.entities.set(src, state);
       }
       const warmingUp = processWarmingUp && state.isLearning(cw.endMs, this.learningMs);
@@ -305,6 +314,8 @@ export class Pipeline implements ScoringPipeline {
       if (!flagged || learning) {
         m.mtls += e.inbound - e.plaintext;
         m.plaintext += e.plaintext;
+        this.peers.meshMtls.mtls += e.inbound - e.plaintext;
+        this.peers.meshMtls.plaintext += e.plaintext;
       }
     }
 

@@ -92,9 +92,11 @@ export class PlaintextDetector implements WindowDetector {
     let plaintextToStrict = 0;
     for (const [dst, e] of w.edges) {
       if (e.plaintext === 0) continue;
-      const m = ctx.peers.destinationMtls.get(dst);
-      // Only destinations that, so far, were reached over mTLS (almost) every time.
-      if (m === undefined || m.mtls < 20 || m.plaintext > m.mtls * 0.01) continue;
+      // Only destinations that, so far, were reached over mTLS (almost) every time; one seen too
+      // rarely to judge alone is judged by the whole mesh.
+      const own = ctx.peers.destinationMtls.get(dst);
+      const m = own !== undefined && own.mtls + own.plaintext >= 20 ? own : ctx.peers.meshMtls;
+      if (m.mtls < 20 || m.plaintext > m.mtls * 0.01) continue;
       targets.push(dst);
       plaintextToStrict += e.plaintext;
     }
