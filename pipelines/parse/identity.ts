@@ -15,6 +15,7 @@
 import type { MeshEvent } from '../event.js';
 import type { ParseOptions } from './index.js';
 import type { K8sMeta } from './kubernetes.js';
+import { MEMO_ENTRIES, Memo } from './memo.js';
 
 const KIND_UNKNOWN = 0;
 const KIND_INBOUND = 1;
@@ -143,7 +144,13 @@ class MeshHosts {
   readonly domainSuffix: string;
   readonly domain: string;
   readonly extra: string[];
+  readonly trustDomain: string;
+  /** Per-options caches (see memo.ts): they die with this object when the options change. */
+  readonly hostInfo = new Memo<HostInfo>(MEMO_ENTRIES);
+  readonly principals = new Memo<Memo<string>>(MEMO_ENTRIES);
+  readonly authorityHosts = new Memo<Memo<string>>(MEMO_ENTRIES);
   constructor(opts: ParseOptions) {
+    this.trustDomain = opts.trustDomain;
     this.domain = opts.clusterDomain.toLowerCase();
     this.svcSuffix = `.svc.${this.domain}`;
     this.domainSuffix = `.${this.domain}`;
@@ -161,6 +168,92 @@ function meshHostsOf(opts: ParseOptions): MeshHosts {
     cachedOpts = opts;
   }
   return cachedHosts;
+}
+
+/** What a destination host means under these options, derived once per distinct host. */
+class HostInfo {
+  constructor(
+    /** Namespace of a `.svc.<clusterDomain>` host, else ''. */
+    readonly namespace: string,
+    /** isMeshHost for names; IP literals are looked up live (opts.podIps may change). */
+    readonly meshName: boolean,
+    readonly ipLiteral: boolean,
+  ) {}
+}
+
+function hostInfoOf(host: string, hosts: MeshHosts, opts: ParseOptions): HostInfo {
+  let info = hosts.hostInfo.get(host);
+  if (info === undefined) {
+    const ip = isIpLiteral(host);
+    info = hosts.hostInfo.set(host, new HostInfo(namespaceOfServiceHost(host, hosts.svcSuffix), !ip && isMeshHost(host, opts), ip));
+  }
+  return info;
+}
+
+function isMeshHostCached(host: string, hosts: MeshHosts, opts: ParseOptions): boolean {
+  if (host === '') return true;
+  const info = hostInfoOf(host, hosts, opts);
+  return info.ipLiteral ? opts.podIps !== undefined && opts.podIps.has(host) : info.meshName;
+}
+
+/** `spiffe://<td>/ns/<ns>/sa/<sa>` for a pod's namespace and service account: one string object per pair. */
+function principalFor(namespace: string, serviceAccount: string, hosts: MeshHosts): string {
+  let bySa = hosts.principals.get(namespace);
+  if (bySa === undefined) bySa = hosts.principals.set(namespace, new Memo<string>(MEMO_ENTRIES));
+  let p = bySa.get(serviceAccount);
+  if (p === undefined) p = bySa.set(serviceAccount, `spiffe://${hosts.trustDomain}/ns/${namespace}/sa/${serviceAccount}`);
+  return p;
+}
+
+/** What an upstream_cluster name says (direction kind, host, via an egress gateway), once per name. */
+class ClusterInfo {
+  constructor(
+    readonly kind: number,
+    readonly host: string,
+    readonly egressGateway: boolean,
+  ) {}
+}
+
+const clusters = new Memo<ClusterInfo>(MEMO_ENTRIES);
+
+function clusterInfo(c: string): ClusterInfo {
+  let info = clusters.get(c);
+  if (info === undefined) {
+    const host = clusterHost(c);
+    info = clusters.set(c, new ClusterInfo(clusterKind(c), host, host.indexOf('egressgateway') !== -1));
+  }
+  return info;
+}
+
+/** A URI-SAN field's SPIFFE id and its namespace / service account, once per distinct field value. */
+class Spiffe {
+  constructor(
+    readonly id: string,
+    readonly namespace: string,
+    readonly serviceAccount: string,
+  ) {}
+}
+
+const NO_SPIFFE = new Spiffe('', '', '');
+const spiffes = new Memo<Spiffe>(MEMO_ENTRIES);
+
+function spiffeParts(san: string): Spiffe {
+  if (san === '') return NO_SPIFFE;
+  let s = spiffes.get(san);
+  if (s === undefined) {
+    const id = spiffeOf(san);
+    s = spiffes.set(san, id === '' ? NO_SPIFFE : new Spiffe(id, spiffeNamespace(id), spiffeServiceAccount(id)));
+  }
+  return s;
+}
+
+const sniHosts = new Memo<string>(MEMO_ENTRIES);
+
+function sniHostCached(sni: string): string {
+  if (sni === '') return '';
+  let h = sniHosts.get(sni);
+  if (h === undefined) h = sniHosts.set(sni, sniHost(sni));
+  return h;
 }
 
 /**
@@ -196,19 +289,21 @@ export function resolveIdentity(
   meta: K8sMeta,
   opts: ParseOptions,
 ): void {
-  const kind = clusterKind(ev.upstreamCluster);
+  const cluster = clusterInfo(ev.upstreamCluster);
+  const kind = cluster.kind;
   if (kind === KIND_OUTBOUND || kind === KIND_PASSTHROUGH || kind === KIND_BLACKHOLE) {
-    resolveOutbound(ev, kind, sni, upstreamHost, remoteAddress, upstreamPeerSan, meta, opts);
+    resolveOutbound(ev, cluster, sni, upstreamHost, remoteAddress, upstreamPeerSan, meta, opts);
   } else {
     // Inbound, and unknown clusters too: without a direction the best reading of a line is still
     // "the caller is the downstream peer"; direction stays 'unknown' so detectors can tell.
     ev.direction = kind === KIND_UNKNOWN ? 'unknown' : 'inbound';
-    resolveInbound(ev, sni, remoteAddress, localAddress, peerSan, localSan, meta, opts);
+    resolveInbound(ev, cluster, sni, remoteAddress, localAddress, peerSan, localSan, meta, opts);
   }
 }
 
 function resolveInbound(
   ev: MeshEvent,
+  cluster: ClusterInfo,
   sni: string,
   remoteAddress: string,
   localAddress: string,
@@ -221,13 +316,13 @@ function resolveInbound(
   // Source: the caller, proven by its certificate when mTLS was used, else only its address.
   const ip = addressHost(remoteAddress);
   ev.srcAddress = ip;
-  const principal = spiffeOf(peerSan);
-  if (principal !== '') {
-    ev.src = principal;
-    ev.srcPrincipal = principal;
+  const peer = spiffeParts(peerSan);
+  if (peer.id !== '') {
+    ev.src = peer.id;
+    ev.srcPrincipal = peer.id;
     ev.mtls = true;
-    ev.srcNamespace = spiffeNamespace(principal);
-    ev.srcServiceAccount = spiffeServiceAccount(principal);
+    ev.srcNamespace = peer.namespace;
+    ev.srcServiceAccount = peer.serviceAccount;
   } else {
     if (ip !== '') ev.src = `ip:${ip}`;
     // Istio's auto-mTLS client always sends this SNI, so the caller did present a SPIFFE certificate even
@@ -246,30 +341,19 @@ function resolveInbound(
   // Destination: the workload that wrote the line.
   ev.dstNamespace = meta.namespace;
   ev.dstServiceAccount = meta.serviceAccount;
-  const localPrincipal = spiffeOf(localSan);
-  if (localPrincipal !== '') {
-    ev.dstPrincipal = localPrincipal;
-    if (ev.dstNamespace === '') ev.dstNamespace = spiffeNamespace(localPrincipal);
-    if (ev.dstServiceAccount === '') ev.dstServiceAccount = spiffeServiceAccount(localPrincipal);
+  const local = spiffeParts(localSan);
+  if (local.id !== '') {
+    ev.dstPrincipal = local.id;
+    if (ev.dstNamespace === '') ev.dstNamespace = local.namespace;
+    if (ev.dstServiceAccount === '') ev.dstServiceAccount = local.serviceAccount;
   } else if (meta.serviceAccount !== '' && meta.namespace !== '') {
-    ev.dstPrincipal = `spiffe://${opts.trustDomain}/ns/${meta.namespace}/sa/${meta.serviceAccount}`;
+    ev.dstPrincipal = principalFor(meta.namespace, meta.serviceAccount, hosts);
   }
   // dst key: the service host, from the (pre-1.8) inbound cluster name, the mTLS SNI, or the authority.
-  let host = clusterHost(ev.upstreamCluster);
-  if (host === '') host = sniHost(sni);
-  if (host === '') {
-    const auth = hostOnly(ev.authority);
-    if (auth !== '' && !isIpLiteral(auth)) {
-      // Inbound, the authority names a service of this mesh in whatever short form the caller used
-      // (reviews, reviews.shop, reviews.shop.svc): one canonical name, so every caller's edge agrees.
-      const firstDot = auth.indexOf('.');
-      if (firstDot === -1 && ev.dstNamespace !== '') host = `${auth}.${ev.dstNamespace}${hosts.svcSuffix}`;
-      else if (firstDot !== -1 && auth.indexOf('.', firstDot + 1) === -1) host = `${auth}${hosts.svcSuffix}`;
-      else if (auth.endsWith('.svc')) host = `${auth.slice(0, -4)}${hosts.svcSuffix}`;
-      else host = auth;
-    }
-  }
-  if (ev.dstNamespace === '' && host !== '') ev.dstNamespace = namespaceOfServiceHost(host, hosts.svcSuffix);
+  let host = cluster.host;
+  if (host === '') host = sniHostCached(sni);
+  if (host === '' && ev.authority !== '') host = inboundAuthorityHost(ev.authority, ev.dstNamespace, hosts);
+  if (ev.dstNamespace === '' && host !== '') ev.dstNamespace = hostInfoOf(host, hosts, opts).namespace;
   if (host !== '') ev.dst = host;
   else if (ev.dstPrincipal !== '') ev.dst = ev.dstPrincipal;
   else {
@@ -278,9 +362,30 @@ function resolveInbound(
   }
 }
 
+/** The inbound destination named by the authority, in its canonical form; memoized per (authority, namespace). */
+function inboundAuthorityHost(authority: string, dstNamespace: string, hosts: MeshHosts): string {
+  let byNs = hosts.authorityHosts.get(authority);
+  if (byNs === undefined) byNs = hosts.authorityHosts.set(authority, new Memo<string>(64));
+  let host = byNs.get(dstNamespace);
+  if (host === undefined) host = byNs.set(dstNamespace, canonicalAuthorityHost(authority, dstNamespace, hosts));
+  return host;
+}
+
+function canonicalAuthorityHost(authority: string, dstNamespace: string, hosts: MeshHosts): string {
+  const auth = hostOnly(authority);
+  if (auth === '' || isIpLiteral(auth)) return '';
+  // Inbound, the authority names a service of this mesh in whatever short form the caller used
+  // (reviews, reviews.shop, reviews.shop.svc): one canonical name, so every caller's edge agrees.
+  const firstDot = auth.indexOf('.');
+  if (firstDot === -1) return dstNamespace !== '' ? `${auth}.${dstNamespace}${hosts.svcSuffix}` : auth;
+  if (auth.indexOf('.', firstDot + 1) === -1) return `${auth}${hosts.svcSuffix}`;
+  if (auth.endsWith('.svc')) return `${auth.slice(0, -4)}${hosts.svcSuffix}`;
+  return auth;
+}
+
 function resolveOutbound(
   ev: MeshEvent,
-  kind: number,
+  cluster: ClusterInfo,
   sni: string,
   upstreamHost: string,
   remoteAddress: string,
@@ -298,7 +403,7 @@ function resolveOutbound(
   ev.srcServiceAccount = meta.serviceAccount;
   ev.srcWorkload = meta.workload;
   if (meta.serviceAccount !== '' && meta.namespace !== '') {
-    const principal = `spiffe://${opts.trustDomain}/ns/${meta.namespace}/sa/${meta.serviceAccount}`;
+    const principal = principalFor(meta.namespace, meta.serviceAccount, hosts);
     ev.src = principal;
     ev.srcPrincipal = principal;
   } else if (ip !== '') {
@@ -315,32 +420,33 @@ function resolveOutbound(
 
   // Destination host.
   let host: string;
-  if (kind === KIND_OUTBOUND) {
-    host = clusterHost(ev.upstreamCluster);
+  if (cluster.kind === KIND_OUTBOUND) {
+    host = cluster.host;
     // Through an egress gateway the cluster is the gateway; the real destination is the authority / SNI.
-    if (host.indexOf('egressgateway') !== -1) {
-      const target = ev.authority !== '' ? hostOnly(ev.authority) : sniHost(sni);
+    if (cluster.egressGateway) {
+      const target = ev.authority !== '' ? hostOnly(ev.authority) : sniHostCached(sni);
       if (target !== '') host = target;
     }
   } else {
     host = hostOnly(ev.authority);
-    if (host === '') host = sniHost(sni);
+    if (host === '') host = sniHostCached(sni);
     if (host === '') host = addressHost(upstreamHost);
   }
 
-  const principal = spiffeOf(upstreamPeerSan);
+  const peer = spiffeParts(upstreamPeerSan);
+  const principal = peer.id;
   if (principal !== '') {
     ev.dstPrincipal = principal;
     ev.mtls = true;
-    ev.dstNamespace = spiffeNamespace(principal);
-    ev.dstServiceAccount = spiffeServiceAccount(principal);
+    ev.dstNamespace = peer.namespace;
+    ev.dstServiceAccount = peer.serviceAccount;
   } else if (host !== '') {
-    ev.dstNamespace = namespaceOfServiceHost(host, hosts.svcSuffix);
+    ev.dstNamespace = hostInfoOf(host, hosts, opts).namespace;
   }
 
   if (host !== '') {
     ev.dst = host;
-    if (!isMeshHost(host, opts)) {
+    if (!isMeshHostCached(host, hosts, opts)) {
       ev.egress = true;
       ev.externalHost = host;
     }

@@ -35,7 +35,16 @@ export async function runEval(argv: string[]): Promise<number> {
   process.stderr.write(`eval: ${benignHours} h of benign-only traffic, 50 services…\n`);
   const benignMs = benignHours * 3_600_000;
   const benign = await evaluateRun(
-    { seed: 99, startMs: T0, durationMs: benignMs, services: 50, ratePerSec: 10, identity, scenarios: [] },
+    {
+      seed: 99,
+      startMs: T0,
+      durationMs: benignMs,
+      services: 50,
+      ratePerSec: 10,
+      identity,
+      scenarios: [],
+      benign: BENIGN_SCENARIOS.filter((s) => s !== 'nightly_batch'),
+    },
     {},
     benignMs > 25 * 3_600_000 ? [{ scenario: 'nightly_batch', atMs: T0 + 24 * 3_600_000 + 30 * 60_000 }] : [],
   );
@@ -102,6 +111,10 @@ ${rows.join('\n')}
 ${benignRows.join('\n')}
 
 ## False incidents on benign-only traffic
+
+The nightly job is played a day apart, as it runs in a real mesh: its first run (a day before the
+scenario) reads far more than the job's baseline and looks exactly like a bulk read; its repetition a
+day later is quiet, because meshguard remembers the largest transfer of each edge for about a day.
 
 ${
   benign.falseIncidents.length === 0
