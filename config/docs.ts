@@ -9,7 +9,8 @@ type Schema = Record<string, unknown>;
 function typeOf(s: Schema): string {
   if (Array.isArray(s.anyOf)) {
     const consts = (s.anyOf as Schema[]).map((m) => m.const).filter((c) => c !== undefined);
-    if (consts.length === (s.anyOf as Schema[]).length) return consts.map((c) => `\`${String(c)}\``).join(' \\| ');
+    if (consts.length === (s.anyOf as Schema[]).length)
+      return consts.map((c) => `\`${String(c)}\``).join(' \\| ');
     return 'one of several objects (see below)';
   }
   if (s.type === 'array') return `list of ${typeOf((s.items ?? {}) as Schema)}`;
@@ -38,7 +39,15 @@ function rows(schema: Schema, prefix: string, out: string[]): void {
         if (!member.properties) continue;
         const kind = ((member.properties as Record<string, Schema>).type?.const as string) ?? '?';
         const sub: string[] = [];
-        rows({ properties: Object.fromEntries(Object.entries(member.properties as Record<string, Schema>).filter(([k]) => k !== 'type')) }, `${path}[type=${kind}]`, sub);
+        rows(
+          {
+            properties: Object.fromEntries(
+              Object.entries(member.properties as Record<string, Schema>).filter(([k]) => k !== 'type'),
+            ),
+          },
+          `${path}[type=${kind}]`,
+          sub,
+        );
         out.push(...sub);
       }
     }

@@ -44,7 +44,10 @@ function unknownKeys(schema: unknown, value: unknown, path: string, out: string[
   if (Array.isArray(schema.anyOf) && isObject(value)) {
     // Union of objects discriminated by `type`: check against the member whose literal matches.
     const member = (schema.anyOf as Json[]).find(
-      (m) => isObject(m.properties) && (m.properties as Json).type && ((m.properties as Json).type as Json).const === value.type,
+      (m) =>
+        isObject(m.properties) &&
+        (m.properties as Json).type &&
+        ((m.properties as Json).type as Json).const === value.type,
     );
     if (member) unknownKeys(member, value, path, out);
     return;
@@ -59,7 +62,8 @@ function unknownKeys(schema: unknown, value: unknown, path: string, out: string[
   for (const key of Object.keys(value)) {
     const where = path ? `${path}: ` : '';
     if (!(key in props)) {
-      if (schema.additionalProperties === false) out.push(`${where}unknown key "${key}"${suggest(key, known)}`);
+      if (schema.additionalProperties === false)
+        out.push(`${where}unknown key "${key}"${suggest(key, known)}`);
       continue;
     }
     unknownKeys(props[key], value[key], path ? `${path}.${key}` : key, out);
@@ -74,7 +78,9 @@ export function applyEnv(raw: Json, env: NodeJS.ProcessEnv): Json {
     return out[name] as Json;
   };
   if (env.MESHGUARD_KAFKA_BROKERS)
-    section('kafka').brokers = env.MESHGUARD_KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean);
+    section('kafka').brokers = env.MESHGUARD_KAFKA_BROKERS.split(',')
+      .map((b) => b.trim())
+      .filter(Boolean);
   if (env.MESHGUARD_REDIS_URL) section('redis').url = env.MESHGUARD_REDIS_URL;
   if (env.MESHGUARD_INGEST_TOKEN) section('ingest').token = env.MESHGUARD_INGEST_TOKEN;
   if (env.MESHGUARD_ADMIN_TOKEN) section('admin').token = env.MESHGUARD_ADMIN_TOKEN;
@@ -85,7 +91,9 @@ export function applyEnv(raw: Json, env: NodeJS.ProcessEnv): Json {
 function crossFieldErrors(cfg: MeshguardConfig): string[] {
   const errors: string[] = [];
   if (cfg.windowing.allowed_lateness_secs >= cfg.windowing.window_secs * 6)
-    errors.push('windowing.allowed_lateness_secs: must be under six windows (state would grow without bound)');
+    errors.push(
+      'windowing.allowed_lateness_secs: must be under six windows (state would grow without bound)',
+    );
   if (cfg.quarantine.sink === 'gitops' && !cfg.quarantine.policies_dir)
     errors.push('quarantine.policies_dir: required when quarantine.sink is "gitops"');
   return errors;
@@ -94,16 +102,19 @@ function crossFieldErrors(cfg: MeshguardConfig): string[] {
 /** Validate a raw object (already merged with the environment) into a full config, or throw every error at once. */
 export function resolveConfig(raw: unknown): MeshguardConfig {
   const input = raw ?? {};
-  if (!isObject(input)) throw new MeshguardError('MESHGUARD_ERR_CONFIG_INVALID', 'config: must be a mapping of keys');
+  if (!isObject(input))
+    throw new MeshguardError('MESHGUARD_ERR_CONFIG_INVALID', 'config: must be a mapping of keys');
   const errors: string[] = [];
   unknownKeys(MeshguardConfig, input, '', errors);
-  if (errors.length) throw new MeshguardError('MESHGUARD_ERR_CONFIG_UNKNOWN_KEY', 'Invalid configuration', errors);
+  if (errors.length)
+    throw new MeshguardError('MESHGUARD_ERR_CONFIG_UNKNOWN_KEY', 'Invalid configuration', errors);
   const withDefaults = Value.Default(MeshguardConfig, structuredClone(input));
   for (const e of Value.Errors(MeshguardConfig, withDefaults)) {
     const key = e.path.replace(/^\//, '').replace(/\//g, '.') || '(root)';
     errors.push(`${key}: ${e.message}`);
   }
-  if (errors.length) throw new MeshguardError('MESHGUARD_ERR_CONFIG_INVALID', 'Invalid configuration', errors);
+  if (errors.length)
+    throw new MeshguardError('MESHGUARD_ERR_CONFIG_INVALID', 'Invalid configuration', errors);
   const cfg = withDefaults as MeshguardConfig;
   const cross = crossFieldErrors(cfg);
   if (cross.length) throw new MeshguardError('MESHGUARD_ERR_CONFIG_INVALID', 'Invalid configuration', cross);
@@ -117,16 +128,25 @@ export function loadConfig(file?: string, env: NodeJS.ProcessEnv = process.env):
     try {
       text = readFileSync(file, 'utf8');
     } catch (error) {
-      throw new MeshguardError('MESHGUARD_ERR_CONFIG_FILE', `cannot read config file ${file}: ${(error as Error).message}`);
+      throw new MeshguardError(
+        'MESHGUARD_ERR_CONFIG_FILE',
+        `cannot read config file ${file}: ${(error as Error).message}`,
+      );
     }
     let parsed: unknown;
     try {
       parsed = parseYaml(text);
     } catch (error) {
-      throw new MeshguardError('MESHGUARD_ERR_CONFIG_FILE', `config file ${file} is not valid YAML: ${(error as Error).message}`);
+      throw new MeshguardError(
+        'MESHGUARD_ERR_CONFIG_FILE',
+        `config file ${file} is not valid YAML: ${(error as Error).message}`,
+      );
     }
     if (parsed != null && !isObject(parsed))
-      throw new MeshguardError('MESHGUARD_ERR_CONFIG_INVALID', `config file ${file}: must be a mapping of keys`);
+      throw new MeshguardError(
+        'MESHGUARD_ERR_CONFIG_INVALID',
+        `config file ${file}: must be a mapping of keys`,
+      );
     raw = (parsed ?? {}) as Json;
   }
   return resolveConfig(applyEnv(raw, env));

@@ -16,10 +16,19 @@ export const MeshguardConfig = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     log_level: Type.Union(
-      [Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error'), Type.Literal('silent')],
+      [
+        Type.Literal('debug'),
+        Type.Literal('info'),
+        Type.Literal('warn'),
+        Type.Literal('error'),
+        Type.Literal('silent'),
+      ],
       { default: 'info' },
     ),
-    cluster_domain: Type.String({ default: 'cluster.local', description: 'Hosts under it are inside the mesh.' }),
+    cluster_domain: Type.String({
+      default: 'cluster.local',
+      description: 'Hosts under it are inside the mesh.',
+    }),
     trust_domain: Type.String({ default: 'cluster.local' }),
     mesh_hosts: Type.Array(Type.String(), {
       default: [],
@@ -30,7 +39,10 @@ export const MeshguardConfig = Type.Object(
     neural: Type.Object(
       {
         enabled: Type.Boolean({ default: true }),
-        model_dir: Type.String({ default: '', description: 'A model saved by `meshguard train`; empty = learn online.' }),
+        model_dir: Type.String({
+          default: '',
+          description: 'A model saved by `meshguard train`; empty = learn online.',
+        }),
         refit_interval_secs: Type.Integer({ default: 600, minimum: 10 }),
       },
       { additionalProperties: false, default: {} },
@@ -42,7 +54,11 @@ export const MeshguardConfig = Type.Object(
           minimum: 1,
           description: 'One incident per offender and kind within this event-time span.',
         }),
-        max_kept: Type.Integer({ default: 1000, minimum: 1, description: 'Incidents kept in memory for the API.' }),
+        max_kept: Type.Integer({
+          default: 1000,
+          minimum: 1,
+          description: 'Incidents kept in memory for the API.',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -52,14 +68,22 @@ export const MeshguardConfig = Type.Object(
     redis: RedisConfig,
     ingest: Type.Object(
       {
-        token: Type.String({ default: '', description: 'Bearer token required on ingest endpoints (empty = open).' }),
+        token: Type.String({
+          default: '',
+          description: 'Bearer token required on ingest endpoints (empty = open).',
+        }),
         body_limit_bytes: Type.Integer({ default: 10 * 1024 * 1024, minimum: 1024 }),
         max_pending_events: Type.Integer({ default: 100_000, minimum: 1 }),
       },
       { additionalProperties: false, default: {} },
     ),
     admin: Type.Object(
-      { token: Type.String({ default: '', description: 'Bearer token for the admin API (empty = read-only).' }) },
+      {
+        token: Type.String({
+          default: '',
+          description: 'Bearer token for the admin API (empty = read-only).',
+        }),
+      },
       { additionalProperties: false, default: {} },
     ),
   },

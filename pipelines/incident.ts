@@ -1,5 +1,6 @@
 /** The incident contract (design.md): one JSON object per line in replay, the same in alerts and the API. */
-export type IncidentKind = 'unauthorized_access' | 'exfiltration' | 'lateral_movement' | 'scanning' | 'anomaly';
+export type IncidentKind =
+  'unauthorized_access' | 'exfiltration' | 'lateral_movement' | 'scanning' | 'anomaly';
 export type Severity = 'low' | 'medium' | 'high' | 'critical';
 
 export const SEVERITIES: readonly Severity[] = ['low', 'medium', 'high', 'critical'];

@@ -3,7 +3,11 @@ import { Type, type Static } from '@sinclair/typebox';
 /** Event-time windowing shared by all detectors. */
 export const WindowingConfig = Type.Object(
   {
-    window_secs: Type.Number({ default: 10, minimum: 1, description: 'Tumbling window length in event time.' }),
+    window_secs: Type.Number({
+      default: 10,
+      minimum: 1,
+      description: 'Tumbling window length in event time.',
+    }),
     allowed_lateness_secs: Type.Number({
       default: 5,
       minimum: 0,
@@ -39,7 +43,11 @@ export const DetectorsConfig = Type.Object(
     unauthorized_access: Type.Object(
       {
         ...detectorBase,
-        min_denials: Type.Integer({ default: 10, minimum: 1, description: '401/403/RBAC denials in one window.' }),
+        min_denials: Type.Integer({
+          default: 10,
+          minimum: 1,
+          description: '401/403/RBAC denials in one window.',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -47,7 +55,11 @@ export const DetectorsConfig = Type.Object(
       {
         ...detectorBase,
         min_not_found: Type.Integer({ default: 10, minimum: 1, description: '404s in one window.' }),
-        min_new_paths: Type.Integer({ default: 15, minimum: 1, description: 'Never-seen paths in one window.' }),
+        min_new_paths: Type.Integer({
+          default: 15,
+          minimum: 1,
+          description: 'Never-seen paths in one window.',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),

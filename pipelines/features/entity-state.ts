@@ -127,7 +127,18 @@ export class EntityState {
       bd: this.bytesDown,
       kd: [...this.knownDestinations],
       kt: [...this.knownTemplates],
-      e: [...this.edges].map(([k, e]) => [k, e.bytesDown, e.bytesUp, e.peakDown, e.peakUp, e.requestsPerWindow, e.lastDown, e.lastUp, e.lastEndMs, e.deniedRatio]),
+      e: [...this.edges].map(([k, e]) => [
+        k,
+        e.bytesDown,
+        e.bytesUp,
+        e.peakDown,
+        e.peakUp,
+        e.requestsPerWindow,
+        e.lastDown,
+        e.lastUp,
+        e.lastEndMs,
+        e.deniedRatio,
+      ]),
       x: [...this.external].map(([k, x]) => [
         k,
         x.firstSeenMs,
@@ -166,7 +177,20 @@ export class EntityState {
     for (const [k, bd, bu, pd, pu, rq, ld, lu, le, dr] of o.e as Array<
       [string, S, S, number, number, S, number, number, number, S]
     >)
-      s.edges.set(k, new EdgeBaseline(EwStat.from(bd), EwStat.from(bu), pd, pu, EwStat.from(rq), ld, lu, le, EwStat.from(dr)));
+      s.edges.set(
+        k,
+        new EdgeBaseline(
+          EwStat.from(bd),
+          EwStat.from(bu),
+          pd,
+          pu,
+          EwStat.from(rq),
+          ld,
+          lu,
+          le,
+          EwStat.from(dr),
+        ),
+      );
     for (const [k, f, known, cu, cd, n, last, iv, pt] of o.x as Array<
       [string, number, boolean, number, number, number, number, S, boolean]
     >)

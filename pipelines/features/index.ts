@@ -16,13 +16,21 @@ export { pathTemplate } from './path-template.js';
  * Feature rows (one per source workload and window) of an access-log stream, for training the neural
  * model on baseline traffic. Runs the real pipeline so the rows are exactly what serving sees.
  */
-export async function extractWorkloadRows(lines: AsyncIterable<string>, windowSecs: number): Promise<number[][]> {
+export async function extractWorkloadRows(
+  lines: AsyncIterable<string>,
+  windowSecs: number,
+): Promise<number[][]> {
   const cfg = resolveConfig({ windowing: { window_secs: windowSecs }, log_level: 'silent' });
   const clock = new EventClock();
   const rows: number[][] = [];
   const pipeline = createPipeline(
     cfg,
-    { logger: pino({ level: 'silent' }), clock, metrics: new Metrics(), state: new MemoryStateStore(() => clock.nowMs()) },
+    {
+      logger: pino({ level: 'silent' }),
+      clock,
+      metrics: new Metrics(),
+      state: new MemoryStateStore(() => clock.nowMs()),
+    },
     async (incident) => incident,
     {
       onFeatures: (batch) => {

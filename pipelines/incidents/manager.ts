@@ -20,7 +20,8 @@ export interface OffenderIdentity {
 }
 
 export function workloadOf(id: OffenderIdentity): WorkloadIdentity {
-  if (id.principal !== '') return { namespace: id.namespace, serviceAccount: id.serviceAccount, principal: id.principal };
+  if (id.principal !== '')
+    return { namespace: id.namespace, serviceAccount: id.serviceAccount, principal: id.principal };
   const w: WorkloadIdentity = { address: id.address };
   if (id.namespace !== '') w.namespace = id.namespace;
   if (id.workload !== '') w.workload = id.workload;
@@ -92,7 +93,11 @@ export class IncidentManager {
     const { state, metrics, logger } = this.opts;
     let won = true;
     try {
-      won = await state.setIfAbsent(`incident:${offenderHash(key)}:${incident.kind}`, incident.id, this.opts.dedupWindowMs);
+      won = await state.setIfAbsent(
+        `incident:${offenderHash(key)}:${incident.kind}`,
+        incident.id,
+        this.opts.dedupWindowMs,
+      );
     } catch (error) {
       // The shared store is down: raise from this replica rather than lose the incident.
       logger.warn({ error: (error as Error).message }, 'Incident dedup store unavailable; raising locally.');
@@ -128,9 +133,15 @@ export class IncidentManager {
 function evidenceOf(c: FusedCandidate, id: OffenderIdentity): Record<string, unknown> {
   const evidence: Record<string, unknown> = {
     summary: summarize(c),
-    findings: c.findings.map((f) => ({ detector: f.detector, kind: f.kind, score: Math.round(f.score * 10000) / 10000, ...f.evidence })),
+    findings: c.findings.map((f) => ({
+      detector: f.detector,
+      kind: f.kind,
+      score: Math.round(f.score * 10000) / 10000,
+      ...f.evidence,
+    })),
   };
-  if (id.principal === '') evidence.identity_note = 'the logs carry no caller identity; the offender is named by its address';
+  if (id.principal === '')
+    evidence.identity_note = 'the logs carry no caller identity; the offender is named by its address';
   if (id.workload !== '') evidence.workload_name = id.workload;
   return evidence;
 }

@@ -119,6 +119,7 @@ export class Metrics {
   /** Replace the top-N gauge so series of workloads that left the top N disappear. */
   setTopWorkloads(scores: ReadonlyArray<{ workload: string; score: number }>): void {
     this.topWorkloadScore.reset();
-    for (const { workload, score } of scores.slice(0, TOP_WORKLOADS)) this.topWorkloadScore.set({ workload }, score);
+    for (const { workload, score } of scores.slice(0, TOP_WORKLOADS))
+      this.topWorkloadScore.set({ workload }, score);
   }
 }

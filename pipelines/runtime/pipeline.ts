@@ -10,7 +10,13 @@ import { pathTemplate } from '../features/path-template.js';
 import { EwStat } from '../features/stats.js';
 import { workloadRow } from '../features/row.js';
 import { WindowAggregator, type ClosedWindow, type SourceWindow } from '../features/window.js';
-import { isSensitiveDestination, type PeerBaselines, type SensitiveCall, type WindowContext, type WindowDetector } from '../detect/detector.js';
+import {
+  isSensitiveDestination,
+  type PeerBaselines,
+  type SensitiveCall,
+  type WindowContext,
+  type WindowDetector,
+} from '../detect/detector.js';
 import { createDetectors } from '../detect/registry.js';
 import { fuse } from '../incidents/fusion.js';
 import { IncidentManager } from '../incidents/manager.js';
@@ -28,7 +34,9 @@ export interface PipelineOptions {
    * Receives the feature rows of every source in a closed window, in one batch (the neural model scores
    * them in one call), and may return findings that join the detectors' in fusion.
    */
-  onFeatures?: (rows: ReadonlyArray<{ entity: string; row: number[]; endMs: number; firstMs: number }>) => Finding[];
+  onFeatures?: (
+    rows: ReadonlyArray<{ entity: string; row: number[]; endMs: number; firstMs: number }>,
+  ) => Finding[];
 }
 
 interface IpIdentity {
@@ -71,7 +79,9 @@ export class Pipeline implements ScoringPipeline {
     const w = cfg.windowing;
     this.learningMs = w.learning_secs * 1000;
     this.idleMs = w.entity_idle_secs * 1000;
-    this.aggregator = new WindowAggregator(w.window_secs * 1000, w.allowed_lateness_secs * 1000, (cw) => this.onClose(cw));
+    this.aggregator = new WindowAggregator(w.window_secs * 1000, w.allowed_lateness_secs * 1000, (cw) =>
+      this.onClose(cw),
+    );
     this.incidents = new IncidentManager({
       dedupWindowMs: cfg.incidents.dedup_window_secs * 1000,
       maxKept: cfg.incidents.max_kept,
@@ -121,7 +131,11 @@ export class Pipeline implements ScoringPipeline {
     }
     // A workload that only ever served traffic has a baseline too ("calls nothing"): remember since
     // when each identity is known, so its first outgoing calls are judged, not learned.
-    if (ev.dstPrincipal !== '' && !this.knownSince.has(ev.dstPrincipal) && this.knownSince.size < MAX_KNOWN_IDENTITIES)
+    if (
+      ev.dstPrincipal !== '' &&
+      !this.knownSince.has(ev.dstPrincipal) &&
+      this.knownSince.size < MAX_KNOWN_IDENTITIES
+    )
       this.knownSince.set(ev.dstPrincipal, ev.timeMs);
     const target = ev.egress ? ev.externalHost || ev.dst : ev.dst;
     if (isSensitiveDestination(target)) {
@@ -131,7 +145,13 @@ export class Pipeline implements ScoringPipeline {
         this.sensitiveCalls.set(ev.src, calls);
       }
       if (calls.length < 64)
-        calls.push({ destination: target, method: ev.method, path: ev.path, status: ev.status, timeMs: ev.timeMs });
+        calls.push({
+          destination: target,
+          method: ev.method,
+          path: ev.path,
+          status: ev.status,
+          timeMs: ev.timeMs,
+        });
     }
     this.aggregator.push(ev);
   }
@@ -159,7 +179,10 @@ export class Pipeline implements ScoringPipeline {
     try {
       this.entities.set(entity, EntityState.fromJSON(snapshot));
     } catch (error) {
-      this.settings.logger.warn({ entity, error: (error as Error).message }, 'Ignoring unreadable entity snapshot.');
+      this.settings.logger.warn(
+        { entity, error: (error as Error).message },
+        'Ignoring unreadable entity snapshot.',
+      );
     }
   }
   takeDirtyEntities(): string[] {
@@ -169,7 +192,10 @@ export class Pipeline implements ScoringPipeline {
   }
 
   private onClose(cw: ClosedWindow): void {
-    const nowMs = Math.max(cw.endMs, this.aggregator.watermarkMs + this.cfg.windowing.allowed_lateness_secs * 1000);
+    const nowMs = Math.max(
+      cw.endMs,
+      this.aggregator.watermarkMs + this.cfg.windowing.allowed_lateness_secs * 1000,
+    );
     // The process warms up once, but an entity whose baseline moved here from another replica (or was
     // learned before) does not wait for it.
     const processWarmingUp = cw.endMs - this.firstEventMs < this.learningMs;
@@ -184,7 +210,10 @@ export class Pipeline implements ScoringPipeline {
         this.entities.set(src, state);
       }
       const warmingUp = processWarmingUp && state.isLearning(cw.endMs, this.learningMs);
-      newEntity = !processWarmingUp && state.firstSeenMs - this.firstEventMs >= this.learningMs && state.isLearning(cw.endMs, this.learningMs);
+      newEntity =
+        !processWarmingUp &&
+        state.firstSeenMs - this.firstEventMs >= this.learningMs &&
+        state.isLearning(cw.endMs, this.learningMs);
       const learning = state.isLearning(cw.endMs, this.learningMs);
 
       const newDestinations: string[] = [];
@@ -245,7 +274,13 @@ export class Pipeline implements ScoringPipeline {
       if (candidate !== undefined) {
         this.incidents.offer(
           candidate,
-          { principal: sw.principal, namespace: sw.namespace, serviceAccount: sw.serviceAccount, workload: sw.workload, address: sw.address },
+          {
+            principal: sw.principal,
+            namespace: sw.namespace,
+            serviceAccount: sw.serviceAccount,
+            workload: sw.workload,
+            address: sw.address,
+          },
           nowMs,
         );
         top.push({ workload: sw.principal || sw.address || src, score: candidate.score });
@@ -297,7 +332,8 @@ export class Pipeline implements ScoringPipeline {
       ext.passthrough ||= x.passthrough;
       for (const t of x.times) {
         // Requests within a second of each other are one contact (a burst), not a period.
-        if (ext.lastContactMs !== 0 && t - ext.lastContactMs > 1000) ext.intervals.update(t - ext.lastContactMs);
+        if (ext.lastContactMs !== 0 && t - ext.lastContactMs > 1000)
+          ext.intervals.update(t - ext.lastContactMs);
         if (ext.lastContactMs === 0 || t - ext.lastContactMs > 1000) ext.contacts++;
         if (t > ext.lastContactMs) ext.lastContactMs = t;
       }
@@ -345,7 +381,12 @@ export class Pipeline implements ScoringPipeline {
       // A heavy window not yet confirmed by the next one is held out of the baseline: if it is the
       // start of a dump, learning it would hide the rest.
       const heavy = Math.max(e.bytesDown, e.bytesUp);
-      if (!learning && heavy >= minBytes && heavy >= 10 * Math.expm1(Math.max(base.bytesDown.mean, base.bytesUp.mean))) continue;
+      if (
+        !learning &&
+        heavy >= minBytes &&
+        heavy >= 10 * Math.expm1(Math.max(base.bytesDown.mean, base.bytesUp.mean))
+      )
+        continue;
       base.bytesDown.update(Math.log1p(e.bytesDown));
       base.bytesUp.update(Math.log1p(e.bytesUp));
       base.requestsPerWindow.update(Math.log1p(e.requests));

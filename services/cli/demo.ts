@@ -102,7 +102,11 @@ export async function runDemo(argv: string[]): Promise<number> {
           metrics.eventsIngested.inc({ source: 'bus', format: 'auto' });
           pipeline.push(result.event);
         } else {
-          metrics.eventsRejected.inc({ source: 'bus', format: 'auto', reason: result.reason.split(':')[0] ?? 'invalid' });
+          metrics.eventsRejected.inc({
+            source: 'bus',
+            format: 'auto',
+            reason: result.reason.split(':')[0] ?? 'invalid',
+          });
           metrics.deadLettered.inc({ destination: 'log' });
           logger.warn({ reason: result.reason }, 'Rejected record.');
         }
@@ -137,7 +141,11 @@ export async function runDemo(argv: string[]): Promise<number> {
   const boundPort = typeof address === 'object' && address ? address.port : cfg.http.port;
 
   const start = Date.now();
-  const sim = new MeshSimulator({ seed: Number(values.seed), startMs: start - HISTORY_MS, services: Number(values.services) });
+  const sim = new MeshSimulator({
+    seed: Number(values.seed),
+    startMs: start - HISTORY_MS,
+    services: Number(values.services),
+  });
   const send = async (fromMs: number, toMs: number): Promise<void> => {
     const batch: Array<{ key: string | null; value: string }> = [];
     sim.generate(fromMs, toMs, (record) => batch.push({ key: null, value: JSON.stringify(record) }));

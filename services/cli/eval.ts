@@ -28,7 +28,15 @@ export async function runEval(argv: string[]): Promise<number> {
     // the day-long benign run below instead.
     const benignHere = BENIGN_SCENARIOS.filter((s) => s !== 'nightly_batch');
     runs.push(
-      await evaluateRun({ seed, startMs: T0, durationMs: 75 * 60_000, services: 50, ratePerSec: 40, identity, benign: benignHere }),
+      await evaluateRun({
+        seed,
+        startMs: T0,
+        durationMs: 75 * 60_000,
+        services: 50,
+        ratePerSec: 40,
+        identity,
+        benign: benignHere,
+      }),
     );
   }
   const benignHours = Number(values['benign-hours']);
@@ -62,7 +70,8 @@ function render(runs: RunOutcome[], benign: RunOutcome, seeds: number[], identit
   const ttd = attacks.flatMap((o) => (o.timeToDetectSecs === undefined ? [] : [o.timeToDetectSecs]));
   const benignFalse = benign.falseIncidents.length;
   const perDay = (benignFalse / benign.simulatedHours) * 24;
-  const highBenign = all.filter((o) => o.highAgainstBenign).length + benign.outcomes.filter((o) => o.highAgainstBenign).length;
+  const highBenign =
+    all.filter((o) => o.highAgainstBenign).length + benign.outcomes.filter((o) => o.highAgainstBenign).length;
   const benignRows = benign.outcomes.map(
     (o) =>
       `| ${o.truth.scenario} | ${new Date(o.truth.startMs).toISOString()} | ${o.incidents.map((i) => `${i.kind}/${i.severity}`).join(', ') || '—'} |`,
@@ -73,11 +82,19 @@ function render(runs: RunOutcome[], benign: RunOutcome, seeds: number[], identit
     const os = all.filter((o) => o.truth.scenario === name);
     if (os.length === 0) continue;
     const attack = os[0]!.truth.attack;
-    const kinds = [...new Set(os.flatMap((o) => o.incidents.map((i) => `${i.kind}/${i.severity}`)))].join(', ') || '—';
-    const detectors = [...new Set(os.flatMap((o) => o.incidents.flatMap((i) => i.detectors)))].join(', ') || '—';
-    const t = median(os.flatMap((o: ScenarioOutcome) => (o.timeToDetectSecs === undefined ? [] : [o.timeToDetectSecs])));
-    const detected = attack ? `${os.filter((o) => o.detected).length}/${os.length}` : `${os.filter((o) => o.incidents.length > 0).length}/${os.length} raised`;
-    rows.push(`| ${name} | ${attack ? 'attack' : 'benign'} | ${detected} | ${kinds} | ${t === undefined ? '—' : `${t.toFixed(0)} s`} | ${detectors} |`);
+    const kinds =
+      [...new Set(os.flatMap((o) => o.incidents.map((i) => `${i.kind}/${i.severity}`)))].join(', ') || '—';
+    const detectors =
+      [...new Set(os.flatMap((o) => o.incidents.flatMap((i) => i.detectors)))].join(', ') || '—';
+    const t = median(
+      os.flatMap((o: ScenarioOutcome) => (o.timeToDetectSecs === undefined ? [] : [o.timeToDetectSecs])),
+    );
+    const detected = attack
+      ? `${os.filter((o) => o.detected).length}/${os.length}`
+      : `${os.filter((o) => o.incidents.length > 0).length}/${os.length} raised`;
+    rows.push(
+      `| ${name} | ${attack ? 'attack' : 'benign'} | ${detected} | ${kinds} | ${t === undefined ? '—' : `${t.toFixed(0)} s`} | ${detectors} |`,
+    );
   }
   const events = runs.reduce((n, r) => n + r.events, 0) + benign.events;
   return `# Detection evaluation
@@ -120,7 +137,10 @@ ${
   benign.falseIncidents.length === 0
     ? 'None.'
     : benign.falseIncidents
-        .map((i) => `- ${i.detectedAt} ${i.kind}/${i.severity} ${'principal' in i.workload ? i.workload.principal : i.workload.address}: ${String(i.evidence.summary)}`)
+        .map(
+          (i) =>
+            `- ${i.detectedAt} ${i.kind}/${i.severity} ${'principal' in i.workload ? i.workload.principal : i.workload.address}: ${String(i.evidence.summary)}`,
+        )
         .join('\n')
 }
 `;

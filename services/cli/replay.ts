@@ -117,10 +117,14 @@ export async function replay(
     const reasonClass = r.reason.split(':')[0] ?? 'invalid';
     rejectedByReason.set(reasonClass, (rejectedByReason.get(reasonClass) ?? 0) + 1);
     if (rejectedFd !== undefined)
-      writeSync(rejectedFd, `${JSON.stringify({ line: lineNo, reason: r.reason, record: currentLine.slice(0, 4096) })}\n`);
+      writeSync(
+        rejectedFd,
+        `${JSON.stringify({ line: lineNo, reason: r.reason, record: currentLine.slice(0, 4096) })}\n`,
+      );
   };
 
-  const stream = opts.input === '-' ? process.stdin : createReadStream(opts.input, { highWaterMark: 1 << 20 });
+  const stream =
+    opts.input === '-' ? process.stdin : createReadStream(opts.input, { highWaterMark: 1 << 20 });
   let carry = '';
   let chunksSinceDrain = 0;
   for await (const chunk of stream) {
@@ -156,7 +160,10 @@ export async function replay(
   closeSync(incidentsFd);
   if (rejectedFd !== undefined) closeSync(rejectedFd);
   if (rejected > 0)
-    settings.logger.warn({ rejected, reasons: Object.fromEntries(rejectedByReason) }, 'Some records were rejected.');
+    settings.logger.warn(
+      { rejected, reasons: Object.fromEntries(rejectedByReason) },
+      'Some records were rejected.',
+    );
   settings.logger.flush?.();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return { events, rejected, incidents, seconds: Math.round(seconds * 1000) / 1000 };

@@ -10,7 +10,12 @@ import { EventClock } from '../../pipelines/runtime/clock.js';
 import { Metrics } from '../../pipelines/runtime/metrics.js';
 import { createPipeline } from '../../pipelines/runtime/pipeline.js';
 import { MemoryStateStore } from '../../pipelines/runtime/state-store.js';
-import { MeshSimulator, planRun, type GroundTruth, type RunOptions } from '../../pipelines/sources/simulator/index.js';
+import {
+  MeshSimulator,
+  planRun,
+  type GroundTruth,
+  type RunOptions,
+} from '../../pipelines/sources/simulator/index.js';
 
 /** An incident counts for a scenario when raised from a minute before it starts to two after it ends. */
 const MATCH_BEFORE_MS = 60_000;
@@ -49,7 +54,12 @@ export async function evaluateRun(
   const incidents: Incident[] = [];
   const pipeline = createPipeline(
     cfg,
-    { logger: pino({ level: 'silent' }), clock, metrics: new Metrics(), state: new MemoryStateStore(() => clock.nowMs()) },
+    {
+      logger: pino({ level: 'silent' }),
+      clock,
+      metrics: new Metrics(),
+      state: new MemoryStateStore(() => clock.nowMs()),
+    },
     async (incident) => {
       incidents.push(incident);
       return incident;
@@ -76,7 +86,10 @@ export async function evaluateRun(
   return { ...matchIncidents(truth, incidents), events, simulatedHours: opts.durationMs / 3_600_000 };
 }
 
-export function matchIncidents(truth: GroundTruth[], incidents: Incident[]): { outcomes: ScenarioOutcome[]; falseIncidents: Incident[] } {
+export function matchIncidents(
+  truth: GroundTruth[],
+  incidents: Incident[],
+): { outcomes: ScenarioOutcome[]; falseIncidents: Incident[] } {
   const matchedToAttack = new Set<string>();
   const outcomes = truth.map((t): ScenarioOutcome => {
     const mine = incidents.filter((i) => {

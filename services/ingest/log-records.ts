@@ -35,7 +35,13 @@ export function splitBody(text: string): string[] {
       throw new Error(`body looks like a JSON array but is not valid JSON: ${(error as Error).message}`);
     }
     if (!Array.isArray(parsed)) throw new Error('body is not a JSON array');
-    return parsed.map((item) => (typeof item === 'string' ? item : JSON.stringify(item)));
+    try {
+      return parsed.map((item) => (typeof item === 'string' ? item : JSON.stringify(item)));
+    } catch (error) {
+      // JSON.stringify recurses: thousands of nested arrays overflow the stack (RangeError), say so plainly.
+      if (error instanceof RangeError) throw new Error('body is a JSON array nested too deeply to be access-log records');
+      throw error;
+    }
   }
   const lines = trimmed.split(/\r?\n/).filter((line) => line.trim() !== '');
   // A single pretty-printed JSON document (an OTLP request from a hand-written sender) is one record.

@@ -72,7 +72,7 @@ interface OtlpPoint {
 
 function attrValue(v: OtlpValue | undefined): string {
   if (!v) return '';
-  if (v.stringValue !== undefined) return v.stringValue;
+  if (v.stringValue !== undefined) return String(v.stringValue);
   if (v.intValue !== undefined) return String(v.intValue);
   if (v.doubleValue !== undefined) return String(v.doubleValue);
   if (v.boolValue !== undefined) return String(v.boolValue);
@@ -80,34 +80,67 @@ function attrValue(v: OtlpValue | undefined): string {
 }
 
 function attrs(list: OtlpAttribute[] | undefined, into: Record<string, string>): Record<string, string> {
-  for (const a of list ?? []) if (a.key) into[a.key.replace(/[^a-zA-Z0-9_]/g, '_')] = attrValue(a.value);
+  for (const a of list ?? [])
+    if (typeof a === 'object' && a !== null && typeof a.key === 'string' && a.key)
+      into[a.key.replace(/[^a-zA-Z0-9_]/g, '_')] = attrValue(typeof a.value === 'object' && a.value !== null ? a.value : undefined);
   return into;
 }
 
-/** OTLP/JSON ExportMetricsServiceRequest into samples: sums and gauges as is, histograms as _count and _sum. */
+/** Arrays and objects from untrusted JSON: anything else (null, a string, a number) reads as empty. */
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * OTLP/JSON ExportMetricsServiceRequest into samples: sums and gauges as is, histograms as _count and _sum.
+ * The body is untrusted JSON: a null or wrongly typed node anywhere is a problem reported for that node,
+ * never an exception (which would fail the whole request with a 500 and lose the good points beside it).
+ */
 export function otlpMetricSamples(request: unknown): { samples: MetricSample[]; problems: string[] } {
   const samples: MetricSample[] = [];
   const problems: string[] = [];
-  const resourceMetrics = (request as { resourceMetrics?: unknown })?.resourceMetrics;
+  const resourceMetrics = isObject(request) ? request.resourceMetrics : undefined;
   if (!Array.isArray(resourceMetrics)) return { samples, problems: ['body has no resourceMetrics (OTLP ExportMetricsServiceRequest expected)'] };
-  for (const rm of resourceMetrics as Array<{ resource?: { attributes?: OtlpAttribute[] }; scopeMetrics?: unknown[] }>) {
-    const resourceLabels = attrs(rm.resource?.attributes, {});
-    for (const sm of (rm.scopeMetrics ?? []) as Array<{ metrics?: unknown[] }>) {
-      for (const m of (sm.metrics ?? []) as Array<Record<string, { dataPoints?: OtlpPoint[] } | string | undefined>>) {
+  for (const rm of resourceMetrics) {
+    if (!isObject(rm)) {
+      problems.push('resourceMetrics: an entry is not an object');
+      continue;
+    }
+    const resource = isObject(rm.resource) ? rm.resource : {};
+    const resourceLabels = attrs(list(resource.attributes) as OtlpAttribute[], {});
+    for (const sm of list(rm.scopeMetrics)) {
+      if (!isObject(sm)) {
+        problems.push('scopeMetrics: an entry is not an object');
+        continue;
+      }
+      for (const m of list(sm.metrics)) {
+        if (!isObject(m)) {
+          problems.push('metrics: an entry is not an object');
+          continue;
+        }
         const name = typeof m.name === 'string' ? m.name : '';
-        const data = (m.sum ?? m.gauge ?? m.histogram) as { dataPoints?: OtlpPoint[] } | undefined;
-        if (!data || typeof data !== 'object') {
+        const histogram = isObject(m.histogram);
+        const data = [m.sum, m.gauge, m.histogram].find(isObject);
+        if (!data) {
           problems.push(`metric "${name || '(unnamed)'}": only sum, gauge and histogram are supported`);
           continue;
         }
-        for (const p of data.dataPoints ?? []) {
-          const labels = attrs(p.attributes, { ...resourceLabels });
-          const timestampMs = Math.floor(Number(p.timeUnixNano ?? 0) / 1e6);
-          if (m.histogram) {
-            samples.push({ name: `${name}_count`, labels: { ...labels, __name__: `${name}_count` }, value: Number(p.count ?? NaN), timestampMs });
-            samples.push({ name: `${name}_sum`, labels: { ...labels, __name__: `${name}_sum` }, value: Number(p.sum ?? NaN), timestampMs });
+        if (!Array.isArray(data.dataPoints)) {
+          problems.push(`metric "${name || '(unnamed)'}": dataPoints is not a list`);
+          continue;
+        }
+        for (const p of data.dataPoints as unknown[]) {
+          if (!isObject(p)) {
+            problems.push(`metric "${name || '(unnamed)'}": a data point is not an object`);
+            continue;
+          }
+          const point = p as OtlpPoint;
+          const labels = attrs(list(point.attributes) as OtlpAttribute[], { ...resourceLabels });
+          const timestampMs = Math.floor(Number(point.timeUnixNano ?? 0) / 1e6);
+          if (histogram) {
+            samples.push({ name: `${name}_count`, labels: { ...labels, __name__: `${name}_count` }, value: Number(point.count ?? NaN), timestampMs });
+            samples.push({ name: `${name}_sum`, labels: { ...labels, __name__: `${name}_sum` }, value: Number(point.sum ?? NaN), timestampMs });
           } else {
-            samples.push({ name, labels: { ...labels, __name__: name }, value: Number(p.asDouble ?? p.asInt ?? NaN), timestampMs });
+            samples.push({ name, labels: { ...labels, __name__: name }, value: Number(point.asDouble ?? point.asInt ?? NaN), timestampMs });
           }
         }
       }
@@ -116,10 +149,13 @@ export function otlpMetricSamples(request: unknown): { samples: MetricSample[]; 
   return { samples, problems };
 }
 
+/** The largest time a JavaScript Date can hold (ECMA-262): beyond it there is no ISO-8601 form. */
+const MAX_DATE_MS = 8.64e15;
+
 function sampleProblem(s: MetricSample): string | undefined {
   if (!s.name) return 'sample has no metric name (__name__ label)';
   if (!Number.isFinite(s.value)) return `${s.name}: value is not a finite number`;
-  if (!(s.timestampMs > 0)) return `${s.name}: missing or invalid timestamp`;
+  if (!(s.timestampMs > 0) || s.timestampMs > MAX_DATE_MS) return `${s.name}: missing or invalid timestamp`;
   return undefined;
 }
 
@@ -134,13 +170,15 @@ export function toRecords(samples: MetricSample[], format: string, problems: str
   const accepted: ValidatedRecords['accepted'] = [];
   const rejected: Rejection[] = problems.map((reason, index) => ({ index, reason, format, record: '' }));
   samples.forEach((s, index) => {
+    const problem = sampleProblem(s);
+    // A timestamp outside the Date range has no ISO form (toISOString throws): the DLQ keeps the number.
+    const validTime = s.timestampMs > 0 && s.timestampMs <= MAX_DATE_MS;
     const record = JSON.stringify({
-      timestamp: new Date(s.timestampMs > 0 ? s.timestampMs : 0).toISOString(),
+      timestamp: validTime ? new Date(s.timestampMs).toISOString() : String(s.timestampMs),
       value: String(s.value),
       name: s.name,
       labels: s.labels,
     });
-    const problem = sampleProblem(s);
     if (problem) rejected.push({ index, reason: problem, format, record });
     else accepted.push({ key: keyOf(s.labels), value: record, format });
   });

@@ -40,7 +40,14 @@ export function* steady(
   for (let t = fromMs; t < toMs; t += step) {
     for (const dst of dsts) {
       i++;
-      yield ev({ src, dst, timeMs: Math.floor(t), path: `/api/v1/items/${(i * 7919) % 1000}`, status: i % 50 === 0 ? 404 : 200, ...extra });
+      yield ev({
+        src,
+        dst,
+        timeMs: Math.floor(t),
+        path: `/api/v1/items/${(i * 7919) % 1000}`,
+        status: i % 50 === 0 ? 404 : 200,
+        ...extra,
+      });
     }
   }
 }

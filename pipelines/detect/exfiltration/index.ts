@@ -35,9 +35,19 @@ export class ExfiltrationDetector implements WindowDetector {
         // One large transfer is not a dump (a daily export, a cache warm-up): ask for a second heavy
         // window in a row.
         const previous =
-          edgeBase !== undefined && edgeBase.lastEndMs === ctx.startMs ? (dir === 'down' ? edgeBase.lastDown : edgeBase.lastUp) : 0;
+          edgeBase !== undefined && edgeBase.lastEndMs === ctx.startMs
+            ? dir === 'down'
+              ? edgeBase.lastDown
+              : edgeBase.lastUp
+            : 0;
         if (previous < cfg.min_bytes / 2) continue;
-        const stat = own ? (dir === 'down' ? edgeBase.bytesDown : edgeBase.bytesUp) : dir === 'down' ? ctx.state.bytesDown : ctx.state.bytesUp;
+        const stat = own
+          ? dir === 'down'
+            ? edgeBase.bytesDown
+            : edgeBase.bytesUp
+          : dir === 'down'
+            ? ctx.state.bytesDown
+            : ctx.state.bytesUp;
         if (stat.count < 5) continue;
         const peak = own ? (dir === 'down' ? edgeBase.peakDown : edgeBase.peakUp) : 0;
         const mean = Math.expm1(stat.mean);
@@ -49,7 +59,9 @@ export class ExfiltrationDetector implements WindowDetector {
         // moves a lot elsewhere: compare with a smaller multiple of the source's volume.
         const factor = !own ? 3 : perRequest <= 2 * basePerRequest ? 30 : 10;
         if (observed < factor * Math.max(mean, 1) || observed < 3 * peak) continue;
-        const score = own ? stat.tailProbability(Math.log1p(observed), 0.5) : Math.max(0.995, stat.tailProbability(Math.log1p(observed), 0.5));
+        const score = own
+          ? stat.tailProbability(Math.log1p(observed), 0.5)
+          : Math.max(0.995, stat.tailProbability(Math.log1p(observed), 0.5));
         if (score < cfg.threshold || (best && best.score >= score)) continue;
         best = {
           detector: dir === 'down' ? 'edge_volume_down' : 'edge_volume_up',
@@ -102,7 +114,12 @@ export class ExfiltrationDetector implements WindowDetector {
         detector = 'unregistered_egress';
       }
       // Periodic small contacts with little jitter: a beacon.
-      const beacon = this.beacon(state?.intervals.mean, state?.intervals.variance, state?.intervals.count, contacts);
+      const beacon = this.beacon(
+        state?.intervals.mean,
+        state?.intervals.variance,
+        state?.intervals.count,
+        contacts,
+      );
       if (beacon > score) {
         score = beacon;
         detector = 'beaconing';
@@ -123,7 +140,8 @@ export class ExfiltrationDetector implements WindowDetector {
           bytes_downloaded_total: cumulativeDown,
           bytes_uploaded_this_window: x.bytesUp,
           contacts,
-          mean_interval_secs: state && state.intervals.count > 0 ? Math.round(state.intervals.mean / 100) / 10 : undefined,
+          mean_interval_secs:
+            state && state.intervals.count > 0 ? Math.round(state.intervals.mean / 100) / 10 : undefined,
           first_contact: new Date(state?.firstSeenMs ?? x.firstMs).toISOString(),
         },
       };

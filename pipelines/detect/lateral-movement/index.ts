@@ -4,7 +4,12 @@
  */
 import type { Finding } from '../../component.js';
 import { pathTemplate } from '../../features/path-template.js';
-import { isKubernetesApi, isSuspiciousKubernetesCall, type WindowContext, type WindowDetector } from '../detector.js';
+import {
+  isKubernetesApi,
+  isSuspiciousKubernetesCall,
+  type WindowContext,
+  type WindowDetector,
+} from '../detector.js';
 
 /** How long a destination first called after the baseline still counts as new. */
 const RECENT_MS = 5 * 60_000;
@@ -26,15 +31,21 @@ export class LateralMovementDetector implements WindowDetector {
     const kubeRefused = kubeCalls.filter((c) => c.status === 401 || c.status === 403).length;
     for (const c of ctx.sensitiveCalls) {
       if (isKubernetesApi(c.destination)) {
-        if (isSuspiciousKubernetesCall(c) || kubeTemplates.size >= 4 || kubeRefused >= 3) sensitive.add(c.destination);
-      } else if (!ctx.state.external.get(c.destination)?.known && !ctx.state.knownDestinations.has(c.destination)) {
+        if (isSuspiciousKubernetesCall(c) || kubeTemplates.size >= 4 || kubeRefused >= 3)
+          sensitive.add(c.destination);
+      } else if (
+        !ctx.state.external.get(c.destination)?.known &&
+        !ctx.state.knownDestinations.has(c.destination)
+      ) {
         sensitive.add(c.destination);
       }
     }
 
     // A brand-new identity has no baseline of destinations: only sensitive calls count for it. New
     // destinations add up over a few minutes, so a spread that starts mid-window is still seen whole.
-    const fresh = ctx.newEntity ? [] : [...new Set([...ctx.newDestinations, ...ctx.state.recentNewDestinations(ctx.endMs, RECENT_MS)])];
+    const fresh = ctx.newEntity
+      ? []
+      : [...new Set([...ctx.newDestinations, ...ctx.state.recentNewDestinations(ctx.endMs, RECENT_MS)])];
     const known = ctx.state.knownDestinations.size;
     let deniedOnNew = 0;
     let requestsToNew = 0;
@@ -48,11 +59,14 @@ export class LateralMovementDetector implements WindowDetector {
     const spread = fresh.length >= cfg.min_new_destinations && !probing;
     if (!spread && sensitive.size === 0) return undefined;
     // More new destinations than the usual fan-out is rarer still.
-    const score = sensitive.size > 0 ? 0.9999 : 1 - 1 / (1 + fresh.length * fresh.length * (1 + 2 / (known + 1)) * 20);
+    const score =
+      sensitive.size > 0 ? 0.9999 : 1 - 1 / (1 + fresh.length * fresh.length * (1 + 2 / (known + 1)) * 20);
     if (score < cfg.threshold) return undefined;
     let first = Number.MAX_SAFE_INTEGER;
-    for (const d of fresh) first = Math.min(first, w.edges.get(d)?.firstMs ?? ctx.state.knownDestinations.get(d) ?? first);
-    for (const h of sensitive) first = Math.min(first, w.external.get(h)?.firstMs ?? w.edges.get(h)?.firstMs ?? first);
+    for (const d of fresh)
+      first = Math.min(first, w.edges.get(d)?.firstMs ?? ctx.state.knownDestinations.get(d) ?? first);
+    for (const h of sensitive)
+      first = Math.min(first, w.external.get(h)?.firstMs ?? w.edges.get(h)?.firstMs ?? first);
     return {
       detector: sensitive.size > 0 ? 'sensitive_destination' : this.name,
       kind: this.kind,
@@ -63,7 +77,9 @@ export class LateralMovementDetector implements WindowDetector {
       evidence: {
         new_destinations: fresh.slice(0, 20),
         sensitive_destinations: [...sensitive],
-        sensitive_calls: ctx.sensitiveCalls.slice(0, 8).map((c) => `${c.status} ${c.method} ${c.destination}${c.path}`),
+        sensitive_calls: ctx.sensitiveCalls
+          .slice(0, 8)
+          .map((c) => `${c.status} ${c.method} ${c.destination}${c.path}`),
         known_destinations: known,
         denied_on_new_destinations: deniedOnNew,
         baseline_destinations_sample: [...ctx.state.knownDestinations.keys()].slice(0, 10),

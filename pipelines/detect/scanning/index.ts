@@ -15,7 +15,8 @@ export class ScanningDetector implements WindowDetector {
     if (!cfg.enabled || ctx.warmingUp) return undefined;
     const w = ctx.window;
     const own = ctx.state.notFoundRatio;
-    const baseRatio = ctx.learning || ctx.newEntity || own.count < 3 ? ctx.peers.notFoundRatio.mean : own.mean;
+    const baseRatio =
+      ctx.learning || ctx.newEntity || own.count < 3 ? ctx.peers.notFoundRatio.mean : own.mean;
 
     // Never-seen routes that mostly fail: a scanner walking a wordlist.
     let newFailing = 0;
@@ -29,7 +30,8 @@ export class ScanningDetector implements WindowDetector {
     const ratio = w.notFound / w.requests;
     const errorRatio = errors / w.requests;
     let score = 0;
-    if (burst && errorRatio >= 0.3 && ratio >= 3 * baseRatio) score = zToProbability(binomialZ(w.notFound, w.requests, baseRatio));
+    if (burst && errorRatio >= 0.3 && ratio >= 3 * baseRatio)
+      score = zToProbability(binomialZ(w.notFound, w.requests, baseRatio));
     if (wordlist) score = Math.max(score, 1 - 1 / (newFailing + 1));
     if (score < cfg.threshold) return undefined;
     return {
@@ -48,7 +50,10 @@ export class ScanningDetector implements WindowDetector {
         distinct_paths: w.paths.size + w.pathsOverflow,
         never_seen_routes: newRoutes,
         examples: [...w.pathErrors.keys()].slice(0, 8),
-        destinations: [...w.edges].filter(([, e]) => e.notFound > 0).map(([d]) => d).slice(0, 10),
+        destinations: [...w.edges]
+          .filter(([, e]) => e.notFound > 0)
+          .map(([d]) => d)
+          .slice(0, 10),
       },
     };
   }

@@ -20,7 +20,9 @@ export class UnauthorizedAccessDetector implements WindowDetector {
     const w = ctx.window;
     if (w.denied < 2) return undefined;
     const peerRatio = ctx.peers.deniedRatio.mean;
-    const recentNew = new Set(ctx.newDestinations.concat(ctx.state.recentNewDestinations(ctx.endMs, RECENT_MS)));
+    const recentNew = new Set(
+      ctx.newDestinations.concat(ctx.state.recentNewDestinations(ctx.endMs, RECENT_MS)),
+    );
 
     // Edges whose refusals are far above what that caller usually gets from that destination.
     let denied = 0;
@@ -49,7 +51,8 @@ export class UnauthorizedAccessDetector implements WindowDetector {
     }
     // Calls spread over never-called services that are only sometimes refused are lateral movement;
     // the lateral detector names that. Mostly-refused calls stay here (RBAC probing).
-    if (!ctx.newEntity && requestsToNew > 0 && deniedOnNew * 2 < requestsToNew && deniedOnNew * 2 >= w.denied) return undefined;
+    if (!ctx.newEntity && requestsToNew > 0 && deniedOnNew * 2 < requestsToNew && deniedOnNew * 2 >= w.denied)
+      return undefined;
 
     const recent = ctx.state.deniedRecent + denied;
     const burst = denied >= cfg.min_denials;

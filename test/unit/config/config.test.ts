@@ -31,7 +31,9 @@ describe('configuration', () => {
   it('names an unknown key and suggests the right one', () => {
     const e = errorOf(() => resolveConfig({ detectors: { lateral_movement: { treshold: 0.9 } } }));
     expect(e.code).toBe('MESHGUARD_ERR_CONFIG_UNKNOWN_KEY');
-    expect(e.message).toContain('detectors.lateral_movement: unknown key "treshold" (did you mean "threshold"?)');
+    expect(e.message).toContain(
+      'detectors.lateral_movement: unknown key "treshold" (did you mean "threshold"?)',
+    );
   });
 
   it('reports every invalid value at once, naming each key', () => {
@@ -45,7 +47,11 @@ describe('configuration', () => {
     const cfg = resolveConfig(
       applyEnv(
         { kafka: { brokers: ['file:9092'] } },
-        { MESHGUARD_KAFKA_BROKERS: 'a:9092, b:9092', MESHGUARD_REDIS_URL: 'redis://r:6379', MESHGUARD_POLICIES_DIR: '/p' },
+        {
+          MESHGUARD_KAFKA_BROKERS: 'a:9092, b:9092',
+          MESHGUARD_REDIS_URL: 'redis://r:6379',
+          MESHGUARD_POLICIES_DIR: '/p',
+        },
       ),
     );
     expect(cfg.kafka.brokers).toEqual(['a:9092', 'b:9092']);

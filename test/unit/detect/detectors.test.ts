@@ -25,7 +25,12 @@ function mesh(extra: MeshEvent[], tail = 5): MeshEvent[] {
   );
 }
 
-function burst(count: number, fromMs: number, spacingMs: number, make: (i: number, t: number) => MeshEvent): MeshEvent[] {
+function burst(
+  count: number,
+  fromMs: number,
+  spacingMs: number,
+  make: (i: number, t: number) => MeshEvent,
+): MeshEvent[] {
   return Array.from({ length: count }, (_, i) => make(i, fromMs + i * spacingMs));
 }
 
@@ -34,7 +39,14 @@ const ATTACK_AT = T0 + 10 * MIN;
 describe('unauthorized_access', () => {
   it('fires on a burst of 401s from one identity and names that identity', async () => {
     const stuffing = burst(120, ATTACK_AT, 250, (_i, t) =>
-      ev({ src: CART, dst: SVC('identity', 'identity'), timeMs: t, method: 'POST', path: '/login', status: 401 }),
+      ev({
+        src: CART,
+        dst: SVC('identity', 'identity'),
+        timeMs: t,
+        method: 'POST',
+        path: '/login',
+        status: 401,
+      }),
     );
     const { incidents } = await runEvents(mesh(stuffing));
     expect(incidents).toHaveLength(1);
@@ -79,9 +91,23 @@ describe('unauthorized_access', () => {
 
 describe('scanning', () => {
   it('fires on a path scan (mostly 404 on never-seen routes)', async () => {
-    const words = ['/.env', '/admin', '/wp-login.php', '/actuator/env', '/.git/config', '/server-status', '/phpmyadmin'];
+    const words = [
+      '/.env',
+      '/admin',
+      '/wp-login.php',
+      '/actuator/env',
+      '/.git/config',
+      '/server-status',
+      '/phpmyadmin',
+    ];
     const scan = burst(200, ATTACK_AT, 100, (i, t) =>
-      ev({ src: FRONTEND, dst: SVC('catalog'), timeMs: t, path: `${words[i % words.length]}${i}`, status: 404 }),
+      ev({
+        src: FRONTEND,
+        dst: SVC('catalog'),
+        timeMs: t,
+        path: `${words[i % words.length]}${i}`,
+        status: 404,
+      }),
     );
     const { incidents } = await runEvents(mesh(scan));
     expect(incidents).toHaveLength(1);
@@ -126,7 +152,13 @@ describe('lateral_movement', () => {
 describe('exfiltration', () => {
   it('fires on a bulk read far above the edge baseline', async () => {
     const dump = burst(30, ATTACK_AT, 1000, (_i, t) =>
-      ev({ src: FRONTEND, dst: SVC('orders'), timeMs: t, path: '/api/v1/orders/export', bytesDown: 5_000_000 }),
+      ev({
+        src: FRONTEND,
+        dst: SVC('orders'),
+        timeMs: t,
+        path: '/api/v1/orders/export',
+        bytesDown: 5_000_000,
+      }),
     );
     const { incidents } = await runEvents(mesh(dump));
     expect(incidents).toHaveLength(1);
@@ -135,17 +167,38 @@ describe('exfiltration', () => {
 
   it('adds up a slow drip to a new external host that no single window shows', async () => {
     const drip = burst(60, ATTACK_AT, 5000, (_i, t) =>
-      ev({ src: CART, direction: 'outbound', egress: true, externalHost: 'paste.example.net', dst: 'paste.example.net', timeMs: t, method: 'POST', bytesUp: 300_000, bytesDown: 200 }),
+      ev({
+        src: CART,
+        direction: 'outbound',
+        egress: true,
+        externalHost: 'paste.example.net',
+        dst: 'paste.example.net',
+        timeMs: t,
+        method: 'POST',
+        bytesUp: 300_000,
+        bytesDown: 200,
+      }),
     );
     const { incidents } = await runEvents(mesh(drip));
     expect(incidents).toHaveLength(1);
     expect(incidents[0]!.kind).toBe('exfiltration');
-    expect((incidents[0]!.evidence.findings as Array<{ external_host: string }>)[0]!.external_host).toBe('paste.example.net');
+    expect((incidents[0]!.evidence.findings as Array<{ external_host: string }>)[0]!.external_host).toBe(
+      'paste.example.net',
+    );
   });
 
   it('finds a periodic beacon to a new external host', async () => {
     const beacon = burst(12, ATTACK_AT, 30_000, (i, t) =>
-      ev({ src: CART, direction: 'outbound', egress: true, externalHost: 'c2.example.org', dst: 'c2.example.org', timeMs: t + (i % 3) * 200, bytesUp: 400, bytesDown: 300 }),
+      ev({
+        src: CART,
+        direction: 'outbound',
+        egress: true,
+        externalHost: 'c2.example.org',
+        dst: 'c2.example.org',
+        timeMs: t + (i % 3) * 200,
+        bytesUp: 400,
+        bytesDown: 300,
+      }),
     );
     const { incidents } = await runEvents(mesh(beacon, 8));
     expect(incidents).toHaveLength(1);
@@ -155,7 +208,9 @@ describe('exfiltration', () => {
 
   it('stays quiet when a scheduled job repeats the large read it did during the baseline', async () => {
     const job = (from: number) =>
-      burst(20, from, 1000, (_i, t) => ev({ src: REPORTS, dst: SVC('warehouse', 'analytics'), timeMs: t, bytesDown: 8_000_000 }));
+      burst(20, from, 1000, (_i, t) =>
+        ev({ src: REPORTS, dst: SVC('warehouse', 'analytics'), timeMs: t, bytesDown: 8_000_000 }),
+      );
     const { incidents } = await runEvents(mesh([...job(T0 + 1 * MIN), ...job(ATTACK_AT)]));
     expect(incidents).toEqual([]);
   });

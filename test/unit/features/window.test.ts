@@ -39,7 +39,9 @@ describe('WindowAggregator', () => {
     const closed: ClosedWindow[] = [];
     const agg = new WindowAggregator(10_000, 0, (w) => closed.push(w));
     agg.push(ev({ src: A, timeMs: 1, bytesUp: 10, bytesDown: 1000 }));
-    agg.push(ev({ src: A, timeMs: 2, egress: true, externalHost: 'api.stripe.com', bytesUp: 500, bytesDown: 20 }));
+    agg.push(
+      ev({ src: A, timeMs: 2, egress: true, externalHost: 'api.stripe.com', bytesUp: 500, bytesDown: 20 }),
+    );
     agg.finish();
     const sw = closed[0]!.sources.get(A)!;
     expect(sw.bytesUp).toBe(510);
@@ -52,7 +54,9 @@ describe('WindowAggregator', () => {
 describe('pathTemplate', () => {
   it('turns IDs into {id} and leaves routes alone', () => {
     expect(pathTemplate('/api/v1/orders/83121')).toBe('/api/v1/orders/{id}');
-    expect(pathTemplate('/api/v1/users/3f2b8c1e-9d4a-4b7e-8c2f-1a2b3c4d5e6f/cart')).toBe('/api/v1/users/{id}/cart');
+    expect(pathTemplate('/api/v1/users/3f2b8c1e-9d4a-4b7e-8c2f-1a2b3c4d5e6f/cart')).toBe(
+      '/api/v1/users/{id}/cart',
+    );
     expect(pathTemplate('/wp-login.php')).toBe('/wp-login.php');
     expect(pathTemplate('/healthz')).toBe('/healthz');
   });
