@@ -202,7 +202,7 @@ describe('POST /ingest/envoy with hostile lines', () => {
 
   it('bodies that are unusable as a whole get a clear 4xx', async () => {
     const { app } = setup({ ingest: { body_limit_bytes: 1024 * 1024 } });
-    const cases: Array<[string, Record<string, string>, string | Buffer, number]> = [
+    const cases: Array<[string, Record<string, string>, string | Buffer, number, RegExp?]> = [
       ['JSON array cut short', { 'content-type': 'application/json' }, `[${VALID[0]},`, 400],
       ['deeply nested JSON array (100 000 levels)', { 'content-type': 'application/json' }, '['.repeat(100_000) + ']'.repeat(100_000), 400, /nested too deeply/],
       ['wrong Content-Type (application/xml)', { 'content-type': 'application/xml' }, VALID[0]!, 415],
@@ -214,12 +214,13 @@ describe('POST /ingest/envoy with hostile lines', () => {
       ['only blank lines', { 'content-type': 'text/plain' }, '\n\n   \n', 400],
       ['only junk', { 'content-type': 'text/plain' }, 'junk\nmore junk', 400],
     ];
-    for (const [name, headers, payload, status] of cases) {
+    for (const [name, headers, payload, status, says] of cases) {
       await report.check('hostile input', `/ingest/envoy: ${name}`, `${status} with a message`, async (note) => {
         const res = await app.inject({ method: 'POST', url: '/ingest/envoy', headers, payload });
         expect(res.statusCode).toBe(status);
         const message = (res.json() as { message: string }).message;
         expect(message.length).toBeGreaterThan(5);
+        if (says) expect(message).toMatch(says);
         note(`${status} "${message.slice(0, 70)}"`);
       });
     }

@@ -104,13 +104,14 @@ export class ExfiltrationDetector implements WindowDetector {
       if (cumulativeUp >= cfg.cumulative_external_bytes) {
         score = zToProbability(3 + cumulativeUp / cfg.cumulative_external_bytes);
         detector = 'new_external_upload';
-        if (!passthrough) score = Math.min(score, 0.995); // a host the mesh has a ServiceEntry for
+        if (!passthrough) score = Math.min(score, 0.999); // a host the mesh has a ServiceEntry for
       } else if (contacts >= 5 && cumulativeUp >= MIB && cumulativeUp >= 20 * Math.max(cumulativeDown, 1)) {
         // Repeated uploads that dwarf the replies: data leaving in pieces, not an API being used.
-        score = 0.995;
+        // Through a registered host (ServiceEntry) it may be a new integration; unregistered, less so.
+        score = passthrough ? 0.9995 : 0.995;
         detector = 'new_external_upload';
       } else if (passthrough && cumulativeUp >= 256 * 1024) {
-        score = 0.995;
+        score = 0.999;
         detector = 'unregistered_egress';
       }
       // Periodic small contacts with little jitter: a beacon.
@@ -155,6 +156,6 @@ export class ExfiltrationDetector implements WindowDetector {
     if (count < 6 || contacts < 7 || mean < 5000) return 0;
     const cv = Math.sqrt(variance) / mean;
     if (cv > 0.15) return 0;
-    return 0.99 + 0.009 * Math.min(1, (count - 5) / 5) * (1 - cv / 0.15);
+    return 0.999 + 0.0009 * Math.min(1, (count - 5) / 5) * (1 - cv / 0.15);
   }
 }

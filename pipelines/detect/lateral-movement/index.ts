@@ -60,7 +60,7 @@ export class LateralMovementDetector implements WindowDetector {
     if (!spread && sensitive.size === 0) return undefined;
     // More new destinations than the usual fan-out is rarer still.
     const score =
-      sensitive.size > 0 ? 0.9999 : 1 - 1 / (1 + fresh.length * fresh.length * (1 + 2 / (known + 1)) * 20);
+      sensitive.size > 0 ? 0.9999 : 1 - 1 / (1 + fresh.length * fresh.length * (1 + 2 / (known + 1)) * 200);
     if (score < cfg.threshold) return undefined;
     let first = Number.MAX_SAFE_INTEGER;
     for (const d of fresh)

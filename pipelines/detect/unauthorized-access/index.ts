@@ -104,7 +104,7 @@ export class PlaintextDetector implements WindowDetector {
       plaintextToStrict += e.plaintext;
     }
     if (plaintextToStrict < 5) return undefined;
-    const score = 1 - 0.05 / plaintextToStrict;
+    const score = 1 - 0.005 / plaintextToStrict;
     if (score < cfg.threshold) return undefined;
     return {
       detector: this.name,

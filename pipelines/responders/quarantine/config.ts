@@ -19,10 +19,12 @@ export const QuarantineConfig = Type.Object(
       description: 'gitops writes YAML files to policies_dir; kubernetes applies them server-side.',
     }),
     policies_dir: Type.String({ default: './out/policies' }),
-    min_severity: { ...Severity, default: 'high', description: 'Incidents below this only alert.' },
+    // Defaults: every medium-or-worse incident gets a dry-run policy (evaluated and logged by Istio, not
+    // enforced), so a team sees what enforcement would do before turning it on.
+    min_severity: { ...Severity, default: 'medium', description: 'Incidents below this only alert.' },
     approval_below_severity: {
       ...Severity,
-      default: 'critical',
+      default: 'medium',
       description: 'Quarantines for incidents below this severity wait for approval through the admin API.',
     },
     ttl_secs: Type.Integer({
