@@ -14,11 +14,16 @@ const batch = Number(opt.batch ?? 1000);
 const seconds = Number(opt.seconds ?? 10);
 const warmupSeconds = Number(opt.warmup ?? 2);
 
-const lines = readFileSync(opt.input, 'utf8').split('\n').filter((l) => l.length > 0);
+const lines = readFileSync(opt.input, 'utf8')
+  .split('\n')
+  .filter((l) => l.length > 0);
 const bodies = [];
-for (let i = 0; i + batch <= lines.length; i += batch) bodies.push(Buffer.from(`${lines.slice(i, i + batch).join('\n')}\n`));
+for (let i = 0; i + batch <= lines.length; i += batch)
+  bodies.push(Buffer.from(`${lines.slice(i, i + batch).join('\n')}\n`));
 
-const server = spawn(process.execPath, [join(ROOT, 'bench', 'ingest-server.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+const server = spawn(process.execPath, [join(ROOT, 'bench', 'ingest-server.js')], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 let serverOut = '';
 const port = await new Promise((resolve, reject) => {
   server.stdout.on('data', (d) => {
@@ -33,12 +38,21 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
 function post(body) {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port, path: '/ingest/envoy', method: 'POST', agent, headers: { 'content-type': 'application/x-ndjson', 'content-length': body.length } },
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/ingest/envoy',
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/x-ndjson', 'content-length': body.length },
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (d) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode, text, retryAfter: Number(res.headers['retry-after'] ?? 1) }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode, text, retryAfter: Number(res.headers['retry-after'] ?? 1) }),
+        );
       },
     );
     req.once('error', reject);

@@ -62,7 +62,11 @@ export function report(result) {
 export function runProcess(cmd, argv, opts = {}) {
   return new Promise((resolvePromise, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(cmd, argv, { cwd: opts.cwd ?? ROOT, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, argv, {
+      cwd: opts.cwd ?? ROOT,
+      env: opts.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -79,7 +83,10 @@ export function runProcess(cmd, argv, opts = {}) {
 export async function runBench(file, argv = [], nodeFlags = []) {
   const r = await runProcess(process.execPath, [...nodeFlags, join(ROOT, 'bench', file), ...argv]);
   const last = r.stdout.trim().split('\n').pop() ?? '';
-  if (r.code !== 0) throw new Error(`bench/${file} exited with ${r.code}: ${r.stderr.trim().split('\n').slice(-5).join('\n')}`);
+  if (r.code !== 0)
+    throw new Error(
+      `bench/${file} exited with ${r.code}: ${r.stderr.trim().split('\n').slice(-5).join('\n')}`,
+    );
   try {
     return JSON.parse(last);
   } catch {

@@ -31,7 +31,12 @@ const before = heap();
 const clock = new EventClock();
 const pipeline = createPipeline(
   cfg,
-  { logger: pino({ level: 'silent' }), clock, metrics: new Metrics(), state: new MemoryStateStore(() => clock.nowMs()) },
+  {
+    logger: pino({ level: 'silent' }),
+    clock,
+    metrics: new Metrics(),
+    state: new MemoryStateStore(() => clock.nowMs()),
+  },
   async (incident) => incident,
 );
 const base = emptyEvent();

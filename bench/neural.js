@@ -12,7 +12,7 @@ const { default: pino } = await import('pino');
 
 // Deterministic rows that look like a window per workload (counts, ratios, bytes).
 let seed = 7;
-const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
 function row() {
   const requests = 20 + Math.floor(rand() * 200);
   return WORKLOAD_FEATURES.map((name) => {
@@ -24,7 +24,10 @@ function row() {
   });
 }
 
-const detector = await AutoencoderDetector.create({ logger: pino({ level: 'silent' }), config: { epochs: 3 } });
+const detector = await AutoencoderDetector.create({
+  logger: pino({ level: 'silent' }),
+  config: { epochs: 3 },
+});
 await detector.fit(Array.from({ length: 2000 }, row));
 const batch = Array.from({ length: rows }, row);
 const rates = [];
@@ -35,4 +38,10 @@ for (let r = 0; r <= rounds; r++) {
   if (scores.length !== rows) throw new Error('scoreBatch returned the wrong number of scores');
   if (r > 0) rates.push(rows / s);
 }
-report({ backend: detector.backend, rows, rounds, rowsPerSec: round(median(rates)), msPerBatch: round((rows / median(rates)) * 1000, 1) });
+report({
+  backend: detector.backend,
+  rows,
+  rounds,
+  rowsPerSec: round(median(rates)),
+  msPerBatch: round((rows / median(rates)) * 1000, 1),
+});

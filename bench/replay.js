@@ -41,7 +41,12 @@ function parseOnly() {
 let incidents = 0;
 function replay() {
   const clock = new EventClock();
-  const settings = { logger, clock, metrics: new Metrics(), state: new MemoryStateStore(() => clock.nowMs()) };
+  const settings = {
+    logger,
+    clock,
+    metrics: new Metrics(),
+    state: new MemoryStateStore(() => clock.nowMs()),
+  };
   const pipeline = createPipeline(cfg, settings, async (incident) => {
     incidents++;
     JSON.stringify(incident);

@@ -1,7 +1,7 @@
 // `npm run bench`: every meshguard benchmark, each figure measured beside its baseline in the same run,
 // medians over interleaved rounds. Prints a table and writes bench/results.json.
 //   npm run build && npm run bench [-- --only replay,process,ingest,memory,neural] [--quick]
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, args, dist, istioInput, median, round, runBench, runProcess } from './lib.js';
@@ -15,7 +15,12 @@ await dist('services/cli/meshguard.js'); // fails early with "run npm run build 
 const input = await istioInput();
 const results = {
   date: new Date().toISOString(),
-  machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version },
+  machine: {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGiB: round(totalmem() / 2 ** 30, 1),
+    node: process.version,
+  },
   input: { format: 'istio-json', source: 'meshguard simulator, seed 3, 50 services, 50 req/s, 33 min' },
   targets: { replayRatio: 0.5, processRatio: 0.5, ingestLinesPerSec: 50_000, bytesPerEntity: 1024 },
 };
@@ -46,8 +51,16 @@ await section('process', async () => {
   let summary;
   for (let i = 0; i <= runs; i++) {
     const b = await runProcess(process.execPath, ['-e', BARE, input]);
-    const r = await runProcess(process.execPath, [join(ROOT, 'bin', 'meshguard.js'), 'replay', '--input', input, '--incidents', out]);
-    if (b.code !== 0 || r.code !== 0) throw new Error(`a run failed: bare ${b.code}, replay ${r.code}: ${r.stderr.slice(-300)}`);
+    const r = await runProcess(process.execPath, [
+      join(ROOT, 'bin', 'meshguard.js'),
+      'replay',
+      '--input',
+      input,
+      '--incidents',
+      out,
+    ]);
+    if (b.code !== 0 || r.code !== 0)
+      throw new Error(`a run failed: bare ${b.code}, replay ${r.code}: ${r.stderr.slice(-300)}`);
     summary = JSON.parse(r.stdout.trim().split('\n').pop());
     if (i === 0) continue; // warm the page cache
     bare.push(b.seconds);
@@ -82,25 +95,68 @@ await section('memory', () => runBench('memory.js', ['--entities', '100000'], ['
 await section('neural', () => runBench('neural.js', ['--rows', '10000']));
 
 // 6. Kafka mode: not measured yet (see docs/performance.md, "Gaps").
-results.kafka = { status: 'not measured', why: 'the Kafka scorer was being finished in parallel; see docs/performance.md' };
+results.kafka = {
+  status: 'not measured',
+  why: 'the Kafka scorer was being finished in parallel; see docs/performance.md',
+};
 
-writeFileSync(join(ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+// A partial run (--only) updates its sections and keeps the others from the last full run.
+const resultsFile = join(ROOT, 'bench', 'results.json');
+if (only !== undefined && existsSync(resultsFile)) {
+  const previous = JSON.parse(readFileSync(resultsFile, 'utf8'));
+  for (const [key, value] of Object.entries(previous)) if (!(key in results)) results[key] = value;
+}
+writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
 
 const r = results;
 const f = (x) => (typeof x === 'number' ? x.toLocaleString('en-US') : String(x ?? '-'));
 const rows = [
-  ['replay in-process (events/s)', f(r.replay?.replayPerSec), `bare JSON.parse ${f(r.replay?.bareJsonParsePerSec)}/s`, f(r.replay?.replayRatio), '>= 0.5'],
-  ['parse only (events/s)', f(r.replay?.parseOnlyPerSec), `bare JSON.parse ${f(r.replay?.bareJsonParsePerSec)}/s`, f(r.replay?.parseRatio), ''],
-  ['replay whole process (s)', f(r.process?.replaySeconds), `bare node -e ${f(r.process?.bareSeconds)} s`, f(r.process?.processRatio), '>= 0.5'],
-  ['ingest HTTP (lines/s)', f(r.ingest?.linesAcceptedPerSec), `p99 ${f(r.ingest?.latencyMsP99)} ms/request`, '', '>= 50,000'],
-  ['memory (bytes/entity)', f(r.memory?.bytesPerEntity), `${f(r.memory?.entitiesTracked)} entities`, '', '<= 1,024'],
+  [
+    'replay in-process (events/s)',
+    f(r.replay?.replayPerSec),
+    `bare JSON.parse ${f(r.replay?.bareJsonParsePerSec)}/s`,
+    f(r.replay?.replayRatio),
+    '>= 0.5',
+  ],
+  [
+    'parse only (events/s)',
+    f(r.replay?.parseOnlyPerSec),
+    `bare JSON.parse ${f(r.replay?.bareJsonParsePerSec)}/s`,
+    f(r.replay?.parseRatio),
+    '',
+  ],
+  [
+    'replay whole process (s)',
+    f(r.process?.replaySeconds),
+    `bare node -e ${f(r.process?.bareSeconds)} s`,
+    f(r.process?.processRatio),
+    '>= 0.5',
+  ],
+  [
+    'ingest HTTP (lines/s)',
+    f(r.ingest?.linesAcceptedPerSec),
+    `p99 ${f(r.ingest?.latencyMsP99)} ms/request`,
+    '',
+    '>= 50,000',
+  ],
+  [
+    'memory (bytes/entity)',
+    f(r.memory?.bytesPerEntity),
+    `${f(r.memory?.entitiesTracked)} entities`,
+    '',
+    '<= 1,024',
+  ],
   ['neural scoreBatch (rows/s)', f(r.neural?.rowsPerSec), `backend ${f(r.neural?.backend)}`, '', ''],
   ['kafka (events/s)', 'not measured', '', '', ''],
 ];
 const head = ['benchmark', 'result', 'baseline', 'ratio', 'target'];
 const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
 const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
-process.stdout.write(`${line(head)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(line).join('\n')}\n`);
-process.stdout.write(`\n${r.machine.cpu}, ${r.machine.cores} cores, Node ${r.machine.node}; wrote bench/results.json\n`);
+process.stdout.write(
+  `${line(head)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(line).join('\n')}\n`,
+);
+process.stdout.write(
+  `\n${r.machine.cpu}, ${r.machine.cores} cores, Node ${r.machine.node}; wrote bench/results.json\n`,
+);
 for (const name of failures) process.stderr.write(`bench: ${name} failed: ${results[name].error}\n`);
 process.exitCode = failures.length ? 1 : 0;

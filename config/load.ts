@@ -7,6 +7,7 @@ import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { MeshguardConfig } from './schema.js';
 import { MeshguardError } from './errors.js';
+import { validateAlertsConfig } from '../pipelines/responders/alerts/config.js';
 
 type Json = Record<string, unknown>;
 
@@ -96,6 +97,7 @@ function crossFieldErrors(cfg: MeshguardConfig): string[] {
     );
   if (cfg.quarantine.sink === 'gitops' && !cfg.quarantine.policies_dir)
     errors.push('quarantine.policies_dir: required when quarantine.sink is "gitops"');
+  errors.push(...validateAlertsConfig(cfg.alerts));
   return errors;
 }
 

@@ -18,6 +18,8 @@ import type { Incident } from '../pipelines/incident.js';
 import { createResponders, type Responders } from '../pipelines/responders/index.js';
 import { wallClock } from '../pipelines/runtime/clock.js';
 import { Metrics } from '../pipelines/runtime/metrics.js';
+import { MetricSeriesScorer } from '../pipelines/metrics/index.js';
+import { createNeuralHook, type NeuralHook } from '../pipelines/runtime/neural.js';
 import { createPipeline } from '../pipelines/runtime/pipeline.js';
 import type { StateStore } from '../pipelines/runtime/state-store.js';
 import { EmbeddedBus } from '../pipelines/sources/bus/index.js';
@@ -114,6 +116,7 @@ export class Service {
   private scorer: BatchScorer | undefined;
   private state: StateStore | undefined;
   private responders: Responders | undefined;
+  private neural: NeuralHook | undefined;
   private app: ReturnType<typeof buildApp> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly incidents: Incident[] = [];
@@ -151,9 +154,14 @@ export class Service {
       const settings: ComponentSettings = { logger, clock: wallClock, metrics, state };
       this.responders = createResponders(cfg, settings);
       const responders = this.responders;
+      this.neural = await createNeuralHook(cfg, logger);
       const pipeline = createPipeline(cfg, settings, (incident) => this.onIncident(incident, responders, producer), {
         wallNowMs: () => Date.now(),
+        ...(this.neural ? { onFeatures: this.neural.onFeatures } : {}),
       });
+      responders.startExpiry();
+      // Mesh metrics go through the metric series detectors; their findings join the incidents.
+      const seriesScorer = new MetricSeriesScorer({ logger });
       this.scorer = new BatchScorer({
         cfg,
         pipeline,
@@ -162,6 +170,10 @@ export class Service {
         metrics,
         logger,
         parseOptions: parseOptionsOf(cfg),
+        onMetricSample: (sample) => {
+          const findings = seriesScorer.push(sample);
+          if (findings.length > 0) pipeline.pushFindings(findings);
+        },
         ...(kafka ? { countAs: 'kafka' as const } : {}),
       });
       const scorer = this.scorer;
@@ -257,6 +269,7 @@ export class Service {
       if (this.timer) clearInterval(this.timer);
       // Stop taking new records, then let the running batch finish, commit and leave the group.
       await this.app?.close().catch(() => undefined);
+      this.neural?.stop();
       await this.consumer?.shutdown();
       await this.bus?.shutdown();
       await this.scorer?.flush().catch(() => undefined);

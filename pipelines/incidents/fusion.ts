@@ -30,11 +30,14 @@ export function severityFor(score: number, findings: readonly Finding[]): Severi
   return 'low';
 }
 
+/** Detectors whose findings only corroborate others (the neural model): alone they raise nothing. */
+const CORROBORATING = new Set(['autoencoder']);
+
 export function fuse(entity: string, findings: readonly Finding[]): FusedCandidate | undefined {
-  if (findings.length === 0) return undefined;
+  if (!findings.some((f) => !CORROBORATING.has(f.detector))) return undefined;
   // The primary kind is the one with the most certain finding; the others corroborate.
-  let primary = findings[0]!;
-  for (const f of findings) if (f.score > primary.score) primary = f;
+  let primary = findings.find((f) => !CORROBORATING.has(f.detector))!;
+  for (const f of findings) if (f.score > primary.score && !CORROBORATING.has(f.detector)) primary = f;
   let miss = 1 - primary.score;
   const detectors = new Set([primary.detector]);
   for (const f of findings) {

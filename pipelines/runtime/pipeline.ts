@@ -168,6 +168,27 @@ export class Pipeline implements ScoringPipeline {
     return this.incidents.drain();
   }
 
+  /**
+   * Findings from outside the window detectors (the metric series detectors on mesh metrics), fused
+   * per offender and raised like any other.
+   */
+  pushFindings(findings: readonly Finding[]): void {
+    const byEntity = new Map<string, Finding[]>();
+    for (const f of findings) byEntity.set(f.entity, [...(byEntity.get(f.entity) ?? []), f]);
+    for (const [entity, list] of byEntity) {
+      const candidate = fuse(entity, list);
+      if (candidate === undefined) continue;
+      const principal = entity.startsWith('spiffe://') ? entity : '';
+      const [, namespace = '', serviceAccount = ''] = /\/ns\/([^/]+)\/sa\/([^/]+)/.exec(principal) ?? [];
+      const [ns = '', workload = ''] = principal === '' ? entity.split('/') : [];
+      this.incidents.offer(
+        candidate,
+        { principal, namespace: namespace || ns, serviceAccount, workload, address: '' },
+        Math.max(...list.map((f) => f.timeMs)),
+      );
+    }
+  }
+
   hasEntity(entity: string): boolean {
     return this.entities.has(entity);
   }

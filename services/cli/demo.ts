@@ -11,6 +11,7 @@ import type { Incident } from '../../pipelines/incident.js';
 import { parseLine } from '../../pipelines/parse/index.js';
 import { wallClock } from '../../pipelines/runtime/clock.js';
 import { Metrics } from '../../pipelines/runtime/metrics.js';
+import { createNeuralHook } from '../../pipelines/runtime/neural.js';
 import { createPipeline } from '../../pipelines/runtime/pipeline.js';
 import { createResponders } from '../../pipelines/responders/index.js';
 import { EmbeddedBus } from '../../pipelines/sources/bus/index.js';
@@ -80,6 +81,7 @@ export async function runDemo(argv: string[]): Promise<number> {
     );
   };
 
+  const neural = await createNeuralHook(cfg, logger);
   const pipeline = createPipeline(
     cfg,
     settings,
@@ -88,7 +90,7 @@ export async function runDemo(argv: string[]): Promise<number> {
       print(decided);
       return decided;
     },
-    { wallNowMs: () => Date.now() },
+    { wallNowMs: () => Date.now(), ...(neural ? { onFeatures: neural.onFeatures } : {}) },
   );
 
   // Records travel the same path as in serve: bus topic → parse → pipeline.
@@ -162,6 +164,12 @@ export async function runDemo(argv: string[]): Promise<number> {
   await send(start - HISTORY_MS, start);
   await bus.drain();
   for (const s of SCHEDULE) sim.schedule(s.scenario, start + s.afterMs);
+  // The neural model learns the history's windows in the background; the detectors do not wait for it.
+  if (neural)
+    void neural
+      .fitNow()
+      .then((trained) => trained && logger.info('Neural model trained on the history; it now corroborates findings.'))
+      .catch((error: unknown) => logger.warn({ error: (error as Error).message }, 'Neural model training failed.'));
   process.stdout.write(
     `Baselines ready. Streaming live traffic with attacks.\n  metrics:   http://localhost:${boundPort}/metrics\n  incidents: http://localhost:${boundPort}/api/incidents\n  policies:  ${cfg.quarantine.sink === 'gitops' ? cfg.quarantine.policies_dir : cfg.quarantine.sink}\n`,
   );
@@ -184,6 +192,7 @@ export async function runDemo(argv: string[]): Promise<number> {
     await responders.quarantine.expireDue(now);
   }
 
+  neural?.stop();
   pipeline.finish();
   await pipeline.drain();
   await bus.shutdown();
