@@ -125,35 +125,43 @@ export async function replay(
 
   const stream =
     opts.input === '-' ? process.stdin : createReadStream(opts.input, { highWaterMark: 1 << 20 });
-  let carry = '';
+  // Lines are cut on bytes and each chunk is decoded once up to its last newline, so the text scanned
+  // is one flat string (no concatenated copies of whole chunks); only a partial last line is carried.
+  let carry: Buffer | undefined;
   let chunksSinceDrain = 0;
-  for await (const chunk of stream) {
-    const text = carry + (typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8'));
+  const scan = (text: string): void => {
     let start = 0;
-    let nl = text.indexOf('\n', start);
-    while (nl !== -1) {
+    while (start < text.length) {
+      let nl = text.indexOf('\n', start);
+      if (nl === -1) nl = text.length;
       lineNo++;
-      let end = nl;
-      if (end > start && text.charCodeAt(end - 1) === 13) end--; // CRLF
-      if (end > start) {
-        currentLine = text.slice(start, end);
+      const stop = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl; // CRLF
+      if (stop > start) {
+        currentLine = text.slice(start, stop);
         parseLine(currentLine, opts.format, parseOpts, emit);
       }
       start = nl + 1;
-      nl = text.indexOf('\n', start);
     }
-    carry = text.slice(start);
+  };
+  for await (const chunk of stream) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    const lastNl = bytes.lastIndexOf(10);
+    if (lastNl === -1) {
+      carry = carry ? Buffer.concat([carry, bytes]) : Buffer.from(bytes);
+      continue;
+    }
+    const text = carry
+      ? Buffer.concat([carry, bytes.subarray(0, lastNl)]).toString('utf8')
+      : bytes.toString('utf8', 0, lastNl);
+    carry = lastNl + 1 < bytes.length ? Buffer.from(bytes.subarray(lastNl + 1)) : undefined;
+    scan(text);
     // Let incident hand-offs (file writes, policy writes) keep pace without awaiting every line.
     if (++chunksSinceDrain >= 8) {
       chunksSinceDrain = 0;
       await pipeline.drain();
     }
   }
-  if (carry.length > 0) {
-    lineNo++;
-    currentLine = carry.endsWith('\r') ? carry.slice(0, -1) : carry;
-    if (currentLine.length > 0) parseLine(currentLine, opts.format, parseOpts, emit);
-  }
+  if (carry !== undefined && carry.length > 0) scan(carry.toString('utf8'));
   pipeline.finish();
   await pipeline.drain();
   await responders.shutdown();
