@@ -49,7 +49,12 @@ function usage(message: string): MeshguardError {
   return new MeshguardError('MESHGUARD_ERR_CLI_USAGE', `${message}\n\n${HELP}`);
 }
 
-export function parseServeArgs(argv: string[]): { config?: string; role: Role; port?: number; help: boolean } {
+export function parseServeArgs(argv: string[]): {
+  config?: string;
+  role: Role;
+  port?: number;
+  help: boolean;
+} {
   let values: { config?: string; role?: string; port?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
@@ -65,13 +70,20 @@ export function parseServeArgs(argv: string[]): { config?: string; role: Role; p
     throw usage((error as Error).message);
   }
   const role = values.role ?? 'all';
-  if (role !== 'ingest' && role !== 'scorer' && role !== 'all') throw usage(`--role: must be ingest, scorer or all, not "${role}"`);
+  if (role !== 'ingest' && role !== 'scorer' && role !== 'all')
+    throw usage(`--role: must be ingest, scorer or all, not "${role}"`);
   let port: number | undefined;
   if (values.port !== undefined) {
     port = Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw usage(`--port: not a port number: "${values.port}"`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw usage(`--port: not a port number: "${values.port}"`);
   }
-  return { ...(values.config ? { config: values.config } : {}), role, ...(port !== undefined ? { port } : {}), help: !!values.help };
+  return {
+    ...(values.config ? { config: values.config } : {}),
+    role,
+    ...(port !== undefined ? { port } : {}),
+    help: !!values.help,
+  };
 }
 
 export async function runServe(argv: string[]): Promise<number> {
@@ -84,10 +96,15 @@ export async function runServe(argv: string[]): Promise<number> {
   if (args.port !== undefined) cfg.http.port = args.port;
   const useKafka = cfg.kafka.brokers.length > 0;
   if (!useKafka && args.role !== 'all')
-    throw usage(`--role ${args.role} needs Kafka (kafka.brokers or MESHGUARD_KAFKA_BROKERS); without it every role runs in one process`);
+    throw usage(
+      `--role ${args.role} needs Kafka (kafka.brokers or MESHGUARD_KAFKA_BROKERS); without it every role runs in one process`,
+    );
 
   // Synchronous logging: the lines before a crash are the ones an operator needs.
-  const logger = pino({ level: cfg.log_level, base: { service: 'meshguard', role: args.role } }, pino.destination({ fd: 2, sync: true }));
+  const logger = pino(
+    { level: cfg.log_level, base: { service: 'meshguard', role: args.role } },
+    pino.destination({ fd: 2, sync: true }),
+  );
   const service = new Service(cfg, args.role, logger);
   try {
     await service.start();
@@ -155,10 +172,15 @@ export class Service {
       this.responders = createResponders(cfg, settings);
       const responders = this.responders;
       this.neural = await createNeuralHook(cfg, logger);
-      const pipeline = createPipeline(cfg, settings, (incident) => this.onIncident(incident, responders, producer), {
-        wallNowMs: () => Date.now(),
-        ...(this.neural ? { onFeatures: this.neural.onFeatures } : {}),
-      });
+      const pipeline = createPipeline(
+        cfg,
+        settings,
+        (incident) => this.onIncident(incident, responders, producer),
+        {
+          wallNowMs: () => Date.now(),
+          ...(this.neural ? { onFeatures: this.neural.onFeatures } : {}),
+        },
+      );
       responders.startExpiry();
       // Mesh metrics go through the metric series detectors; their findings join the incidents.
       const seriesScorer = new MetricSeriesScorer({ logger });
@@ -178,7 +200,13 @@ export class Service {
       });
       const scorer = this.scorer;
       if (kafka) {
-        this.consumer = new KafkaBatchConsumer(kafka, cfg.kafka, [topics.access_logs, topics.metrics], scorer, { logger, metrics });
+        this.consumer = new KafkaBatchConsumer(
+          kafka,
+          cfg.kafka,
+          [topics.access_logs, topics.metrics],
+          scorer,
+          { logger, metrics },
+        );
         const consumer = this.consumer;
         probes.scorer = () => consumer.healthy();
       } else {
@@ -241,16 +269,28 @@ export class Service {
   }
 
   /** Incidents from the pipeline (after cross-replica dedup): respond, publish, keep for the API. */
-  private async onIncident(incident: Incident, responders: Responders, producer: RecordProducer): Promise<Incident> {
+  private async onIncident(
+    incident: Incident,
+    responders: Responders,
+    producer: RecordProducer,
+  ): Promise<Incident> {
     const decided = await responders.handle(incident);
     this.incidents.push(decided);
     if (this.incidents.length > this.cfg.incidents.max_kept) this.incidents.shift();
     try {
-      await producer.send(this.cfg.kafka.topics.incidents, [{ key: decided.id, value: JSON.stringify(decided) }]);
+      await producer.send(this.cfg.kafka.topics.incidents, [
+        { key: decided.id, value: JSON.stringify(decided) },
+      ]);
     } catch (error) {
-      this.logger.error({ error: (error as Error).message, incidentId: decided.id }, 'Could not publish the incident to Kafka');
+      this.logger.error(
+        { error: (error as Error).message, incidentId: decided.id },
+        'Could not publish the incident to Kafka',
+      );
     }
-    this.logger.info({ incidentId: decided.id, kind: decided.kind, severity: decided.severity, workload: decided.workload }, 'Incident raised');
+    this.logger.info(
+      { incidentId: decided.id, kind: decided.kind, severity: decided.severity, workload: decided.workload },
+      'Incident raised',
+    );
     return decided;
   }
 
@@ -277,7 +317,10 @@ export class Service {
       await this.kafkaProducer?.shutdown();
       await this.state?.close().catch(() => undefined);
       if (this.scorer)
-        this.logger.info({ scored: this.scorer.scored, rejected: this.scorer.rejected, incidents: this.incidents.length }, 'Scorer totals');
+        this.logger.info(
+          { scored: this.scorer.scored, rejected: this.scorer.rejected, incidents: this.incidents.length },
+          'Scorer totals',
+        );
     })();
     return this.stopping;
   }

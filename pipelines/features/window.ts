@@ -86,7 +86,8 @@ export class SourceWindow {
       this.denied++;
       if (rbac) this.rbacDenied++;
       if (t < this.firstDeniedMs) this.firstDeniedMs = t;
-      if (this.deniedExamples.length < 5) this.deniedExamples.push(`${status} ${ev.method} ${ev.dst}${ev.path} ${details}`.trim());
+      if (this.deniedExamples.length < 5)
+        this.deniedExamples.push(`${status} ${ev.method} ${ev.dst}${ev.path} ${details}`.trim());
     }
     if (notFound) {
       this.notFound++;
@@ -95,7 +96,8 @@ export class SourceWindow {
     if (status >= 400 && status < 500) this.err4xx++;
     else if (status >= 500) {
       this.err5xx++;
-      if (ev.responseFlags !== '' && ev.responseFlags !== '-' && isUpstreamFailure(ev.responseFlags)) this.upstreamFailures++;
+      if (ev.responseFlags !== '' && ev.responseFlags !== '-' && isUpstreamFailure(ev.responseFlags))
+        this.upstreamFailures++;
     }
     this.bytesUp += ev.bytesUp;
     this.bytesDown += ev.bytesDown;

@@ -185,7 +185,10 @@ function hostInfoOf(host: string, hosts: MeshHosts, opts: ParseOptions): HostInf
   let info = hosts.hostInfo.get(host);
   if (info === undefined) {
     const ip = isIpLiteral(host);
-    info = hosts.hostInfo.set(host, new HostInfo(namespaceOfServiceHost(host, hosts.svcSuffix), !ip && isMeshHost(host, opts), ip));
+    info = hosts.hostInfo.set(
+      host,
+      new HostInfo(namespaceOfServiceHost(host, hosts.svcSuffix), !ip && isMeshHost(host, opts), ip),
+    );
   }
   return info;
 }
@@ -201,7 +204,8 @@ function principalFor(namespace: string, serviceAccount: string, hosts: MeshHost
   let bySa = hosts.principals.get(namespace);
   if (bySa === undefined) bySa = hosts.principals.set(namespace, new Memo<string>(MEMO_ENTRIES));
   let p = bySa.get(serviceAccount);
-  if (p === undefined) p = bySa.set(serviceAccount, `spiffe://${hosts.trustDomain}/ns/${namespace}/sa/${serviceAccount}`);
+  if (p === undefined)
+    p = bySa.set(serviceAccount, `spiffe://${hosts.trustDomain}/ns/${namespace}/sa/${serviceAccount}`);
   return p;
 }
 
@@ -242,7 +246,10 @@ function spiffeParts(san: string): Spiffe {
   let s = spiffes.get(san);
   if (s === undefined) {
     const id = spiffeOf(san);
-    s = spiffes.set(san, id === '' ? NO_SPIFFE : new Spiffe(id, spiffeNamespace(id), spiffeServiceAccount(id)));
+    s = spiffes.set(
+      san,
+      id === '' ? NO_SPIFFE : new Spiffe(id, spiffeNamespace(id), spiffeServiceAccount(id)),
+    );
   }
   return s;
 }
@@ -367,7 +374,8 @@ function inboundAuthorityHost(authority: string, dstNamespace: string, hosts: Me
   let byNs = hosts.authorityHosts.get(authority);
   if (byNs === undefined) byNs = hosts.authorityHosts.set(authority, new Memo<string>(64));
   let host = byNs.get(dstNamespace);
-  if (host === undefined) host = byNs.set(dstNamespace, canonicalAuthorityHost(authority, dstNamespace, hosts));
+  if (host === undefined)
+    host = byNs.set(dstNamespace, canonicalAuthorityHost(authority, dstNamespace, hosts));
   return host;
 }
 

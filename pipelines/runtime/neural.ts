@@ -22,10 +22,14 @@ export interface NeuralHook {
   stop(): void;
 }
 
-export async function createNeuralHook(cfg: MeshguardConfig, logger: Logger): Promise<NeuralHook | undefined> {
+export async function createNeuralHook(
+  cfg: MeshguardConfig,
+  logger: Logger,
+): Promise<NeuralHook | undefined> {
   if (!cfg.neural.enabled) return undefined;
   // Imported here so that processes without the model never load TensorFlow.js.
-  const { AutoencoderDetector, autoencoderFindings, scheduleRefit } = await import('../../models/neural/autoencoder/index.js');
+  const { AutoencoderDetector, autoencoderFindings, scheduleRefit } =
+    await import('../../models/neural/autoencoder/index.js');
   const detector = await AutoencoderDetector.create({ logger, modelDir: cfg.neural.model_dir || undefined });
   const recent: number[][] = [];
   const controller = new AbortController();

@@ -5,10 +5,18 @@ import { MemoryStateStore, type StateStore } from '../runtime/state-store.js';
 import type { RedisConfig } from './config.js';
 import { RedisStateStore } from './redis-state-store.js';
 
-export { RedisStateStore, isBatchStateStore, MAX_PENDING_WRITES, type BatchStateStore } from './redis-state-store.js';
+export {
+  RedisStateStore,
+  isBatchStateStore,
+  MAX_PENDING_WRITES,
+  type BatchStateStore,
+} from './redis-state-store.js';
 
 /** Redis when a URL is configured (connects, never throws when Redis is down), else memory. */
-export async function createStateStore(cfg: RedisConfig, deps: { logger: Logger; metrics?: Metrics }): Promise<StateStore> {
+export async function createStateStore(
+  cfg: RedisConfig,
+  deps: { logger: Logger; metrics?: Metrics },
+): Promise<StateStore> {
   if (!cfg.url) return new MemoryStateStore();
   const store = new RedisStateStore(cfg, deps);
   await store.connect();

@@ -50,7 +50,8 @@ export class RedisStateStore implements StateStore {
       connectTimeout: 2000,
       commandTimeout: 2000,
       // Exponential backoff with jitter, capped, forever: Redis coming back is the normal case.
-      retryStrategy: (times) => Math.min(maxDelay, 100 * 2 ** Math.min(times, 10)) + Math.floor(Math.random() * 100),
+      retryStrategy: (times) =>
+        Math.min(maxDelay, 100 * 2 ** Math.min(times, 10)) + Math.floor(Math.random() * 100),
       ...(cfg.tls ? { tls: {} } : {}),
     };
     this.client = new Redis(cfg.url, options);
@@ -65,7 +66,11 @@ export class RedisStateStore implements StateStore {
     });
     this.client.on('error', (error: Error) => {
       // ioredis emits every failed reconnect; the warning says once per outage what is going on.
-      if (this.up) deps.logger.warn({ dependency: 'redis', error: error.message }, 'Redis is unreachable; scoring continues from memory');
+      if (this.up)
+        deps.logger.warn(
+          { dependency: 'redis', error: error.message },
+          'Redis is unreachable; scoring continues from memory',
+        );
       this.setUp(false);
     });
   }
@@ -168,7 +173,8 @@ export class RedisStateStore implements StateStore {
         this.failed('set', error);
       }
     }
-    for (const { key, value, ttlMs } of entries) this.keep(key, { op: 'set', value, expiresAt: ttlMs ? Date.now() + ttlMs : 0 });
+    for (const { key, value, ttlMs } of entries)
+      this.keep(key, { op: 'set', value, expiresAt: ttlMs ? Date.now() + ttlMs : 0 });
   }
 
   async setIfAbsent(key: string, value: string, ttlMs?: number): Promise<boolean> {
@@ -231,7 +237,10 @@ export class RedisStateStore implements StateStore {
     if (this.healthy() && this.pending.size) await this.flushPending();
     this.closed = true;
     if (this.pending.size)
-      this.deps.logger.warn({ dependency: 'redis', writes: this.pending.size }, 'Closing with state writes Redis never received');
+      this.deps.logger.warn(
+        { dependency: 'redis', writes: this.pending.size },
+        'Closing with state writes Redis never received',
+      );
     try {
       if (this.client.status === 'ready') await this.client.quit();
       else this.client.disconnect();
@@ -253,7 +262,10 @@ export class RedisStateStore implements StateStore {
   }
 
   private failed(op: string, error: unknown): void {
-    this.deps.logger.debug({ dependency: 'redis', op, error: (error as Error)?.message ?? String(error) }, 'Redis command failed');
+    this.deps.logger.debug(
+      { dependency: 'redis', op, error: (error as Error)?.message ?? String(error) },
+      'Redis command failed',
+    );
   }
 
   /** Write everything kept during an outage (newest value per key), in one pipeline. */
@@ -270,7 +282,8 @@ export class RedisStateStore implements StateStore {
           for (const [key, write] of batch) {
             if (write.op === 'delete') pipeline.del(this.k(key));
             else if (write.expiresAt === 0) pipeline.set(this.k(key), write.value);
-            else if (write.expiresAt > now) pipeline.set(this.k(key), write.value, 'PX', write.expiresAt - now);
+            else if (write.expiresAt > now)
+              pipeline.set(this.k(key), write.value, 'PX', write.expiresAt - now);
             else pipeline.del(this.k(key));
           }
           const results = (await pipeline.exec()) ?? [];
@@ -282,7 +295,10 @@ export class RedisStateStore implements StateStore {
           for (const [key, write] of batch) if (this.pending.get(key) === write) this.pending.delete(key);
         }
         if (!this.pending.size)
-          this.deps.logger.info({ dependency: 'redis', dropped: this.droppedWrites }, 'State kept during the Redis outage is written');
+          this.deps.logger.info(
+            { dependency: 'redis', dropped: this.droppedWrites },
+            'State kept during the Redis outage is written',
+          );
       } catch (error) {
         this.failed('flush', error);
       } finally {

@@ -168,8 +168,13 @@ export async function runDemo(argv: string[]): Promise<number> {
   if (neural)
     void neural
       .fitNow()
-      .then((trained) => trained && logger.info('Neural model trained on the history; it now corroborates findings.'))
-      .catch((error: unknown) => logger.warn({ error: (error as Error).message }, 'Neural model training failed.'));
+      .then(
+        (trained) =>
+          trained && logger.info('Neural model trained on the history; it now corroborates findings.'),
+      )
+      .catch((error: unknown) =>
+        logger.warn({ error: (error as Error).message }, 'Neural model training failed.'),
+      );
   process.stdout.write(
     `Baselines ready. Streaming live traffic with attacks.\n  metrics:   http://localhost:${boundPort}/metrics\n  incidents: http://localhost:${boundPort}/api/incidents\n  policies:  ${cfg.quarantine.sink === 'gitops' ? cfg.quarantine.policies_dir : cfg.quarantine.sink}\n`,
   );

@@ -15,12 +15,23 @@
  * the answer is 429 with Retry-After, and 503 with Retry-After while the transport is down or slow.
  * Nothing is buffered without bound.
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import type { Logger } from 'pino';
 import type { MeshguardConfig } from '../../config/schema.js';
 import type { ParseOptions } from '../../pipelines/parse/index.js';
 import type { Metrics } from '../../pipelines/runtime/metrics.js';
-import { TransportBusyError, type OutRecord, type RecordProducer } from '../../pipelines/sources/bus/types.js';
+import {
+  TransportBusyError,
+  type OutRecord,
+  type RecordProducer,
+} from '../../pipelines/sources/bus/types.js';
 import { bearerMatches } from './auth.js';
 import { HttpError, decodeBody, requireMediaType } from './body.js';
 import { splitBody, validateLogRecords, type Rejection, type ValidatedRecords } from './log-records.js';
@@ -115,14 +126,20 @@ export function buildApp(cfg: MeshguardConfig, deps: IngestDeps): FastifyInstanc
     if (!producer.ready())
       throw new HttpError(503, `${producerName} is unavailable; retry later`, { 'retry-after': '5' });
     if (pending + records.length > cfg.ingest.max_pending_events)
-      throw new HttpError(429, `too many records in flight (${pending}); retry later`, { 'retry-after': '1' });
+      throw new HttpError(429, `too many records in flight (${pending}); retry later`, {
+        'retry-after': '1',
+      });
     pending += records.length;
     try {
       await producer.send(topic, records);
     } catch (error) {
       if (error instanceof TransportBusyError)
-        throw new HttpError(error.kind === 'full' ? 429 : 503, error.message, { 'retry-after': String(error.retryAfterSecs) });
-      throw new HttpError(503, `${producerName} refused the records: ${(error as Error).message}`, { 'retry-after': '5' });
+        throw new HttpError(error.kind === 'full' ? 429 : 503, error.message, {
+          'retry-after': String(error.retryAfterSecs),
+        });
+      throw new HttpError(503, `${producerName} refused the records: ${(error as Error).message}`, {
+        'retry-after': '5',
+      });
     } finally {
       pending -= records.length;
     }
@@ -136,7 +153,8 @@ export function buildApp(cfg: MeshguardConfig, deps: IngestDeps): FastifyInstanc
     result: ValidatedRecords,
   ): Promise<FastifyReply> {
     const { accepted, rejected } = result;
-    if (accepted.length === 0 && rejected.length === 0) throw new HttpError(400, 'empty body: send at least one record');
+    if (accepted.length === 0 && rejected.length === 0)
+      throw new HttpError(400, 'empty body: send at least one record');
     await produce(
       topic,
       accepted.map(({ key, value }) => ({ key, value })),
@@ -144,7 +162,8 @@ export function buildApp(cfg: MeshguardConfig, deps: IngestDeps): FastifyInstanc
     const byFormat = new Map<string, number>();
     for (const r of accepted) byFormat.set(r.format, (byFormat.get(r.format) ?? 0) + 1);
     for (const [format, n] of byFormat) metrics.eventsIngested.inc({ source: 'http', format }, n);
-    for (const r of rejected) metrics.eventsRejected.inc({ source: 'http', format: r.format, reason: reasonClass(r.reason) });
+    for (const r of rejected)
+      metrics.eventsRejected.inc({ source: 'http', format: r.format, reason: reasonClass(r.reason) });
     await deadLetter(endpoint, rejected);
     const errors = rejected.slice(0, MAX_ERRORS_IN_RESPONSE).map(({ index, reason }) => ({ index, reason }));
     if (accepted.length === 0) {
@@ -181,7 +200,10 @@ export function buildApp(cfg: MeshguardConfig, deps: IngestDeps): FastifyInstanc
       await producer.send(topics.dlq, records);
       metrics.deadLettered.inc({ destination: 'kafka' }, records.length);
     } catch (error) {
-      logger.warn({ error: (error as Error).message, records: records.length }, 'Could not write rejected records to the dead-letter topic');
+      logger.warn(
+        { error: (error as Error).message, records: records.length },
+        'Could not write rejected records to the dead-letter topic',
+      );
     }
   }
 
@@ -192,15 +214,22 @@ export function buildApp(cfg: MeshguardConfig, deps: IngestDeps): FastifyInstanc
     scope.addHook('onRequest', async (request, reply) => {
       if (!bearerMatches(request.headers.authorization, cfg.ingest.token)) {
         reply.header('www-authenticate', 'Bearer realm="meshguard-ingest"');
-        await reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'missing or wrong bearer token' });
+        await reply
+          .code(401)
+          .send({ statusCode: 401, error: 'Unauthorized', message: 'missing or wrong bearer token' });
       }
     });
 
-    const rawBody = (request: FastifyRequest): Buffer => (Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0));
+    const rawBody = (request: FastifyRequest): Buffer =>
+      Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
 
     scope.post('/ingest/envoy', async (request, reply) => {
       requireMediaType(request.headers['content-type'], LOG_TYPES, '/ingest/envoy');
-      const body = decodeBody(rawBody(request), request.headers['content-encoding'], limit, ['identity', 'gzip', 'x-gzip']);
+      const body = decodeBody(rawBody(request), request.headers['content-encoding'], limit, [
+        'identity',
+        'gzip',
+        'x-gzip',
+      ]);
       let records: string[];
       try {
         records = splitBody(body.toString('utf8'));
@@ -211,40 +240,73 @@ export function buildApp(cfg: MeshguardConfig, deps: IngestDeps): FastifyInstanc
     });
 
     scope.post('/v1/logs', async (request, reply) => {
-      const type = requireMediaType(request.headers['content-type'], ['application/json', 'application/x-protobuf'], '/v1/logs');
+      const type = requireMediaType(
+        request.headers['content-type'],
+        ['application/json', 'application/x-protobuf'],
+        '/v1/logs',
+      );
       if (type === 'application/x-protobuf')
-        throw new HttpError(415, 'OTLP/HTTP protobuf logs are not supported; configure the exporter with encoding: json');
-      const body = decodeBody(rawBody(request), request.headers['content-encoding'], limit, ['identity', 'gzip']);
+        throw new HttpError(
+          415,
+          'OTLP/HTTP protobuf logs are not supported; configure the exporter with encoding: json',
+        );
+      const body = decodeBody(rawBody(request), request.headers['content-encoding'], limit, [
+        'identity',
+        'gzip',
+      ]);
       const text = body.toString('utf8');
       try {
         JSON.parse(text);
       } catch (error) {
-        throw new HttpError(400, `body is not valid JSON (OTLP ExportLogsServiceRequest expected): ${(error as Error).message}`);
+        throw new HttpError(
+          400,
+          `body is not valid JSON (OTLP ExportLogsServiceRequest expected): ${(error as Error).message}`,
+        );
       }
-      if (!text.includes('"resourceLogs"')) throw new HttpError(400, 'body has no resourceLogs (OTLP ExportLogsServiceRequest expected)');
+      if (!text.includes('"resourceLogs"'))
+        throw new HttpError(400, 'body has no resourceLogs (OTLP ExportLogsServiceRequest expected)');
       return finish(reply, topics.access_logs, 'otlp-logs', validateLogRecords([text], parseOptions));
     });
 
     scope.post('/api/v1/write', async (request, reply) => {
-      requireMediaType(request.headers['content-type'], ['application/x-protobuf'], '/api/v1/write (Prometheus remote_write)');
+      requireMediaType(
+        request.headers['content-type'],
+        ['application/x-protobuf'],
+        '/api/v1/write (Prometheus remote_write)',
+      );
       const version = request.headers['x-prometheus-remote-write-version'];
       if (typeof version === 'string' && version !== '' && !version.startsWith('0.1'))
         throw new HttpError(415, `remote_write version ${version} is not supported (0.1.0 is)`);
       // remote_write 0.1.0 bodies are always snappy block-compressed; a missing header still means snappy.
-      const body = decodeBody(rawBody(request), request.headers['content-encoding'] ?? 'snappy', limit, ['snappy']);
+      const body = decodeBody(rawBody(request), request.headers['content-encoding'] ?? 'snappy', limit, [
+        'snappy',
+      ]);
       return finish(reply, topics.metrics, 'remote-write', remoteWriteRecords(body));
     });
 
     scope.post('/v1/metrics', async (request, reply) => {
-      const type = requireMediaType(request.headers['content-type'], ['application/json', 'application/x-protobuf'], '/v1/metrics');
+      const type = requireMediaType(
+        request.headers['content-type'],
+        ['application/json', 'application/x-protobuf'],
+        '/v1/metrics',
+      );
       if (type === 'application/x-protobuf')
-        throw new HttpError(415, 'OTLP/HTTP protobuf metrics are not supported; configure the exporter with encoding: json');
-      const body = decodeBody(rawBody(request), request.headers['content-encoding'], limit, ['identity', 'gzip']);
+        throw new HttpError(
+          415,
+          'OTLP/HTTP protobuf metrics are not supported; configure the exporter with encoding: json',
+        );
+      const body = decodeBody(rawBody(request), request.headers['content-encoding'], limit, [
+        'identity',
+        'gzip',
+      ]);
       let json: unknown;
       try {
         json = JSON.parse(body.toString('utf8'));
       } catch (error) {
-        throw new HttpError(400, `body is not valid JSON (OTLP ExportMetricsServiceRequest expected): ${(error as Error).message}`);
+        throw new HttpError(
+          400,
+          `body is not valid JSON (OTLP ExportMetricsServiceRequest expected): ${(error as Error).message}`,
+        );
       }
       return finish(reply, topics.metrics, 'otlp-metrics', otlpMetricRecords(json));
     });

@@ -21,14 +21,23 @@ export function mediaType(header: string | undefined): string {
   return (header ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
-export function requireMediaType(header: string | undefined, allowed: readonly string[], what: string): string {
+export function requireMediaType(
+  header: string | undefined,
+  allowed: readonly string[],
+  what: string,
+): string {
   const type = mediaType(header);
   if (!allowed.includes(type))
     throw new HttpError(415, `${what} expects Content-Type ${allowed.join(', ')}; got "${type || '(none)'}"`);
   return type;
 }
 
-export function decodeBody(raw: Buffer, encodingHeader: string | undefined, limitBytes: number, allowed: readonly string[]): Buffer {
+export function decodeBody(
+  raw: Buffer,
+  encodingHeader: string | undefined,
+  limitBytes: number,
+  allowed: readonly string[],
+): Buffer {
   const encoding = (encodingHeader ?? 'identity').trim().toLowerCase() || 'identity';
   if (!allowed.includes(encoding))
     throw new HttpError(415, `unsupported Content-Encoding "${encoding}" (supported: ${allowed.join(', ')})`);
@@ -47,7 +56,8 @@ export function decodeBody(raw: Buffer, encodingHeader: string | undefined, limi
       return Buffer.from(snappy.uncompress(new Uint8Array(raw), max));
     } catch (error) {
       const message = (error as Error).message;
-      if (/length|exceed/i.test(message)) throw new HttpError(413, `body expands beyond ${max} bytes when decompressed`);
+      if (/length|exceed/i.test(message))
+        throw new HttpError(413, `body expands beyond ${max} bytes when decompressed`);
       throw new HttpError(400, `body is not valid snappy (block format): ${message}`);
     }
   }

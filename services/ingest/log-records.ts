@@ -39,7 +39,8 @@ export function splitBody(text: string): string[] {
       return parsed.map((item) => (typeof item === 'string' ? item : JSON.stringify(item)));
     } catch (error) {
       // JSON.stringify recurses: thousands of nested arrays overflow the stack (RangeError), say so plainly.
-      if (error instanceof RangeError) throw new Error('body is a JSON array nested too deeply to be access-log records');
+      if (error instanceof RangeError)
+        throw new Error('body is a JSON array nested too deeply to be access-log records');
       throw error;
     }
   }
@@ -61,7 +62,11 @@ export function splitBody(text: string): string[] {
 
 /** An OTLP ExportLogsServiceRequest split into one request per log record (resource and scope kept). */
 export function splitOtlpLogs(request: unknown): string[] | undefined {
-  if (typeof request !== 'object' || request === null || !Array.isArray((request as { resourceLogs?: unknown }).resourceLogs))
+  if (
+    typeof request !== 'object' ||
+    request === null ||
+    !Array.isArray((request as { resourceLogs?: unknown }).resourceLogs)
+  )
     return undefined;
   const out: string[] = [];
   for (const rl of (request as { resourceLogs: unknown[] }).resourceLogs) {
@@ -73,7 +78,11 @@ export function splitOtlpLogs(request: unknown): string[] | undefined {
       const { logRecords, ...scopePart } = sl as { logRecords?: unknown };
       if (!Array.isArray(logRecords)) continue;
       for (const record of logRecords)
-        out.push(JSON.stringify({ resourceLogs: [{ ...resourcePart, scopeLogs: [{ ...scopePart, logRecords: [record] }] }] }));
+        out.push(
+          JSON.stringify({
+            resourceLogs: [{ ...resourcePart, scopeLogs: [{ ...scopePart, logRecords: [record] }] }],
+          }),
+        );
     }
   }
   return out;

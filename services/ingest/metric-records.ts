@@ -43,7 +43,9 @@ interface DecodedSeries {
 /** Decode an uncompressed remote_write body into samples; throws when it is not a WriteRequest. */
 export function decodeRemoteWrite(body: Uint8Array): MetricSample[] {
   const message = WriteRequest.decode(body);
-  const { timeseries } = WriteRequest.toObject(message, { longs: Number, defaults: false }) as { timeseries?: DecodedSeries[] };
+  const { timeseries } = WriteRequest.toObject(message, { longs: Number, defaults: false }) as {
+    timeseries?: DecodedSeries[];
+  };
   const out: MetricSample[] = [];
   for (const series of timeseries ?? []) {
     const labels: Record<string, string> = {};
@@ -59,7 +61,12 @@ export function decodeRemoteWrite(body: Uint8Array): MetricSample[] {
   return out;
 }
 
-type OtlpValue = { stringValue?: string; intValue?: string | number; doubleValue?: number; boolValue?: boolean };
+type OtlpValue = {
+  stringValue?: string;
+  intValue?: string | number;
+  doubleValue?: number;
+  boolValue?: boolean;
+};
 type OtlpAttribute = { key?: string; value?: OtlpValue };
 interface OtlpPoint {
   attributes?: OtlpAttribute[];
@@ -82,13 +89,16 @@ function attrValue(v: OtlpValue | undefined): string {
 function attrs(list: OtlpAttribute[] | undefined, into: Record<string, string>): Record<string, string> {
   for (const a of list ?? [])
     if (typeof a === 'object' && a !== null && typeof a.key === 'string' && a.key)
-      into[a.key.replace(/[^a-zA-Z0-9_]/g, '_')] = attrValue(typeof a.value === 'object' && a.value !== null ? a.value : undefined);
+      into[a.key.replace(/[^a-zA-Z0-9_]/g, '_')] = attrValue(
+        typeof a.value === 'object' && a.value !== null ? a.value : undefined,
+      );
   return into;
 }
 
 /** Arrays and objects from untrusted JSON: anything else (null, a string, a number) reads as empty. */
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * OTLP/JSON ExportMetricsServiceRequest into samples: sums and gauges as is, histograms as _count and _sum.
@@ -99,7 +109,8 @@ export function otlpMetricSamples(request: unknown): { samples: MetricSample[]; 
   const samples: MetricSample[] = [];
   const problems: string[] = [];
   const resourceMetrics = isObject(request) ? request.resourceMetrics : undefined;
-  if (!Array.isArray(resourceMetrics)) return { samples, problems: ['body has no resourceMetrics (OTLP ExportMetricsServiceRequest expected)'] };
+  if (!Array.isArray(resourceMetrics))
+    return { samples, problems: ['body has no resourceMetrics (OTLP ExportMetricsServiceRequest expected)'] };
   for (const rm of resourceMetrics) {
     if (!isObject(rm)) {
       problems.push('resourceMetrics: an entry is not an object');
@@ -137,10 +148,25 @@ export function otlpMetricSamples(request: unknown): { samples: MetricSample[]; 
           const labels = attrs(list(point.attributes) as OtlpAttribute[], { ...resourceLabels });
           const timestampMs = Math.floor(Number(point.timeUnixNano ?? 0) / 1e6);
           if (histogram) {
-            samples.push({ name: `${name}_count`, labels: { ...labels, __name__: `${name}_count` }, value: Number(point.count ?? NaN), timestampMs });
-            samples.push({ name: `${name}_sum`, labels: { ...labels, __name__: `${name}_sum` }, value: Number(point.sum ?? NaN), timestampMs });
+            samples.push({
+              name: `${name}_count`,
+              labels: { ...labels, __name__: `${name}_count` },
+              value: Number(point.count ?? NaN),
+              timestampMs,
+            });
+            samples.push({
+              name: `${name}_sum`,
+              labels: { ...labels, __name__: `${name}_sum` },
+              value: Number(point.sum ?? NaN),
+              timestampMs,
+            });
           } else {
-            samples.push({ name, labels: { ...labels, __name__: name }, value: Number(point.asDouble ?? point.asInt ?? NaN), timestampMs });
+            samples.push({
+              name,
+              labels: { ...labels, __name__: name },
+              value: Number(point.asDouble ?? point.asInt ?? NaN),
+              timestampMs,
+            });
           }
         }
       }
@@ -166,7 +192,11 @@ function keyOf(labels: Record<string, string>): string | null {
   return `${labels.source_workload_namespace ?? labels.source_namespace ?? ''}/${workload}`;
 }
 
-export function toRecords(samples: MetricSample[], format: string, problems: string[] = []): ValidatedRecords {
+export function toRecords(
+  samples: MetricSample[],
+  format: string,
+  problems: string[] = [],
+): ValidatedRecords {
   const accepted: ValidatedRecords['accepted'] = [];
   const rejected: Rejection[] = problems.map((reason, index) => ({ index, reason, format, record: '' }));
   samples.forEach((s, index) => {
@@ -190,7 +220,9 @@ export function remoteWriteRecords(body: Uint8Array): ValidatedRecords {
   try {
     samples = decodeRemoteWrite(body);
   } catch (error) {
-    return toRecords([], 'remote-write', [`body is not a remote_write WriteRequest: ${(error as Error).message}`]);
+    return toRecords([], 'remote-write', [
+      `body is not a remote_write WriteRequest: ${(error as Error).message}`,
+    ]);
   }
   return toRecords(samples, 'remote-write');
 }

@@ -79,7 +79,11 @@ export class BatchScorer implements ConsumerHandler {
         this.partitionOf.delete(entity);
         moved++;
       }
-      if (moved) this.log.info({ entities: moved }, 'Entities moved to another replica; their state is reloaded if they come back');
+      if (moved)
+        this.log.info(
+          { entities: moved },
+          'Entities moved to another replica; their state is reloaded if they come back',
+        );
     });
   }
 
@@ -121,7 +125,10 @@ export class BatchScorer implements ConsumerHandler {
         const result = parseMetricSample(record.value);
         if (result.ok) {
           this.metricSamples++;
-          ingestedByFormat.set('prometheus-kafka-adapter', (ingestedByFormat.get('prometheus-kafka-adapter') ?? 0) + 1);
+          ingestedByFormat.set(
+            'prometheus-kafka-adapter',
+            (ingestedByFormat.get('prometheus-kafka-adapter') ?? 0) + 1,
+          );
           this.deps.onMetricSample?.(result.sample);
         } else dlq.push(this.reject(record, result.reason, 'prometheus-kafka-adapter'));
         continue;
@@ -147,7 +154,8 @@ export class BatchScorer implements ConsumerHandler {
       else dlq.push(this.reject(record, reasons[0] ?? 'no access-log record found', format));
     }
     if (this.deps.countAs)
-      for (const [format, n] of ingestedByFormat) metrics.eventsIngested.inc({ source: this.deps.countAs, format }, n);
+      for (const [format, n] of ingestedByFormat)
+        metrics.eventsIngested.inc({ source: this.deps.countAs, format }, n);
 
     await this.loadMissingState(events);
     for (let i = 0; i < events.length; i++) {
@@ -162,7 +170,8 @@ export class BatchScorer implements ConsumerHandler {
     if (events.length) {
       this.lastEventWallMs = (this.deps.wallNowMs ?? Date.now)();
       this.watermarkAtLastEvent = pipeline.stats.watermarkMs;
-      if (this.watermarkAtLastEvent > 0) metrics.pipelineLag.set(Math.max(0, (this.lastEventWallMs - this.watermarkAtLastEvent) / 1000));
+      if (this.watermarkAtLastEvent > 0)
+        metrics.pipelineLag.set(Math.max(0, (this.lastEventWallMs - this.watermarkAtLastEvent) / 1000));
     }
     await pipeline.drain();
     await this.deadLetter(dlq);
@@ -183,8 +192,13 @@ export class BatchScorer implements ConsumerHandler {
 
   private reject(record: InRecord, reason: string, format: string): OutRecord {
     this.rejected++;
-    this.deps.metrics.eventsRejected.inc({ source: this.deps.countAs ?? 'bus', format, reason: reasonClass(reason) });
-    const text = record.value.length > MAX_DLQ_RECORD_CHARS ? record.value.slice(0, MAX_DLQ_RECORD_CHARS) : record.value;
+    this.deps.metrics.eventsRejected.inc({
+      source: this.deps.countAs ?? 'bus',
+      format,
+      reason: reasonClass(reason),
+    });
+    const text =
+      record.value.length > MAX_DLQ_RECORD_CHARS ? record.value.slice(0, MAX_DLQ_RECORD_CHARS) : record.value;
     return {
       key: null,
       value: JSON.stringify({
@@ -208,7 +222,10 @@ export class BatchScorer implements ConsumerHandler {
       this.deps.metrics.deadLettered.inc({ destination: this.deps.countAs ?? 'bus' }, records.length);
     } catch (error) {
       // The DLQ is best effort: the rejection is already counted and logged; scoring must go on.
-      this.log.warn({ error: (error as Error).message, records: records.length }, 'Could not write rejected records to the dead-letter topic');
+      this.log.warn(
+        { error: (error as Error).message, records: records.length },
+        'Could not write rejected records to the dead-letter topic',
+      );
     }
   }
 
@@ -216,15 +233,21 @@ export class BatchScorer implements ConsumerHandler {
   private async loadMissingState(events: MeshEvent[]): Promise<void> {
     const { pipeline, state } = this.deps;
     const wanted = new Set<string>();
-    for (const e of events) if (e.src && (!pipeline.hasEntity(e.src) || this.stale.has(e.src))) wanted.add(e.src);
+    for (const e of events)
+      if (e.src && (!pipeline.hasEntity(e.src) || this.stale.has(e.src))) wanted.add(e.src);
     if (wanted.size === 0) return;
     const entities = [...wanted];
     const keys = entities.map(entityKey);
     let snapshots: Array<string | undefined>;
     try {
-      snapshots = isBatchStateStore(state) ? await state.getMany(keys) : await Promise.all(keys.map((k) => state.get(k)));
+      snapshots = isBatchStateStore(state)
+        ? await state.getMany(keys)
+        : await Promise.all(keys.map((k) => state.get(k)));
     } catch (error) {
-      this.log.warn({ error: (error as Error).message }, 'Could not load entity state; these entities start fresh');
+      this.log.warn(
+        { error: (error as Error).message },
+        'Could not load entity state; these entities start fresh',
+      );
       return;
     }
     let loaded = 0;
@@ -251,7 +274,10 @@ export class BatchScorer implements ConsumerHandler {
       if (isBatchStateStore(state)) await state.setMany(entries);
       else await Promise.all(entries.map((e) => state.set(e.key, e.value, e.ttlMs)));
     } catch (error) {
-      this.log.warn({ error: (error as Error).message, entities: entries.length }, 'Could not write entity state');
+      this.log.warn(
+        { error: (error as Error).message, entities: entries.length },
+        'Could not write entity state',
+      );
     }
   }
 }

@@ -22,8 +22,15 @@ import { reliabilityReport } from '../helpers/reliability-report.js';
 const report = reliabilityReport('scorer-hostile');
 const T0 = Date.parse('2024-05-01T10:00:00Z');
 const VALID: string[] = [];
-new MeshSimulator({ seed: 5, startMs: T0, services: 12, ratePerSec: 20 }).generate(T0, T0 + 20_000, (r) => VALID.push(JSON.stringify(r)));
-const SAMPLE = JSON.stringify({ timestamp: '2024-05-01T10:00:00Z', value: '42', name: 'istio_requests_total', labels: { source_workload: 'frontend' } });
+new MeshSimulator({ seed: 5, startMs: T0, services: 12, ratePerSec: 20 }).generate(T0, T0 + 20_000, (r) =>
+  VALID.push(JSON.stringify(r)),
+);
+const SAMPLE = JSON.stringify({
+  timestamp: '2024-05-01T10:00:00Z',
+  value: '42',
+  name: 'istio_requests_total',
+  labels: { source_workload: 'frontend' },
+});
 
 class CapturingProducer implements RecordProducer {
   sent: Array<{ topic: string; messages: OutRecord[] }> = [];
@@ -46,7 +53,17 @@ function scorer() {
   const pipeline = createPipeline(cfg, { logger, clock: wallClock, metrics, state }, async (i) => i);
   const producer = new CapturingProducer();
   const samples: unknown[] = [];
-  const s = new BatchScorer({ cfg, pipeline, state, producer, metrics, logger, parseOptions: parseOptionsOf(cfg), countAs: 'kafka', onMetricSample: (x) => samples.push(x) });
+  const s = new BatchScorer({
+    cfg,
+    pipeline,
+    state,
+    producer,
+    metrics,
+    logger,
+    parseOptions: parseOptionsOf(cfg),
+    countAs: 'kafka',
+    onMetricSample: (x) => samples.push(x),
+  });
   return { s, producer, samples, cfg };
 }
 
@@ -81,12 +98,25 @@ describe('scorer: hostile records on mesh.access-logs and mesh.metrics', () => {
               { minLength: 1, maxLength: 50 },
             ),
             async (items) => {
-              const records: InRecord[] = items.map((i) => ({ topic: i.topic, partition: 0, offset: String(offset++), key: null, value: i.v }));
-              const before = { scored: s.scored, samples: s.metricSamples, dlq: producer.on(cfg.kafka.topics.dlq).length };
+              const records: InRecord[] = items.map((i) => ({
+                topic: i.topic,
+                partition: 0,
+                offset: String(offset++),
+                key: null,
+                value: i.v,
+              }));
+              const before = {
+                scored: s.scored,
+                samples: s.metricSamples,
+                dlq: producer.on(cfg.kafka.topics.dlq).length,
+              };
               await s.handle(records);
               await s.afterCommit();
               const scored = s.scored - before.scored + (s.metricSamples - before.samples);
-              const dead = producer.on(cfg.kafka.topics.dlq).slice(before.dlq).map((m) => JSON.parse(m.value) as { reason: string; offset: string; topic: string });
+              const dead = producer
+                .on(cfg.kafka.topics.dlq)
+                .slice(before.dlq)
+                .map((m) => JSON.parse(m.value) as { reason: string; offset: string; topic: string });
               // Junk may happen to be valid (an empty JSON object is not, a lucky string might be): count, do not guess.
               expect(scored + dead.length).toBe(records.length);
               expect(scored).toBeGreaterThanOrEqual(items.filter((i) => i.ok).length);
@@ -100,23 +130,46 @@ describe('scorer: hostile records on mesh.access-logs and mesh.metrics', () => {
           { numRuns: 200, seed: 42 },
         );
         expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-        note(`${consumed} records consumed = ${s.scored + s.metricSamples} scored + ${s.rejected} dead-lettered`);
+        note(
+          `${consumed} records consumed = ${s.scored + s.metricSamples} scored + ${s.rejected} dead-lettered`,
+        );
       },
     );
   });
 
   it('a 5 MB record, an empty value and invalid UTF-8 beside valid ones', async () => {
-    await report.check('hostile input', 'Kafka topics (scorer): a 5 MB record, an empty (tombstone) value, U+FFFD-laden text, between valid records', 'the three dead-lettered (the big one truncated to 64 KiB); the valid ones scored', async (note) => {
-      const { s, producer, cfg } = scorer();
-      const big = 'x'.repeat(5 * 1024 * 1024);
-      const values = [VALID[0]!, big, '', Buffer.from([0x7b, 0xff, 0xfe, 0x7d]).toString('utf8'), VALID[1]!];
-      await s.handle(values.map((value, i) => ({ topic: cfg.kafka.topics.access_logs, partition: 1, offset: String(i), key: null, value })));
-      expect(s.scored).toBe(2);
-      const dead = producer.on(cfg.kafka.topics.dlq).map((m) => JSON.parse(m.value) as { offset: string; truncated?: boolean; record: string });
-      expect(dead.map((d) => d.offset)).toEqual(['1', '2', '3']);
-      expect(dead[0]!.truncated).toBe(true);
-      expect(dead[0]!.record.length).toBe(64 * 1024);
-      note('scored 2, dead-lettered 3');
-    });
+    await report.check(
+      'hostile input',
+      'Kafka topics (scorer): a 5 MB record, an empty (tombstone) value, U+FFFD-laden text, between valid records',
+      'the three dead-lettered (the big one truncated to 64 KiB); the valid ones scored',
+      async (note) => {
+        const { s, producer, cfg } = scorer();
+        const big = 'x'.repeat(5 * 1024 * 1024);
+        const values = [
+          VALID[0]!,
+          big,
+          '',
+          Buffer.from([0x7b, 0xff, 0xfe, 0x7d]).toString('utf8'),
+          VALID[1]!,
+        ];
+        await s.handle(
+          values.map((value, i) => ({
+            topic: cfg.kafka.topics.access_logs,
+            partition: 1,
+            offset: String(i),
+            key: null,
+            value,
+          })),
+        );
+        expect(s.scored).toBe(2);
+        const dead = producer
+          .on(cfg.kafka.topics.dlq)
+          .map((m) => JSON.parse(m.value) as { offset: string; truncated?: boolean; record: string });
+        expect(dead.map((d) => d.offset)).toEqual(['1', '2', '3']);
+        expect(dead[0]!.truncated).toBe(true);
+        expect(dead[0]!.record.length).toBe(64 * 1024);
+        note('scored 2, dead-lettered 3');
+      },
+    );
   });
 });

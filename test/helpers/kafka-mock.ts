@@ -17,11 +17,25 @@ function assertInstalled(binary: string, hint: string): void {
   if (found.status !== 0) throw new Error(hint);
 }
 
-export async function startKafkaMock(opts: { brokers?: number; timeoutMs?: number } = {}): Promise<KafkaMock> {
+export async function startKafkaMock(
+  opts: { brokers?: number; timeoutMs?: number } = {},
+): Promise<KafkaMock> {
   assertInstalled('kcat', INSTALL_HINT);
   const child: ChildProcess = spawn(
     'kcat',
-    ['-X', `test.mock.num.brokers=${opts.brokers ?? 3}`, '-d', 'mock', '-b', 'unused:9092', '-C', '-t', 'keepalive', '-o', 'end'],
+    [
+      '-X',
+      `test.mock.num.brokers=${opts.brokers ?? 3}`,
+      '-d',
+      'mock',
+      '-b',
+      'unused:9092',
+      '-C',
+      '-t',
+      'keepalive',
+      '-o',
+      'end',
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   const brokers = await new Promise<string[]>((resolve, reject) => {
@@ -74,7 +88,10 @@ export interface TopicCollector {
 export async function collectTopic(brokers: string[], topic: string): Promise<TopicCollector> {
   const { Kafka, logLevel } = await import('kafkajs');
   const kafka = new Kafka({ clientId: 'test-collector', brokers, logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `collector-${topic}-${process.pid}-${Date.now()}`, maxWaitTimeInMs: 200 });
+  const consumer = kafka.consumer({
+    groupId: `collector-${topic}-${process.pid}-${Date.now()}`,
+    maxWaitTimeInMs: 200,
+  });
   const collector: TopicCollector = {
     values: [],
     records: [],
@@ -88,7 +105,12 @@ export async function collectTopic(brokers: string[], topic: string): Promise<To
     eachMessage: async ({ message, partition }) => {
       const value = message.value?.toString('utf8') ?? '';
       collector.values.push(value);
-      collector.records.push({ key: message.key?.toString('utf8') ?? null, value, partition, offset: message.offset });
+      collector.records.push({
+        key: message.key?.toString('utf8') ?? null,
+        value,
+        partition,
+        offset: message.offset,
+      });
     },
   });
   return collector;

@@ -10,7 +10,8 @@ export interface RedisServer {
   restart(): Promise<void>;
 }
 
-const INSTALL_HINT = 'redis-server is not installed: run `sudo apt-get install -y redis-server` (Debian/Ubuntu)';
+const INSTALL_HINT =
+  'redis-server is not installed: run `sudo apt-get install -y redis-server` (Debian/Ubuntu)';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -36,7 +37,8 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
       socket.once('error', () => resolve(false));
     });
     if (ok) return;
-    if (Date.now() > deadline) throw new Error(`redis-server did not listen on ${port} within ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`redis-server did not listen on ${port} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -67,7 +69,11 @@ export async function startRedis(port?: number): Promise<RedisServer> {
 }
 
 function launch(port: number) {
-  return spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
+  return spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
 }

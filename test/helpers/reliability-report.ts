@@ -35,7 +35,12 @@ const AREA_ORDER: Area[] = ['hostile input', 'faults', 'load', 'security'];
 export interface ReliabilityReport {
   readonly outcomes: Outcome[];
   /** Run `body`; record whether it held and what it noted. Rethrows a failure after recording it. */
-  check<T>(area: Area, scenario: string, expectation: string, body: (note: (text: string) => void) => Promise<T> | T): Promise<T>;
+  check<T>(
+    area: Area,
+    scenario: string,
+    expectation: string,
+    body: (note: (text: string) => void) => Promise<T> | T,
+  ): Promise<T>;
 }
 
 export function reliabilityReport(file: string): ReliabilityReport {
@@ -51,14 +56,30 @@ export function reliabilityReport(file: string): ReliabilityReport {
     async check(area, scenario, expectation, body) {
       const notes: string[] = [];
       const index = outcomes.length;
-      outcomes.push({ area, scenario, expectation, held: false, observed: 'did not finish (timed out or aborted)', file });
+      outcomes.push({
+        area,
+        scenario,
+        expectation,
+        held: false,
+        observed: 'did not finish (timed out or aborted)',
+        file,
+      });
       try {
         const result = await body((text) => notes.push(text));
         outcomes[index] = { area, scenario, expectation, held: true, observed: notes.join('; '), file };
         return result;
       } catch (error) {
-        const first = String((error as Error)?.message ?? error).split('\n')[0]!.slice(0, 300);
-        outcomes[index] = { area, scenario, expectation, held: false, observed: [...notes, `FAILED: ${first}`].join('; '), file };
+        const first = String((error as Error)?.message ?? error)
+          .split('\n')[0]!
+          .slice(0, 300);
+        outcomes[index] = {
+          area,
+          scenario,
+          expectation,
+          held: false,
+          observed: [...notes, `FAILED: ${first}`].join('; '),
+          file,
+        };
         throw error;
       }
     },
@@ -105,9 +126,16 @@ export function renderReliabilityMarkdown(outcomes: Outcome[]): string {
   for (const area of AREA_ORDER) {
     const rows = outcomes.filter((o) => o.area === area);
     if (rows.length === 0) continue;
-    lines.push(`## ${area[0]!.toUpperCase()}${area.slice(1)}`, '', '| what was tried | expected | held | observed | test |', '|---|---|---|---|---|');
+    lines.push(
+      `## ${area[0]!.toUpperCase()}${area.slice(1)}`,
+      '',
+      '| what was tried | expected | held | observed | test |',
+      '|---|---|---|---|---|',
+    );
     for (const o of rows)
-      lines.push(`| ${cell(o.scenario)} | ${cell(o.expectation)} | ${o.held ? 'yes' : '**no**'} | ${cell(o.observed || '-')} | ${o.file} |`);
+      lines.push(
+        `| ${cell(o.scenario)} | ${cell(o.expectation)} | ${o.held ? 'yes' : '**no**'} | ${cell(o.observed || '-')} | ${o.file} |`,
+      );
     lines.push('');
   }
   lines.push(
@@ -125,7 +153,7 @@ export function renderReliabilityMarkdown(outcomes: Outcome[]): string {
     '',
     '- Everything here runs in the normal `npx vitest run`. The soak is short by default (about a minute of',
     '  steady load); `MESHGUARD_SOAK_SECS=600 npx vitest run test/integration/soak.test.ts` runs it longer.',
-    '- `npm audit` needs the registry\'s audit endpoint; where it cannot be reached the row says so, and',
+    "- `npm audit` needs the registry's audit endpoint; where it cannot be reached the row says so, and",
     '  `MESHGUARD_REQUIRE_AUDIT=1` (set it in CI) turns that into a failure.',
     '',
   );

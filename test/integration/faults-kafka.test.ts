@@ -31,14 +31,21 @@ let topic: TopicCollector | undefined;
 
 /** The kcat child this test process started (the mock cluster), by parent pid: never a broad match. */
 function kcatChild(): number {
-  const out = execFileSync('pgrep', ['-P', String(process.pid), '-x', 'kcat'], { encoding: 'utf8' }).trim().split('\n');
+  const out = execFileSync('pgrep', ['-P', String(process.pid), '-x', 'kcat'], { encoding: 'utf8' })
+    .trim()
+    .split('\n');
   return Number(out[out.length - 1]);
 }
 
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<number> {
+async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<number> {
   const started = Date.now();
   while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() - started > timeoutMs)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   return Date.now() - started;
@@ -65,7 +72,14 @@ beforeAll(async () => {
   const cfg = resolveConfig({
     http: { host: '127.0.0.1', port: 0 },
     log_level: 'silent',
-    kafka: { brokers: kafka.brokers, from_beginning: true, session_timeout_ms: 6000, heartbeat_interval_ms: 500, group_id: 'faults-kafka', producer_timeout_ms: 1500 },
+    kafka: {
+      brokers: kafka.brokers,
+      from_beginning: true,
+      session_timeout_ms: 6000,
+      heartbeat_interval_ms: 500,
+      group_id: 'faults-kafka',
+      producer_timeout_ms: 1500,
+    },
     ingest: { token: TOKEN },
     quarantine: { policies_dir: mkdtempSync(join(tmpdir(), 'mg-faults-kafka-')) },
     alerts: { channels: [] },
@@ -88,7 +102,11 @@ afterAll(async () => {
 describe('Kafka faults', () => {
   it('cluster stops answering mid-stream: 503 + Retry-After, readiness says kafka, recovers by itself, nothing lost', async () => {
     const lines: string[] = [];
-    new MeshSimulator({ seed: 21, startMs: T0, services: 12, ratePerSec: 20 }).generate(T0, T0 + 60_000, (r) => lines.push(JSON.stringify(r)));
+    new MeshSimulator({ seed: 21, startMs: T0, services: 12, ratePerSec: 20 }).generate(
+      T0,
+      T0 + 60_000,
+      (r) => lines.push(JSON.stringify(r)),
+    );
     const before = lines.slice(0, 1000);
     const during = lines.slice(1000);
     expect((await post(before)).status).toBe(200);
@@ -97,65 +115,103 @@ describe('Kafka faults', () => {
     await waitFor(() => topic!.values.length >= before.length, 30_000, 'the first records on the topic');
 
     process.kill(kcatPid, 'SIGSTOP');
-    let outage: { status: number; retryAfter: string | null; ms: number; ready: number; health: number } | undefined;
-    await report.check('faults', 'Kafka cluster stops answering mid-stream (all brokers frozen)', 'ingest answers 503 with Retry-After within producer_timeout_ms (1.5 s) + margin; /readyz 503 naming kafka; /healthz 200', async (note) => {
-      const started = Date.now();
-      const res = await post(during.slice(0, 500));
-      outage = { status: res.status, retryAfter: res.headers.get('retry-after'), ms: Date.now() - started, ready: 0, health: 0 };
-      expect(res.status).toBe(503);
-      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
-      expect(outage.ms).toBeLessThan(5000);
-      const ready = await fetch(url('/readyz'));
-      expect(ready.status).toBe(503);
-      expect(((await ready.json()) as { down: string[] }).down).toContain('kafka');
-      expect((await fetch(url('/healthz'))).status).toBe(200);
-      note(`first answer ${outage.status} after ${outage.ms} ms, Retry-After ${outage.retryAfter}`);
-    });
+    let outage:
+      { status: number; retryAfter: string | null; ms: number; ready: number; health: number } | undefined;
+    await report.check(
+      'faults',
+      'Kafka cluster stops answering mid-stream (all brokers frozen)',
+      'ingest answers 503 with Retry-After within producer_timeout_ms (1.5 s) + margin; /readyz 503 naming kafka; /healthz 200',
+      async (note) => {
+        const started = Date.now();
+        const res = await post(during.slice(0, 500));
+        outage = {
+          status: res.status,
+          retryAfter: res.headers.get('retry-after'),
+          ms: Date.now() - started,
+          ready: 0,
+          health: 0,
+        };
+        expect(res.status).toBe(503);
+        expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+        expect(outage.ms).toBeLessThan(5000);
+        const ready = await fetch(url('/readyz'));
+        expect(ready.status).toBe(503);
+        expect(((await ready.json()) as { down: string[] }).down).toContain('kafka');
+        expect((await fetch(url('/healthz'))).status).toBe(200);
+        note(`first answer ${outage.status} after ${outage.ms} ms, Retry-After ${outage.retryAfter}`);
+      },
+    );
 
     // A shipper keeps retrying the same batch after Retry-After (shortened here); the cluster comes back after ~6 s.
     setTimeout(() => process.kill(kcatPid, 'SIGCONT'), 6000).unref();
-    await report.check('faults', 'Kafka cluster answers again (a shipper retrying after Retry-After)', 'ingest accepts again without a restart; every record posted before, during and after is on the topic and scored (at least once)', async (note) => {
-      const resumedAt = Date.now() + 6000;
-      let attempts = 0;
-      for (;;) {
-        attempts++;
-        const res = await post(during);
-        if (res.status === 200) break;
-        expect([503, 429]).toContain(res.status);
-        expect(Date.now() - resumedAt).toBeLessThan(40_000);
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-      const recoveredAfter = Date.now() - resumedAt;
-      await waitFor(() => new Set(topic!.values).size >= lines.length, 30_000, 'every record on mesh.access-logs');
-      const onTopic = new Set(topic!.values);
-      expect(lines.every((l) => onTopic.has(l))).toBe(true);
-      await waitFor(async () => (await metric(/meshguard_events_ingested_total\{source="kafka",format="[^"]+"\} (\d+)/)) >= lines.length, 30_000, 'the scorer to score them all');
-      expect((await fetch(url('/readyz'))).status).toBe(200);
-      note(`accepted again ${Math.max(0, recoveredAfter)} ms after the cluster answered (${attempts} attempts); ${lines.length} records posted, ${topic!.values.length} on the topic (duplicates are timed-out sends kafkajs delivered later), all scored`);
-    });
+    await report.check(
+      'faults',
+      'Kafka cluster answers again (a shipper retrying after Retry-After)',
+      'ingest accepts again without a restart; every record posted before, during and after is on the topic and scored (at least once)',
+      async (note) => {
+        const resumedAt = Date.now() + 6000;
+        let attempts = 0;
+        for (;;) {
+          attempts++;
+          const res = await post(during);
+          if (res.status === 200) break;
+          expect([503, 429]).toContain(res.status);
+          expect(Date.now() - resumedAt).toBeLessThan(40_000);
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+        const recoveredAfter = Date.now() - resumedAt;
+        await waitFor(
+          () => new Set(topic!.values).size >= lines.length,
+          30_000,
+          'every record on mesh.access-logs',
+        );
+        const onTopic = new Set(topic!.values);
+        expect(lines.every((l) => onTopic.has(l))).toBe(true);
+        await waitFor(
+          async () =>
+            (await metric(/meshguard_events_ingested_total\{source="kafka",format="[^"]+"\} (\d+)/)) >=
+            lines.length,
+          30_000,
+          'the scorer to score them all',
+        );
+        expect((await fetch(url('/readyz'))).status).toBe(200);
+        note(
+          `accepted again ${Math.max(0, recoveredAfter)} ms after the cluster answered (${attempts} attempts); ${lines.length} records posted, ${topic!.values.length} on the topic (duplicates are timed-out sends kafkajs delivered later), all scored`,
+        );
+      },
+    );
   }, 90_000);
 
   it('cluster killed: 503 + Retry-After, the process stays up and stops cleanly', async () => {
     process.kill(kcatPid, 'SIGKILL');
-    await report.check('faults', 'Kafka cluster killed (SIGKILL, connections refused)', 'ingest 503 with Retry-After, /healthz 200, /readyz 503; `serve` still shuts down cleanly within 20 s', async (note) => {
-      const lines: string[] = [];
-      new MeshSimulator({ seed: 22, startMs: T0, services: 12, ratePerSec: 5 }).generate(T0, T0 + 5_000, (r) => lines.push(JSON.stringify(r)));
-      const statuses: number[] = [];
-      for (let i = 0; i < 3; i++) {
-        const res = await post(lines);
-        statuses.push(res.status);
-        expect(res.status).toBe(503);
-        expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
-      }
-      expect((await fetch(url('/healthz'))).status).toBe(200);
-      expect((await fetch(url('/readyz'))).status).toBe(503);
-      const started = Date.now();
-      await topic?.stop();
-      topic = undefined;
-      await service.stop();
-      const ms = Date.now() - started;
-      expect(ms).toBeLessThan(20_000);
-      note(`answers ${statuses.join(', ')}; stopped in ${ms} ms`);
-    });
+    await report.check(
+      'faults',
+      'Kafka cluster killed (SIGKILL, connections refused)',
+      'ingest 503 with Retry-After, /healthz 200, /readyz 503; `serve` still shuts down cleanly within 20 s',
+      async (note) => {
+        const lines: string[] = [];
+        new MeshSimulator({ seed: 22, startMs: T0, services: 12, ratePerSec: 5 }).generate(
+          T0,
+          T0 + 5_000,
+          (r) => lines.push(JSON.stringify(r)),
+        );
+        const statuses: number[] = [];
+        for (let i = 0; i < 3; i++) {
+          const res = await post(lines);
+          statuses.push(res.status);
+          expect(res.status).toBe(503);
+          expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+        }
+        expect((await fetch(url('/healthz'))).status).toBe(200);
+        expect((await fetch(url('/readyz'))).status).toBe(503);
+        const started = Date.now();
+        await topic?.stop();
+        topic = undefined;
+        await service.stop();
+        const ms = Date.now() - started;
+        expect(ms).toBeLessThan(20_000);
+        note(`answers ${statuses.join(', ')}; stopped in ${ms} ms`);
+      },
+    );
   }, 60_000);
 });

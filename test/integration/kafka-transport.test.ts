@@ -7,7 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { createKafka } from '../../pipelines/sources/kafka/client.js';
 import { KafkaRecordProducer } from '../../pipelines/sources/kafka/producer.js';
-import { KafkaBatchConsumer, type ConsumerHandler, type TopicPartition } from '../../pipelines/sources/kafka/consumer.js';
+import {
+  KafkaBatchConsumer,
+  type ConsumerHandler,
+  type TopicPartition,
+} from '../../pipelines/sources/kafka/consumer.js';
 import { KafkaConfig } from '../../pipelines/sources/kafka/config.js';
 import { Value } from '@sinclair/typebox/value';
 import { Metrics } from '../../pipelines/runtime/metrics.js';
@@ -18,7 +22,13 @@ const logger = pino({ level: 'silent' });
 let mock: KafkaMock;
 
 function kafkaConfig(overrides: Partial<KafkaConfig> = {}): KafkaConfig {
-  return { ...(Value.Default(KafkaConfig, {}) as KafkaConfig), session_timeout_ms: 6000, heartbeat_interval_ms: 500, from_beginning: true, ...overrides } as KafkaConfig;
+  return {
+    ...(Value.Default(KafkaConfig, {}) as KafkaConfig),
+    session_timeout_ms: 6000,
+    heartbeat_interval_ms: 500,
+    from_beginning: true,
+    ...overrides,
+  } as KafkaConfig;
 }
 
 async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
@@ -130,11 +140,17 @@ describe('Kafka transport (mock cluster)', () => {
   });
 
   it('a producer to an unreachable cluster is not ready and refuses with 503-style errors', async () => {
-    const cfg = kafkaConfig({ brokers: ['127.0.0.1:1'], connection_timeout_ms: 200, producer_timeout_ms: 500 });
+    const cfg = kafkaConfig({
+      brokers: ['127.0.0.1:1'],
+      connection_timeout_ms: 200,
+      producer_timeout_ms: 500,
+    });
     const producer = new KafkaRecordProducer(createKafka(cfg, logger), cfg, { logger });
     await producer.start();
     expect(producer.ready()).toBe(false);
-    await expect(producer.send('t', [{ key: null, value: 'x' }])).rejects.toMatchObject({ kind: 'unavailable' });
+    await expect(producer.send('t', [{ key: null, value: 'x' }])).rejects.toMatchObject({
+      kind: 'unavailable',
+    });
     await producer.shutdown();
   });
 });

@@ -37,7 +37,10 @@ describe('RedisStateStore', () => {
     const b = store();
     await a.connect();
     await b.connect();
-    const results = await Promise.all([a.setIfAbsent('dedup:x', 'a', 60_000), b.setIfAbsent('dedup:x', 'b', 60_000)]);
+    const results = await Promise.all([
+      a.setIfAbsent('dedup:x', 'a', 60_000),
+      b.setIfAbsent('dedup:x', 'b', 60_000),
+    ]);
     expect(results.filter(Boolean)).toHaveLength(1);
     expect(await b.get('dedup:x')).toBe(results[0] ? 'a' : 'b');
     await a.close();
@@ -72,7 +75,9 @@ describe('RedisStateStore', () => {
     expect(s.healthy()).toBe(true);
     await server.stop();
     await waitFor(() => !s.healthy(), 5000, 'unhealthy');
-    expect(await metrics.registry.getSingleMetricAsString('meshguard_dependency_up')).toContain('dependency="redis"} 0');
+    expect(await metrics.registry.getSingleMetricAsString('meshguard_dependency_up')).toContain(
+      'dependency="redis"} 0',
+    );
 
     const started = Date.now();
     await s.set('entity:kept', 'baseline-v2');
@@ -86,14 +91,19 @@ describe('RedisStateStore', () => {
     await waitFor(() => s.healthy() && s.pendingWrites() === 0, 10_000, 'reconnect and flush');
     const raw = new Redis(server.url);
     expect(await raw.get('mg-test:entity:kept')).toBe('baseline-v2');
-    expect(await metrics.registry.getSingleMetricAsString('meshguard_dependency_up')).toContain('dependency="redis"} 1');
+    expect(await metrics.registry.getSingleMetricAsString('meshguard_dependency_up')).toContain(
+      'dependency="redis"} 1',
+    );
     raw.disconnect();
     await s.close();
     await s.close();
   });
 
   it('connect() to an unreachable Redis resolves false instead of throwing', async () => {
-    const s = new RedisStateStore({ url: 'redis://127.0.0.1:1', tls: false, key_prefix: 'x:', snapshot_interval_secs: 30 }, { logger });
+    const s = new RedisStateStore(
+      { url: 'redis://127.0.0.1:1', tls: false, key_prefix: 'x:', snapshot_interval_secs: 30 },
+      { logger },
+    );
     expect(await s.connect()).toBe(false);
     expect(s.healthy()).toBe(false);
     expect(await s.get('a')).toBeUndefined();

@@ -62,14 +62,17 @@ describe('serve in embedded mode', () => {
     let listed: Incident[] = [];
     await waitFor(
       async () => {
-        const body = (await (await fetch(`${base}/api/incidents`)).json()) as Incident[] | { incidents: Incident[] };
+        const body = (await (await fetch(`${base}/api/incidents`)).json()) as
+          Incident[] | { incidents: Incident[] };
         listed = Array.isArray(body) ? body : body.incidents;
         return listed.some((i) => i.kind === 'scanning');
       },
       30_000,
       'the scanning incident on /api/incidents',
     );
-    expect(listed.find((i) => i.kind === 'scanning')!.workload).toMatchObject({ principal: scan.actor.principal });
+    expect(listed.find((i) => i.kind === 'scanning')!.workload).toMatchObject({
+      principal: scan.actor.principal,
+    });
   });
 
   it('pushes back with 429 + Retry-After when the bounded bus is full', async () => {

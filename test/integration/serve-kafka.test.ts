@@ -31,7 +31,11 @@ let incidents: TopicCollector;
 let dlq: TopicCollector;
 let metricsTopic: TopicCollector;
 
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -44,7 +48,13 @@ beforeAll(async () => {
   const cfg = resolveConfig({
     http: { host: '127.0.0.1', port: 0 },
     log_level: 'silent',
-    kafka: { brokers: kafka.brokers, from_beginning: true, session_timeout_ms: 6000, heartbeat_interval_ms: 500, group_id: 'e2e' },
+    kafka: {
+      brokers: kafka.brokers,
+      from_beginning: true,
+      session_timeout_ms: 6000,
+      heartbeat_interval_ms: 500,
+      group_id: 'e2e',
+    },
     redis: { url: redis.url },
     ingest: { token: 'ingest-token' },
     quarantine: { policies_dir: mkdtempSync(join(tmpdir(), 'mg-policies-')) },
@@ -63,7 +73,11 @@ afterAll(async () => {
   await Promise.all([kafka?.stop(), redis?.stop()]);
 });
 
-async function post(path: string, body: string | Uint8Array, headers: Record<string, string>): Promise<Response> {
+async function post(
+  path: string,
+  body: string | Uint8Array,
+  headers: Record<string, string>,
+): Promise<Response> {
   return fetch(`http://127.0.0.1:${service.port}${path}`, {
     method: 'POST',
     headers: { authorization: 'Bearer ingest-token', ...headers },
@@ -85,7 +99,9 @@ describe('serve: ingest → Kafka → scorer → incidents', () => {
 
     let accepted = 0;
     for (let i = 0; i < lines.length; i += 2500) {
-      const res = await post('/ingest/envoy', lines.slice(i, i + 2500).join('\n'), { 'content-type': 'application/x-ndjson' });
+      const res = await post('/ingest/envoy', lines.slice(i, i + 2500).join('\n'), {
+        'content-type': 'application/x-ndjson',
+      });
       expect(res.status).toBe(200);
       accepted += ((await res.json()) as { accepted: number }).accepted;
     }

@@ -38,11 +38,14 @@ function newestMtime(dir: string): number {
 /** Rebuild dist/ when any source is newer than the compiled serve command. */
 function ensureBuilt(): void {
   const built = join(ROOT, 'dist', 'services', 'serve.js');
-  const sources = Math.max(...['services', 'pipelines', 'models', 'config'].map((d) => newestMtime(join(ROOT, d))));
+  const sources = Math.max(
+    ...['services', 'pipelines', 'models', 'config'].map((d) => newestMtime(join(ROOT, d))),
+  );
   if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
   // Type errors elsewhere in the tree do not stop tsc from emitting; a missing output does fail the test.
   spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
-  if (!existsSync(built)) throw new Error('npx tsc -p tsconfig.build.json did not produce dist/services/serve.js');
+  if (!existsSync(built))
+    throw new Error('npx tsc -p tsconfig.build.json did not produce dist/services/serve.js');
 }
 
 interface LogLine {
@@ -65,11 +68,15 @@ class Replica {
     configFile: string,
     env: Record<string, string>,
   ) {
-    this.child = spawn(process.execPath, ['bin/meshguard.js', 'serve', '--role', 'scorer', '--port', '0', '--config', configFile], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    this.child = spawn(
+      process.execPath,
+      ['bin/meshguard.js', 'serve', '--role', 'scorer', '--port', '0', '--config', configFile],
+      {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     createInterface({ input: this.child.stderr! }).on('line', (line) => {
       try {
         this.logs.push(JSON.parse(line) as LogLine);
@@ -88,11 +95,25 @@ class Replica {
   }
 }
 
-async function waitFor(check: () => boolean, timeoutMs: number, what: string, replicas: Replica[] = []): Promise<void> {
+async function waitFor(
+  check: () => boolean,
+  timeoutMs: number,
+  what: string,
+  replicas: Replica[] = [],
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) {
-      const tail = replicas.map((r) => `${r.name}: ${r.logs.filter((l) => l.level !== 20).slice(-12).map((l) => JSON.stringify(l)).join('\n')}`).join('\n');
+      const tail = replicas
+        .map(
+          (r) =>
+            `${r.name}: ${r.logs
+              .filter((l) => l.level !== 20)
+              .slice(-12)
+              .map((l) => JSON.stringify(l))
+              .join('\n')}`,
+        )
+        .join('\n');
       throw new Error(`timed out waiting for ${what}\n${tail}`);
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -138,18 +159,30 @@ describe('two scorer replicas, a rebalance and a SIGKILL', () => {
       stringify({
         log_level: 'debug',
         http: { host: '127.0.0.1' },
-        kafka: { group_id: 'replicas', from_beginning: true, session_timeout_ms: 6000, heartbeat_interval_ms: 500 },
+        kafka: {
+          group_id: 'replicas',
+          from_beginning: true,
+          session_timeout_ms: 6000,
+          heartbeat_interval_ms: 500,
+        },
         alerts: { channels: [] },
         quarantine: { policies_dir: join(dir, 'policies') },
       }),
     );
     const env = { MESHGUARD_KAFKA_BROKERS: kafka.brokers.join(','), MESHGUARD_REDIS_URL: redis.url };
 
-    const producerClient = new Kafka({ clientId: 'test-shipper', brokers: kafka.brokers, logLevel: logLevel.NOTHING });
+    const producerClient = new Kafka({
+      clientId: 'test-shipper',
+      brokers: kafka.brokers,
+      logLevel: logLevel.NOTHING,
+    });
     const producer = producerClient.producer();
     await producer.connect();
     // Create the topic (4 partitions on the mock) before the group forms, as a shipper would.
-    await producer.send({ topic: TOPIC, messages: [{ key: 'bootstrap', value: 'not an access log (bootstrap line)' }] });
+    await producer.send({
+      topic: TOPIC,
+      messages: [{ key: 'bootstrap', value: 'not an access log (bootstrap line)' }],
+    });
     let produced = 1;
     incidents = await collectTopic(kafka.brokers, 'meshguard.incidents');
     dlq = await collectTopic(kafka.brokers, 'meshguard.dlq');
@@ -168,13 +201,19 @@ describe('two scorer replicas, a rebalance and a SIGKILL', () => {
         });
         messages.push({ key, value });
       });
-      for (let i = 0; i < messages.length; i += 1000) await producer.send({ topic: TOPIC, messages: messages.slice(i, i + 1000) });
+      for (let i = 0; i < messages.length; i += 1000)
+        await producer.send({ topic: TOPIC, messages: messages.slice(i, i + 1000) });
       produced += messages.length;
     };
 
     const a = new Replica('A', configFile, env);
     replicas.push(a);
-    await waitFor(() => (a.lastAssignment()?.length ?? 0) === 4, 30_000, 'replica A to own all 4 partitions', [a]);
+    await waitFor(
+      () => (a.lastAssignment()?.length ?? 0) === 4,
+      30_000,
+      'replica A to own all 4 partitions',
+      [a],
+    );
 
     // Phase 1: baseline traffic; replica B joins in the middle of it (rebalance).
     for (let t = T0; t < T0 + 230_000; t += 23_000) {
@@ -196,15 +235,25 @@ describe('two scorer replicas, a rebalance and a SIGKILL', () => {
     // Kill A: its partitions (and their baselines, through Redis) move to B.
     a.child.kill('SIGKILL');
     await a.exited;
-    await waitFor(() => (b.lastAssignment()?.length ?? 0) === 4, 60_000, 'replica B to take all 4 partitions', [b]);
+    await waitFor(
+      () => (b.lastAssignment()?.length ?? 0) === 4,
+      60_000,
+      'replica B to take all 4 partitions',
+      [b],
+    );
 
     // Phase 2: the attacks start right after the move.
     for (let t = T0 + 230_000; t < T0 + 330_000; t += 25_000) await produce(t, t + 25_000);
     await producer.disconnect();
-    await waitFor(() => {
-      const cov = coverage([a, b]);
-      return [...cov.values()].reduce((n, s) => n + s.size, 0) >= produced;
-    }, 90_000, 'every record handed over', [b]);
+    await waitFor(
+      () => {
+        const cov = coverage([a, b]);
+        return [...cov.values()].reduce((n, s) => n + s.size, 0) >= produced;
+      },
+      90_000,
+      'every record handed over',
+      [b],
+    );
 
     // At least once: every offset of every partition was handed to a pipeline by one replica or the other.
     const cov = coverage([a, b]);
@@ -215,16 +264,22 @@ describe('two scorer replicas, a rebalance and a SIGKILL', () => {
     await waitFor(() => incidents.values.length >= 2, 60_000, 'the two incidents', [b]);
     await new Promise((r) => setTimeout(r, 2000));
     const raised = incidents.values.map((v) => JSON.parse(v) as Incident);
-    const keyOf = (i: Incident) => `${i.kind}|${'principal' in i.workload ? i.workload.principal : i.workload.address}`;
+    const keyOf = (i: Incident) =>
+      `${i.kind}|${'principal' in i.workload ? i.workload.principal : i.workload.address}`;
     expect(new Set(raised.map(keyOf)).size).toBe(raised.length);
     expect(raised.map(keyOf).sort()).toEqual(
       [`lateral_movement|${lateral.actor.principal}`, `scanning|${scan.actor.principal}`].sort(),
     );
     // B took baselines from Redis for the workloads that moved to it.
-    expect(b.logs.some((l) => l.msg === 'Loaded entity state from the state store' && (l.entities ?? 0) > 0)).toBe(true);
+    expect(
+      b.logs.some((l) => l.msg === 'Loaded entity state from the state store' && (l.entities ?? 0) > 0),
+    ).toBe(true);
     // The bad line went to the DLQ with its reason.
     await waitFor(() => dlq.values.length >= 1, 20_000, 'the dead letter');
-    expect(JSON.parse(dlq.values[0]!)).toMatchObject({ record: 'not an access log (bootstrap line)', topic: TOPIC });
+    expect(JSON.parse(dlq.values[0]!)).toMatchObject({
+      record: 'not an access log (bootstrap line)',
+      topic: TOPIC,
+    });
 
     // Graceful stop of B: exit code 0, committed and out of the group.
     b.child.kill('SIGTERM');

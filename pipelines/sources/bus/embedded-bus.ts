@@ -51,9 +51,19 @@ export class EmbeddedBus implements RecordProducer {
     }
     for (const s of targets)
       if (s.queue.length + messages.length > this.opts.maxPendingRecords)
-        throw new TransportBusyError(`the embedded bus holds ${s.queue.length} undelivered records`, 1, 'full');
+        throw new TransportBusyError(
+          `the embedded bus holds ${s.queue.length} undelivered records`,
+          1,
+          'full',
+        );
     let offset = this.offsets.get(topic) ?? 0;
-    const records: InRecord[] = messages.map((m) => ({ topic, partition: 0, offset: String(offset++), key: m.key, value: m.value }));
+    const records: InRecord[] = messages.map((m) => ({
+      topic,
+      partition: 0,
+      offset: String(offset++),
+      key: m.key,
+      value: m.value,
+    }));
     this.offsets.set(topic, offset);
     for (const s of targets) {
       s.queue.push(...records);
@@ -63,13 +73,22 @@ export class EmbeddedBus implements RecordProducer {
 
   /** Deliver records of these topics to the handler, one batch at a time, in order. */
   subscribe(topics: readonly string[], handler: BatchHandler, opts: { maxBatch?: number } = {}): void {
-    this.subscriptions.push({ topics: new Set(topics), queue: [], handler, maxBatch: opts.maxBatch ?? 5000, running: false, idle: [] });
+    this.subscriptions.push({
+      topics: new Set(topics),
+      queue: [],
+      handler,
+      maxBatch: opts.maxBatch ?? 5000,
+      running: false,
+      idle: [],
+    });
   }
 
   /** Resolves when every subscription has handled everything sent so far. */
   async drain(): Promise<void> {
     await Promise.all(
-      this.subscriptions.map((s) => (s.running || s.queue.length ? new Promise<void>((resolve) => s.idle.push(resolve)) : undefined)),
+      this.subscriptions.map((s) =>
+        s.running || s.queue.length ? new Promise<void>((resolve) => s.idle.push(resolve)) : undefined,
+      ),
     );
   }
 
@@ -93,7 +112,10 @@ export class EmbeddedBus implements RecordProducer {
         await s.handler(batch);
       } catch (error) {
         // A handler should never throw (bad records are set aside); if it does, the batch is lost, loudly.
-        this.opts.logger.error({ error: (error as Error).message, records: batch.length }, 'Embedded bus handler failed; batch dropped');
+        this.opts.logger.error(
+          { error: (error as Error).message, records: batch.length },
+          'Embedded bus handler failed; batch dropped',
+        );
       }
     }
     s.running = false;

@@ -6,7 +6,11 @@ import type { KafkaConfig } from './config.js';
 export function createKafka(cfg: KafkaConfig, logger: Logger): Kafka {
   const log = logger.child({ component: 'kafka' });
   const sasl: SASLOptions | undefined = cfg.sasl
-    ? ({ mechanism: cfg.sasl.mechanism, username: cfg.sasl.username, password: cfg.sasl.password } as SASLOptions)
+    ? ({
+        mechanism: cfg.sasl.mechanism,
+        username: cfg.sasl.username,
+        password: cfg.sasl.password,
+      } as SASLOptions)
     : undefined;
   return new Kafka({
     clientId: cfg.client_id,

@@ -18,7 +18,11 @@ export const KafkaConfig = Type.Object(
     sasl: Type.Optional(
       Type.Object(
         {
-          mechanism: Type.Union([Type.Literal('plain'), Type.Literal('scram-sha-256'), Type.Literal('scram-sha-512')]),
+          mechanism: Type.Union([
+            Type.Literal('plain'),
+            Type.Literal('scram-sha-256'),
+            Type.Literal('scram-sha-512'),
+          ]),
           username: Type.String(),
           password: Type.String(),
         },
@@ -29,7 +33,8 @@ export const KafkaConfig = Type.Object(
     producer_timeout_ms: Type.Integer({ default: 5000, minimum: 1 }),
     idempotent: Type.Boolean({
       default: true,
-      description: 'Idempotent producer (no duplicates from producer retries); needs IDEMPOTENT_WRITE on the cluster.',
+      description:
+        'Idempotent producer (no duplicates from producer retries); needs IDEMPOTENT_WRITE on the cluster.',
     }),
     connection_timeout_ms: Type.Integer({ default: 3000, minimum: 100 }),
     session_timeout_ms: Type.Integer({
@@ -40,7 +45,8 @@ export const KafkaConfig = Type.Object(
     heartbeat_interval_ms: Type.Integer({ default: 3000, minimum: 100 }),
     from_beginning: Type.Boolean({
       default: false,
-      description: 'Where a new consumer group starts: the oldest retained record (true) or new records only.',
+      description:
+        'Where a new consumer group starts: the oldest retained record (true) or new records only.',
     }),
   },
   { additionalProperties: false, default: {} },

@@ -61,18 +61,28 @@ export class KafkaBatchConsumer {
     const { GROUP_JOIN, CRASH, CONNECT, DISCONNECT, STOP } = consumer.events;
     consumer.on(GROUP_JOIN, (event) => {
       const assignment = event.payload.memberAssignment as Record<string, number[]>;
-      this.assigned = Object.entries(assignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
+      this.assigned = Object.entries(assignment).flatMap(([topic, partitions]) =>
+        partitions.map((partition) => ({ topic, partition })),
+      );
       // Lag of partitions that moved away is the new owner's to report.
       for (const [topic, partitions] of this.lag)
-        for (const partition of partitions.keys()) if (!assignment[topic]?.includes(partition)) partitions.delete(partition);
+        for (const partition of partitions.keys())
+          if (!assignment[topic]?.includes(partition)) partitions.delete(partition);
       this.publishLag();
       this.restarts = 0;
       deps.logger.info(
-        { group: cfg.group_id, member: event.payload.memberId, partitions: this.assigned.map((a) => `${a.topic}/${a.partition}`) },
+        {
+          group: cfg.group_id,
+          member: event.payload.memberId,
+          partitions: this.assigned.map((a) => `${a.topic}/${a.partition}`),
+        },
         'Joined the consumer group',
       );
       this.handler.onAssignment(this.assigned).catch((error: unknown) => {
-        deps.logger.error({ error: (error as Error).message }, 'Handling the new partition assignment failed');
+        deps.logger.error(
+          { error: (error as Error).message },
+          'Handling the new partition assignment failed',
+        );
       });
     });
     consumer.on(CONNECT, () => deps.metrics?.dependencyUp.set({ dependency: 'kafka' }, 1));
@@ -81,7 +91,10 @@ export class KafkaBatchConsumer {
     });
     consumer.on(STOP, () => (this.running = false));
     consumer.on(CRASH, (event) => {
-      deps.logger.error({ error: event.payload.error.message, restart: event.payload.restart }, 'Kafka consumer crashed');
+      deps.logger.error(
+        { error: event.payload.error.message, restart: event.payload.restart },
+        'Kafka consumer crashed',
+      );
       // kafkajs restarts by itself only after retriable errors; after any other (a broker answering a
       // SyncGroup with an unexpected code during a rebalance, say) this replica would sit idle in the
       // group forever. Start a fresh consumer instead, with backoff.
@@ -141,7 +154,10 @@ export class KafkaBatchConsumer {
       await this.consumer.stop();
       await this.consumer.disconnect();
     } catch (error) {
-      this.deps.logger.warn({ error: (error as Error).message }, 'Kafka consumer did not leave the group cleanly');
+      this.deps.logger.warn(
+        { error: (error as Error).message },
+        'Kafka consumer did not leave the group cleanly',
+      );
     }
   }
 

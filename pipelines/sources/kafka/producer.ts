@@ -50,7 +50,10 @@ export class KafkaRecordProducer implements RecordProducer {
     try {
       await this.producer.connect();
     } catch (error) {
-      this.deps.logger.warn({ dependency: 'kafka', error: (error as Error).message }, 'Kafka is unreachable; retrying in the background');
+      this.deps.logger.warn(
+        { dependency: 'kafka', error: (error as Error).message },
+        'Kafka is unreachable; retrying in the background',
+      );
       this.reconnectLater();
     }
   }
@@ -69,12 +72,22 @@ export class KafkaRecordProducer implements RecordProducer {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new TransportBusyError(`Kafka did not acknowledge within ${this.cfg.producer_timeout_ms} ms`, 2, 'unavailable')),
+        () =>
+          reject(
+            new TransportBusyError(
+              `Kafka did not acknowledge within ${this.cfg.producer_timeout_ms} ms`,
+              2,
+              'unavailable',
+            ),
+          ),
         this.cfg.producer_timeout_ms,
       );
     });
     try {
-      await Promise.race([this.producer.send({ topic, messages, acks: -1, timeout: this.cfg.producer_timeout_ms }), timeout]);
+      await Promise.race([
+        this.producer.send({ topic, messages, acks: -1, timeout: this.cfg.producer_timeout_ms }),
+        timeout,
+      ]);
       if (this.lastSendFailed) {
         this.lastSendFailed = false;
         this.setConnected(this.connected);
@@ -95,7 +108,10 @@ export class KafkaRecordProducer implements RecordProducer {
     try {
       await this.producer.disconnect();
     } catch (error) {
-      this.deps.logger.warn({ dependency: 'kafka', error: (error as Error).message }, 'Kafka producer did not disconnect cleanly');
+      this.deps.logger.warn(
+        { dependency: 'kafka', error: (error as Error).message },
+        'Kafka producer did not disconnect cleanly',
+      );
     }
   }
 
@@ -103,7 +119,9 @@ export class KafkaRecordProducer implements RecordProducer {
     if (this.reconnecting || this.stopped) return;
     this.reconnecting = (async () => {
       for (let attempt = 0; !this.stopped && !this.connected; attempt++) {
-        await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** attempt) + Math.random() * 100).unref());
+        await new Promise((r) =>
+          setTimeout(r, Math.min(5000, 200 * 2 ** attempt) + Math.random() * 100).unref(),
+        );
         try {
           await this.producer.connect();
         } catch {

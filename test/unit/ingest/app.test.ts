@@ -5,7 +5,11 @@ import { pino } from 'pino';
 import snappy from 'snappyjs';
 import { resolveConfig } from '../../../config/load.js';
 import { Metrics } from '../../../pipelines/runtime/metrics.js';
-import { TransportBusyError, type OutRecord, type RecordProducer } from '../../../pipelines/sources/bus/types.js';
+import {
+  TransportBusyError,
+  type OutRecord,
+  type RecordProducer,
+} from '../../../pipelines/sources/bus/types.js';
 import { buildApp } from '../../../services/ingest/app.js';
 import { WriteRequest } from '../../../services/ingest/metric-records.js';
 
@@ -57,7 +61,11 @@ function accessLog(over: Record<string, unknown> = {}): string {
   });
 }
 
-function setup(raw: Record<string, unknown> = {}, producer = new FakeProducer(), probes: Record<string, () => boolean> = {}) {
+function setup(
+  raw: Record<string, unknown> = {},
+  producer = new FakeProducer(),
+  probes: Record<string, () => boolean> = {},
+) {
   const cfg = resolveConfig(raw);
   const metrics = new Metrics();
   const app = buildApp(cfg, { metrics, logger, producer, probes });
@@ -67,7 +75,10 @@ function setup(raw: Record<string, unknown> = {}, producer = new FakeProducer(),
 describe('POST /ingest/envoy', () => {
   it('accepts NDJSON, produces the original lines keyed by source workload, counts them', async () => {
     const { app, producer, metrics } = setup();
-    const lines = [accessLog(), accessLog({ request_id: 'r-2', downstream_peer_uri_san: 'spiffe://cluster.local/ns/shop/sa/cart' })];
+    const lines = [
+      accessLog(),
+      accessLog({ request_id: 'r-2', downstream_peer_uri_san: 'spiffe://cluster.local/ns/shop/sa/cart' }),
+    ];
     const res = await app.inject({
       method: 'POST',
       url: '/ingest/envoy',
@@ -89,7 +100,9 @@ describe('POST /ingest/envoy', () => {
 
   it('accepts a JSON array (Fluent Bit json / Vector json codec) and gzip bodies', async () => {
     const { app, producer } = setup();
-    const payload = gzipSync(Buffer.from(JSON.stringify([JSON.parse(accessLog()), JSON.parse(accessLog({ request_id: 'x' }))])));
+    const payload = gzipSync(
+      Buffer.from(JSON.stringify([JSON.parse(accessLog()), JSON.parse(accessLog({ request_id: 'x' }))])),
+    );
     const res = await app.inject({
       method: 'POST',
       url: '/ingest/envoy',
@@ -119,7 +132,9 @@ describe('POST /ingest/envoy', () => {
     expect(dlq).toHaveLength(2);
     expect(dlq[0]).toMatchObject({ record: 'this is not a log line', source: 'http', endpoint: 'envoy' });
     expect(dlq[0].reason).toMatch(/unknown format/);
-    expect(await metrics.registry.getSingleMetricAsString('meshguard_events_rejected_total')).toContain('source="http"');
+    expect(await metrics.registry.getSingleMetricAsString('meshguard_events_rejected_total')).toContain(
+      'source="http"',
+    );
   });
 
   it('answers 400 with a clear message when no record is valid, and for an empty body', async () => {
@@ -133,7 +148,12 @@ describe('POST /ingest/envoy', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json().message).toMatch(/no valid records in the body \(2 rejected\)/);
     expect(producer.on('mesh.access-logs')).toHaveLength(0);
-    const empty = await app.inject({ method: 'POST', url: '/ingest/envoy', headers: { 'content-type': 'text/plain' }, payload: '' });
+    const empty = await app.inject({
+      method: 'POST',
+      url: '/ingest/envoy',
+      headers: { 'content-type': 'text/plain' },
+      payload: '',
+    });
     expect(empty.statusCode).toBe(400);
     expect(empty.json().message).toMatch(/empty body/);
   });
@@ -214,12 +234,22 @@ describe('POST /ingest/envoy', () => {
     const producer = new FakeProducer();
     producer.up = false;
     const { app } = setup({}, producer);
-    const down = await app.inject({ method: 'POST', url: '/ingest/envoy', headers: { 'content-type': 'text/plain' }, payload: accessLog() });
+    const down = await app.inject({
+      method: 'POST',
+      url: '/ingest/envoy',
+      headers: { 'content-type': 'text/plain' },
+      payload: accessLog(),
+    });
     expect(down.statusCode).toBe(503);
     expect(down.headers['retry-after']).toBe('5');
     producer.up = true;
     producer.fail = new TransportBusyError('Kafka did not acknowledge within 5000 ms', 2, 'unavailable');
-    const slow = await app.inject({ method: 'POST', url: '/ingest/envoy', headers: { 'content-type': 'text/plain' }, payload: accessLog() });
+    const slow = await app.inject({
+      method: 'POST',
+      url: '/ingest/envoy',
+      headers: { 'content-type': 'text/plain' },
+      payload: accessLog(),
+    });
     expect(slow.statusCode).toBe(503);
     expect(slow.headers['retry-after']).toBe('2');
     expect(slow.json().message).toMatch(/did not acknowledge/);
@@ -238,32 +268,60 @@ describe('POST /v1/logs (OTLP/JSON)', () => {
               scope: { name: 'envoy' },
               logRecords: [
                 { timeUnixNano: '1714557600000000000', body: { stringValue: accessLog() } },
-                { timeUnixNano: '1714557600000000000', body: { stringValue: accessLog({ downstream_peer_uri_san: 'spiffe://cluster.local/ns/shop/sa/cart' }) } },
+                {
+                  timeUnixNano: '1714557600000000000',
+                  body: {
+                    stringValue: accessLog({
+                      downstream_peer_uri_san: 'spiffe://cluster.local/ns/shop/sa/cart',
+                    }),
+                  },
+                },
               ],
             },
           ],
         },
       ],
     };
-    const res = await app.inject({ method: 'POST', url: '/v1/logs', headers: { 'content-type': 'application/json' }, payload: request });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/logs',
+      headers: { 'content-type': 'application/json' },
+      payload: request,
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json().accepted).toBe(2);
     const produced = producer.on('mesh.access-logs');
-    expect(produced.map((m) => m.key)).toEqual(['spiffe://cluster.local/ns/shop/sa/frontend', 'spiffe://cluster.local/ns/shop/sa/cart']);
-    for (const m of produced) expect(JSON.parse(m.value).resourceLogs[0].scopeLogs[0].logRecords).toHaveLength(1);
+    expect(produced.map((m) => m.key)).toEqual([
+      'spiffe://cluster.local/ns/shop/sa/frontend',
+      'spiffe://cluster.local/ns/shop/sa/cart',
+    ]);
+    for (const m of produced)
+      expect(JSON.parse(m.value).resourceLogs[0].scopeLogs[0].logRecords).toHaveLength(1);
   });
 
   it('415 for OTLP protobuf, 400 for a body that is not an OTLP request', async () => {
     const { app } = setup();
-    const proto = await app.inject({ method: 'POST', url: '/v1/logs', headers: { 'content-type': 'application/x-protobuf' }, payload: Buffer.from([1, 2]) });
+    const proto = await app.inject({
+      method: 'POST',
+      url: '/v1/logs',
+      headers: { 'content-type': 'application/x-protobuf' },
+      payload: Buffer.from([1, 2]),
+    });
     expect(proto.statusCode).toBe(415);
-    const notOtlp = await app.inject({ method: 'POST', url: '/v1/logs', headers: { 'content-type': 'application/json' }, payload: { a: 1 } });
+    const notOtlp = await app.inject({
+      method: 'POST',
+      url: '/v1/logs',
+      headers: { 'content-type': 'application/json' },
+      payload: { a: 1 },
+    });
     expect(notOtlp.statusCode).toBe(400);
     expect(notOtlp.json().message).toMatch(/resourceLogs/);
   });
 });
 
-function remoteWriteBody(series: Array<{ labels: Record<string, string>; samples: Array<[number, number]> }>): Buffer {
+function remoteWriteBody(
+  series: Array<{ labels: Record<string, string>; samples: Array<[number, number]> }>,
+): Buffer {
   const message = WriteRequest.fromObject({
     timeseries: series.map((s) => ({
       labels: Object.entries(s.labels).map(([name, value]) => ({ name, value })),
@@ -278,7 +336,12 @@ describe('POST /api/v1/write (Prometheus remote_write)', () => {
     const { app, producer } = setup();
     const payload = remoteWriteBody([
       {
-        labels: { __name__: 'istio_requests_total', source_workload: 'frontend', source_workload_namespace: 'shop', response_code: '200' },
+        labels: {
+          __name__: 'istio_requests_total',
+          source_workload: 'frontend',
+          source_workload_namespace: 'shop',
+          response_code: '200',
+        },
         samples: [
           [42, 1714557600000],
           [45, 1714557615000],
@@ -288,7 +351,11 @@ describe('POST /api/v1/write (Prometheus remote_write)', () => {
     const res = await app.inject({
       method: 'POST',
       url: '/api/v1/write',
-      headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' },
+      headers: {
+        'content-type': 'application/x-protobuf',
+        'content-encoding': 'snappy',
+        'x-prometheus-remote-write-version': '0.1.0',
+      },
       payload,
     });
     expect(res.statusCode).toBe(200);
@@ -299,7 +366,12 @@ describe('POST /api/v1/write (Prometheus remote_write)', () => {
       timestamp: '2024-05-01T10:00:00.000Z',
       value: '42',
       name: 'istio_requests_total',
-      labels: { __name__: 'istio_requests_total', source_workload: 'frontend', source_workload_namespace: 'shop', response_code: '200' },
+      labels: {
+        __name__: 'istio_requests_total',
+        source_workload: 'frontend',
+        source_workload_namespace: 'shop',
+        response_code: '200',
+      },
     });
   });
 
@@ -312,7 +384,12 @@ describe('POST /api/v1/write (Prometheus remote_write)', () => {
       payload: Buffer.from('definitely not snappy'),
     });
     expect(bad.statusCode).toBe(400);
-    const json = await app.inject({ method: 'POST', url: '/api/v1/write', headers: { 'content-type': 'application/json' }, payload: {} });
+    const json = await app.inject({
+      method: 'POST',
+      url: '/api/v1/write',
+      headers: { 'content-type': 'application/json' },
+      payload: {},
+    });
     expect(json.statusCode).toBe(415);
   });
 });
@@ -335,7 +412,11 @@ describe('POST /v1/metrics (OTLP/JSON)', () => {
                     name: 'istio_requests_total',
                     sum: {
                       dataPoints: [
-                        { attributes: [{ key: 'source_workload', value: { stringValue: 'frontend' } }], timeUnixNano: '1714557600000000000', asInt: '7' },
+                        {
+                          attributes: [{ key: 'source_workload', value: { stringValue: 'frontend' } }],
+                          timeUnixNano: '1714557600000000000',
+                          asInt: '7',
+                        },
                         { attributes: [], timeUnixNano: '1714557600000000000' },
                       ],
                     },
@@ -349,7 +430,10 @@ describe('POST /v1/metrics (OTLP/JSON)', () => {
     });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ accepted: 1, rejected: 1 });
-    expect(JSON.parse(producer.on('mesh.metrics')[0]!.value)).toMatchObject({ name: 'istio_requests_total', value: '7' });
+    expect(JSON.parse(producer.on('mesh.metrics')[0]!.value)).toMatchObject({
+      name: 'istio_requests_total',
+      value: '7',
+    });
   });
 });
 
