@@ -10,6 +10,7 @@ import type { IncidentHandler } from '../runtime/pipeline-api.js';
 import type { Metrics } from '../runtime/metrics.js';
 import type { StateStore } from '../runtime/state-store.js';
 import type { FusedCandidate } from './fusion.js';
+import { inSpan } from '../runtime/tracing.js';
 
 export interface OffenderIdentity {
   principal: string;
@@ -86,7 +87,13 @@ export class IncidentManager {
       action: { type: 'alert' },
     };
     this.raisedUntil.set(key, { until: detectedAtMs + this.opts.dedupWindowMs, incident });
-    this.chain = this.chain.then(() => this.raise(incident, key, candidate.firstEventMs));
+    this.chain = this.chain.then(() =>
+      inSpan(
+        'meshguard.incident',
+        { 'meshguard.incident.id': incident.id, 'meshguard.incident.kind': incident.kind },
+        () => this.raise(incident, key, candidate.firstEventMs),
+      ),
+    );
   }
 
   private async raise(incident: Incident, key: string, firstEventMs: number): Promise<void> {

@@ -19,6 +19,7 @@ import {
 } from '../detect/detector.js';
 import { createDetectors } from '../detect/registry.js';
 import { fuse } from '../incidents/fusion.js';
+import { inSpan } from './tracing.js';
 import { IncidentManager } from '../incidents/manager.js';
 import type { IncidentHandler, ScoringPipeline } from './pipeline-api.js';
 
@@ -213,6 +214,14 @@ export class Pipeline implements ScoringPipeline {
   }
 
   private onClose(cw: ClosedWindow): void {
+    inSpan(
+      'meshguard.window',
+      { 'meshguard.window.start_ms': cw.startMs, 'meshguard.window.sources': cw.sources.size },
+      () => this.scoreWindow(cw),
+    );
+  }
+
+  private scoreWindow(cw: ClosedWindow): void {
     const nowMs = Math.max(
       cw.endMs,
       this.aggregator.watermarkMs + this.cfg.windowing.allowed_lateness_secs * 1000,
