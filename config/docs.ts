@@ -58,7 +58,7 @@ export function renderConfigReference(): string {
   const out: string[] = [
     '# Configuration reference',
     '',
-    'Generated from `config/schema.ts` by `npm run docs:config`; a test fails when this file drifts.',
+    'Generated from `config/schema.ts` by `npm run generate`; a test fails when this file drifts.',
     'Every key is optional; unknown keys are rejected with a suggestion. Environment variables override the',
     'file: `MESHGUARD_KAFKA_BROKERS` (comma-separated), `MESHGUARD_REDIS_URL`, `MESHGUARD_INGEST_TOKEN`,',
     '`MESHGUARD_ADMIN_TOKEN`, `MESHGUARD_POLICIES_DIR`.',

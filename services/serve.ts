@@ -11,7 +11,7 @@
 import { parseArgs } from 'node:util';
 import pino, { type Logger } from 'pino';
 import { MeshguardError } from '../config/errors.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfigQuick } from '../config/quick-load.js';
 import type { MeshguardConfig } from '../config/schema.js';
 import type { ComponentSettings } from '../pipelines/component.js';
 import type { Incident } from '../pipelines/incident.js';
@@ -92,7 +92,7 @@ export async function runServe(argv: string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
-  const cfg = loadConfig(args.config, process.env);
+  const cfg = await loadConfigQuick(args.config, process.env);
   if (args.port !== undefined) cfg.http.port = args.port;
   const useKafka = cfg.kafka.brokers.length > 0;
   if (!useKafka && args.role !== 'all')

@@ -6,7 +6,7 @@
  * /api/incidents and the ingest endpoints are served.
  */
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../../config/load.js';
+import { loadConfigQuick } from '../../config/quick-load.js';
 import type { Incident } from '../../pipelines/incident.js';
 import { parseLine } from '../../pipelines/parse/index.js';
 import { wallClock } from '../../pipelines/runtime/clock.js';
@@ -58,7 +58,7 @@ export async function runDemo(argv: string[]): Promise<number> {
     return 0;
   }
   const durationMs = values.duration ? parseDuration(values.duration, '--duration') : Infinity;
-  const cfg = loadConfig(values.config);
+  const cfg = await loadConfigQuick(values.config);
   const port = parsePort(values.port);
   if (port !== undefined) cfg.http.port = port;
   if (cfg.quarantine.sink === 'kubernetes' && !values.config) cfg.quarantine.sink = 'gitops';

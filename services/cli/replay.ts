@@ -6,7 +6,7 @@
 import { createReadStream, mkdirSync, openSync, writeSync, closeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../../config/load.js';
+import { loadConfigQuick } from '../../config/quick-load.js';
 import type { MeshguardConfig } from '../../config/schema.js';
 import type { InputFormat, ParseResult } from '../../pipelines/event.js';
 import type { Incident } from '../../pipelines/incident.js';
@@ -58,7 +58,7 @@ export async function runReplay(argv: string[]): Promise<number> {
   if (!(FORMATS as readonly string[]).includes(values.format!))
     throw usageError(`replay: --format must be one of ${FORMATS.join(', ')}, not "${values.format}"`);
 
-  const cfg = loadConfig(values.config);
+  const cfg = await loadConfigQuick(values.config);
   if (!values.config) cfg.alerts.channels = []; // replay is quiet unless a config asks for alerts
   if (values['policies-dir']) {
     cfg.quarantine.sink = 'gitops';

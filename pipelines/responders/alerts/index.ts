@@ -9,14 +9,16 @@ import { severityRank, type Incident } from '../../incident.js';
 import { DeliveryQueue, type Sleep } from '../../runtime/delivery.js';
 import { AlertmanagerChannel } from './alertmanager/index.js';
 import type { ChannelContext } from './channel.js';
-import { channelName, validateAlertsConfig, type AlertsConfig, type ChannelConfig } from './config.js';
+import type { AlertsConfig, ChannelConfig } from './config.js';
+import { channelName, validateAlertsConfig } from './validate.js';
 import { ConsoleChannel } from './console/index.js';
 import type { AlertEvent } from './format.js';
 import { PagerDutyChannel } from './pagerduty/index.js';
 import { SlackChannel } from './slack/index.js';
 import { WebhookChannel } from './webhook/index.js';
 
-export { AlertsConfig, ChannelConfig, validateAlertsConfig, channelName } from './config.js';
+export type { AlertsConfig, ChannelConfig } from './config.js';
+export { validateAlertsConfig, channelName } from './validate.js';
 export { formatAlert, type AlertText, type AlertEvent } from './format.js';
 
 export interface AlertDispatcher {

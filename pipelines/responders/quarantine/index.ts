@@ -9,7 +9,7 @@ import { KubernetesSink } from './sinks/kubernetes.js';
 import { NoneSink } from './sinks/none.js';
 import type { PolicySink } from './sinks/sink.js';
 
-export { QuarantineConfig } from './config.js';
+export type { QuarantineConfig } from './config.js';
 export {
   QuarantineManager,
   QuarantineError,

@@ -17,6 +17,9 @@ export class KafkaRecordProducer implements RecordProducer {
   private connected = false;
   /** Set by a failed send, cleared by the next good one: readiness tells the truth between connects. */
   private lastSendFailed = false;
+  /** When the last send failed, and how many failed in a row (the half-open probe backs off with it). */
+  private failedAtMs = 0;
+  private failuresInARow = 0;
   private stopped = false;
   private reconnecting: Promise<void> | undefined;
 
@@ -58,8 +61,20 @@ export class KafkaRecordProducer implements RecordProducer {
     }
   }
 
+  /**
+   * False while not connected, and after a failed send until the next good one, except that once the
+   * probe delay has passed it is true again so that one send can find out whether Kafka is back (a
+   * half-open circuit breaker). Without that, ingest (which refuses while not ready) would never send
+   * again and stay at 503 after Kafka recovered, until someone restarted it.
+   */
   ready(): boolean {
-    return this.connected && !this.lastSendFailed && !this.stopped;
+    if (!this.connected || this.stopped) return false;
+    return !this.lastSendFailed || Date.now() - this.failedAtMs >= this.probeDelayMs();
+  }
+
+  /** 1 s after the first failure, doubling per failure in a row, at most 10 s. */
+  private probeDelayMs(): number {
+    return Math.min(10_000, 1000 * 2 ** Math.max(0, this.failuresInARow - 1));
   }
 
   async send(topic: string, messages: OutRecord[]): Promise<void> {
@@ -88,12 +103,18 @@ export class KafkaRecordProducer implements RecordProducer {
         this.producer.send({ topic, messages, acks: -1, timeout: this.cfg.producer_timeout_ms }),
         timeout,
       ]);
+      this.failuresInARow = 0;
       if (this.lastSendFailed) {
         this.lastSendFailed = false;
+        this.deps.logger.info({ dependency: 'kafka' }, 'Kafka accepts records again');
         this.setConnected(this.connected);
       }
     } catch (error) {
+      if (!this.lastSendFailed)
+        this.deps.logger.warn({ dependency: 'kafka', error: (error as Error).message }, 'Kafka send failed; ingest answers 503 until a send succeeds');
       this.lastSendFailed = true;
+      this.failedAtMs = Date.now();
+      this.failuresInARow++;
       this.setConnected(this.connected);
       if (error instanceof TransportBusyError) throw error;
       throw new TransportBusyError(`Kafka produce failed: ${(error as Error).message}`, 5, 'unavailable');

@@ -59,7 +59,24 @@ describe('configuration', () => {
     expect(cfg.quarantine.policies_dir).toBe('/p');
   });
 
-  it('keeps docs/config.md in step with the schema (run npm run docs:config after changing it)', () => {
+  it('keeps docs/config.md in step with the schema (run npm run generate after changing it)', () => {
     expect(readFileSync('docs/config.md', 'utf8')).toBe(renderConfigReference());
+  });
+});
+
+describe('generated defaults', () => {
+  it('match the schema defaults (run npm run generate after changing the schema)', async () => {
+    const { DEFAULT_CONFIG } = await import('../../../config/defaults.generated.js');
+    expect(DEFAULT_CONFIG).toEqual(resolveConfig({}));
+  });
+
+  it('are what commands get without a file or MESHGUARD_ variables, and a copy each time', async () => {
+    const { loadConfigQuick } = await import('../../../config/quick-load.js');
+    const a = await loadConfigQuick(undefined, {});
+    a.http.port = 1;
+    const b = await loadConfigQuick(undefined, {});
+    expect(b).toEqual(resolveConfig({}));
+    const c = await loadConfigQuick(undefined, { MESHGUARD_REDIS_URL: 'redis://r:6379' });
+    expect(c.redis.url).toBe('redis://r:6379');
   });
 });

@@ -8,7 +8,6 @@
 import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import type { Delivery } from '../../../component.js';
 import type { AuthorizationPolicyManifest, NetworkPolicyManifest } from '../policy.js';
 import { MANAGED_BY, MANAGED_BY_LABEL, UNDO_ANNOTATION } from '../policy.js';
@@ -23,6 +22,13 @@ function classify(error: unknown): Delivery {
   return PERMANENT_FS_ERRORS.has(code)
     ? { code: 'permanent', error: errorOf(error) }
     : { code: 'retryable', error: errorOf(error) };
+}
+
+/** The YAML library is loaded on first use: replays without a policies directory never need it. */
+let yamlModule: Promise<typeof import('yaml')> | undefined;
+function loadYaml(): Promise<typeof import('yaml')> {
+  yamlModule ??= import('yaml');
+  return yamlModule;
 }
 
 export class GitOpsSink implements PolicySink {
@@ -48,9 +54,13 @@ export class GitOpsSink implements PolicySink {
     }
   }
 
-  private render(manifest: AuthorizationPolicyManifest | NetworkPolicyManifest, header: string): string {
+  private async render(
+    manifest: AuthorizationPolicyManifest | NetworkPolicyManifest,
+    header: string,
+  ): Promise<string> {
+    const { stringify } = await loadYaml();
     const undo = manifest.metadata.annotations[UNDO_ANNOTATION];
-    return `# ${header}\n${undo ? `# Undo: ${undo}\n` : ''}${toYaml(manifest, { lineWidth: 0 })}`;
+    return `# ${header}\n${undo ? `# Undo: ${undo}\n` : ''}${stringify(manifest, { lineWidth: 0 })}`;
   }
 
   private checkSegments(namespace: string, name: string): Delivery | undefined {
@@ -68,7 +78,7 @@ export class GitOpsSink implements PolicySink {
       await this.writeAtomically(
         this.policyPath(namespace, name),
         join(this.dir, namespace),
-        this.render(policy, 'Written by meshguard (quarantine).'),
+        await this.render(policy, 'Written by meshguard (quarantine).'),
       );
       return { code: 'ok' };
     } catch (error) {
@@ -96,7 +106,7 @@ export class GitOpsSink implements PolicySink {
       await this.writeAtomically(
         this.suggestionPath(namespace, name),
         join(this.dir, namespace),
-        this.render(
+        await this.render(
           manifest,
           'SUGGESTION from meshguard: review, then apply by hand. meshguard never applies it.',
         ),
@@ -137,7 +147,8 @@ export class GitOpsSink implements PolicySink {
       for (const file of files.sort()) {
         if (!file.endsWith('.yaml')) continue;
         try {
-          const doc = parseYaml(
+          const { parse } = await loadYaml();
+          const doc = parse(
             await readFile(join(this.dir, ns, file), 'utf8'),
           ) as AuthorizationPolicyManifest | null;
           if (doc?.kind === 'AuthorizationPolicy' && doc.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY)

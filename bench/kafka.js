@@ -1,0 +1,441 @@
+// Kafka mode, end to end, in one run against the librdkafka mock cluster (Debian's kcat):
+//   1. throughput: the benchmark input (N simulated Istio JSON lines) is produced to mesh.access-logs
+//      first, keyed by source workload as ingest keys them; then ONE `meshguard serve --role scorer`
+//      process (memory state, no Redis) starts and consumes them; events/s = lines / time from the first
+//      counted batch until all N are counted and committed (read from its /metrics).
+//   2. detection latency: with the scorer caught up and idle, simulated normal traffic is produced in live
+//      time (event time = now) with attack scenarios injected; for each scenario, latency = the time its
+//      first incident arrives on meshguard.incidents minus the time its first attack record was produced.
+//   node bench/kafka.js --input FILE [--events N] [--live-seconds 75] [--slice-ms 250] [--profile DIR]
+//                       [--scorer-log FILE]  (the scorer's own log lines, for when a run fails)
+import { spawn, spawnSync } from 'node:child_process';
+import { createWriteStream, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT, args, dist, median, percentile, report, round } from './lib.js';
+
+const opt = args();
+const liveSeconds = Number(opt['live-seconds'] ?? 75);
+const sliceMs = Number(opt['slice-ms'] ?? 250);
+const profileDir = typeof opt.profile === 'string' ? opt.profile : undefined;
+// The live stream must look like the data the scorer learned its baselines on (bench/lib.js istioInput).
+const SIM = { seed: 3, services: 50, ratePerSec: 50, identity: 'spiffe' };
+// Attacks that show within a few windows; slow ones (beaconing, slow drip) need minutes, not this run.
+const LIVE_ATTACKS = [
+  'path_scanning',
+  'lateral_movement',
+  'credential_stuffing',
+  'rbac_probing',
+  'cloud_metadata_access',
+  'kubernetes_api_access',
+  'object_id_enumeration',
+  'passthrough_egress',
+  'plaintext_in_strict_mtls',
+  'token_replay',
+  'bulk_read_exfiltration',
+];
+const ACCESS_LOGS = 'mesh.access-logs';
+const INCIDENTS = 'meshguard.incidents';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const log = (message) => process.stderr.write(`bench/kafka: ${message}\n`);
+
+async function waitFor(check, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The mock cluster (the same handling as test/helpers/kafka-mock.ts).
+
+async function startKafkaMock() {
+  if (spawnSync('sh', ['-c', 'command -v kcat']).status !== 0)
+    throw new Error('kcat is not installed: run `sudo apt-get install -y kcat` (Debian/Ubuntu)');
+  const child = spawn(
+    'kcat',
+    ['-X', 'test.mock.num.brokers=3', '-d', 'mock', '-b', 'unused:9092', '-C', '-t', 'keepalive', '-o', 'end'],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const brokers = await new Promise((resolve, reject) => {
+    let buffered = '';
+    let found = false;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error('kcat mock cluster did not print bootstrap.servers within 10 s'));
+    }, 10_000);
+    // The debug log is chatty: keep draining stderr so kcat never blocks on a full pipe.
+    child.stderr.on('data', (chunk) => {
+      if (found) return;
+      buffered += chunk.toString('utf8');
+      const match = /bootstrap\.servers=([0-9.:,]+)/.exec(buffered);
+      if (match) {
+        clearTimeout(timer);
+        found = true;
+        resolve(match[1].split(',').filter(Boolean));
+      } else if (buffered.length > 1_000_000) buffered = buffered.slice(-10_000);
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (!found) reject(new Error(`kcat exited early with code ${code}`));
+    });
+  });
+  return { brokers, stop: () => stopChild(child) };
+}
+
+function stopChild(child, signal = 'SIGTERM', killAfterMs = 5000) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill(signal);
+    setTimeout(() => child.kill('SIGKILL'), killAfterMs).unref();
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The scorer process and its /metrics.
+
+/** `node bin/meshguard.js serve --role scorer`; resolves once it logged its port. */
+async function startScorer(brokers, configFile) {
+  const nodeFlags = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+  const child = spawn(
+    process.execPath,
+    [...nodeFlags, join(ROOT, 'bin', 'meshguard.js'), 'serve', '--role', 'scorer', '--config', configFile, '--port', '0'],
+    {
+      cwd: ROOT,
+      env: { ...process.env, MESHGUARD_KAFKA_BROKERS: brokers.join(','), MESHGUARD_REDIS_URL: '' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  const tail = [];
+  let buffered = '';
+  let resolvePort;
+  const port = new Promise((resolve) => (resolvePort = resolve));
+  child.stderr.setEncoding('utf8');
+  if (typeof opt['scorer-log'] === 'string') child.stderr.pipe(createWriteStream(opt['scorer-log']));
+  child.stderr.on('data', (chunk) => {
+    buffered += chunk;
+    let nl;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      tail.push(line);
+      if (tail.length > 50) tail.shift();
+      if (line.includes('meshguard serve is up')) {
+        try {
+          resolvePort(JSON.parse(line).port);
+        } catch {
+          // Not our JSON line: keep reading.
+        }
+      }
+    }
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const up = await Promise.race([
+    port,
+    exited.then((code) => {
+      throw new Error(`the scorer exited with ${code} before it was up:\n${tail.slice(-8).join('\n')}`);
+    }),
+    sleep(60_000).then(() => {
+      throw new Error(`the scorer was not up within 60 s:\n${tail.slice(-8).join('\n')}`);
+    }),
+  ]);
+  return { port: up, child, tail, stop: () => stopChild(child, 'SIGTERM', 20_000) };
+}
+
+/** The sum of one counter or gauge over the series whose labels contain `match` (Prometheus text format). */
+function metricSum(text, name, match = '') {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name) || (line[name.length] !== '{' && line[name.length] !== ' ')) continue;
+    if (match && !line.includes(match)) continue;
+    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+async function scrape(port) {
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+  return res.text();
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Profile summary: self time per function over the whole scorer process.
+
+function topFrames(dir, n = 15) {
+  const file = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => join(dir, f))
+    .sort()
+    .pop();
+  if (!file) return { error: `no .cpuprofile in ${dir}` };
+  const profile = JSON.parse(readFileSync(file, 'utf8'));
+  const self = new Map();
+  let total = 0;
+  for (const node of profile.nodes) {
+    const { functionName, url, lineNumber } = node.callFrame;
+    if (functionName === '(idle)') continue;
+    const where = url ? `${url.replace(`file://${ROOT}/`, '').replace(/^.*node_modules\//, '')}:${lineNumber + 1}` : '';
+    const key = `${functionName || '(anonymous)'} ${where}`.trim();
+    self.set(key, (self.get(key) ?? 0) + node.hitCount);
+    total += node.hitCount;
+  }
+  const interval = (profile.endTime - profile.startTime) / Math.max(1, profile.samples.length) / 1000;
+  return {
+    file,
+    busySeconds: round((total * interval) / 1000, 2),
+    top: [...self.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([frame, hits]) => ({ selfPct: round((100 * hits) / total, 1), frame })),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+const { Kafka, Partitioners, logLevel } = await import('kafkajs');
+const { parseLine } = await dist('pipelines/parse/index.js');
+const { resolveConfig } = await dist('config/load.js');
+const { parseOptionsOf } = await dist('services/settings.js');
+const { MeshSimulator, ATTACK_SCENARIOS } = await dist('pipelines/sources/simulator/index.js');
+
+const defaults = resolveConfig({});
+const windowSecs = defaults.windowing.window_secs;
+const latenessSecs = defaults.windowing.allowed_lateness_secs;
+const parseOpts = parseOptionsOf(defaults);
+
+let lines = readFileSync(opt.input, 'utf8')
+  .split('\n')
+  .filter((l) => l.length > 0);
+if (opt.events !== undefined) lines = lines.slice(0, Number(opt.events));
+const N = lines.length;
+
+/** The partition key ingest gives a line: its source workload (event.src). */
+function keyOf(line) {
+  let key = null;
+  parseLine(line, 'auto', parseOpts, (r) => {
+    if (r.ok && key === null) key = r.event.src || null;
+  });
+  return key;
+}
+
+const work = mkdtempSync(join(tmpdir(), 'meshguard-bench-kafka-'));
+const mock = await startKafkaMock();
+let scorer;
+let incidentsConsumer;
+let producer;
+try {
+  log(`mock cluster at ${mock.brokers.join(',')}; producing ${N.toLocaleString('en-US')} lines`);
+  const kafka = new Kafka({ clientId: 'bench-kafka', brokers: mock.brokers, logLevel: logLevel.NOTHING });
+  producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true });
+  await producer.connect();
+
+  // 1a. Pre-produce: keys computed first so the produce rate is the client's and the broker's alone.
+  const messages = lines.map((value) => ({ key: keyOf(value), value }));
+  lines = undefined;
+  const produceStarted = performance.now();
+  const CHUNK = 2000;
+  let nextChunk = 0;
+  async function produceWorker() {
+    for (;;) {
+      const start = nextChunk++ * CHUNK;
+      if (start >= messages.length) return;
+      await producer.send({ topic: ACCESS_LOGS, acks: 1, messages: messages.slice(start, start + CHUNK) });
+    }
+  }
+  await Promise.all(Array.from({ length: 4 }, produceWorker));
+  const produceSeconds = (performance.now() - produceStarted) / 1000;
+  const keys = new Set(messages.map((m) => m.key)).size;
+  messages.length = 0;
+  log(`produced in ${round(produceSeconds, 1)} s (${keys} keys); starting the scorer`);
+
+  // 1b. One scorer: memory state, reads its new group from the beginning, alerts to no channel, no policies.
+  const configFile = join(work, 'scorer.yaml');
+  writeFileSync(
+    configFile,
+    [
+      `log_level: ${opt['scorer-log-level'] ?? 'info'}`,
+      'http: { host: 127.0.0.1 }',
+      'alerts: { channels: [] }',
+      'quarantine: { sink: none }',
+      `kafka: { group_id: bench-${process.pid}-${Date.now()}, from_beginning: true, session_timeout_ms: 10000, heartbeat_interval_ms: 1000 }`,
+      '',
+    ].join('\n'),
+  );
+  const spawnedAt = performance.now();
+  scorer = await startScorer(mock.brokers, configFile);
+  const upSeconds = (performance.now() - spawnedAt) / 1000;
+
+  // 1c. Consumption, read from /metrics: ingested{source="kafka"} counts a batch as it is handed over;
+  // the lag gauge drops to 0 once the last batch is committed.
+  let first; // { t, n } at the first poll that saw records counted
+  let last;
+  let lastProgressAt = performance.now();
+  let lastN = 0;
+  for (;;) {
+    const text = await scrape(scorer.port);
+    const t = performance.now();
+    const n = metricSum(text, 'meshguard_events_ingested_total', 'source="kafka"');
+    const rejected = metricSum(text, 'meshguard_events_rejected_total', 'source="kafka"');
+    const lag = metricSum(text, 'meshguard_consumer_lag_messages', `topic="${ACCESS_LOGS}"`);
+    if (n > 0 && first === undefined) first = { t, n };
+    if (n !== lastN) [lastN, lastProgressAt] = [n, t];
+    if (n + rejected >= N && lag === 0) {
+      last = { t, n, rejected };
+      break;
+    }
+    if (t - lastProgressAt > 30_000)
+      throw new Error(`the scorer stopped at ${n} of ${N} records:\n${scorer.tail.slice(-5).join('\n')}`);
+    await sleep(100);
+  }
+  const consumeSeconds = (last.t - first.t) / 1000;
+  const throughput = {
+    events: N,
+    keys,
+    partitions: 4,
+    produceSeconds: round(produceSeconds, 2),
+    producedPerSec: round(N / produceSeconds),
+    scorerUpSeconds: round(upSeconds, 2),
+    // From the first counted batch to all counted: the first poll's count is taken off (it was already in).
+    consumeSeconds: round(consumeSeconds, 2),
+    eventsPerSec: round((last.n + last.rejected - first.n) / consumeSeconds),
+    // From spawn: start-up, joining the group and the first fetch included.
+    fromSpawnSeconds: round((last.t - spawnedAt) / 1000, 2),
+    rejected: last.rejected,
+  };
+  log(`consumed: ${throughput.eventsPerSec.toLocaleString('en-US')} events/s over ${throughput.consumeSeconds} s`);
+
+  // 2a. Listen to the incidents topic; the receive time is the hand-off time.
+  const received = [];
+  incidentsConsumer = kafka.consumer({ groupId: `bench-incidents-${process.pid}-${Date.now()}`, maxWaitTimeInMs: 50 });
+  let joined = false;
+  incidentsConsumer.on(incidentsConsumer.events.GROUP_JOIN, () => (joined = true));
+  await incidentsConsumer.connect();
+  await incidentsConsumer.subscribe({ topics: [INCIDENTS], fromBeginning: true });
+  await incidentsConsumer.run({
+    eachMessage: async ({ message }) => {
+      const at = Date.now();
+      try {
+        received.push({ at, incident: JSON.parse(message.value.toString('utf8')) });
+      } catch {
+        // Not an incident: nothing to time.
+      }
+    },
+  });
+  await waitFor(() => joined, 30_000, 'the incidents consumer to join its group');
+  await sleep(1000); // let its first fetch settle (the earlier incidents arrive now, not during the run)
+
+  // 2b. Live traffic: slices of simulated time [last, now) produced as soon as they are in the past.
+  const liveStart = Date.now();
+  const sim = new MeshSimulator({ ...SIM, startMs: liveStart });
+  const attacks = LIVE_ATTACKS.filter((name) => ATTACK_SCENARIOS.includes(name));
+  // Starts spread over the first part of the run at a step that is no divisor of the window, so the
+  // attacks start at different points of a window; the last start leaves 30 s to be detected.
+  const spread = Math.max(1000, (liveSeconds - 40) * 1000);
+  const scheduled = attacks.map((name, i) => {
+    const atMs = liveStart + 8000 + Math.round((i * spread) / Math.max(1, attacks.length - 1));
+    const truth = sim.schedule(name, atMs, undefined, { untilMs: atMs + 40_000 });
+    return { name, atMs, truth, firstProducedAt: undefined, firstRecordMs: undefined };
+  });
+  const byLabel = new Map(scheduled.map((s) => [s.name, s]));
+  let produced = 0;
+  let cursor = liveStart;
+  const liveEnd = liveStart + liveSeconds * 1000;
+  log(`live traffic for ${liveSeconds} s with ${scheduled.length} attacks`);
+  while (cursor < liveEnd) {
+    await sleep(Math.max(0, cursor + sliceMs - Date.now()));
+    const now = Date.now();
+    const batch = [];
+    const firsts = [];
+    sim.generate(cursor, now, (record) => {
+      const s = record.x_meshguard_label ? byLabel.get(record.x_meshguard_label) : undefined;
+      if (s && s.firstProducedAt === undefined && !firsts.includes(s)) {
+        firsts.push(s);
+        s.firstRecordMs = Date.parse(record.start_time);
+      }
+      const value = JSON.stringify(record);
+      batch.push({ key: keyOf(value), value });
+    });
+    cursor = now;
+    const sentAt = Date.now();
+    for (const s of firsts) s.firstProducedAt = sentAt;
+    if (batch.length) await producer.send({ topic: ACCESS_LOGS, acks: 1, messages: batch });
+    produced += batch.length;
+  }
+  // Keep nothing running: any incident still on its way has a few seconds (the scorer's idle tick
+  // closes the last windows only after a whole window of silence, which would not be live behaviour).
+  await sleep(3000);
+
+  const principalOf = (w) => w?.principal || (w?.namespace ? `spiffe://cluster.local/ns/${w.namespace}/sa/${w.serviceAccount}` : w?.address);
+  const results = [];
+  for (const s of scheduled) {
+    if (s.firstProducedAt === undefined) {
+      results.push({ scenario: s.name, detected: false, why: 'no attack record produced' });
+      continue;
+    }
+    const match = received.find(
+      (r) =>
+        r.at >= s.firstProducedAt &&
+        (principalOf(r.incident.workload) === s.truth.actor.principal ||
+          r.incident.workload?.address === s.truth.actor.address),
+    );
+    if (!match) {
+      results.push({ scenario: s.name, detected: false });
+      continue;
+    }
+    const detectedAtMs = Date.parse(match.incident.detectedAt);
+    results.push({
+      scenario: s.name,
+      detected: true,
+      kind: match.incident.kind,
+      latencyMs: match.at - s.firstProducedAt,
+      // The event time at which the pipeline raised it (a window closed) to its arrival on the topic:
+      // the scorer's own share, the windowing wait taken out.
+      afterWindowCloseMs: match.at - detectedAtMs,
+      firstAttackRecordToProduceMs: s.firstProducedAt - s.firstRecordMs,
+    });
+  }
+  const liveKeys = new Set(scheduled.map((s) => s.truth.actor.principal));
+  const others = received.filter(
+    (r) => r.at >= liveStart && Date.parse(r.incident.firstEventTime) >= liveStart - 60_000 && !liveKeys.has(principalOf(r.incident.workload)),
+  ).length;
+  const detected = results.filter((r) => r.detected);
+  const lat = detected.map((r) => r.latencyMs);
+  const waitMs = (windowSecs + latenessSecs) * 1000;
+  const latency = {
+    liveSeconds,
+    sliceMs,
+    recordsProduced: produced,
+    recordsPerSec: round(produced / liveSeconds),
+    attacks: scheduled.length,
+    detected: detected.length,
+    windowSecs,
+    allowedLatenessSecs: latenessSecs,
+    p50Ms: round(median(lat)),
+    p99Ms: round(percentile(lat, 99)),
+    p50BeyondWindowMs: round(median(lat) - waitMs),
+    p99BeyondWindowMs: round(percentile(lat, 99) - waitMs),
+    afterWindowCloseP50Ms: round(median(detected.map((r) => r.afterWindowCloseMs))),
+    afterWindowCloseP99Ms: round(percentile(detected.map((r) => r.afterWindowCloseMs), 99)),
+    otherLiveIncidents: others,
+    scenarios: results,
+  };
+  log(`latency p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms (${detected.length}/${scheduled.length} detected)`);
+
+  await incidentsConsumer.disconnect();
+  incidentsConsumer = undefined;
+  await scorer.stop();
+  const profile = profileDir ? topFrames(profileDir) : undefined;
+  scorer = undefined;
+  report({ throughput, latency, ...(profile ? { profile } : {}) });
+} finally {
+  await incidentsConsumer?.disconnect().catch(() => undefined);
+  await producer?.disconnect().catch(() => undefined);
+  await scorer?.stop();
+  await mock.stop();
+  rmSync(work, { recursive: true, force: true });
+}
