@@ -5,6 +5,7 @@
  * `<name>.networkpolicy.yaml.suggested`: an extension no sync tool picks up, because a suggestion must
  * be reviewed by a person before it is applied.
  */
+import type * as Yaml from 'yaml';
 import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -25,8 +26,8 @@ function classify(error: unknown): Delivery {
 }
 
 /** The YAML library is loaded on first use: replays without a policies directory never need it. */
-let yamlModule: Promise<typeof import('yaml')> | undefined;
-function loadYaml(): Promise<typeof import('yaml')> {
+let yamlModule: Promise<typeof Yaml> | undefined;
+function loadYaml(): Promise<typeof Yaml> {
   yamlModule ??= import('yaml');
   return yamlModule;
 }
