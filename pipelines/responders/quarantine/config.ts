@@ -33,11 +33,11 @@ export const QuarantineConfig = Type.Object(
       description: 'Policies expire and are released after this.',
     }),
     max_per_window: Type.Integer({
-      default: 5,
+      default: 10,
       minimum: 0,
       description: 'Blast-radius cap per cap_window_secs.',
     }),
-    cap_window_secs: Type.Integer({ default: 600, minimum: 1 }),
+    cap_window_secs: Type.Integer({ default: 300, minimum: 1 }),
     root_namespace: Type.String({
       default: 'istio-system',
       description: "Istio's root namespace (mesh-wide policies).",

@@ -1,9 +1,11 @@
 /** One place that turns the `kafka:` config into a kafkajs client whose logs go through pino. */
 import { Kafka, logLevel, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
+import { registerKafkaCodecs } from './codecs.js';
 import type { KafkaConfig } from './config.js';
 
 export function createKafka(cfg: KafkaConfig, logger: Logger): Kafka {
+  registerKafkaCodecs();
   const log = logger.child({ component: 'kafka' });
   const sasl: SASLOptions | undefined = cfg.sasl
     ? ({

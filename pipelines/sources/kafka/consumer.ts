@@ -36,6 +36,10 @@ export class KafkaBatchConsumer {
   private crashed = false;
   private restarts = 0;
   private restartTimer: NodeJS.Timeout | undefined;
+  /** Next offset expected per `topic/partition` since this member got it (gap detection). */
+  private readonly nextOffset = new Map<string, number>();
+  /** Records that were never handed over because the stream jumped past them (retention, offset reset). */
+  skipped = 0;
 
   constructor(
     private readonly kafka: Kafka,
@@ -64,6 +68,8 @@ export class KafkaBatchConsumer {
       this.assigned = Object.entries(assignment).flatMap(([topic, partitions]) =>
         partitions.map((partition) => ({ topic, partition })),
       );
+      // Another member may have moved these partitions on meanwhile: only gaps within one ownership count.
+      this.nextOffset.clear();
       // Lag of partitions that moved away is the new owner's to report.
       for (const [topic, partitions] of this.lag)
         for (const partition of partitions.keys())
@@ -164,6 +170,7 @@ export class KafkaBatchConsumer {
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
     const chunkSize = this.cfg.max_batch_events;
+    this.checkGap(batch.topic, batch.partition, batch.messages[0]?.offset);
     for (let start = 0; start < batch.messages.length; start += chunkSize) {
       // Stopping or rebalancing: leave the rest uncommitted, the next owner reads it.
       if (!isRunning() || isStale()) break;
@@ -181,7 +188,27 @@ export class KafkaBatchConsumer {
       await this.handler.afterCommit();
       await heartbeat();
       const next = Number(chunk[chunk.length - 1]!.offset) + 1;
+      this.nextOffset.set(`${batch.topic}/${batch.partition}`, next);
       this.setLag(batch.topic, batch.partition, Math.max(0, Number(batch.highWatermark) - next));
+    }
+  }
+
+  /**
+   * kafkajs answers OFFSET_OUT_OF_RANGE (records deleted by retention before this group read them) by
+   * resetting to the earliest offset still there and going on silently: at-least-once cannot hold for
+   * those records, but an operator must hear about it (the fix is retention, or more scorer replicas).
+   */
+  private checkGap(topic: string, partition: number, firstOffset: string | undefined): void {
+    if (firstOffset === undefined) return;
+    const key = `${topic}/${partition}`;
+    const expected = this.nextOffset.get(key);
+    const first = Number(firstOffset);
+    if (expected !== undefined && first > expected) {
+      this.skipped += first - expected;
+      this.deps.logger.error(
+        { topic, partition, fromOffset: String(expected), toOffset: String(first - 1), records: first - expected },
+        'Records were skipped before they were scored (deleted by retention or an offset reset); they are lost to detection',
+      );
     }
   }
 

@@ -12,6 +12,33 @@ import type { Metrics } from '../../runtime/metrics.js';
 import { TransportBusyError, type OutRecord, type RecordProducer } from '../bus/types.js';
 import type { KafkaConfig } from './config.js';
 
+/**
+ * kafkajs puts every message of one send for a partition into one record batch, and a broker refuses a
+ * batch over its `message.max.bytes` (1 MiB by default) with MESSAGE_TOO_LARGE, for ever: a 10 MB ingest
+ * body would be answered 503 on every retry. Sends are cut into chunks well below that.
+ */
+export const MAX_SEND_BYTES = 256 * 1024;
+
+/** Consecutive slices of `messages` of at most `maxBytes` of keys and values each (at least one message). */
+export function chunksOf(messages: OutRecord[], maxBytes: number): OutRecord[][] {
+  const chunks: OutRecord[][] = [];
+  let current: OutRecord[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    // Characters, not bytes: a close enough bound for mostly-ASCII logs, and cheap.
+    const size = m.value.length + (m.key?.length ?? 0) + 64;
+    if (current.length > 0 && bytes + size > maxBytes) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(m);
+    bytes += size;
+  }
+  if (current.length) chunks.push(current);
+  return chunks;
+}
+
 export class KafkaRecordProducer implements RecordProducer {
   private readonly producer: Producer;
   private connected = false;
@@ -99,10 +126,11 @@ export class KafkaRecordProducer implements RecordProducer {
       );
     });
     try {
-      await Promise.race([
-        this.producer.send({ topic, messages, acks: -1, timeout: this.cfg.producer_timeout_ms }),
-        timeout,
-      ]);
+      const sendAll = async (): Promise<void> => {
+        for (const chunk of chunksOf(messages, MAX_SEND_BYTES))
+          await this.producer.send({ topic, messages: chunk, acks: -1, timeout: this.cfg.producer_timeout_ms });
+      };
+      await Promise.race([sendAll(), timeout]);
       this.failuresInARow = 0;
       if (this.lastSendFailed) {
         this.lastSendFailed = false;
