@@ -178,6 +178,7 @@ export class Service {
         (incident) => this.onIncident(incident, responders, producer),
         {
           wallNowMs: () => Date.now(),
+          trackDirtyEntities: true,
           ...(this.neural ? { onFeatures: this.neural.onFeatures } : {}),
         },
       );

@@ -38,6 +38,11 @@ export interface PipelineOptions {
   onFeatures?: (
     rows: ReadonlyArray<{ entity: string; row: number[]; endMs: number; firstMs: number }>,
   ) => Finding[];
+  /**
+   * Keep the set of entities changed since takeDirtyEntities() (replicas snapshot them to Redis).
+   * Default true; a replay, which never snapshots, turns it off.
+   */
+  trackDirtyEntities?: boolean;
 }
 
 interface IpIdentity {
@@ -316,7 +321,7 @@ export class Pipeline implements ScoringPipeline {
         top.push({ workload: sw.principal || sw.address || src, score: candidate.score });
       }
       this.learn(state, sw, cw, ctx, candidate !== undefined);
-      this.dirty.add(src);
+      if (this.options.trackDirtyEntities !== false) this.dirty.add(src);
     }
 
     // Counted per window, not per event: a labelled counter increment costs more than scoring an event.

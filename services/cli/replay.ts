@@ -93,12 +93,17 @@ export async function replay(
   }
 
   let incidents = 0;
-  const pipeline = createPipeline(cfg, settings, async (incident: Incident) => {
-    const decided = await responders.handle(incident);
-    writeSync(incidentsFd, `${JSON.stringify(decided)}\n`);
-    incidents++;
-    return decided;
-  });
+  const pipeline = createPipeline(
+    cfg,
+    settings,
+    async (incident: Incident) => {
+      const decided = await responders.handle(incident);
+      writeSync(incidentsFd, `${JSON.stringify(decided)}\n`);
+      incidents++;
+      return decided;
+    },
+    { trackDirtyEntities: false },
+  );
 
   const parseOpts = parseOptionsOf(cfg);
   let events = 0;
