@@ -112,7 +112,17 @@ export class Metrics {
   });
 
   constructor(opts: { defaultMetrics?: boolean; version?: string } = {}) {
-    if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'meshguard_process_' });
+    if (opts.defaultMetrics) {
+      collectDefaultMetrics({ register: this.registry, prefix: 'meshguard_process_' });
+      // prom-client names these gauges *_total, which Prometheus reserves for counters (promtool
+      // check metrics rejects them); the same facts are in *_handles / *_requests / *_resources.
+      for (const name of [
+        'nodejs_active_handles_total',
+        'nodejs_active_requests_total',
+        'nodejs_active_resources_total',
+      ])
+        this.registry.removeSingleMetric(`meshguard_process_${name}`);
+    }
     this.buildInfo.set({ version: opts.version ?? '0.1.0' }, 1);
   }
 
