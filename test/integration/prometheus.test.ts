@@ -31,7 +31,6 @@ const GRAFANA_VARS: Record<string, string> = {
   datasource: 'prometheus',
 };
 
-
 function newestMtime(dir: string): number {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
