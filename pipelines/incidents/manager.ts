@@ -56,10 +56,11 @@ export class IncidentManager {
   offer(candidate: FusedCandidate, identity: OffenderIdentity, detectedAtMs: number): void {
     const key = candidate.entity;
     const existing = this.raisedUntil.get(key);
-    // One incident per offender within the window; a different kind that is more severe than the open
-    // incident is raised on its own (a low-severity oddity must not hide a real attack after it).
+    // One incident per offender within the window, whatever the kinds; only a low-severity oddity may be
+    // followed by its own, more severe incident of another kind (it must not hide a real attack).
     const escalates =
       existing !== undefined &&
+      existing.incident.severity === 'low' &&
       candidate.kind !== existing.incident.kind &&
       severityRank(candidate.severity) > severityRank(existing.incident.severity);
     if (existing && existing.until > detectedAtMs && !escalates) {

@@ -104,7 +104,7 @@ export class ExfiltrationDetector implements WindowDetector {
       if (cumulativeUp >= cfg.cumulative_external_bytes) {
         score = zToProbability(3 + cumulativeUp / cfg.cumulative_external_bytes);
         detector = 'new_external_upload';
-        if (!passthrough) score = Math.min(score, 0.999); // a host the mesh has a ServiceEntry for
+        if (!passthrough) score = Math.min(score, 0.995); // a host the mesh has a ServiceEntry for
       } else if (contacts >= 5 && cumulativeUp >= MIB && cumulativeUp >= 20 * Math.max(cumulativeDown, 1)) {
         // Repeated uploads that dwarf the replies: data leaving in pieces, not an API being used.
         // Through a registered host (ServiceEntry) it may be a new integration; unregistered, less so.

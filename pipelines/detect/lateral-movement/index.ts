@@ -48,14 +48,17 @@ export class LateralMovementDetector implements WindowDetector {
       : [...new Set([...ctx.newDestinations, ...ctx.state.recentNewDestinations(ctx.endMs, RECENT_MS)])];
     const known = ctx.state.knownDestinations.size;
     let deniedOnNew = 0;
+    let failedOnNew = 0;
     let requestsToNew = 0;
     for (const d of fresh) {
       deniedOnNew += w.edges.get(d)?.denied ?? 0;
+      failedOnNew += (w.edges.get(d)?.denied ?? 0) + (w.edges.get(d)?.notFound ?? 0);
       requestsToNew += w.edges.get(d)?.requests ?? 0;
     }
     if (requestsToNew === 0 && sensitive.size === 0) return undefined; // nothing new in this window
-    // New destinations that mostly refuse the caller are probing: the denial detector names that better.
-    const probing = deniedOnNew * 2 >= requestsToNew;
+    // New destinations that mostly refuse the caller or answer 404 are being probed or scanned: the
+    // denial and scanning detectors name that better.
+    const probing = failedOnNew * 2 >= requestsToNew;
     const spread = fresh.length >= cfg.min_new_destinations && !probing;
     if (!spread && sensitive.size === 0) return undefined;
     // More new destinations than the usual fan-out is rarer still.
