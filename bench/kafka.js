@@ -483,10 +483,13 @@ try {
     const n = metricSum(text, 'meshguard_events_ingested_total', 'source="kafka"');
     const rejected = metricSum(text, 'meshguard_events_rejected_total', 'source="kafka"');
     const lag = metricSum(text, 'meshguard_consumer_lag_messages', `topic="${ACCESS_LOGS}"`);
-    if (n > 0 && first === undefined) first = { t, n, mono };
+    // CPU seconds of the scorer process: steadier than wall time on a shared machine.
+    // (prom-client's default metric, under whatever prefix the service gives it)
+    const cpu = Number(/^\w*process_cpu_seconds_total (\S+)$/m.exec(text)?.[1] ?? NaN);
+    if (n > 0 && first === undefined) first = { t, n, mono, cpu };
     if (n !== lastN) [lastN, lastProgressAt] = [n, t];
     if (n + rejected >= N && lag === 0) {
-      last = { t, n, rejected, mono };
+      last = { t, n, rejected, mono, cpu };
       break;
     }
     if (t - lastProgressAt > 30_000)
@@ -508,6 +511,9 @@ try {
     // From the first counted batch to all counted: the first poll's count is taken off (it was already in).
     consumeSeconds: round(consumeSeconds, 2),
     eventsPerSec: round((last.n + last.rejected - first.n) / consumeSeconds),
+    // Events per second of the scorer's own CPU time (user + system, all its threads) over the same span.
+    eventsPerCpuSecond: round((last.n + last.rejected - first.n) / Math.max(1e-6, last.cpu - first.cpu)),
+    scorerCpuSeconds: round(last.cpu - first.cpu, 2),
     // From spawn: start-up, joining the group and the first fetch included.
     fromSpawnSeconds: round((last.t - spawnedAt) / 1000, 2),
     rejected: last.rejected,

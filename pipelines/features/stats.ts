@@ -5,13 +5,25 @@
 import { cumulativeStdNormalProbability } from 'simple-statistics';
 
 export class EwStat {
+  /**
+   * Weight of the newest observation in thousandths (a small integer, which V8 stores inline; a
+   * fractional field would cost a heap number per stat, and there are dozens of stats per entity).
+   */
+  private readonly alphaPerMille: number;
+
   constructor(
     /** Weight of the newest observation; 0.05 ≈ a memory of the last ~20 windows. */
-    readonly alpha = 0.05,
+    alpha = 0.05,
     public mean = 0,
     public variance = 0,
     public count = 0,
-  ) {}
+  ) {
+    this.alphaPerMille = Math.round(alpha * 1000);
+  }
+
+  get alpha(): number {
+    return this.alphaPerMille / 1000;
+  }
 
   update(x: number): void {
     if (this.count === 0) {
