@@ -44,8 +44,15 @@ export async function main(argv: string[]): Promise<void> {
       code = await (await load())(rest);
     }
   } catch (error) {
+    const nodeCode = (error as { code?: unknown }).code;
     if (error instanceof MeshguardError) {
       process.stderr.write(`meshguard: ${error.message} [${error.code}]\n`);
+      code = 2;
+    } else if (typeof nodeCode === 'string' && nodeCode.startsWith('ERR_PARSE_ARGS')) {
+      // node:util parseArgs: an unknown or malformed option is a usage error, not a crash.
+      process.stderr.write(
+        `meshguard: ${(error as Error).message} (see 'meshguard ${name} --help') [MESHGUARD_ERR_CLI_USAGE]\n`,
+      );
       code = 2;
     } else {
       process.stderr.write(`meshguard: ${(error as Error).stack ?? String(error)}\n`);

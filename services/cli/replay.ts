@@ -3,7 +3,8 @@
  * the wall clock), deterministic. Incidents go to --incidents as JSON lines; the last line on stdout is
  * {"events","rejected","incidents","seconds"}.
  */
-import { createReadStream, mkdirSync, openSync, writeSync, closeSync } from 'node:fs';
+import { accessSync, closeSync, constants, createReadStream, mkdirSync, openSync, writeSync } from 'node:fs';
+import { MeshguardError } from '../../config/errors.js';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfigQuick } from '../../config/quick-load.js';
@@ -58,6 +59,16 @@ export async function runReplay(argv: string[]): Promise<number> {
   if (!(FORMATS as readonly string[]).includes(values.format!))
     throw usageError(`replay: --format must be one of ${FORMATS.join(', ')}, not "${values.format}"`);
 
+  if (values.input !== '-') {
+    try {
+      accessSync(values.input, constants.R_OK);
+    } catch (error) {
+      throw new MeshguardError(
+        'MESHGUARD_ERR_INPUT',
+        `replay: cannot read --input ${values.input}: ${(error as Error).message}`,
+      );
+    }
+  }
   const cfg = await loadConfigQuick(values.config);
   if (!values.config) cfg.alerts.channels = []; // replay is quiet unless a config asks for alerts
   if (values['policies-dir']) {
