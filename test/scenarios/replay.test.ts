@@ -70,11 +70,9 @@ describe('replay end to end', () => {
     for (const t of truth.filter((x) => x.attack)) {
       const mine = incidents.filter((i) => offender(i) === t.actor.principal);
       expect(
-        mine.map((i) => i.kind),
-        t.scenario,
-      ).toEqual(
-        expect.arrayContaining([expect.toSatisfy((k: string) => t.acceptableKinds.includes(k as never))]),
-      );
+        mine.some((i) => t.acceptableKinds.includes(i.kind)),
+        `${t.scenario}: ${mine.map((i) => i.kind).join(', ')}`,
+      ).toBe(true);
       const first = mine[0]!;
       expect(Date.parse(first.detectedAt) - t.startMs, t.scenario).toBeLessThan(60_000);
       expect(first.action.type, t.scenario).toBe('quarantine');
