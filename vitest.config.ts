@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Rebuilds docs/reliability.md from every reliability test's recorded outcome after the run.
+    globalSetup: ['test/reliability.setup.ts'],
   },
 });

@@ -84,7 +84,13 @@ beforeAll(async () => {
     quarantine: { policies_dir: mkdtempSync(join(tmpdir(), 'mg-faults-kafka-')) },
     alerts: { channels: [] },
   });
-  service = new Service(cfg, 'all', process.env.DEBUG_LOG ? pino({ level: 'debug' }, pino.destination({ dest: process.env.DEBUG_LOG, sync: true })) : pino({ level: 'silent' }));
+  service = new Service(
+    cfg,
+    'all',
+    process.env.DEBUG_LOG
+      ? pino({ level: 'debug' }, pino.destination({ dest: process.env.DEBUG_LOG, sync: true }))
+      : pino({ level: 'silent' }),
+  );
   await service.start();
 }, 60_000);
 

@@ -39,10 +39,13 @@ function newestMtime(dir: string): number {
 
 function ensureBuilt(): void {
   const built = join(ROOT, 'dist', 'services', 'serve.js');
-  const sources = Math.max(...['services', 'pipelines', 'models', 'config'].map((d) => newestMtime(join(ROOT, d))));
+  const sources = Math.max(
+    ...['services', 'pipelines', 'models', 'config'].map((d) => newestMtime(join(ROOT, d))),
+  );
   if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
   spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
-  if (!existsSync(built)) throw new Error('npx tsc -p tsconfig.build.json did not produce dist/services/serve.js');
+  if (!existsSync(built))
+    throw new Error('npx tsc -p tsconfig.build.json did not produce dist/services/serve.js');
 }
 
 interface LogLine {
@@ -62,11 +65,15 @@ class Replica {
   readonly child: ChildProcess;
   readonly exited: Promise<number | null>;
   constructor(configFile: string, env: Record<string, string>) {
-    this.child = spawn(process.execPath, ['bin/meshguard.js', 'serve', '--role', 'scorer', '--port', '0', '--config', configFile], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    this.child = spawn(
+      process.execPath,
+      ['bin/meshguard.js', 'serve', '--role', 'scorer', '--port', '0', '--config', configFile],
+      {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     createInterface({ input: this.child.stderr! }).on('line', (line) => {
       try {
         this.logs.push(JSON.parse(line) as LogLine);
@@ -89,7 +96,14 @@ async function waitFor(check: () => boolean, timeoutMs: number, what: string): P
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) {
-      const tail = replicas.map((r, i) => `replica ${i}: ${r.logs.filter((l) => Number(l.level ?? 50) >= 30 && l.msg !== 'Batch handed over').slice(-6).map((l) => JSON.stringify(l).slice(0, 250)).join('\n')}`);
+      const tail = replicas.map(
+        (r, i) =>
+          `replica ${i}: ${r.logs
+            .filter((l) => Number(l.level ?? 50) >= 30 && l.msg !== 'Batch handed over')
+            .slice(-6)
+            .map((l) => JSON.stringify(l).slice(0, 250))
+            .join('\n')}`,
+      );
       throw new Error(`timed out waiting for ${what}\n${tail.join('\n')}`);
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -107,7 +121,8 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  for (const r of replicas) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
+  for (const r of replicas)
+    if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
   await incidents?.stop();
   await Promise.all([kafka?.stop(), redis?.stop()]);
 });
@@ -122,7 +137,13 @@ describe('scorer killed with SIGKILL mid-stream', () => {
         log_level: 'debug',
         http: { host: '127.0.0.1' },
         // Small batches: many commits, so the kill lands between a hand-off and its commit often enough.
-        kafka: { group_id: 'kill', from_beginning: true, session_timeout_ms: 6000, heartbeat_interval_ms: 500, max_batch_events: 100 },
+        kafka: {
+          group_id: 'kill',
+          from_beginning: true,
+          session_timeout_ms: 6000,
+          heartbeat_interval_ms: 500,
+          max_batch_events: 100,
+        },
         alerts: { channels: [] },
         quarantine: { policies_dir: join(dir, 'policies') },
       }),
@@ -141,18 +162,27 @@ describe('scorer killed with SIGKILL mid-stream', () => {
       messages.push({ key, value });
     });
     // Bad records in the stream: they must be dead-lettered, once or more, never lost.
-    for (let i = 1; i <= 20; i++) messages.splice(i * 1000, 0, { key: null, value: `not an access log #${i}` });
+    for (let i = 1; i <= 20; i++)
+      messages.splice(i * 1000, 0, { key: null, value: `not an access log #${i}` });
 
-    const producer = new Kafka({ clientId: 'test-shipper', brokers: kafka.brokers, logLevel: logLevel.NOTHING }).producer();
+    const producer = new Kafka({
+      clientId: 'test-shipper',
+      brokers: kafka.brokers,
+      logLevel: logLevel.NOTHING,
+    }).producer();
     await producer.connect();
-    await producer.send({ topic: TOPIC, messages: [{ key: 'bootstrap', value: 'not an access log (bootstrap)' }] });
+    await producer.send({
+      topic: TOPIC,
+      messages: [{ key: 'bootstrap', value: 'not an access log (bootstrap)' }],
+    });
     let produced = 1;
     incidents = await collectTopic(kafka.brokers, 'meshguard.incidents');
 
     const a = new Replica(configFile, env);
     replicas.push(a);
     await waitFor(() => a.partitions() === 4, 30_000, 'replica A to own the partitions');
-    const handed = (rs: Replica[]): number => rs.flatMap((r) => r.batches()).reduce((n, b) => n + Number(b.toOffset) - Number(b.fromOffset) + 1, 0);
+    const handed = (rs: Replica[]): number =>
+      rs.flatMap((r) => r.batches()).reduce((n, b) => n + Number(b.toOffset) - Number(b.fromOffset) + 1, 0);
 
     // Produce in paced slices (the mock keeps only a few MB per partition); kill A in the middle.
     let killedAt = 0;
@@ -165,46 +195,72 @@ describe('scorer killed with SIGKILL mid-stream', () => {
         await a.exited;
         killedAt = handed([a]);
         replicas.push(new Replica(configFile, env));
+        // The shipper pauses until B owns the partitions: the mock cluster keeps only a few MB per partition,
+        // and records deleted by retention before any replica read them are lost to every consumer.
+        await waitFor(() => replicas[1]!.partitions() === 4, 60_000, 'replica B to take all partitions');
       }
       await new Promise((r) => setTimeout(r, 150));
     }
     await producer.disconnect();
     const b = replicas[1]!;
 
-    await report.check('faults', 'A scorer killed with SIGKILL mid-stream; a second replica takes over', 'every offset handed over (scored or dead-lettered) by one replica or the other: consumed = scored + dead-lettered, at least once', async (note) => {
-      await waitFor(() => b.partitions() === 4, 60_000, 'replica B to take all partitions');
-      const offsets = (): Map<number, Set<number>> => {
-        const out = new Map<number, Set<number>>();
-        for (const l of [...a.batches(), ...b.batches()]) {
-          const set = out.get(l.partition!) ?? new Set<number>();
-          for (let o = Number(l.fromOffset); o <= Number(l.toOffset); o++) set.add(o);
-          out.set(l.partition!, set);
-        }
-        return out;
-      };
-      const distinct = (): number => [...offsets().values()].reduce((n, s) => n + s.size, 0);
-      await waitFor(() => distinct() >= produced, 90_000, `every record handed over (${produced})`).catch((error: Error) => {
-        const problems = b.logs.filter((l) => typeof l.level === 'number' && l.level >= 40).slice(-5).map((l) => JSON.stringify(l).slice(0, 300));
-        throw new Error(`${error.message}: ${distinct()} handed over; B: ${problems.join(' | ')}`);
-      });
-      for (const set of offsets().values()) expect(Math.max(...set) + 1).toBe(set.size);
-      const batches = [...a.batches(), ...b.batches()];
-      const scoredOrDead = batches.reduce((n, l) => n + (l.events ?? 0) + (l.rejected ?? 0), 0);
-      expect(scoredOrDead).toBe(handed([a, b]));
-      expect(batches.reduce((n, l) => n + (l.rejected ?? 0), 0)).toBeGreaterThanOrEqual(21);
-      note(`${produced} produced; A handed over ${killedAt} before the kill; ${handed([a, b]) - produced} handed over twice (uncommitted when A died); every offset covered, each hand-off = scored + dead-lettered`);
-    });
+    await report.check(
+      'faults',
+      'A scorer killed with SIGKILL mid-stream; a second replica takes over',
+      'every offset handed over (scored or dead-lettered) by one replica or the other: consumed = scored + dead-lettered, at least once',
+      async (note) => {
+        await waitFor(() => b.partitions() === 4, 60_000, 'replica B to take all partitions');
+        const offsets = (): Map<number, Set<number>> => {
+          const out = new Map<number, Set<number>>();
+          for (const l of [...a.batches(), ...b.batches()]) {
+            const set = out.get(l.partition!) ?? new Set<number>();
+            for (let o = Number(l.fromOffset); o <= Number(l.toOffset); o++) set.add(o);
+            out.set(l.partition!, set);
+          }
+          return out;
+        };
+        const distinct = (): number => [...offsets().values()].reduce((n, s) => n + s.size, 0);
+        await waitFor(() => distinct() >= produced, 90_000, `every record handed over (${produced})`).catch(
+          (error: Error) => {
+            const problems = b.logs
+              .filter((l) => typeof l.level === 'number' && l.level >= 40)
+              .slice(-5)
+              .map((l) => JSON.stringify(l).slice(0, 300));
+            throw new Error(`${error.message}: ${distinct()} handed over; B: ${problems.join(' | ')}`);
+          },
+        );
+        for (const set of offsets().values()) expect(Math.max(...set) + 1).toBe(set.size);
+        const batches = [...a.batches(), ...b.batches()];
+        const scoredOrDead = batches.reduce((n, l) => n + (l.events ?? 0) + (l.rejected ?? 0), 0);
+        expect(scoredOrDead).toBe(handed([a, b]));
+        expect(batches.reduce((n, l) => n + (l.rejected ?? 0), 0)).toBeGreaterThanOrEqual(21);
+        note(
+          `${produced} produced; A handed over ${killedAt} before the kill; ${handed([a, b]) - produced} handed over twice (uncommitted when A died); every offset covered, each hand-off = scored + dead-lettered`,
+        );
+      },
+    );
 
-    await report.check('faults', 'The attack in a stream that is partly scored twice after the kill', 'raised once (incident dedup through Redis)', async (note) => {
-      await waitFor(() => incidents.values.some((v) => (JSON.parse(v) as Incident).kind === 'scanning'), 60_000, 'the scanning incident');
-      await new Promise((r) => setTimeout(r, 3000));
-      const raised = incidents.values.map((v) => JSON.parse(v) as Incident);
-      const scans = raised.filter((i) => i.kind === 'scanning');
-      expect(scans).toHaveLength(1);
-      expect(scans[0]!.workload).toMatchObject({ principal: scan.actor.principal });
-      expect(new Set(raised.map((i) => `${i.kind}|${JSON.stringify(i.workload)}`)).size).toBe(raised.length);
-      note(`${raised.length} incident(s) on meshguard.incidents: ${raised.map((i) => i.kind).join(', ')}`);
-    });
+    await report.check(
+      'faults',
+      'The attack in a stream whose scorer was killed mid-stream (B re-reads what A had not committed)',
+      'raised once (incident dedup through Redis)',
+      async (note) => {
+        await waitFor(
+          () => incidents.values.some((v) => (JSON.parse(v) as Incident).kind === 'scanning'),
+          60_000,
+          'the scanning incident',
+        );
+        await new Promise((r) => setTimeout(r, 3000));
+        const raised = incidents.values.map((v) => JSON.parse(v) as Incident);
+        const scans = raised.filter((i) => i.kind === 'scanning');
+        expect(scans).toHaveLength(1);
+        expect(scans[0]!.workload).toMatchObject({ principal: scan.actor.principal });
+        expect(new Set(raised.map((i) => `${i.kind}|${JSON.stringify(i.workload)}`)).size).toBe(
+          raised.length,
+        );
+        note(`${raised.length} incident(s) on meshguard.incidents: ${raised.map((i) => i.kind).join(', ')}`);
+      },
+    );
 
     b.child.kill('SIGTERM');
     expect(await b.exited).toBe(0);

@@ -206,7 +206,13 @@ export class KafkaBatchConsumer {
     if (expected !== undefined && first > expected) {
       this.skipped += first - expected;
       this.deps.logger.error(
-        { topic, partition, fromOffset: String(expected), toOffset: String(first - 1), records: first - expected },
+        {
+          topic,
+          partition,
+          fromOffset: String(expected),
+          toOffset: String(first - 1),
+          records: first - expected,
+        },
         'Records were skipped before they were scored (deleted by retention or an offset reset); they are lost to detection',
       );
     }

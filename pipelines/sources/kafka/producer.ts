@@ -128,7 +128,12 @@ export class KafkaRecordProducer implements RecordProducer {
     try {
       const sendAll = async (): Promise<void> => {
         for (const chunk of chunksOf(messages, MAX_SEND_BYTES))
-          await this.producer.send({ topic, messages: chunk, acks: -1, timeout: this.cfg.producer_timeout_ms });
+          await this.producer.send({
+            topic,
+            messages: chunk,
+            acks: -1,
+            timeout: this.cfg.producer_timeout_ms,
+          });
       };
       await Promise.race([sendAll(), timeout]);
       this.failuresInARow = 0;
@@ -139,7 +144,10 @@ export class KafkaRecordProducer implements RecordProducer {
       }
     } catch (error) {
       if (!this.lastSendFailed)
-        this.deps.logger.warn({ dependency: 'kafka', error: (error as Error).message }, 'Kafka send failed; ingest answers 503 until a send succeeds');
+        this.deps.logger.warn(
+          { dependency: 'kafka', error: (error as Error).message },
+          'Kafka send failed; ingest answers 503 until a send succeeds',
+        );
       this.lastSendFailed = true;
       this.failedAtMs = Date.now();
       this.failuresInARow++;
