@@ -89,7 +89,8 @@ describe('serve: ingest → Kafka → scorer → incidents', () => {
   it('finds the attacks in simulated traffic posted to the ingest API, once each', async () => {
     expect((await fetch(`http://127.0.0.1:${service.port}/readyz`)).status).toBe(200);
 
-    const sim = new MeshSimulator({ seed: 3, startMs: T0, services: 12, ratePerSec: 30 });
+    // Kept well under the mock cluster's retention (a few MB per partition, oldest dropped silently).
+    const sim = new MeshSimulator({ seed: 3, startMs: T0, services: 12, ratePerSec: 15 });
     const scan = sim.schedule('path_scanning', T0 + 240_000);
     const lateral = sim.schedule('lateral_movement', T0 + 250_000);
     const lines: string[] = [];
