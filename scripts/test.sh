@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Everything the test suite needs on a fresh Debian machine, then the suite itself.
+# `npm test`: everything the suite needs on a fresh Debian machine, then the suite itself.
 # The integration tests start real Redis, Kafka (librdkafka's mock cluster via kcat), Prometheus and
-# Alertmanager on free ports; they are installed here from Debian's packages.
+# Alertmanager on free ports; they are installed here from Debian's packages when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,14 +15,13 @@ if ((${#missing[@]})); then
   SUDO=""
   if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
   export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get install -y --no-install-recommends "${PACKAGES[@]}" \
-    || { $SUDO apt-get update && $SUDO apt-get install -y --no-install-recommends "${PACKAGES[@]}"; }
+  $SUDO apt-get install -y --no-install-recommends "${PACKAGES[@]}" ||
+    { $SUDO apt-get update && $SUDO apt-get install -y --no-install-recommends "${PACKAGES[@]}"; }
   # The Debian packages start their own daemons; the tests start their own on free ports instead.
   for svc in redis-server prometheus prometheus-alertmanager prometheus-node-exporter; do
     $SUDO systemctl stop "$svc" >/dev/null 2>&1 || $SUDO service "$svc" stop >/dev/null 2>&1 || true
   done
 fi
 
-npm ci --no-audit --no-fund
 npm run check
 npx vitest run "$@"
