@@ -7,8 +7,8 @@
  * - the attack is raised once, although the tail of the stream is scored twice (dedup through Redis).
  * Needs the compiled CLI: dist/ is rebuilt when older than the sources.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -21,32 +21,12 @@ import { MeshSimulator } from '../../pipelines/sources/simulator/index.js';
 import { collectTopic, startKafkaMock, type KafkaMock, type TopicCollector } from '../helpers/kafka-mock.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { reliabilityReport } from '../helpers/reliability-report.js';
+import { ensureBuilt } from '../helpers/build.js';
 
 const report = reliabilityReport('faults-scorer-kill');
 const ROOT = join(import.meta.dirname, '..', '..');
 const T0 = Date.parse('2024-05-01T10:00:00Z');
 const TOPIC = 'mesh.access-logs';
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path));
-    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-function ensureBuilt(): void {
-  const built = join(ROOT, 'dist', 'services', 'serve.js');
-  const sources = Math.max(
-    ...['services', 'pipelines', 'models', 'config'].map((d) => newestMtime(join(ROOT, d))),
-  );
-  if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
-  spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
-  if (!existsSync(built))
-    throw new Error('npx tsc -p tsconfig.build.json did not produce dist/services/serve.js');
-}
 
 interface LogLine {
   msg?: string;

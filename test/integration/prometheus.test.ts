@@ -3,8 +3,8 @@
  * /metrics; a real Prometheus scrapes it every second; then every Grafana panel query must return at least
  * one series, and the exposition must pass `promtool check metrics`.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -17,9 +17,9 @@ import {
   waitFor,
   type PrometheusServer,
 } from '../helpers/prometheus.js';
+import { ensureBuilt } from '../helpers/build.js';
 
 const ROOT = join(import.meta.dirname, '../..');
-const CLI_JS = join(ROOT, 'dist/services/cli/meshguard.js');
 const JOB = 'meshguard-demo';
 
 /** Values for the Grafana variables the dashboard uses; 1m covers many 1s scrapes. */
@@ -30,34 +30,6 @@ const GRAFANA_VARS: Record<string, string> = {
   job: '.+',
   datasource: 'prometheus',
 };
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path));
-    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/** `npm run build` equivalent when dist/ is missing or older than the sources. */
-function ensureBuilt(): void {
-  const sources = Math.max(
-    ...['services', 'pipelines', 'models', 'config'].map((d) => newestMtime(join(ROOT, d))),
-  );
-  if (existsSync(CLI_JS) && statSync(CLI_JS).mtimeMs >= sources) return;
-  const tsc = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 170_000,
-  });
-  // tsc still emits when a file elsewhere has a type error; only a missing CLI is fatal here.
-  if (!existsSync(CLI_JS))
-    throw new Error(
-      `build did not produce ${CLI_JS} (tsc exit ${tsc.status}):\n${tsc.stdout}${tsc.stderr}`.slice(0, 4000),
-    );
-}
 
 interface PanelQuery {
   panel: string;

@@ -7,8 +7,8 @@
  * - lag recovers: after a burst, meshguard_consumer_lag_messages returns to 0 within a stated time.
  * MESHGUARD_SOAK_SECS sets the steady phase (default 45 s so the whole suite stays fast; 600 for a real soak).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -21,6 +21,7 @@ import { Service } from '../../services/serve.js';
 import { startKafkaMock, type KafkaMock } from '../helpers/kafka-mock.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { reliabilityReport } from '../helpers/reliability-report.js';
+import { ensureBuilt } from '../helpers/build.js';
 
 const report = reliabilityReport('soak');
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -32,26 +33,6 @@ const BURST = 6000; // records posted at once after it
 const MAX_RSS_GROWTH_MB = 80;
 const MAX_HEAP_GROWTH_MB = 40;
 const MAX_LAG_RECOVERY_MS = 30_000;
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path));
-    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
-  }
-  return newest;
-}
-function ensureBuilt(): void {
-  const built = join(ROOT, 'dist', 'services', 'serve.js');
-  const sources = Math.max(
-    ...['services', 'pipelines', 'models', 'config'].map((d) => newestMtime(join(ROOT, d))),
-  );
-  if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
-  spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
-  if (!existsSync(built))
-    throw new Error('npx tsc -p tsconfig.build.json did not produce dist/services/serve.js');
-}
 
 async function waitFor(
   check: () => boolean | Promise<boolean>,

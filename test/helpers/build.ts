@@ -1,0 +1,30 @@
+/**
+ * Tests that run the `meshguard` binary need dist/ to match the sources: rebuild it when any source
+ * file is newer than the compiled entry point.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const ROOT = join(import.meta.dirname, '..', '..');
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path));
+    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+export function ensureBuilt(): void {
+  const built = join(ROOT, 'dist', 'services', 'serve.js');
+  const sources = Math.max(
+    ...['services', 'pipelines', 'models', 'config'].map((d) => newestMtime(join(ROOT, d))),
+  );
+  if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
+  spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
+  if (!existsSync(built))
+    throw new Error('npx tsc -p tsconfig.build.json did not produce dist/services/serve.js');
+}
