@@ -88,14 +88,18 @@ export interface TopicCollector {
 export async function collectTopic(brokers: string[], topic: string): Promise<TopicCollector> {
   const { Kafka, logLevel } = await import('kafkajs');
   const kafka = new Kafka({ clientId: 'test-collector', brokers, logLevel: logLevel.NOTHING });
+  let stopped = false;
   const consumer = kafka.consumer({
     groupId: `collector-${topic}-${process.pid}-${Date.now()}`,
     maxWaitTimeInMs: 200,
+    // No restart after stop(): a collector left fetching from a dead cluster spins and starves the worker.
+    retry: { restartOnFailure: async () => !stopped },
   });
   const collector: TopicCollector = {
     values: [],
     records: [],
     stop: async () => {
+      stopped = true;
       await consumer.disconnect().catch(() => undefined);
     },
   };

@@ -60,7 +60,14 @@ export class KafkaBatchConsumer {
       rebalanceTimeout: Math.max(cfg.session_timeout_ms, 10_000),
       allowAutoTopicCreation: true,
       maxWaitTimeInMs: 500,
-      retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 5000 },
+      retry: {
+        retries: 5,
+        initialRetryTime: 200,
+        maxRetryTime: 5000,
+        // kafkajs restarts a crashed consumer on its own after a delay; once we have shut down, that
+        // restart would bring back a consumer nobody stops (with the cluster gone, its fetch loop spins).
+        restartOnFailure: async () => !this.stopped,
+      },
     });
     const { GROUP_JOIN, CRASH, CONNECT, DISCONNECT, STOP } = consumer.events;
     consumer.on(GROUP_JOIN, (event) => {
@@ -130,10 +137,14 @@ export class KafkaBatchConsumer {
 
   /** Connect, subscribe, run. Throws when the cluster cannot be reached at all (start-up fails fast). */
   async start(): Promise<void> {
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: this.topics, fromBeginning: this.cfg.from_beginning });
+    const consumer = this.consumer;
+    await consumer.connect();
+    // A restart that finished connecting after shutdown must not start fetching.
+    if (this.stopped) return void (await consumer.disconnect().catch(() => undefined));
+    await consumer.subscribe({ topics: this.topics, fromBeginning: this.cfg.from_beginning });
+    if (this.stopped) return void (await consumer.disconnect().catch(() => undefined));
     this.running = true;
-    await this.consumer.run({
+    await consumer.run({
       eachBatchAutoResolve: false,
       // Commit whenever at least one offset was resolved, i.e. right after each hand-off.
       autoCommitThreshold: 1,
