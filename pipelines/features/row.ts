@@ -1,25 +1,12 @@
 /**
- * The per-workload window feature vector the neural model reads. Order matters: a saved model is tied
- * to it (models/neural/autoencoder/features.ts holds the same names).
+ * The per-workload window feature vector the neural model reads, in FEATURE_NAMES order (a saved
+ * model is tied to it).
  */
+import { FEATURE_NAMES } from '../../models/neural/autoencoder/features.js';
 import type { SourceWindow } from './window.js';
 
-export const WORKLOAD_FEATURES = [
-  'requests',
-  'distinct_destinations',
-  'distinct_paths',
-  'new_destinations',
-  'new_paths',
-  'ratio_4xx',
-  'ratio_denied',
-  'ratio_not_found',
-  'ratio_5xx',
-  'bytes_up',
-  'bytes_down',
-  'egress_requests',
-  'egress_bytes_up',
-  'mean_duration_ms',
-] as const;
+/** The feature names, in order: declared once, by the model that reads them. */
+export const WORKLOAD_FEATURES = FEATURE_NAMES;
 
 export function workloadRow(sw: SourceWindow, newDestinations: number, newPaths: number): number[] {
   let egressRequests = 0;

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTrain, TrainProgress, formatDuration, type TrainIo } from '../../../../services/cli/train.js';
 import { AutoencoderDetector, FEATURE_NAMES } from '../../../../models/neural/autoencoder/index.js';
 import { exfiltrationRows, normalRows } from '../../../fixtures/models/synthetic-rows.js';
-import { WORKLOAD_FEATURES } from '../../../../pipelines/features/index.js';
+import { SourceWindow } from '../../../../pipelines/features/window.js';
+import { workloadRow } from '../../../../pipelines/features/row.js';
 import { simulateInto } from '../../../../pipelines/sources/simulator/index.js';
 
 class Capture extends Writable {
@@ -184,8 +185,11 @@ describe('meshguard train', () => {
     expect(summary.rows).toBeGreaterThanOrEqual(50);
   });
 
-  it('reads the same feature order the window aggregator writes', () => {
-    expect([...FEATURE_NAMES]).toEqual([...WORKLOAD_FEATURES]);
+  it('gets one value per feature name from the window aggregator', () => {
+    const sw = new SourceWindow('spiffe://cluster.local/ns/shop/sa/frontend');
+    const row = workloadRow(sw, 0, 0);
+    expect(row).toHaveLength(FEATURE_NAMES.length);
+    expect(row.every((v) => Number.isFinite(v))).toBe(true);
   });
 
   it('prints help on --help with exit code 0', async () => {
