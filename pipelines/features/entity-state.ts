@@ -1,30 +1,141 @@
 /**
- * What meshguard remembers about one source workload between windows: its baselines. Small, plain and
- * serializable, so it can be snapshotted to Redis and move with its Kafka partition.
+ * What meshguard remembers about one source workload between windows: its baselines. Serializable, so
+ * it can be snapshotted to Redis and move with its Kafka partition.
+ *
+ * Memory per tracked workload is what bounds a large mesh, so the numbers live in one plain array of
+ * doubles per workload (V8 stores them unboxed): a header block, then one block per destination it
+ * calls. `EwStat` and `EdgeBaseline` are views over that array, made when asked for and short-lived.
  */
-import { EwStat } from './stats.js';
+import { EwStat, round } from './stats.js';
 
 /** Caps keep memory per entity bounded whatever the traffic. */
 export const MAX_KNOWN_DESTINATIONS = 64;
 export const MAX_KNOWN_TEMPLATES = 256;
 export const MAX_KNOWN_EXTERNAL = 32;
-export const MAX_EDGE_BASELINES = 32;
 
+/** Snapshot format version (toJSON / fromJSON). */
+const SNAPSHOT_VERSION = 2;
+const ALPHA = 0.05;
+
+// The workload's block: scalars, then six statistics (mean, variance) that share one count.
+const FIRST_SEEN = 0;
+const LAST_SEEN = 1;
+const WINDOWS = 2;
+const DENIED_RECENT = 3;
+const NOT_FOUND_RECENT = 4;
+const STAT_COUNT = 5;
+const REQUESTS = 6;
+const DENIED_RATIO = 8;
+const NOT_FOUND_RATIO = 10;
+const NEW_TEMPLATES = 12;
+const BYTES_UP = 14;
+const BYTES_DOWN = 16;
+const HEADER_SIZE = 18;
+
+// One destination's block, at an offset after the header: scalars, then four statistics sharing a count.
+const E_FIRST_CALLED = 0;
+const E_PEAK_DOWN = 1;
+const E_PEAK_UP = 2;
+const E_LAST_DOWN = 3;
+const E_LAST_UP = 4;
+const E_LAST_END = 5;
+const E_STAT_COUNT = 6;
+const E_BYTES_DOWN = 7;
+const E_BYTES_UP = 9;
+const E_REQUESTS = 11;
+const E_DENIED_RATIO = 13;
+const EDGE_SIZE = 15;
+const blockAt = (destination: number) => HEADER_SIZE + destination * EDGE_SIZE;
+/** Templates kept in a plain array up to this many; a Set past it. */
+const SMALL_TEMPLATES = 8;
+
+/** One window's observations of a workload, folded into its baseline together. */
+export interface WorkloadObservation {
+  requests: number;
+  deniedRatio: number;
+  notFoundRatio: number;
+  newTemplates: number;
+  bytesUp: number;
+  bytesDown: number;
+}
+
+/** One window's observations of an edge (log-scaled volumes), folded in together. */
+export interface EdgeObservation {
+  bytesDown: number;
+  bytesUp: number;
+  requests: number;
+  deniedRatio: number;
+}
+
+/**
+ * The baseline of one source → destination edge: a view over the owner's array. Use it at once: a
+ * destination evicted by a newer one shifts the blocks after it.
+ */
 export class EdgeBaseline {
   constructor(
-    public bytesDown = new EwStat(0.05),
-    public bytesUp = new EwStat(0.05),
-    /** Largest window volume seen, decaying slowly: scheduled jobs repeat what they did before. */
-    public peakDown = 0,
-    public peakUp = 0,
-    public requestsPerWindow = new EwStat(0.05),
-    /** Bytes of the edge's previous window and when it ended: bulk transfers are sustained. */
-    public lastDown = 0,
-    public lastUp = 0,
-    public lastEndMs = 0,
-    /** Share of this edge's requests refused (401/403/RBAC): some callers always see a few. */
-    public deniedRatio = new EwStat(0.05),
+    private readonly owner: EntityState,
+    private readonly at: number,
   ) {}
+
+  private get v(): number[] {
+    return this.owner.values;
+  }
+  /** When the workload first called it after its learning period (0: part of the baseline). */
+  get firstCalledMs(): number {
+    return this.v[this.at + E_FIRST_CALLED]!;
+  }
+  /** Largest window volume seen, decaying slowly: scheduled jobs repeat what they did before. */
+  get peakDown(): number {
+    return this.v[this.at + E_PEAK_DOWN]!;
+  }
+  set peakDown(x: number) {
+    this.v[this.at + E_PEAK_DOWN] = x;
+  }
+  get peakUp(): number {
+    return this.v[this.at + E_PEAK_UP]!;
+  }
+  set peakUp(x: number) {
+    this.v[this.at + E_PEAK_UP] = x;
+  }
+  /** Bytes of the edge's previous window and when it ended: bulk transfers are sustained. */
+  get lastDown(): number {
+    return this.v[this.at + E_LAST_DOWN]!;
+  }
+  get lastUp(): number {
+    return this.v[this.at + E_LAST_UP]!;
+  }
+  get lastEndMs(): number {
+    return this.v[this.at + E_LAST_END]!;
+  }
+  rememberWindow(bytesDown: number, bytesUp: number, endMs: number): void {
+    const v = this.v;
+    v[this.at + E_LAST_DOWN] = bytesDown;
+    v[this.at + E_LAST_UP] = bytesUp;
+    v[this.at + E_LAST_END] = endMs;
+  }
+  get bytesDown(): EwStat {
+    return this.stat(E_BYTES_DOWN);
+  }
+  get bytesUp(): EwStat {
+    return this.stat(E_BYTES_UP);
+  }
+  get requestsPerWindow(): EwStat {
+    return this.stat(E_REQUESTS);
+  }
+  /** Share of this edge's requests refused (401/403/RBAC): some callers always see a few. */
+  get deniedRatio(): EwStat {
+    return this.stat(E_DENIED_RATIO);
+  }
+  learn(o: EdgeObservation): void {
+    this.bytesDown.fold(o.bytesDown);
+    this.bytesUp.fold(o.bytesUp);
+    this.requestsPerWindow.fold(o.requests);
+    this.deniedRatio.fold(o.deniedRatio);
+    this.v[this.at + E_STAT_COUNT]!++;
+  }
+  private stat(offset: number): EwStat {
+    return new EwStat(ALPHA, this.v, this.at + offset, this.at + E_STAT_COUNT);
+  }
 }
 
 export class ExternalHostState {
@@ -42,104 +153,195 @@ export class ExternalHostState {
 }
 
 export class EntityState {
-  firstSeenMs: number;
-  lastSeenMs: number;
-  windows = 0;
-  readonly requests = new EwStat(0.05);
-  readonly deniedRatio = new EwStat(0.05);
-  readonly notFoundRatio = new EwStat(0.05);
-  readonly newTemplates = new EwStat(0.05);
-  readonly bytesUp = new EwStat(0.05);
-  readonly bytesDown = new EwStat(0.05);
-  /** Destination → when it was first called after the learning period (0 = part of the baseline). */
-  readonly knownDestinations = new Map<string, number>();
-  readonly knownTemplates = new Set<string>();
-  readonly edges = new Map<string, EdgeBaseline>();
-  readonly external = new Map<string, ExternalHostState>();
-  /** Recent denials, decaying, so a slow trickle of probes adds up across windows. */
-  deniedRecent = 0;
-  notFoundRecent = 0;
-  /** Inbound requests by mTLS vs plaintext, when this entity is a destination. */
-  inboundMtls = 0;
-  inboundPlaintext = 0;
+  /** The header block, then one block per known destination, in the order of `destinations`. */
+  values: number[];
+  /**
+   * Known destinations; the i-th owns the i-th block after the header. A plain array (searched, at
+   * most 64 entries) costs a third of a Map's table, and lookups happen per window, not per event.
+   */
+  private destinations: string[] = [];
+  /**
+   * Route templates used: a short array while there are few (most workloads use a handful), a Set
+   * past that; made on first use (plain TCP workloads have none).
+   */
+  private templates: string[] | Set<string> | undefined;
+  /** External hosts contacted; made on first use (most workloads call none). */
+  private externalHosts: Map<string, ExternalHostState> | undefined;
 
-  constructor(nowMs: number) {
-    this.firstSeenMs = nowMs;
-    this.lastSeenMs = nowMs;
+  constructor(nowMs: number, values?: number[]) {
+    // Built from a double literal so the array holds unboxed doubles from the start.
+    this.values = values ?? Array.from({ length: HEADER_SIZE }, () => 0.5);
+    if (values === undefined) {
+      this.values.fill(0);
+      this.values[FIRST_SEEN] = nowMs;
+      this.values[LAST_SEEN] = nowMs;
+    }
+  }
+
+  get firstSeenMs(): number {
+    return this.values[FIRST_SEEN]!;
+  }
+  get lastSeenMs(): number {
+    return this.values[LAST_SEEN]!;
+  }
+  /** Windows folded in so far. */
+  get windows(): number {
+    return this.values[WINDOWS]!;
+  }
+  /** Recent denials and 404s, decaying, so a slow trickle of probes adds up across windows. */
+  get deniedRecent(): number {
+    return this.values[DENIED_RECENT]!;
+  }
+  get notFoundRecent(): number {
+    return this.values[NOT_FOUND_RECENT]!;
+  }
+  get requests(): EwStat {
+    return this.stat(REQUESTS);
+  }
+  get deniedRatio(): EwStat {
+    return this.stat(DENIED_RATIO);
+  }
+  get notFoundRatio(): EwStat {
+    return this.stat(NOT_FOUND_RATIO);
+  }
+  get newTemplates(): EwStat {
+    return this.stat(NEW_TEMPLATES);
+  }
+  get bytesUp(): EwStat {
+    return this.stat(BYTES_UP);
+  }
+  get bytesDown(): EwStat {
+    return this.stat(BYTES_DOWN);
   }
 
   isLearning(nowMs: number, learningMs: number): boolean {
     return nowMs - this.firstSeenMs < learningMs;
   }
 
-  rememberDestination(dst: string, firstSeenMs: number): void {
-    if (this.knownDestinations.has(dst)) return;
-    if (this.knownDestinations.size >= MAX_KNOWN_DESTINATIONS) {
-      // Forget the newest-learned first: the baseline's own destinations matter most.
-      let victim: string | undefined;
-      let newest = -1;
-      for (const [k, v] of this.knownDestinations) if (v > newest) [victim, newest] = [k, v];
-      if (victim !== undefined) this.knownDestinations.delete(victim);
-    }
-    this.knownDestinations.set(dst, firstSeenMs);
+  /** A window was seen (flagged or not): its end, and the decaying denial / 404 counts. */
+  recordWindow(endMs: number, denied: number, notFound: number, decay: number): void {
+    const v = this.values;
+    v[WINDOWS]!++;
+    v[LAST_SEEN] = endMs;
+    v[DENIED_RECENT] = v[DENIED_RECENT]! * decay + denied;
+    v[NOT_FOUND_RECENT] = v[NOT_FOUND_RECENT]! * decay + notFound;
+  }
+
+  /** Fold a window into the workload's own statistics. */
+  learn(o: WorkloadObservation): void {
+    this.requests.fold(o.requests);
+    this.deniedRatio.fold(o.deniedRatio);
+    this.notFoundRatio.fold(o.notFoundRatio);
+    this.newTemplates.fold(o.newTemplates);
+    this.bytesUp.fold(o.bytesUp);
+    this.bytesDown.fold(o.bytesDown);
+    this.values[STAT_COUNT]!++;
+  }
+
+  get destinationCount(): number {
+    return this.destinations.length;
+  }
+  knowsDestination(dst: string): boolean {
+    return this.destinations.includes(dst);
+  }
+  /** Known destinations, in the order they were learned. */
+  knownDestinations(): readonly string[] {
+    return this.destinations;
+  }
+  /** The baseline of an edge, if the workload ever called that destination. */
+  findEdge(dst: string): EdgeBaseline | undefined {
+    const i = this.destinations.indexOf(dst);
+    return i < 0 ? undefined : new EdgeBaseline(this, blockAt(i));
+  }
+
+  /**
+   * The baseline of an edge, learned from now on if new. `firstCalledMs` is when the workload first
+   * called it after its learning period (0 while learning: part of the baseline).
+   */
+  edge(dst: string, firstCalledMs: number): EdgeBaseline {
+    const i = this.destinations.indexOf(dst);
+    if (i >= 0) return new EdgeBaseline(this, blockAt(i));
+    if (this.destinations.length >= MAX_KNOWN_DESTINATIONS) this.forgetNewestDestination();
+    const block = Array.from({ length: EDGE_SIZE }, () => 0);
+    block[E_FIRST_CALLED] = firstCalledMs;
+    // concat makes arrays of exactly the new length (push would over-allocate).
+    this.values = this.values.concat(block);
+    this.destinations = this.destinations.concat(dst);
+    return new EdgeBaseline(this, blockAt(this.destinations.length - 1));
   }
 
   /** Destinations first called after the learning period, within the last `horizonMs`. */
   recentNewDestinations(nowMs: number, horizonMs: number): string[] {
     const out: string[] = [];
-    for (const [k, v] of this.knownDestinations) if (v !== 0 && nowMs - v <= horizonMs) out.push(k);
+    this.destinations.forEach((dst, i) => {
+      const first = this.values[blockAt(i) + E_FIRST_CALLED]!;
+      if (first !== 0 && nowMs - first <= horizonMs) out.push(dst);
+    });
     return out;
   }
-
-  rememberTemplate(template: string): void {
-    if (this.knownTemplates.has(template)) return;
-    if (this.knownTemplates.size >= MAX_KNOWN_TEMPLATES) {
-      const first = this.knownTemplates.values().next().value;
-      if (first !== undefined) this.knownTemplates.delete(first);
-    }
-    this.knownTemplates.add(template);
+  /** When the workload first called `dst` after its learning period (0: baseline; undefined: never). */
+  firstCalledMs(dst: string): number | undefined {
+    const i = this.destinations.indexOf(dst);
+    return i < 0 ? undefined : this.values[blockAt(i) + E_FIRST_CALLED];
   }
 
-  edge(dst: string): EdgeBaseline {
-    let e = this.edges.get(dst);
-    if (e === undefined) {
-      if (this.edges.size >= MAX_EDGE_BASELINES) {
-        const first = this.edges.keys().next().value;
-        if (first !== undefined) this.edges.delete(first);
+  knowsTemplate(template: string): boolean {
+    const t = this.templates;
+    if (t === undefined) return false;
+    return Array.isArray(t) ? t.includes(template) : t.has(template);
+  }
+  rememberTemplate(template: string): void {
+    const t = this.templates;
+    if (t === undefined) {
+      this.templates = [template];
+    } else if (Array.isArray(t)) {
+      if (t.includes(template)) return;
+      this.templates = t.length < SMALL_TEMPLATES ? t.concat(template) : new Set([...t, template]);
+    } else if (!t.has(template)) {
+      if (t.size >= MAX_KNOWN_TEMPLATES) {
+        const first = t.values().next().value;
+        if (first !== undefined) t.delete(first);
       }
-      e = new EdgeBaseline();
-      this.edges.set(dst, e);
+      t.add(template);
     }
-    return e;
+  }
+
+  externalHost(host: string): ExternalHostState | undefined {
+    return this.externalHosts?.get(host);
+  }
+  /**
+   * The state of an external host, remembered from now on if new. Past the cap the host contacted
+   * longest ago goes, a dependency from the learning period last.
+   */
+  rememberExternalHost(host: string, firstSeenMs: number, known: boolean): ExternalHostState {
+    const hosts = (this.externalHosts ??= new Map());
+    let x = hosts.get(host);
+    if (x === undefined) {
+      if (hosts.size >= MAX_KNOWN_EXTERNAL) {
+        let victim: string | undefined;
+        let victimState: ExternalHostState | undefined;
+        for (const [k, h] of hosts)
+          if (
+            victimState === undefined ||
+            (victimState.known && !h.known) ||
+            (victimState.known === h.known && h.lastContactMs < victimState.lastContactMs)
+          )
+            [victim, victimState] = [k, h];
+        if (victim !== undefined) hosts.delete(victim);
+      }
+      x = new ExternalHostState(firstSeenMs, known);
+      hosts.set(host, x);
+    }
+    return x;
   }
 
   toJSON(): unknown {
     return {
-      v: 1,
-      f: this.firstSeenMs,
-      l: this.lastSeenMs,
-      w: this.windows,
-      r: this.requests,
-      dr: this.deniedRatio,
-      nr: this.notFoundRatio,
-      nt: this.newTemplates,
-      bu: this.bytesUp,
-      bd: this.bytesDown,
-      kd: [...this.knownDestinations],
-      kt: [...this.knownTemplates],
-      e: [...this.edges].map(([k, e]) => [
-        k,
-        e.bytesDown,
-        e.bytesUp,
-        e.peakDown,
-        e.peakUp,
-        e.requestsPerWindow,
-        e.lastDown,
-        e.lastUp,
-        e.lastEndMs,
-        e.deniedRatio,
-      ]),
-      x: [...this.external].map(([k, x]) => [
+      v: SNAPSHOT_VERSION,
+      a: this.values.map(round),
+      d: this.destinations,
+      t: this.templates ? [...this.templates] : [],
+      x: [...(this.externalHosts ?? [])].map(([k, x]) => [
         k,
         x.firstSeenMs,
         x.known,
@@ -150,56 +352,45 @@ export class EntityState {
         x.intervals,
         x.passthrough,
       ]),
-      d: [this.deniedRecent, this.notFoundRecent, this.inboundMtls, this.inboundPlaintext],
     };
   }
 
+  /** Throws on a snapshot it cannot read (another format version, or not a snapshot at all). */
   static fromJSON(json: string): EntityState {
     type S = [number, number, number];
     const o = JSON.parse(json) as Record<string, unknown>;
-    const s = new EntityState(o.f as number);
-    s.lastSeenMs = o.l as number;
-    s.windows = o.w as number;
-    const load = (target: EwStat, a: unknown) => {
-      const [m, v, c] = a as S;
-      target.mean = m;
-      target.variance = v;
-      target.count = c;
-    };
-    load(s.requests, o.r);
-    load(s.deniedRatio, o.dr);
-    load(s.notFoundRatio, o.nr);
-    load(s.newTemplates, o.nt);
-    load(s.bytesUp, o.bu);
-    load(s.bytesDown, o.bd);
-    for (const [k, v] of o.kd as Array<[string, number]>) s.knownDestinations.set(k, v);
-    for (const t of o.kt as string[]) s.knownTemplates.add(t);
-    for (const [k, bd, bu, pd, pu, rq, ld, lu, le, dr] of o.e as Array<
-      [string, S, S, number, number, S, number, number, number, S]
-    >)
-      s.edges.set(
-        k,
-        new EdgeBaseline(
-          EwStat.from(bd),
-          EwStat.from(bu),
-          pd,
-          pu,
-          EwStat.from(rq),
-          ld,
-          lu,
-          le,
-          EwStat.from(dr),
-        ),
-      );
+    if (o.v !== SNAPSHOT_VERSION) throw new Error(`unsupported snapshot version ${String(o.v)}`);
+    const values = (o.a as number[]).slice();
+    const destinations = o.d as string[];
+    const size = blockAt(destinations.length);
+    if (values.length !== size || values.some((x) => typeof x !== 'number'))
+      throw new Error(`snapshot holds ${values.length} numbers, expected ${size}`);
+    const s = new EntityState(0, values);
+    s.destinations = destinations.map(String);
+    for (const t of o.t as string[]) s.rememberTemplate(t);
     for (const [k, f, known, cu, cd, n, last, iv, pt] of o.x as Array<
       [string, number, boolean, number, number, number, number, S, boolean]
-    >)
-      s.external.set(k, new ExternalHostState(f, known, cu, cd, n, last, EwStat.from(iv, 0.2), pt));
-    const [dr, nf, im, ip] = o.d as number[];
-    s.deniedRecent = dr ?? 0;
-    s.notFoundRecent = nf ?? 0;
-    s.inboundMtls = im ?? 0;
-    s.inboundPlaintext = ip ?? 0;
+    >) {
+      s.externalHosts ??= new Map();
+      s.externalHosts.set(k, new ExternalHostState(f, known, cu, cd, n, last, EwStat.from(iv, 0.2), pt));
+    }
     return s;
+  }
+
+  private stat(at: number): EwStat {
+    return new EwStat(ALPHA, this.values, at, STAT_COUNT);
+  }
+
+  /** Past the cap, the destination learned most recently goes first: the baseline's own matter most. */
+  private forgetNewestDestination(): void {
+    let victim = -1;
+    let newest = -1;
+    this.destinations.forEach((_, i) => {
+      const first = this.values[blockAt(i) + E_FIRST_CALLED]!;
+      if (first > newest) [victim, newest] = [i, first];
+    });
+    if (victim < 0) return;
+    this.destinations.splice(victim, 1);
+    this.values.splice(blockAt(victim), EDGE_SIZE);
   }
 }

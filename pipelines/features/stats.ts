@@ -4,19 +4,25 @@
  */
 import { cumulativeStdNormalProbability } from 'simple-statistics';
 
+/**
+ * One exponentially weighted statistic: mean and variance at `at` and `at + 1` of a shared array of
+ * doubles, and the number of observations at `countAt`. Baselines keep all their statistics in one
+ * array per entity (plain doubles, no object per statistic: memory per tracked workload is what bounds
+ * a large mesh), and hand out these views to read and update them.
+ */
 export class EwStat {
   /**
    * Weight of the newest observation in thousandths (a small integer, which V8 stores inline; a
-   * fractional field would cost a heap number per stat, and there are dozens of stats per entity).
+   * fractional field would cost a heap number per view).
    */
   private readonly alphaPerMille: number;
 
   constructor(
     /** Weight of the newest observation; 0.05 ≈ a memory of the last ~20 windows. */
     alpha = 0.05,
-    public mean = 0,
-    public variance = 0,
-    public count = 0,
+    private readonly values: number[] = [0, 0, 0],
+    private readonly at = 0,
+    private readonly countAt = at + 2,
   ) {
     this.alphaPerMille = Math.round(alpha * 1000);
   }
@@ -24,20 +30,41 @@ export class EwStat {
   get alpha(): number {
     return this.alphaPerMille / 1000;
   }
+  get mean(): number {
+    return this.values[this.at]!;
+  }
+  get variance(): number {
+    return this.values[this.at + 1]!;
+  }
+  get count(): number {
+    return this.values[this.countAt]!;
+  }
 
+  /** Fold in one observation and count it. */
   update(x: number): void {
-    if (this.count === 0) {
-      this.mean = x;
-      this.variance = 0;
+    this.fold(x);
+    this.values[this.countAt]!++;
+  }
+
+  /**
+   * Fold in one observation without counting it: for statistics that share one count (all of a
+   * baseline's statistics learn from the same windows), whose owner counts once.
+   */
+  fold(x: number): void {
+    const v = this.values;
+    const at = this.at;
+    const count = v[this.countAt]!;
+    if (count === 0) {
+      v[at] = x;
+      v[at + 1] = 0;
     } else {
       // Warm start: plain averaging until 1/alpha samples, then exponential forgetting.
-      const a = Math.max(this.alpha, 1 / (this.count + 1));
-      const diff = x - this.mean;
+      const a = Math.max(this.alpha, 1 / (count + 1));
+      const diff = x - v[at]!;
       const incr = a * diff;
-      this.mean += incr;
-      this.variance = (1 - a) * (this.variance + diff * incr);
+      v[at] = v[at]! + incr;
+      v[at + 1] = (1 - a) * (v[at + 1]! + diff * incr);
     }
-    this.count++;
   }
 
   /**
@@ -45,11 +72,7 @@ export class EwStat {
    * constant baseline does not turn the smallest change into certainty.
    */
   tailProbability(x: number, floorStd: number): number {
-    const std = Math.sqrt(this.variance + floorStd * floorStd);
-    const z = (x - this.mean) / std;
-    if (z <= -3.5) return 0;
-    if (z >= 3.5) return 1 - 1e-4 / z; // table ends at 3.09; keep ordering in the far tail
-    return cumulativeStdNormalProbability(z);
+    return zToProbability(this.zScore(x, floorStd));
   }
 
   zScore(x: number, floorStd: number): number {
@@ -60,11 +83,11 @@ export class EwStat {
     return [round(this.mean), round(this.variance), this.count];
   }
   static from(a: [number, number, number] | undefined, alpha?: number): EwStat {
-    return a ? new EwStat(alpha, a[0], a[1], a[2]) : new EwStat(alpha);
+    return a ? new EwStat(alpha, [a[0], a[1], a[2]]) : new EwStat(alpha);
   }
 }
 
-function round(x: number): number {
+export function round(x: number): number {
   return Math.round(x * 1e6) / 1e6;
 }
 

@@ -241,7 +241,8 @@ class Spiffe {
 const NO_SPIFFE = new Spiffe('', '', '');
 const spiffes = new Memo<Spiffe>(MEMO_ENTRIES);
 
-function spiffeParts(san: string): Spiffe {
+/** The SPIFFE id in a SAN list with its namespace and service account, memoized per string. */
+export function spiffeParts(san: string): Spiffe {
   if (san === '') return NO_SPIFFE;
   let s = spiffes.get(san);
   if (s === undefined) {

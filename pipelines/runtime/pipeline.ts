@@ -5,7 +5,7 @@
 import type { ComponentSettings, Finding } from '../component.js';
 import type { MeshEvent } from '../event.js';
 import type { MeshguardConfig } from '../../config/schema.js';
-import { EntityState, ExternalHostState } from '../features/entity-state.js';
+import { EntityState } from '../features/entity-state.js';
 import { pathTemplate } from '../features/path-template.js';
 import { EwStat } from '../features/stats.js';
 import { workloadRow } from '../features/row.js';
@@ -19,6 +19,7 @@ import {
 } from '../detect/detector.js';
 import { createDetectors } from '../detect/registry.js';
 import { fuse } from '../incidents/fusion.js';
+import { spiffeParts } from '../parse/identity.js';
 import { inSpan } from './tracing.js';
 import { IncidentManager } from '../incidents/manager.js';
 import type { IncidentHandler, ScoringPipeline } from './pipeline-api.js';
@@ -45,10 +46,12 @@ export interface PipelineOptions {
   trackDirtyEntities?: boolean;
 }
 
+/**
+ * Who a pod IP belongs to. One per pod, so kept small: namespace and service account are read back
+ * from the principal when needed (memoized), not stored twice.
+ */
 interface IpIdentity {
   principal: string;
-  namespace: string;
-  serviceAccount: string;
   workload: string;
 }
 
@@ -118,19 +121,15 @@ export class Pipeline implements ScoringPipeline {
     if (ev.srcAddress !== '') {
       if (ev.srcPrincipal !== '') {
         if (!this.ipIdentity.has(ev.srcAddress))
-          this.ipIdentity.set(ev.srcAddress, {
-            principal: ev.srcPrincipal,
-            namespace: ev.srcNamespace,
-            serviceAccount: ev.srcServiceAccount,
-            workload: ev.srcWorkload,
-          });
+          this.ipIdentity.set(ev.srcAddress, { principal: ev.srcPrincipal, workload: ev.srcWorkload });
       } else {
         const known = this.ipIdentity.get(ev.srcAddress);
         if (known !== undefined) {
+          const spiffe = spiffeParts(known.principal);
           ev.src = known.principal;
           ev.srcPrincipal = known.principal;
-          ev.srcNamespace = known.namespace;
-          ev.srcServiceAccount = known.serviceAccount;
+          if (spiffe.namespace !== '') ev.srcNamespace = spiffe.namespace;
+          if (spiffe.serviceAccount !== '') ev.srcServiceAccount = spiffe.serviceAccount;
           if (ev.srcWorkload === '') ev.srcWorkload = known.workload;
         }
       }
@@ -252,12 +251,12 @@ export class Pipeline implements ScoringPipeline {
       const learning = state.isLearning(cw.endMs, this.learningMs);
 
       const newDestinations: string[] = [];
-      for (const dst of sw.edges.keys()) if (!state.knownDestinations.has(dst)) newDestinations.push(dst);
+      for (const dst of sw.edges.keys()) if (!state.knowsDestination(dst)) newDestinations.push(dst);
       const newRoutes: WindowContext['newRoutes'] = [];
       const seenTemplates = new Set<string>();
       for (const [path, count] of sw.paths) {
         const t = pathTemplate(path);
-        if (state.knownTemplates.has(t) || seenTemplates.has(t)) continue;
+        if (state.knowsTemplate(t) || seenTemplates.has(t)) continue;
         seenTemplates.add(t);
         newRoutes.push({ template: t, failing: (sw.pathErrors.get(path) ?? 0) * 2 >= count });
       }
@@ -348,20 +347,12 @@ export class Pipeline implements ScoringPipeline {
     // contacts are not vouched for: a workload that only ever served traffic and now uploads is news.
     const learning = ctx.learning || ctx.newEntity;
     const newRoutes = ctx.newRoutes;
-    state.windows++;
-    state.lastSeenMs = cw.endMs;
-    this.rememberLastWindow(state, sw, cw);
-    state.deniedRecent = state.deniedRecent * RECENT_DECAY + sw.denied;
-    state.notFoundRecent = state.notFoundRecent * RECENT_DECAY + sw.notFound;
-    for (const [dst, e] of sw.edges) state.rememberDestination(dst, learning ? 0 : e.firstMs);
+    state.recordWindow(cw.endMs, sw.denied, sw.notFound, RECENT_DECAY);
+    this.rememberLastWindow(state, sw, cw, learning);
     for (const r of newRoutes) state.rememberTemplate(r.template);
 
     for (const [host, x] of sw.external) {
-      let ext = state.external.get(host);
-      if (ext === undefined) {
-        ext = new ExternalHostState(x.firstMs, ctx.learning);
-        state.external.set(host, ext);
-      }
+      const ext = state.rememberExternalHost(host, x.firstMs, ctx.learning);
       ext.cumulativeUp += x.bytesUp;
       ext.cumulativeDown += x.bytesDown;
       ext.passthrough ||= x.passthrough;
@@ -394,7 +385,7 @@ export class Pipeline implements ScoringPipeline {
       // What the incident was about is remembered as a peak (it decays over a day), so the same job
       // repeated tomorrow is not news; the means stay untouched.
       for (const [dst, e] of sw.edges) {
-        const base = state.edge(dst);
+        const base = state.edge(dst, learning ? 0 : e.firstMs);
         base.peakDown = Math.max(base.peakDown, e.bytesDown);
         base.peakUp = Math.max(base.peakUp, e.bytesUp);
       }
@@ -402,17 +393,19 @@ export class Pipeline implements ScoringPipeline {
     }
     const deniedRatio = sw.denied / sw.requests;
     const notFoundRatio = sw.notFound / sw.requests;
-    state.requests.update(Math.log1p(sw.requests));
-    state.deniedRatio.update(deniedRatio);
-    state.notFoundRatio.update(notFoundRatio);
-    state.newTemplates.update(newRoutes.length);
-    state.bytesUp.update(Math.log1p(sw.bytesUp));
-    state.bytesDown.update(Math.log1p(sw.bytesDown));
+    state.learn({
+      requests: Math.log1p(sw.requests),
+      deniedRatio,
+      notFoundRatio,
+      newTemplates: newRoutes.length,
+      bytesUp: Math.log1p(sw.bytesUp),
+      bytesDown: Math.log1p(sw.bytesDown),
+    });
     this.peers.deniedRatio.update(deniedRatio);
     this.peers.notFoundRatio.update(notFoundRatio);
     const minBytes = this.cfg.detectors.exfiltration.min_bytes;
     for (const [dst, e] of sw.edges) {
-      const base = state.edge(dst);
+      const base = state.edge(dst, learning ? 0 : e.firstMs);
       // A heavy window not yet confirmed by the next one is held out of the baseline: if it is the
       // start of a dump, learning it would hide the rest.
       const heavy = Math.max(e.bytesDown, e.bytesUp);
@@ -422,24 +415,30 @@ export class Pipeline implements ScoringPipeline {
         heavy >= 10 * Math.expm1(Math.max(base.bytesDown.mean, base.bytesUp.mean))
       )
         continue;
-      base.bytesDown.update(Math.log1p(e.bytesDown));
-      base.bytesUp.update(Math.log1p(e.bytesUp));
-      base.requestsPerWindow.update(Math.log1p(e.requests));
-      base.deniedRatio.update(e.denied / e.requests);
+      base.learn({
+        bytesDown: Math.log1p(e.bytesDown),
+        bytesUp: Math.log1p(e.bytesUp),
+        requests: Math.log1p(e.requests),
+        deniedRatio: e.denied / e.requests,
+      });
       // Peaks decay with a half-life of about a day of windows, so yesterday's batch job is remembered.
       base.peakDown = Math.max(base.peakDown * 0.99993, e.bytesDown);
       base.peakUp = Math.max(base.peakUp * 0.99993, e.bytesUp);
     }
   }
 
-  /** The previous window of each edge, kept even for flagged windows (sustained-volume checks). */
-  private rememberLastWindow(state: EntityState, sw: SourceWindow, cw: ClosedWindow): void {
-    for (const [dst, e] of sw.edges) {
-      const base = state.edge(dst);
-      base.lastDown = e.bytesDown;
-      base.lastUp = e.bytesUp;
-      base.lastEndMs = cw.endMs;
-    }
+  /**
+   * Every destination called is remembered, with the edge's last window, even for flagged windows
+   * (sustained-volume checks).
+   */
+  private rememberLastWindow(
+    state: EntityState,
+    sw: SourceWindow,
+    cw: ClosedWindow,
+    learning: boolean,
+  ): void {
+    for (const [dst, e] of sw.edges)
+      state.edge(dst, learning ? 0 : e.firstMs).rememberWindow(e.bytesDown, e.bytesUp, cw.endMs);
   }
 
   private takeSensitiveCalls(src: string, endMs: number): SensitiveCall[] {

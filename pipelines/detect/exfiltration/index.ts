@@ -26,7 +26,7 @@ export class ExfiltrationDetector implements WindowDetector {
     const w = ctx.window;
     let best: Finding | undefined;
     for (const [dst, e] of w.edges) {
-      const edgeBase = ctx.state.edges.get(dst);
+      const edgeBase = ctx.state.findEdge(dst);
       // A new edge has no baseline of its own: judge it against everything the source usually moves.
       const own = edgeBase !== undefined && edgeBase.bytesDown.count >= 5;
       for (const dir of ['down', 'up'] as const) {
@@ -92,7 +92,7 @@ export class ExfiltrationDetector implements WindowDetector {
     const w = ctx.window;
     let best: Finding | undefined;
     for (const [host, x] of w.external) {
-      const state = ctx.state.external.get(host);
+      const state = ctx.state.externalHost(host);
       if (state?.known) continue;
       const cumulativeUp = (state?.cumulativeUp ?? 0) + x.bytesUp;
       const cumulativeDown = (state?.cumulativeDown ?? 0) + x.bytesDown;

@@ -34,8 +34,8 @@ export class LateralMovementDetector implements WindowDetector {
         if (isSuspiciousKubernetesCall(c) || kubeTemplates.size >= 4 || kubeRefused >= 3)
           sensitive.add(c.destination);
       } else if (
-        !ctx.state.external.get(c.destination)?.known &&
-        !ctx.state.knownDestinations.has(c.destination)
+        !ctx.state.externalHost(c.destination)?.known &&
+        !ctx.state.knowsDestination(c.destination)
       ) {
         sensitive.add(c.destination);
       }
@@ -46,7 +46,7 @@ export class LateralMovementDetector implements WindowDetector {
     const fresh = ctx.newEntity
       ? []
       : [...new Set([...ctx.newDestinations, ...ctx.state.recentNewDestinations(ctx.endMs, RECENT_MS)])];
-    const known = ctx.state.knownDestinations.size;
+    const known = ctx.state.destinationCount;
     let deniedOnNew = 0;
     let failedOnNew = 0;
     let requestsToNew = 0;
@@ -67,7 +67,7 @@ export class LateralMovementDetector implements WindowDetector {
     if (score < cfg.threshold) return undefined;
     let first = Number.MAX_SAFE_INTEGER;
     for (const d of fresh)
-      first = Math.min(first, w.edges.get(d)?.firstMs ?? ctx.state.knownDestinations.get(d) ?? first);
+      first = Math.min(first, w.edges.get(d)?.firstMs ?? ctx.state.firstCalledMs(d) ?? first);
     for (const h of sensitive)
       first = Math.min(first, w.external.get(h)?.firstMs ?? w.edges.get(h)?.firstMs ?? first);
     return {
@@ -85,7 +85,7 @@ export class LateralMovementDetector implements WindowDetector {
           .map((c) => `${c.status} ${c.method} ${c.destination}${c.path}`),
         known_destinations: known,
         denied_on_new_destinations: deniedOnNew,
-        baseline_destinations_sample: [...ctx.state.knownDestinations.keys()].slice(0, 10),
+        baseline_destinations_sample: [...ctx.state.knownDestinations()].slice(0, 10),
       },
     };
   }

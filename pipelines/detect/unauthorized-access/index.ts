@@ -37,7 +37,7 @@ export class UnauthorizedAccessDetector implements WindowDetector {
         requestsToNew += e.requests;
       }
       if (e.denied < 2) continue;
-      const base = ctx.state.edges.get(dst);
+      const base = ctx.state.findEdge(dst);
       const own = !ctx.learning && !ctx.newEntity && base !== undefined && base.deniedRatio.count >= 5;
       const baseRatio = own ? base.deniedRatio.mean : peerRatio;
       const ratio = e.denied / e.requests;
