@@ -12,6 +12,7 @@
 import type { Logger } from 'pino';
 import type { MeshguardConfig } from '../../config/schema.js';
 import type { MeshEvent } from '../../pipelines/event.js';
+import type { ParseResult } from '../../pipelines/event.js';
 import { detectFormat, parseLine, type ParseOptions } from '../../pipelines/parse/index.js';
 import type { Metrics } from '../../pipelines/runtime/metrics.js';
 import type { ScoringPipeline } from '../../pipelines/runtime/pipeline-api.js';
@@ -119,8 +120,27 @@ export class BatchScorer implements ConsumerHandler {
     const eventPartition: string[] = [];
     const dlq: OutRecord[] = [];
     const ingestedByFormat = new Map<string, number>();
+    // Records of one hand-off come from one partition (Kafka) or a few (the bus): name each once.
+    let partition = '';
+    let partitionTopic = '';
+    let partitionNumber = -1;
+    let format = 'unknown';
+    let any = false;
+    const reasons: string[] = [];
+    const emit = (result: ParseResult) => {
+      if (result.ok) {
+        any = true;
+        events.push(result.event);
+        eventPartition.push(partition);
+        ingestedByFormat.set(format, (ingestedByFormat.get(format) ?? 0) + 1);
+      } else reasons.push(result.reason);
+    };
     for (const record of records) {
-      const partition = `${record.topic}/${record.partition}`;
+      if (record.topic !== partitionTopic || record.partition !== partitionNumber) {
+        partitionTopic = record.topic;
+        partitionNumber = record.partition;
+        partition = `${record.topic}/${record.partition}`;
+      }
       if (record.topic === cfg.kafka.topics.metrics) {
         const result = parseMetricSample(record.value);
         if (result.ok) {
@@ -133,19 +153,13 @@ export class BatchScorer implements ConsumerHandler {
         } else dlq.push(this.reject(record, result.reason, 'prometheus-kafka-adapter'));
         continue;
       }
-      let format = 'unknown';
-      const reasons: string[] = [];
-      let any = false;
+      format = 'unknown';
+      any = false;
+      reasons.length = 0;
       try {
-        format = detectFormat(record.value) ?? 'unknown';
-        parseLine(record.value, 'auto', this.deps.parseOptions, (result) => {
-          if (result.ok) {
-            any = true;
-            events.push(result.event);
-            eventPartition.push(partition);
-            ingestedByFormat.set(format, (ingestedByFormat.get(format) ?? 0) + 1);
-          } else reasons.push(result.reason);
-        });
+        const detected = detectFormat(record.value);
+        format = detected ?? 'unknown';
+        parseLine(record.value, detected ?? 'auto', this.deps.parseOptions, emit);
       } catch (error) {
         reasons.push(`parser error: ${(error as Error).message}`);
       }

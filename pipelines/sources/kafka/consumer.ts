@@ -178,30 +178,42 @@ export class KafkaBatchConsumer {
     }
   }
 
+  /**
+   * Hand the fetched batch over in chunks of `max_batch_events` (each resolved and followed by a
+   * heartbeat, so a long batch keeps the membership alive), then commit once for the whole batch: an
+   * OffsetCommit round trip per chunk cost more than the chunk's hand-off. A crash mid-batch redelivers
+   * the resolved-but-uncommitted chunks: at-least-once either way.
+   */
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
     const chunkSize = this.cfg.max_batch_events;
-    this.checkGap(batch.topic, batch.partition, batch.messages[0]?.offset);
+    const { topic, partition } = batch;
+    this.checkGap(topic, partition, batch.messages[0]?.offset);
+    let handedOver = false;
     for (let start = 0; start < batch.messages.length; start += chunkSize) {
       // Stopping or rebalancing: leave the rest uncommitted, the next owner reads it.
       if (!isRunning() || isStale()) break;
       const chunk = batch.messages.slice(start, start + chunkSize);
       const records: InRecord[] = chunk.map((m) => ({
-        topic: batch.topic,
-        partition: batch.partition,
+        topic,
+        partition,
         offset: m.offset,
         key: m.key ? m.key.toString('utf8') : null,
         value: m.value ? m.value.toString('utf8') : '',
       }));
       await this.handler.handle(records);
-      resolveOffset(chunk[chunk.length - 1]!.offset);
-      await commitOffsetsIfNecessary();
-      await this.handler.afterCommit();
-      await heartbeat();
-      const next = Number(chunk[chunk.length - 1]!.offset) + 1;
-      this.nextOffset.set(`${batch.topic}/${batch.partition}`, next);
-      this.setLag(batch.topic, batch.partition, Math.max(0, Number(batch.highWatermark) - next));
+      const last = chunk[chunk.length - 1]!.offset;
+      resolveOffset(last);
+      handedOver = true;
+      const next = Number(last) + 1;
+      this.nextOffset.set(`${topic}/${partition}`, next);
+      this.setLag(topic, partition, Math.max(0, Number(batch.highWatermark) - next));
+      if (start + chunkSize < batch.messages.length) await heartbeat();
     }
+    if (!handedOver) return;
+    await commitOffsetsIfNecessary();
+    await this.handler.afterCommit();
+    await heartbeat();
   }
 
   /**
