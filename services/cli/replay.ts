@@ -3,6 +3,7 @@
  * the wall clock), deterministic. Incidents go to --incidents as JSON lines; the last line on stdout is
  * {"events","rejected","incidents","seconds"}.
  */
+import { isAscii } from 'node:buffer';
 import { accessSync, closeSync, constants, createReadStream, mkdirSync, openSync, writeSync } from 'node:fs';
 import { MeshguardError } from '../../config/errors.js';
 import { dirname } from 'node:path';
@@ -86,6 +87,14 @@ export async function runReplay(argv: string[]): Promise<number> {
   return 0;
 }
 
+/**
+ * Bytes to text. After JSON.parse, UTF-8 decoding was the costliest step of a replay; access logs are
+ * nearly always ASCII, which decodes as Latin-1 (a plain copy) to the same string, 3-4x faster.
+ */
+function decode(bytes: Buffer): string {
+  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+}
+
 export async function replay(
   cfg: MeshguardConfig,
   opts: { input: string; format: InputFormat | 'auto'; incidentsPath: string; rejectedPath?: string },
@@ -142,7 +151,8 @@ export async function replay(
   const stream =
     opts.input === '-' ? process.stdin : createReadStream(opts.input, { highWaterMark: 1 << 20 });
   // Lines are cut on bytes and each chunk is decoded once up to its last newline, so the text scanned
-  // is one flat string (no concatenated copies of whole chunks); only a partial last line is carried.
+  // is one flat string (no concatenated copies of whole chunks); only a partial last line is carried,
+  // and joined with the start of the next chunk on its own.
   let carry: Buffer | undefined;
   let chunksSinceDrain = 0;
   const scan = (text: string): void => {
@@ -166,18 +176,22 @@ export async function replay(
       carry = carry ? Buffer.concat([carry, bytes]) : Buffer.from(bytes);
       continue;
     }
-    const text = carry
-      ? Buffer.concat([carry, bytes.subarray(0, lastNl)]).toString('utf8')
-      : bytes.toString('utf8', 0, lastNl);
+    let from = 0;
+    if (carry) {
+      // The line cut by the previous chunk: joined on bytes (a character may straddle the cut).
+      const firstNl = bytes.indexOf(10);
+      scan(decode(Buffer.concat([carry, bytes.subarray(0, firstNl)])));
+      from = firstNl + 1;
+    }
+    if (lastNl > from) scan(decode(bytes.subarray(from, lastNl)));
     carry = lastNl + 1 < bytes.length ? Buffer.from(bytes.subarray(lastNl + 1)) : undefined;
-    scan(text);
     // Let incident hand-offs (file writes, policy writes) keep pace without awaiting every line.
     if (++chunksSinceDrain >= 8) {
       chunksSinceDrain = 0;
       await pipeline.drain();
     }
   }
-  if (carry !== undefined && carry.length > 0) scan(carry.toString('utf8'));
+  if (carry !== undefined && carry.length > 0) scan(decode(carry));
   pipeline.finish();
   await pipeline.drain();
   await responders.shutdown();
