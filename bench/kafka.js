@@ -349,15 +349,21 @@ async function liveLatency(kafka, producer) {
       results.push({ scenario: s.name, detected: false });
       continue;
     }
-    const detectedAtMs = Date.parse(match.incident.detectedAt);
+    // The end of the window the detectors decided on (event time, which is wall time here). An incident
+    // decided when its window ended carries that end; one decided at the close carries end + lateness.
+    const windowMs = windowSecs * 1000;
+    const decidedWindowEnd = Math.floor(Date.parse(match.incident.detectedAt) / windowMs) * windowMs;
+    const firstWindowEnd = (Math.floor(s.firstRecordMs / windowMs) + 1) * windowMs;
     results.push({
       scenario: s.name,
       detected: true,
       kind: match.incident.kind,
       latencyMs: match.at - s.firstProducedAt,
-      // The event time at which the pipeline raised it (a window closed) to its arrival on the topic:
-      // the scorer's own share, the windowing wait taken out.
-      afterWindowCloseMs: match.at - detectedAtMs,
+      // Beyond the detector's window: from the end of the window it decided on to the incident on the
+      // topic (the lateness wait, transport, scoring and hand-off).
+      beyondWindowMs: match.at - decidedWindowEnd,
+      // 1 = decided on the window holding the attack's first record; more = evidence built up over windows.
+      windows: Math.round((decidedWindowEnd - firstWindowEnd) / windowMs) + 1,
       firstAttackRecordToProduceMs: s.firstProducedAt - s.firstRecordMs,
     });
   }
@@ -382,15 +388,17 @@ async function liveLatency(kafka, producer) {
     allowedLatenessSecs: latenessSecs,
     p50Ms: round(median(lat)),
     p99Ms: round(percentile(lat, 99)),
-    p50BeyondWindowMs: round(median(lat) - waitMs),
-    p99BeyondWindowMs: round(percentile(lat, 99) - waitMs),
-    afterWindowCloseP50Ms: round(median(detected.map((r) => r.afterWindowCloseMs))),
-    afterWindowCloseP99Ms: round(
+    // The target: p99 under 1 s beyond the window each detector decided on.
+    beyondWindowP50Ms: round(median(detected.map((r) => r.beyondWindowMs))),
+    beyondWindowP99Ms: round(
       percentile(
-        detected.map((r) => r.afterWindowCloseMs),
+        detected.map((r) => r.beyondWindowMs),
         99,
       ),
     ),
+    // Stricter: as if every attack were decided on the first window (+ lateness) after its first record.
+    p50MinusOneWindowMs: round(median(lat) - waitMs),
+    p99MinusOneWindowMs: round(percentile(lat, 99) - waitMs),
     otherLiveIncidents: others,
     scenarios: results,
   };

@@ -13,6 +13,7 @@ export const DEFAULT_CONFIG: MeshguardConfig = {
   windowing: {
     window_secs: 10,
     allowed_lateness_secs: 5,
+    early_decisions: true,
     learning_secs: 120,
     entity_idle_secs: 3600,
   },

@@ -13,6 +13,11 @@ export const WindowingConfig = Type.Object(
       minimum: 0,
       description: 'How far out of order a record may arrive and still count in its window.',
     }),
+    early_decisions: Type.Boolean({
+      default: true,
+      description:
+        'Run the detectors when a window ends, not only when it closes after the allowed lateness: an attack is raised up to allowed_lateness_secs sooner. Baselines still learn from the closed window.',
+    }),
     learning_secs: Type.Number({
       default: 120,
       minimum: 0,

@@ -170,11 +170,16 @@ export interface ClosedWindow {
  * Tumbling windows keyed by index (floor(time / size)). A window closes once the watermark
  * (newest event time minus the allowed lateness) passes its end. Records later than that go into the
  * oldest open window instead of being dropped, and are counted.
+ *
+ * With `onEnd`, a window is also handed over (still open) as soon as the newest event time passes its
+ * end: what it holds then is nearly all it will hold, and waiting out the lateness would delay every
+ * detection by that much.
  */
 export class WindowAggregator {
   private readonly open = new Map<number, Map<string, SourceWindow>>();
   private maxEventMs = 0;
   private closedThrough = -Infinity; // every window with index < this is closed
+  private endedThrough = -Infinity; // every window with index < this has been handed to onEnd
   private cachedIndex = NaN;
   private cachedSources: Map<string, SourceWindow> | undefined;
   lateEvents = 0;
@@ -183,6 +188,7 @@ export class WindowAggregator {
     readonly windowMs: number,
     readonly latenessMs: number,
     private readonly onClose: (w: ClosedWindow) => void,
+    private readonly onEnd?: (w: ClosedWindow) => void,
   ) {}
 
   get watermarkMs(): number {
@@ -223,8 +229,21 @@ export class WindowAggregator {
   advanceTo(timeMs: number): void {
     if (timeMs > this.maxEventMs) this.maxEventMs = timeMs;
     const closeBefore = Math.floor((this.maxEventMs - this.latenessMs) / this.windowMs); // windows < this are complete
-    if (closeBefore <= this.closedThrough) return;
-    this.closeThrough(closeBefore);
+    if (closeBefore > this.closedThrough) this.closeThrough(closeBefore);
+    if (this.onEnd === undefined) return;
+    const endedBefore = Math.floor(this.maxEventMs / this.windowMs); // windows < this have ended
+    if (endedBefore <= this.endedThrough) return;
+    // Windows that closed meanwhile were handed over whole; the others now, still open.
+    const due = [...this.open.keys()]
+      .filter((i) => i >= this.endedThrough && i < endedBefore)
+      .sort((a, b) => a - b);
+    this.endedThrough = endedBefore;
+    for (const index of due)
+      this.onEnd({
+        startMs: index * this.windowMs,
+        endMs: (index + 1) * this.windowMs,
+        sources: this.open.get(index)!,
+      });
   }
 
   /** Close every open window (end of input). */

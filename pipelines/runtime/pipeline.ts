@@ -88,8 +88,12 @@ export class Pipeline implements ScoringPipeline {
     const w = cfg.windowing;
     this.learningMs = w.learning_secs * 1000;
     this.idleMs = w.entity_idle_secs * 1000;
-    this.aggregator = new WindowAggregator(w.window_secs * 1000, w.allowed_lateness_secs * 1000, (cw) =>
-      this.onClose(cw),
+    this.aggregator = new WindowAggregator(
+      w.window_secs * 1000,
+      w.allowed_lateness_secs * 1000,
+      (cw) => this.onClose(cw),
+      // With no lateness allowed, a window closes as it ends: nothing to decide early.
+      w.early_decisions && w.allowed_lateness_secs > 0 ? (cw) => this.decideEarly(cw) : undefined,
     );
     this.incidents = new IncidentManager({
       dedupWindowMs: cfg.incidents.dedup_window_secs * 1000,
@@ -230,54 +234,17 @@ export class Pipeline implements ScoringPipeline {
       cw.endMs,
       this.aggregator.watermarkMs + this.cfg.windowing.allowed_lateness_secs * 1000,
     );
-    // The process warms up once, but an entity whose baseline moved here from another replica (or was
-    // learned before) does not wait for it.
-    const processWarmingUp = cw.endMs - this.firstEventMs < this.learningMs;
     const top: Array<{ workload: string; score: number }> = [];
     const contexts: WindowContext[] = [];
 
     for (const [src, sw] of cw.sources) {
       let state = this.entities.get(src);
-      let newEntity = false;
       if (state === undefined) {
-        state = new EntityState(Math.min(sw.firstMs, this.knownSince.get(src) ?? Infinity));
+        state = this.newEntityState(src, sw);
         this.entities.set(src, state);
       }
-      const warmingUp = processWarmingUp && state.isLearning(cw.endMs, this.learningMs);
-      newEntity =
-        !processWarmingUp &&
-        state.firstSeenMs - this.firstEventMs >= this.learningMs &&
-        state.isLearning(cw.endMs, this.learningMs);
-      const learning = state.isLearning(cw.endMs, this.learningMs);
-
-      const newDestinations: string[] = [];
-      for (const dst of sw.edges.keys()) if (!state.knowsDestination(dst)) newDestinations.push(dst);
-      const newRoutes: WindowContext['newRoutes'] = [];
-      const seenTemplates = new Set<string>();
-      for (const [path, count] of sw.paths) {
-        const t = pathTemplate(path);
-        if (state.knowsTemplate(t) || seenTemplates.has(t)) continue;
-        seenTemplates.add(t);
-        newRoutes.push({ template: t, failing: (sw.pathErrors.get(path) ?? 0) * 2 >= count });
-      }
-
-      const ctx: WindowContext = {
-        startMs: cw.startMs,
-        endMs: cw.endMs,
-        window: sw,
-        state,
-        learning: learning && !newEntity,
-        newEntity,
-        warmingUp,
-        peers: this.peers,
-        newRoutes,
-        newDestinations,
-        config: this.cfg.detectors,
-        sensitiveCalls: this.takeSensitiveCalls(src, cw.endMs),
-      };
-      contexts.push(ctx);
+      contexts.push(this.contextFor(cw, sw, state, this.takeSensitiveCalls(src, cw.endMs)));
     }
-
     const extraByEntity = new Map<string, Finding[]>();
     if (this.options.onFeatures) {
       const rows = contexts.map((c) => ({
@@ -296,27 +263,12 @@ export class Pipeline implements ScoringPipeline {
     for (const ctx of contexts) {
       const { window: sw, state } = ctx;
       const src = sw.src;
-      const findings: Finding[] = extraByEntity.get(src) ?? [];
-      for (const d of this.detectors) {
-        const f = d.evaluate(ctx);
-        if (f !== undefined) {
-          findings.push(f);
-          this.settings.metrics.detectorScore.observe({ detector: f.detector }, f.score);
-        }
-      }
+      const own = this.evaluate(ctx);
+      for (const f of own) this.settings.metrics.detectorScore.observe({ detector: f.detector }, f.score);
+      const findings = [...(extraByEntity.get(src) ?? []), ...own];
       const candidate = fuse(src, findings);
       if (candidate !== undefined) {
-        this.incidents.offer(
-          candidate,
-          {
-            principal: sw.principal,
-            namespace: sw.namespace,
-            serviceAccount: sw.serviceAccount,
-            workload: sw.workload,
-            address: sw.address,
-          },
-          nowMs,
-        );
+        this.incidents.offer(candidate, offenderOf(sw), nowMs);
         top.push({ workload: sw.principal || sw.address || src, score: candidate.score });
       }
       this.learn(state, sw, cw, ctx, candidate !== undefined);
@@ -330,6 +282,73 @@ export class Pipeline implements ScoringPipeline {
     this.settings.metrics.entitiesTracked.set(this.entities.size);
     this.evictIdle(cw.endMs);
     this.incidents.prune(cw.endMs);
+  }
+
+  /**
+   * A window has ended but stays open for late records: decide on what it holds now, so an attack is
+   * raised when its window ends rather than after the allowed lateness. Nothing is learned or taken here;
+   * the closed window is scored again (the incident manager keeps one incident per offender) and learned.
+   */
+  private decideEarly(cw: ClosedWindow): void {
+    for (const [src, sw] of cw.sources) {
+      const state = this.entities.get(src) ?? this.newEntityState(src, sw);
+      const ctx = this.contextFor(cw, sw, state, this.peekSensitiveCalls(src, cw.endMs));
+      const candidate = fuse(src, this.evaluate(ctx));
+      if (candidate !== undefined) this.incidents.offer(candidate, offenderOf(sw), cw.endMs);
+    }
+  }
+
+  private newEntityState(src: string, sw: SourceWindow): EntityState {
+    return new EntityState(Math.min(sw.firstMs, this.knownSince.get(src) ?? Infinity));
+  }
+
+  /** What the detectors are given for one source in one window (reads state, changes nothing). */
+  private contextFor(
+    cw: ClosedWindow,
+    sw: SourceWindow,
+    state: EntityState,
+    sensitiveCalls: SensitiveCall[],
+  ): WindowContext {
+    // The process warms up once, but an entity whose baseline moved here from another replica (or was
+    // learned before) does not wait for it.
+    const processWarmingUp = cw.endMs - this.firstEventMs < this.learningMs;
+    const learning = state.isLearning(cw.endMs, this.learningMs);
+    const newEntity =
+      !processWarmingUp && state.firstSeenMs - this.firstEventMs >= this.learningMs && learning;
+
+    const newDestinations: string[] = [];
+    for (const dst of sw.edges.keys()) if (!state.knowsDestination(dst)) newDestinations.push(dst);
+    const newRoutes: WindowContext['newRoutes'] = [];
+    const seenTemplates = new Set<string>();
+    for (const [path, count] of sw.paths) {
+      const t = pathTemplate(path);
+      if (state.knowsTemplate(t) || seenTemplates.has(t)) continue;
+      seenTemplates.add(t);
+      newRoutes.push({ template: t, failing: (sw.pathErrors.get(path) ?? 0) * 2 >= count });
+    }
+    return {
+      startMs: cw.startMs,
+      endMs: cw.endMs,
+      window: sw,
+      state,
+      learning: learning && !newEntity,
+      newEntity,
+      warmingUp: processWarmingUp && learning,
+      peers: this.peers,
+      newRoutes,
+      newDestinations,
+      config: this.cfg.detectors,
+      sensitiveCalls,
+    };
+  }
+
+  private evaluate(ctx: WindowContext): Finding[] {
+    const findings: Finding[] = [];
+    for (const d of this.detectors) {
+      const f = d.evaluate(ctx);
+      if (f !== undefined) findings.push(f);
+    }
+    return findings;
   }
 
   /**
@@ -441,6 +460,10 @@ export class Pipeline implements ScoringPipeline {
       state.edge(dst, learning ? 0 : e.firstMs).rememberWindow(e.bytesDown, e.bytesUp, cw.endMs);
   }
 
+  private peekSensitiveCalls(src: string, endMs: number): SensitiveCall[] {
+    return (this.sensitiveCalls.get(src) ?? []).filter((c) => c.timeMs < endMs);
+  }
+
   private takeSensitiveCalls(src: string, endMs: number): SensitiveCall[] {
     const calls = this.sensitiveCalls.get(src);
     if (calls === undefined) return [];
@@ -455,6 +478,16 @@ export class Pipeline implements ScoringPipeline {
     if (this.entities.size < 1000) return;
     for (const [k, s] of this.entities) if (nowMs - s.lastSeenMs > this.idleMs) this.entities.delete(k);
   }
+}
+
+function offenderOf(sw: SourceWindow) {
+  return {
+    principal: sw.principal,
+    namespace: sw.namespace,
+    serviceAccount: sw.serviceAccount,
+    workload: sw.workload,
+    address: sw.address,
+  };
 }
 
 export function createPipeline(

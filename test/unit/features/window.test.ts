@@ -61,3 +61,43 @@ describe('pathTemplate', () => {
     expect(pathTemplate('/healthz')).toBe('/healthz');
   });
 });
+
+describe('WindowAggregator early hand-over', () => {
+  it('hands a window over once when event time passes its end, then closes it with the late records too', () => {
+    const ended: Array<{ startMs: number; requests: number }> = [];
+    const closed: ClosedWindow[] = [];
+    const agg = new WindowAggregator(
+      10_000,
+      5_000,
+      (w) => closed.push(w),
+      (w) => ended.push({ startMs: w.startMs, requests: w.sources.get(A)!.requests }),
+    );
+    agg.push(ev({ src: A, timeMs: 1_000 }));
+    agg.push(ev({ src: A, timeMs: 9_000 }));
+    expect(ended).toHaveLength(0);
+    agg.push(ev({ src: A, timeMs: 10_500 })); // [0,10s) has ended: handed over, still open
+    agg.push(ev({ src: A, timeMs: 11_000 }));
+    expect(ended).toEqual([{ startMs: 0, requests: 2 }]);
+    expect(closed).toHaveLength(0);
+    agg.push(ev({ src: A, timeMs: 9_500 })); // late, within the lateness: still counts in [0,10s)
+    agg.push(ev({ src: A, timeMs: 15_000 })); // watermark 10 s: [0,10s) closes
+    expect(closed).toHaveLength(1);
+    expect(closed[0]!.sources.get(A)!.requests).toBe(3);
+    expect(ended).toHaveLength(1);
+  });
+
+  it('does not hand over early a window that closes in the same jump of event time', () => {
+    const ended: number[] = [];
+    const closed: number[] = [];
+    const agg = new WindowAggregator(
+      10_000,
+      5_000,
+      (w) => closed.push(w.startMs),
+      (w) => ended.push(w.startMs),
+    );
+    agg.push(ev({ src: A, timeMs: 1_000 }));
+    agg.push(ev({ src: A, timeMs: 40_000 })); // [0,10s) ends and closes at once; [40s,50s) has not ended
+    expect(closed).toEqual([0]);
+    expect(ended).toEqual([]);
+  });
+});
