@@ -157,7 +157,7 @@ export function buildApp(cfg: MeshguardConfig, deps: IngestDeps): FastifyInstanc
       throw new HttpError(400, 'empty body: send at least one record');
     await produce(
       topic,
-      accepted.map(({ key, value }) => ({ key, value })),
+      accepted.map(({ key, value, events }) => ({ key, value, events })),
     );
     const byFormat = new Map<string, number>();
     for (const r of accepted) byFormat.set(r.format, (byFormat.get(r.format) ?? 0) + 1);

@@ -8,6 +8,7 @@
  * per log record (keeping its resource and scope) so each can be keyed on its own.
  */
 import { detectFormat, parseLine, type ParseOptions } from '../../pipelines/parse/index.js';
+import type { MeshEvent } from '../../pipelines/event.js';
 import type { OutRecord } from '../../pipelines/sources/bus/types.js';
 
 export interface Rejection {
@@ -115,17 +116,28 @@ export function validateLogRecords(records: string[], opts: ParseOptions): Valid
     let key: string | undefined;
     let reason: string | undefined;
     let format = 'unknown';
+    const events: MeshEvent[] = [];
     try {
-      format = detectFormat(text) ?? 'unknown';
-      parseLine(text, 'auto', opts, (result) => {
-        if (result.ok) key ??= result.event.src;
-        else reason ??= result.reason;
+      const detected = detectFormat(text);
+      format = detected ?? 'unknown';
+      parseLine(text, detected ?? 'auto', opts, (result) => {
+        if (result.ok) {
+          key ??= result.event.src;
+          events.push(result.event);
+        } else reason ??= result.reason;
       });
     } catch (error) {
       // Parsers never throw by contract; if one does, the record is set aside rather than failing the request.
       reason = `parser error: ${(error as Error).message}`;
     }
-    if (key !== undefined) accepted.push({ key: key || null, value: text, format });
+    // A record with a bad part beside good ones goes on whole; the scorer sets the bad part aside.
+    if (key !== undefined)
+      accepted.push({
+        key: key || null,
+        value: text,
+        format,
+        events: reason === undefined ? events : undefined,
+      });
     else rejected.push({ index, reason: reason ?? 'no access-log record found', format, record: text });
   }
   return { accepted, rejected };

@@ -153,6 +153,14 @@ export class BatchScorer implements ConsumerHandler {
         } else dlq.push(this.reject(record, result.reason, 'prometheus-kafka-adapter'));
         continue;
       }
+      if (record.events !== undefined) {
+        // Parsed by ingest in this process (embedded bus): no need to parse it again.
+        for (const event of record.events) {
+          events.push(event);
+          eventPartition.push(partition);
+        }
+        continue;
+      }
       format = 'unknown';
       any = false;
       reasons.length = 0;

@@ -56,19 +56,21 @@ export class EmbeddedBus implements RecordProducer {
           1,
           'full',
         );
-    let offset = this.offsets.get(topic) ?? 0;
-    const records: InRecord[] = messages.map((m) => ({
-      topic,
-      partition: 0,
-      offset: String(offset++),
-      key: m.key,
-      value: m.value,
-    }));
-    this.offsets.set(topic, offset);
-    for (const s of targets) {
+    const first = this.offsets.get(topic) ?? 0;
+    this.offsets.set(topic, first + messages.length);
+    targets.forEach((s, i) => {
+      // Parsed events are handed to one subscriber only: a consumer may change the events it is given.
+      const records: InRecord[] = messages.map((m, k) => ({
+        topic,
+        partition: 0,
+        offset: String(first + k),
+        key: m.key,
+        value: m.value,
+        events: i === 0 ? m.events : undefined,
+      }));
       s.queue.push(...records);
       this.pump(s);
-    }
+    });
   }
 
   /** Deliver records of these topics to the handler, one batch at a time, in order. */

@@ -1,3 +1,5 @@
+import type { MeshEvent } from '../../event.js';
+
 /**
  * The record-transport contracts shared by Kafka and the embedded bus, so ingest and scorer do not care
  * which one they run on.
@@ -7,6 +9,11 @@
 export interface OutRecord {
   key: string | null;
   value: string;
+  /**
+   * The events ingest parsed `value` into while validating it. Only the embedded bus carries them (in one
+   * process, parsing every record twice would cost as much again); Kafka sends key and value alone.
+   */
+  events?: MeshEvent[];
 }
 
 export interface RecordProducer {
@@ -23,6 +30,8 @@ export interface InRecord {
   offset: string;
   key: string | null;
   value: string;
+  /** Already-parsed events of `value` (embedded bus only, see OutRecord). */
+  events?: MeshEvent[];
 }
 
 /** Why a send was refused; ingest turns these into 429 / 503 with Retry-After. */

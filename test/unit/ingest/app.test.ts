@@ -93,6 +93,11 @@ describe('POST /ingest/envoy', () => {
       'spiffe://cluster.local/ns/shop/sa/frontend',
       'spiffe://cluster.local/ns/shop/sa/cart',
     ]);
+    // The events parsed while validating go along (the embedded bus hands them on; Kafka drops them).
+    expect(produced.map((m) => m.events?.map((e) => e.src))).toEqual([
+      ['spiffe://cluster.local/ns/shop/sa/frontend'],
+      ['spiffe://cluster.local/ns/shop/sa/cart'],
+    ]);
     expect(await metrics.registry.getSingleMetricAsString('meshguard_events_ingested_total')).toContain(
       'meshguard_events_ingested_total{source="http",format="istio-json"} 2',
     );
