@@ -130,7 +130,8 @@ export class KafkaRecordProducer implements RecordProducer {
         for (const chunk of chunksOf(messages, MAX_SEND_BYTES))
           await this.producer.send({
             topic,
-            messages: chunk,
+            // Key and value only: parsed events ride the embedded bus, never the wire.
+            messages: chunk.map(({ key, value }) => ({ key, value })),
             acks: -1,
             timeout: this.cfg.producer_timeout_ms,
           });
