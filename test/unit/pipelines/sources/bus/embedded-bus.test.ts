@@ -1,16 +1,19 @@
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { EmbeddedBus } from '../../../../../pipelines/sources/bus/embedded-bus.js';
 import type { InRecord } from '../../../../../pipelines/sources/bus/types.js';
 import { ev } from '../../../../helpers/events.js';
 
+const logger = pino({ level: 'silent' });
+
 describe('EmbeddedBus', () => {
   it('delivers in order with offsets, and hands parsed events to one subscriber only', async () => {
-    const bus = new EmbeddedBus({ maxPendingRecords: 100 });
+    const bus = new EmbeddedBus({ maxPendingRecords: 100, logger });
     const scorer: InRecord[] = [];
     const other: InRecord[] = [];
     bus.subscribe(['logs'], async (records) => void scorer.push(...records));
     bus.subscribe(['logs'], async (records) => void other.push(...records));
-    const parsed = ev({ src: 'spiffe://cluster.local/ns/shop/sa/cart' });
+    const parsed = ev({ src: 'spiffe://cluster.local/ns/shop/sa/cart', timeMs: 1_000 });
     await bus.send('logs', [
       { key: 'a', value: 'line 1', events: [parsed] },
       { key: 'b', value: 'line 2' },
@@ -29,7 +32,7 @@ describe('EmbeddedBus', () => {
   });
 
   it('refuses a send that would overflow a subscription, with a retry hint', async () => {
-    const bus = new EmbeddedBus({ maxPendingRecords: 2 });
+    const bus = new EmbeddedBus({ maxPendingRecords: 2, logger });
     let release: () => void = () => undefined;
     const held = new Promise<void>((r) => (release = r));
     bus.subscribe(['logs'], () => held);
