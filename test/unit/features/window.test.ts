@@ -60,6 +60,15 @@ describe('pathTemplate', () => {
     expect(pathTemplate('/wp-login.php')).toBe('/wp-login.php');
     expect(pathTemplate('/healthz')).toBe('/healthz');
   });
+
+  it('keeps every separator where it was: several ids, a leading id, empty segments', () => {
+    expect(pathTemplate('/api/orders/1/items/2')).toBe('/api/orders/{id}/items/{id}');
+    expect(pathTemplate('83121')).toBe('{id}');
+    expect(pathTemplate('/1/')).toBe('/{id}/');
+    expect(pathTemplate('/a//b/')).toBe('/a//b/');
+    expect(pathTemplate('/t/abcdefghij1234klmnop')).toBe('/t/{id}');
+    expect(pathTemplate('')).toBe('');
+  });
 });
 
 describe('WindowAggregator early hand-over', () => {
