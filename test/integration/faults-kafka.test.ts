@@ -21,6 +21,7 @@ import { Service } from '../../services/serve.js';
 import { collectTopic, startKafkaMock, type KafkaMock, type TopicCollector } from '../helpers/kafka-mock.js';
 import { reliabilityReport } from '../helpers/reliability-report.js';
 import { ensureBuilt, ROOT } from '../helpers/build.js';
+import { waitFor } from '../helpers/wait.js';
 
 const report = reliabilityReport('faults-kafka');
 const T0 = Date.parse('2024-05-01T10:00:00Z');
@@ -37,20 +38,6 @@ function kcatChild(): number {
     .trim()
     .split('\n');
   return Number(out[out.length - 1]);
-}
-
-async function waitFor(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<number> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return Date.now() - started;
 }
 
 const url = (path: string): string => `http://127.0.0.1:${service.port}${path}`;

@@ -21,6 +21,7 @@ import {
 } from '../helpers/apiserver-stand-in.js';
 import { reliabilityReport } from '../helpers/reliability-report.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
+import { waitFor } from '../helpers/wait.js';
 
 ensureKubernetesClientLoads();
 const { Service } = await import('../../services/serve.js');
@@ -35,19 +36,6 @@ let hanging: WebhookReceiver;
 let api: ApiServerStandIn;
 let service: InstanceType<typeof Service>;
 
-async function waitFor(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<number> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return Date.now() - started;
-}
 const url = (path: string): string => `http://127.0.0.1:${service.port}${path}`;
 
 beforeAll(async () => {

@@ -22,6 +22,7 @@ import { collectTopic, startKafkaMock, type KafkaMock, type TopicCollector } fro
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { reliabilityReport } from '../helpers/reliability-report.js';
 import { ensureBuilt } from '../helpers/build.js';
+import { waitFor as waitUntil } from '../helpers/wait.js';
 
 const report = reliabilityReport('faults-scorer-kill');
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -72,22 +73,21 @@ class Replica {
   }
 }
 
-async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) {
-      const tail = replicas.map(
-        (r, i) =>
-          `replica ${i}: ${r.logs
-            .filter((l) => Number(l.level ?? 50) >= 30 && l.msg !== 'Batch handed over')
-            .slice(-6)
-            .map((l) => JSON.stringify(l).slice(0, 250))
-            .join('\n')}`,
-      );
-      throw new Error(`timed out waiting for ${what}\n${tail.join('\n')}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** Waits, with every replica's recent log lines in the error. */
+function waitFor(check: () => boolean, timeoutMs: number, what: string) {
+  return waitUntil(check, timeoutMs, what, {
+    detail: () =>
+      replicas
+        .map(
+          (r, i) =>
+            `replica ${i}: ${r.logs
+              .filter((l) => Number(l.level ?? 50) >= 30 && l.msg !== 'Batch handed over')
+              .slice(-6)
+              .map((l) => JSON.stringify(l).slice(0, 250))
+              .join('\n')}`,
+        )
+        .join('\n'),
+  });
 }
 
 let kafka: KafkaMock;

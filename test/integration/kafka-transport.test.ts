@@ -17,6 +17,7 @@ import { Value } from '@sinclair/typebox/value';
 import { Metrics } from '../../pipelines/runtime/metrics.js';
 import type { InRecord } from '../../pipelines/sources/bus/types.js';
 import { startKafkaMock, type KafkaMock } from '../helpers/kafka-mock.js';
+import { waitFor } from '../helpers/wait.js';
 
 const logger = pino({ level: 'silent' });
 let mock: KafkaMock;
@@ -29,14 +30,6 @@ function kafkaConfig(overrides: Partial<KafkaConfig> = {}): KafkaConfig {
     from_beginning: true,
     ...overrides,
   } as KafkaConfig;
-}
-
-async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 class Collector implements ConsumerHandler {

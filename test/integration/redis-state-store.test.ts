@@ -5,17 +5,10 @@ import { RedisStateStore } from '../../pipelines/state/redis-state-store.js';
 import { Metrics } from '../../pipelines/runtime/metrics.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { Redis } from 'ioredis';
+import { waitFor } from '../helpers/wait.js';
 
 const logger = pino({ level: 'silent' });
 let server: RedisServer;
-
-async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function store(metrics?: Metrics, prefix = 'mg-test:'): RedisStateStore {
   return new RedisStateStore(

@@ -11,6 +11,7 @@ import { resolveConfig } from '../../config/load.js';
 import type { Incident } from '../../pipelines/incident.js';
 import { MeshSimulator } from '../../pipelines/sources/simulator/index.js';
 import { Service, parseServeArgs } from '../../services/serve.js';
+import { waitFor } from '../helpers/wait.js';
 
 const logger = pino({ level: 'silent' });
 const T0 = Date.parse('2024-05-01T10:00:00Z');
@@ -29,14 +30,6 @@ function config(extra: Record<string, unknown> = {}) {
     quarantine: { policies_dir: mkdtempSync(join(tmpdir(), 'mg-policies-')) },
     ...extra,
   });
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('serve in embedded mode', () => {

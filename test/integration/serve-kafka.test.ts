@@ -20,6 +20,7 @@ import { WriteRequest } from '../../services/ingest/metric-records.js';
 import { startKafkaMock, type KafkaMock } from '../helpers/kafka-mock.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { collectTopic, type TopicCollector } from '../helpers/kafka-mock.js';
+import { waitFor } from '../helpers/wait.js';
 
 const logger = pino({ level: 'silent' });
 const T0 = Date.parse('2024-05-01T10:00:00Z');
@@ -30,18 +31,6 @@ let service: Service;
 let incidents: TopicCollector;
 let dlq: TopicCollector;
 let metricsTopic: TopicCollector;
-
-async function waitFor(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 beforeAll(async () => {
   [kafka, redis] = await Promise.all([startKafkaMock(), startRedis()]);

@@ -21,6 +21,7 @@ import { MeshSimulator } from '../../pipelines/sources/simulator/index.js';
 import { collectTopic, startKafkaMock, type KafkaMock, type TopicCollector } from '../helpers/kafka-mock.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { ensureBuilt } from '../helpers/build.js';
+import { waitFor as waitUntil } from '../helpers/wait.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const T0 = Date.parse('2024-05-01T10:00:00Z');
@@ -73,16 +74,11 @@ class Replica {
   }
 }
 
-async function waitFor(
-  check: () => boolean,
-  timeoutMs: number,
-  what: string,
-  replicas: Replica[] = [],
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) {
-      const tail = replicas
+/** Waits, with the replicas' recent log lines in the error. */
+function waitFor(check: () => boolean, timeoutMs: number, what: string, replicas: Replica[] = []) {
+  return waitUntil(check, timeoutMs, what, {
+    detail: () =>
+      replicas
         .map(
           (r) =>
             `${r.name}: ${r.logs
@@ -91,11 +87,8 @@ async function waitFor(
               .map((l) => JSON.stringify(l))
               .join('\n')}`,
         )
-        .join('\n');
-      throw new Error(`timed out waiting for ${what}\n${tail}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+        .join('\n'),
+  });
 }
 
 /** Offsets handed over, per partition, from the replicas' "Batch handed over" logs. */

@@ -22,6 +22,7 @@ import { startKafkaMock, type KafkaMock } from '../helpers/kafka-mock.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { reliabilityReport } from '../helpers/reliability-report.js';
 import { ensureBuilt } from '../helpers/build.js';
+import { waitFor } from '../helpers/wait.js';
 
 const report = reliabilityReport('soak');
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -33,20 +34,6 @@ const BURST = 6000; // records posted at once after it
 const MAX_RSS_GROWTH_MB = 80;
 const MAX_HEAP_GROWTH_MB = 40;
 const MAX_LAG_RECOVERY_MS = 30_000;
-
-async function waitFor(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<number> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return Date.now() - started;
-}
 
 let kafka: KafkaMock;
 let redis: RedisServer;
