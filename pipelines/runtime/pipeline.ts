@@ -318,14 +318,7 @@ export class Pipeline implements ScoringPipeline {
 
     const newDestinations: string[] = [];
     for (const dst of sw.edges.keys()) if (!state.knowsDestination(dst)) newDestinations.push(dst);
-    const newRoutes: WindowContext['newRoutes'] = [];
-    const seenTemplates = new Set<string>();
-    for (const [path, count] of sw.paths) {
-      const t = pathTemplate(path);
-      if (state.knowsTemplate(t) || seenTemplates.has(t)) continue;
-      seenTemplates.add(t);
-      newRoutes.push({ template: t, failing: (sw.pathErrors.get(path) ?? 0) * 2 >= count });
-    }
+    let newRoutes: WindowContext['newRoutes'] | undefined;
     return {
       startMs: cw.startMs,
       endMs: cw.endMs,
@@ -335,7 +328,10 @@ export class Pipeline implements ScoringPipeline {
       newEntity,
       warmingUp: processWarmingUp && learning,
       peers: this.peers,
-      newRoutes,
+      // Templating every distinct path is the costliest part of a context: done when first asked for.
+      get newRoutes() {
+        return (newRoutes ??= newRoutesOf(state, sw));
+      },
       newDestinations,
       config: this.cfg.detectors,
       sensitiveCalls,
@@ -478,6 +474,19 @@ export class Pipeline implements ScoringPipeline {
     if (this.entities.size < 1000) return;
     for (const [k, s] of this.entities) if (nowMs - s.lastSeenMs > this.idleMs) this.entities.delete(k);
   }
+}
+
+/** Route templates of this window the source never used before, and whether their requests mostly failed. */
+function newRoutesOf(state: EntityState, sw: SourceWindow): WindowContext['newRoutes'] {
+  const routes: WindowContext['newRoutes'] = [];
+  const seenTemplates = new Set<string>();
+  for (const [path, count] of sw.paths) {
+    const t = pathTemplate(path);
+    if (state.knowsTemplate(t) || seenTemplates.has(t)) continue;
+    seenTemplates.add(t);
+    routes.push({ template: t, failing: (sw.pathErrors.get(path) ?? 0) * 2 >= count });
+  }
+  return routes;
 }
 
 function offenderOf(sw: SourceWindow) {

@@ -18,10 +18,14 @@ export class ScanningDetector implements WindowDetector {
     const baseRatio =
       ctx.learning || ctx.newEntity || own.count < 3 ? ctx.peers.notFoundRatio.mean : own.mean;
 
-    // Never-seen routes that mostly fail: a scanner walking a wordlist.
+    // Never-seen routes that mostly fail: a scanner walking a wordlist. (No failed request, no failing
+    // route: the routes need not be looked up.)
     let newFailing = 0;
-    for (const r of ctx.newRoutes) if (r.failing) newFailing++;
-    const newRoutes = ctx.newRoutes.length;
+    let newRoutes = 0;
+    if (!ctx.learning && w.pathErrors.size > 0) {
+      for (const r of ctx.newRoutes) if (r.failing) newFailing++;
+      newRoutes = ctx.newRoutes.length;
+    }
     const wordlist = !ctx.learning && newRoutes >= cfg.min_new_paths && newFailing >= newRoutes * 0.5;
 
     const recent = ctx.state.notFoundRecent + w.notFound;
@@ -48,7 +52,7 @@ export class ScanningDetector implements WindowDetector {
         not_found_ratio: Math.round(ratio * 1000) / 1000,
         baseline_not_found_ratio: Math.round(baseRatio * 1000) / 1000,
         distinct_paths: w.paths.size + w.pathsOverflow,
-        never_seen_routes: newRoutes,
+        never_seen_routes: ctx.newRoutes.length,
         examples: [...w.pathErrors.keys()].slice(0, 8),
         destinations: [...w.edges]
           .filter(([, e]) => e.notFound > 0)
