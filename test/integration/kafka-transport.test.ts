@@ -3,6 +3,7 @@
  * producer acks, the consumer group hands records over and commits only after hand-off, and a second
  * member joining takes partitions over without losing a record.
  */
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { createKafka } from '../../pipelines/sources/kafka/client.js';
@@ -130,6 +131,30 @@ describe('Kafka transport (mock cluster)', () => {
     expect(seen).toEqual(['fragile']);
     await consumer.shutdown();
     await producer.shutdown();
+  });
+
+  it('reads batches that a librdkafka producer (kcat) compressed with snappy', async () => {
+    const topic = 'transport-snappy';
+    const lines = Array.from(
+      { length: 60 },
+      (_, i) => `workload-${i % 3}:{"n":${i},"pad":"${'x'.repeat(200)}"}`,
+    );
+    const produced = spawnSync(
+      'kcat',
+      ['-P', '-b', mock.brokers.join(','), '-t', topic, '-z', 'snappy', '-K', ':'],
+      { input: `${lines.join('\n')}\n`, encoding: 'utf8' },
+    );
+    expect(produced.status, produced.stderr).toBe(0);
+    const cfg = kafkaConfig({ brokers: mock.brokers, group_id: 'transport-snappy' });
+    const collector = new Collector();
+    const consumer = new KafkaBatchConsumer(createKafka(cfg, logger), cfg, [topic], collector, { logger });
+    await consumer.start();
+    await waitFor(() => collector.records.length >= 60, 20_000, '60 snappy-compressed records');
+    expect(
+      collector.records.map((r) => (JSON.parse(r.value) as { n: number }).n).sort((a, b) => a - b),
+    ).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    expect(collector.commits).toBeGreaterThan(0);
+    await consumer.shutdown();
   });
 
   it('a producer to an unreachable cluster is not ready and refuses with 503-style errors', async () => {

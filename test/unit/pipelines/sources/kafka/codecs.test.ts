@@ -1,10 +1,12 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
+import snappy from 'snappyjs';
 import {
   gzipCodec,
   inflateChunkSize,
   registerKafkaCodecs,
+  snappyCodec,
 } from '../../../../../pipelines/sources/kafka/codecs.js';
 
 const line = (i: number): string =>
@@ -43,5 +45,39 @@ describe('Kafka gzip codec', () => {
 
   it('rejects a corrupt batch instead of returning garbage', async () => {
     await expect(gzipCodec.decompress(Buffer.from('not gzip at all'))).rejects.toThrow();
+  });
+});
+
+describe('Kafka snappy codec', () => {
+  const text = Buffer.from('{"start_time":"2026-11-02T08:00:00Z","path":"/api/orders"}\n'.repeat(400));
+
+  it('is what kafkajs uses for snappy once registered', () => {
+    registerKafkaCodecs();
+    expect(kafkajs.CompressionCodecs[kafkajs.CompressionTypes.Snappy]()).toBe(snappyCodec);
+  });
+
+  it('reads raw snappy (librdkafka) and xerial-framed snappy (the Java client), and writes what it reads', async () => {
+    const raw = Buffer.from(snappy.compress(text));
+    expect((await snappyCodec.decompress(raw)).equals(text)).toBe(true);
+    // xerial: magic, version 1, compatible version 1, then [length][raw snappy] blocks.
+    const header = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0, 0, 0, 0, 1, 0, 0, 0, 1]);
+    const blocks = [text.subarray(0, 10_000), text.subarray(10_000)].map((b) => {
+      const compressed = Buffer.from(snappy.compress(b));
+      const length = Buffer.alloc(4);
+      length.writeUInt32BE(compressed.length);
+      return Buffer.concat([length, compressed]);
+    });
+    const framed = Buffer.concat([header, ...blocks]);
+    expect((await snappyCodec.decompress(framed)).equals(text)).toBe(true);
+    const written = await snappyCodec.compress({ buffer: text });
+    expect((await snappyCodec.decompress(written)).equals(text)).toBe(true);
+  });
+
+  it('rejects a truncated or corrupt batch instead of returning garbage', async () => {
+    const header = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0, 0, 0, 0, 1, 0, 0, 0, 1]);
+    await expect(
+      snappyCodec.decompress(Buffer.concat([header, Buffer.from([0, 0, 1, 0, 1, 2])])),
+    ).rejects.toThrow(/truncated/);
+    await expect(snappyCodec.decompress(Buffer.from('definitely not snappy at all'))).rejects.toThrow();
   });
 });
