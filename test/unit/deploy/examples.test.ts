@@ -8,6 +8,8 @@ const EXAMPLES = join(import.meta.dirname, '../../../config/examples');
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const load = (name: string): any => parseYaml(readFileSync(join(EXAMPLES, name), 'utf8'));
 const SHIPPERS = new Set(['fluent-bit.yaml', 'otel-collector.yaml']);
+/** Kafka compression the scorer can read (pipelines/sources/kafka/codecs.ts; kafkajs has no lz4 or zstd). */
+const READABLE_CODECS = ['none', 'gzip', 'snappy'];
 
 describe('meshguard config examples', () => {
   const configs = readdirSync(EXAMPLES).filter((f) => /\.ya?ml$/.test(f) && !SHIPPERS.has(f));
@@ -41,6 +43,7 @@ describe('Fluent Bit example', () => {
     const kafka = byName(fb.pipeline.outputs, 'kafka');
     expect(kafka).toMatchObject({ topics: 'mesh.access-logs', format: 'json', match: 'kube.*' });
     expect(kafka.brokers).toBeTruthy();
+    expect(READABLE_CODECS).toContain(kafka['rdkafka.compression.codec']);
   });
 });
 
@@ -55,6 +58,7 @@ describe('OpenTelemetry Collector example', () => {
 
   it('exports OTLP/JSON to the mesh.access-logs topic', () => {
     expect(otel.exporters.kafka.logs).toEqual({ topic: 'mesh.access-logs', encoding: 'otlp_json' });
+    expect(READABLE_CODECS).toContain(otel.exporters.kafka.producer.compression);
   });
 
   it('wires only components it defines into the logs pipeline', () => {
