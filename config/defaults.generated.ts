@@ -110,6 +110,7 @@ export const DEFAULT_CONFIG: MeshguardConfig = {
     max_batch_events: 5000,
     producer_timeout_ms: 5000,
     idempotent: true,
+    compression: 'none',
     connection_timeout_ms: 3000,
     session_timeout_ms: 30000,
     heartbeat_interval_ms: 3000,

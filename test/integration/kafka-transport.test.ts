@@ -4,7 +4,8 @@
  * member joining takes partitions over without losing a record.
  */
 import { spawnSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { gzipCodec, snappyCodec } from '../../pipelines/sources/kafka/codecs.js';
 import { pino } from 'pino';
 import { createKafka } from '../../pipelines/sources/kafka/client.js';
 import { KafkaRecordProducer } from '../../pipelines/sources/kafka/producer.js';
@@ -155,6 +156,46 @@ describe('Kafka transport (mock cluster)', () => {
     ).toEqual(Array.from({ length: 60 }, (_, i) => i));
     expect(collector.commits).toBeGreaterThan(0);
     await consumer.shutdown();
+  });
+
+  it('produces gzip- or snappy-compressed batches (kafka.compression) that librdkafka and meshguard read', async () => {
+    for (const [compression, codec] of [
+      ['gzip', gzipCodec],
+      ['snappy', snappyCodec],
+    ] as const) {
+      const topic = `transport-produce-${compression}`;
+      const cfg = kafkaConfig({ brokers: mock.brokers, group_id: topic, compression });
+      const kafka = createKafka(cfg, logger);
+      const compress = vi.spyOn(codec, 'compress');
+      const producer = new KafkaRecordProducer(kafka, cfg, { logger });
+      await producer.start();
+      const values = Array.from({ length: 30 }, (_, i) => JSON.stringify({ n: i, pad: 'y'.repeat(300) }));
+      await producer.send(
+        topic,
+        values.map((value, i) => ({ key: `workload-${i % 3}`, value })),
+      );
+      expect(compress).toHaveBeenCalled();
+      compress.mockRestore();
+      await producer.shutdown();
+      // Another client reads them: the wire format is Kafka's own.
+      const read = spawnSync(
+        'kcat',
+        ['-C', '-b', mock.brokers.join(','), '-t', topic, '-e', '-q', '-f', '%s\n'],
+        {
+          encoding: 'utf8',
+          timeout: 20_000,
+        },
+      );
+      expect(read.status, read.stderr).toBe(0);
+      expect(read.stdout.trim().split('\n').sort()).toEqual([...values].sort());
+      // And meshguard's consumer.
+      const collector = new Collector();
+      const consumer = new KafkaBatchConsumer(kafka, cfg, [topic], collector, { logger });
+      await consumer.start();
+      await waitFor(() => collector.records.length >= 30, 20_000, `30 ${compression} records`);
+      expect(collector.records.map((r) => r.value).sort()).toEqual([...values].sort());
+      await consumer.shutdown();
+    }
   });
 
   it('a producer to an unreachable cluster is not ready and refuses with 503-style errors', async () => {

@@ -36,6 +36,11 @@ export const KafkaConfig = Type.Object(
       description:
         'Idempotent producer (no duplicates from producer retries); needs IDEMPOTENT_WRITE on the cluster.',
     }),
+    compression: Type.Union([Type.Literal('none'), Type.Literal('gzip'), Type.Literal('snappy')], {
+      default: 'none',
+      description:
+        'Compression of the record batches meshguard produces (ingest, dead letters, incidents). Access logs shrink ~15x with gzip, ~4x with snappy; both cost producer CPU.',
+    }),
     connection_timeout_ms: Type.Integer({ default: 3000, minimum: 100 }),
     session_timeout_ms: Type.Integer({
       default: 30_000,

@@ -6,7 +6,7 @@
  * ingest can answer 503 + Retry-After instead of holding connections open (kafkajs may still deliver
  * it later: at-least-once, the scorer tolerates duplicates through incident dedup).
  */
-import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import kafkajs, { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Metrics } from '../../runtime/metrics.js';
 import { TransportBusyError, type OutRecord, type RecordProducer } from '../bus/types.js';
@@ -18,6 +18,14 @@ import type { KafkaConfig } from './config.js';
  * body would be answered 503 on every retry. Sends are cut into chunks well below that.
  */
 export const MAX_SEND_BYTES = 256 * 1024;
+
+// kafkajs is CommonJS and Node's named-export detection misses CompressionTypes: take it off the module.
+const { CompressionTypes } = kafkajs;
+const COMPRESSION: Record<KafkaConfig['compression'], number> = {
+  none: CompressionTypes.None,
+  gzip: CompressionTypes.GZIP,
+  snappy: CompressionTypes.Snappy,
+};
 
 /** Consecutive slices of `messages` of at most `maxBytes` of keys and values each (at least one message). */
 export function chunksOf(messages: OutRecord[], maxBytes: number): OutRecord[][] {
@@ -132,6 +140,7 @@ export class KafkaRecordProducer implements RecordProducer {
             topic,
             // Key and value only: parsed events ride the embedded bus, never the wire.
             messages: chunk.map(({ key, value }) => ({ key, value })),
+            compression: COMPRESSION[this.cfg.compression],
             acks: -1,
             timeout: this.cfg.producer_timeout_ms,
           });
