@@ -7,11 +7,9 @@
  * - the attack is raised once, although the tail of the stream is scored twice (dedup through Redis).
  * Needs the compiled CLI: dist/ is rebuilt when older than the sources.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
 import { stringify } from 'yaml';
@@ -22,56 +20,12 @@ import { collectTopic, startKafkaMock, type KafkaMock, type TopicCollector } fro
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { reliabilityReport } from '../helpers/reliability-report.js';
 import { ensureBuilt } from '../helpers/build.js';
+import { ScorerProcess as Replica } from '../helpers/scorer-process.js';
 import { waitFor as waitUntil } from '../helpers/wait.js';
 
 const report = reliabilityReport('faults-scorer-kill');
-const ROOT = join(import.meta.dirname, '..', '..');
 const T0 = Date.parse('2024-05-01T10:00:00Z');
 const TOPIC = 'mesh.access-logs';
-
-interface LogLine {
-  msg?: string;
-  topic?: string;
-  partition?: number;
-  fromOffset?: string;
-  toOffset?: string;
-  events?: number;
-  rejected?: number;
-  partitions?: string[];
-  [key: string]: unknown;
-}
-
-class Replica {
-  readonly logs: LogLine[] = [];
-  readonly child: ChildProcess;
-  readonly exited: Promise<number | null>;
-  constructor(configFile: string, env: Record<string, string>) {
-    this.child = spawn(
-      process.execPath,
-      ['bin/meshguard.js', 'serve', '--role', 'scorer', '--port', '0', '--config', configFile],
-      {
-        cwd: ROOT,
-        env: { ...process.env, ...env },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
-    createInterface({ input: this.child.stderr! }).on('line', (line) => {
-      try {
-        this.logs.push(JSON.parse(line) as LogLine);
-      } catch {
-        this.logs.push({ msg: line });
-      }
-    });
-    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
-  }
-  batches(): LogLine[] {
-    return this.logs.filter((l) => l.msg === 'Batch handed over' && l.topic === TOPIC);
-  }
-  partitions(): number {
-    const joined = [...this.logs].reverse().find((l) => l.msg === 'Joined the consumer group');
-    return joined?.partitions?.filter((p) => p.startsWith(`${TOPIC}/`)).length ?? 0;
-  }
-}
 
 /** Waits, with every replica's recent log lines in the error. */
 function waitFor(check: () => boolean, timeoutMs: number, what: string) {
@@ -160,9 +114,11 @@ describe('scorer killed with SIGKILL mid-stream', () => {
 
     const a = new Replica(configFile, env);
     replicas.push(a);
-    await waitFor(() => a.partitions() === 4, 30_000, 'replica A to own the partitions');
+    await waitFor(() => a.lastAssignment(TOPIC)?.length === 4, 30_000, 'replica A to own the partitions');
     const handed = (rs: Replica[]): number =>
-      rs.flatMap((r) => r.batches()).reduce((n, b) => n + Number(b.toOffset) - Number(b.fromOffset) + 1, 0);
+      rs
+        .flatMap((r) => r.batches(TOPIC))
+        .reduce((n, b) => n + Number(b.toOffset) - Number(b.fromOffset) + 1, 0);
 
     // Produce in paced slices (the mock keeps only a few MB per partition); kill A in the middle.
     let killedAt = 0;
@@ -177,7 +133,11 @@ describe('scorer killed with SIGKILL mid-stream', () => {
         replicas.push(new Replica(configFile, env));
         // The shipper pauses until B owns the partitions: the mock cluster keeps only a few MB per partition,
         // and records deleted by retention before any replica read them are lost to every consumer.
-        await waitFor(() => replicas[1]!.partitions() === 4, 60_000, 'replica B to take all partitions');
+        await waitFor(
+          () => replicas[1]!.lastAssignment(TOPIC)?.length === 4,
+          60_000,
+          'replica B to take all partitions',
+        );
       }
       await new Promise((r) => setTimeout(r, 150));
     }
@@ -189,10 +149,14 @@ describe('scorer killed with SIGKILL mid-stream', () => {
       'A scorer killed with SIGKILL mid-stream; a second replica takes over',
       'every offset handed over (scored or dead-lettered) by one replica or the other: consumed = scored + dead-lettered, at least once',
       async (note) => {
-        await waitFor(() => b.partitions() === 4, 60_000, 'replica B to take all partitions');
+        await waitFor(
+          () => b.lastAssignment(TOPIC)?.length === 4,
+          60_000,
+          'replica B to take all partitions',
+        );
         const offsets = (): Map<number, Set<number>> => {
           const out = new Map<number, Set<number>>();
-          for (const l of [...a.batches(), ...b.batches()]) {
+          for (const l of [...a.batches(TOPIC), ...b.batches(TOPIC)]) {
             const set = out.get(l.partition!) ?? new Set<number>();
             for (let o = Number(l.fromOffset); o <= Number(l.toOffset); o++) set.add(o);
             out.set(l.partition!, set);
@@ -210,7 +174,7 @@ describe('scorer killed with SIGKILL mid-stream', () => {
           },
         );
         for (const set of offsets().values()) expect(Math.max(...set) + 1).toBe(set.size);
-        const batches = [...a.batches(), ...b.batches()];
+        const batches = [...a.batches(TOPIC), ...b.batches(TOPIC)];
         const scoredOrDead = batches.reduce((n, l) => n + (l.events ?? 0) + (l.rejected ?? 0), 0);
         expect(scoredOrDead).toBe(handed([a, b]));
         expect(batches.reduce((n, l) => n + (l.rejected ?? 0), 0)).toBeGreaterThanOrEqual(21);

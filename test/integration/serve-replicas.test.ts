@@ -7,11 +7,9 @@
  *   which loaded the moved workloads' baselines from Redis.
  * Needs the compiled CLI: dist/ is rebuilt in beforeAll when older than the sources.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
 import { stringify } from 'yaml';
@@ -21,58 +19,11 @@ import { MeshSimulator } from '../../pipelines/sources/simulator/index.js';
 import { collectTopic, startKafkaMock, type KafkaMock, type TopicCollector } from '../helpers/kafka-mock.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { ensureBuilt } from '../helpers/build.js';
+import { ScorerProcess as Replica } from '../helpers/scorer-process.js';
 import { waitFor as waitUntil } from '../helpers/wait.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const T0 = Date.parse('2024-05-01T10:00:00Z');
 const TOPIC = 'mesh.access-logs';
-
-interface LogLine {
-  msg?: string;
-  topic?: string;
-  partition?: number;
-  fromOffset?: string;
-  toOffset?: string;
-  partitions?: string[];
-  entities?: number;
-  [key: string]: unknown;
-}
-
-class Replica {
-  readonly logs: LogLine[] = [];
-  readonly child: ChildProcess;
-  exited: Promise<number | null>;
-  constructor(
-    readonly name: string,
-    configFile: string,
-    env: Record<string, string>,
-  ) {
-    this.child = spawn(
-      process.execPath,
-      ['bin/meshguard.js', 'serve', '--role', 'scorer', '--port', '0', '--config', configFile],
-      {
-        cwd: ROOT,
-        env: { ...process.env, ...env },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
-    createInterface({ input: this.child.stderr! }).on('line', (line) => {
-      try {
-        this.logs.push(JSON.parse(line) as LogLine);
-      } catch {
-        this.logs.push({ msg: line });
-      }
-    });
-    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
-  }
-  has(msg: string): boolean {
-    return this.logs.some((l) => l.msg === msg);
-  }
-  lastAssignment(): string[] | undefined {
-    const joined = [...this.logs].reverse().find((l) => l.msg === 'Joined the consumer group');
-    return joined?.partitions?.filter((p) => p.startsWith(`${TOPIC}/`));
-  }
-}
 
 /** Waits, with the replicas' recent log lines in the error. */
 function waitFor(check: () => boolean, timeoutMs: number, what: string, replicas: Replica[] = []) {
@@ -177,10 +128,10 @@ describe('two scorer replicas, a rebalance and a SIGKILL', () => {
       produced += messages.length;
     };
 
-    const a = new Replica('A', configFile, env);
+    const a = new Replica(configFile, env, 'A');
     replicas.push(a);
     await waitFor(
-      () => (a.lastAssignment()?.length ?? 0) === 4,
+      () => (a.lastAssignment(TOPIC)?.length ?? 0) === 4,
       30_000,
       'replica A to own all 4 partitions',
       [a],
@@ -189,12 +140,12 @@ describe('two scorer replicas, a rebalance and a SIGKILL', () => {
     // Phase 1: baseline traffic; replica B joins in the middle of it (rebalance).
     for (let t = T0; t < T0 + 230_000; t += 23_000) {
       await produce(t, t + 23_000);
-      if (t === T0 + 69_000) replicas.push(new Replica('B', configFile, env));
+      if (t === T0 + 69_000) replicas.push(new Replica(configFile, env, 'B'));
       await new Promise((r) => setTimeout(r, 300));
     }
     const b = replicas[1]!;
     await waitFor(
-      () => (a.lastAssignment()?.length ?? 0) === 2 && (b.lastAssignment()?.length ?? 0) === 2,
+      () => (a.lastAssignment(TOPIC)?.length ?? 0) === 2 && (b.lastAssignment(TOPIC)?.length ?? 0) === 2,
       30_000,
       'the rebalance to split the partitions',
       [a, b],
@@ -207,7 +158,7 @@ describe('two scorer replicas, a rebalance and a SIGKILL', () => {
     a.child.kill('SIGKILL');
     await a.exited;
     await waitFor(
-      () => (b.lastAssignment()?.length ?? 0) === 4,
+      () => (b.lastAssignment(TOPIC)?.length ?? 0) === 4,
       60_000,
       'replica B to take all 4 partitions',
       [b],
