@@ -9,10 +9,10 @@ const entities = Number(opt.entities ?? 100_000);
 const windows = Number(opt.windows ?? 3);
 const { createPipeline } = await dist('pipelines/runtime/pipeline.js');
 const { resolveConfig } = await dist('config/load.js');
-const { EventClock } = await dist('pipelines/runtime/clock.js');
-const { Metrics } = await dist('pipelines/runtime/metrics.js');
-const { MemoryStateStore } = await dist('pipelines/runtime/state-store.js');
-const { emptyEvent } = await dist('pipelines/event.js');
+const { EventClock } = await dist('pipelines/core/clock.js');
+const { Metrics } = await dist('pipelines/core/metrics.js');
+const { MemoryStateStore } = await dist('pipelines/core/state-store.js');
+const { emptyEvent } = await dist('pipelines/core/event.js');
 const { default: pino } = await import('pino');
 
 const cfg = resolveConfig({ log_level: 'silent' });

@@ -10,9 +10,9 @@ const rounds = Number(opt.rounds ?? 7);
 const { parseLine } = await dist('pipelines/parse/index.js');
 const { createPipeline } = await dist('pipelines/runtime/pipeline.js');
 const { resolveConfig } = await dist('config/load.js');
-const { EventClock } = await dist('pipelines/runtime/clock.js');
-const { Metrics } = await dist('pipelines/runtime/metrics.js');
-const { MemoryStateStore } = await dist('pipelines/runtime/state-store.js');
+const { EventClock } = await dist('pipelines/core/clock.js');
+const { Metrics } = await dist('pipelines/core/metrics.js');
+const { MemoryStateStore } = await dist('pipelines/core/state-store.js');
 const { parseOptionsOf } = await dist('services/settings.js');
 const { default: pino } = await import('pino');
 

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { MeshguardConfig } from './schema.js';
-import { MeshguardError } from './errors.js';
+import { MeshguardError } from '../pipelines/core/errors.js';
 import { validateAlertsConfig } from '../pipelines/responders/alerts/config.js';
 
 type Json = Record<string, unknown>;

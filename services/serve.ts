@@ -10,18 +10,18 @@
  */
 import { parseArgs } from 'node:util';
 import pino, { type Logger } from 'pino';
-import { MeshguardError } from '../config/errors.js';
+import { MeshguardError } from '../pipelines/core/errors.js';
 import { loadConfigQuick } from '../config/quick-load.js';
 import type { MeshguardConfig } from '../config/schema.js';
-import type { ComponentSettings } from '../pipelines/component.js';
-import type { Incident } from '../pipelines/incident.js';
+import type { ComponentSettings } from '../pipelines/core/component.js';
+import type { Incident } from '../pipelines/core/incident.js';
 import { createResponders, type Responders } from '../pipelines/responders/index.js';
-import { wallClock } from '../pipelines/runtime/clock.js';
-import { Metrics } from '../pipelines/runtime/metrics.js';
+import { wallClock } from '../pipelines/core/clock.js';
+import { Metrics } from '../pipelines/core/metrics.js';
 import { MetricSeriesScorer } from '../pipelines/metrics/index.js';
 import { createNeuralHook, type NeuralHook } from '../pipelines/runtime/neural.js';
 import { createPipeline } from '../pipelines/runtime/pipeline.js';
-import type { StateStore } from '../pipelines/runtime/state-store.js';
+import type { StateStore } from '../pipelines/core/state-store.js';
 import { EmbeddedBus } from '../pipelines/sources/bus/index.js';
 import type { RecordProducer } from '../pipelines/sources/bus/types.js';
 import { createKafka } from '../pipelines/sources/kafka/client.js';

@@ -1,11 +1,11 @@
 /** Builds the ComponentSettings every component receives: logger, clock, metrics, state store. */
 import pino, { type Logger } from 'pino';
-import type { ComponentSettings } from '../pipelines/component.js';
+import type { ComponentSettings } from '../pipelines/core/component.js';
 import type { MeshguardConfig } from '../config/schema.js';
 import type { ParseOptions } from '../pipelines/parse/index.js';
-import type { Clock } from '../pipelines/runtime/clock.js';
-import { Metrics } from '../pipelines/runtime/metrics.js';
-import { MemoryStateStore, type StateStore } from '../pipelines/runtime/state-store.js';
+import type { Clock } from '../pipelines/core/clock.js';
+import { Metrics } from '../pipelines/core/metrics.js';
+import { MemoryStateStore, type StateStore } from '../pipelines/core/state-store.js';
 
 /** Logs go to stderr: stdout belongs to command output (replay's summary line, demo's incidents). */
 export function createLogger(level: MeshguardConfig['log_level']): Logger {

@@ -1,6 +1,6 @@
 /** The contract of a window detector and what it is given for each source workload and closed window. */
-import type { Finding } from '../component.js';
-import type { IncidentKind } from '../incident.js';
+import type { Finding } from '../core/finding.js';
+import type { IncidentKind } from '../core/incident.js';
 import type { EntityState } from '../features/entity-state.js';
 import type { SourceWindow } from '../features/window.js';
 import type { EwStat } from '../features/stats.js';

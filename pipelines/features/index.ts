@@ -2,10 +2,10 @@
 import pino from 'pino';
 import { resolveConfig } from '../../config/load.js';
 import { parseLine, defaultParseOptions } from '../parse/index.js';
-import { EventClock } from '../runtime/clock.js';
-import { Metrics } from '../runtime/metrics.js';
+import { EventClock } from '../core/clock.js';
+import { Metrics } from '../core/metrics.js';
 import { createPipeline } from '../runtime/pipeline.js';
-import { MemoryStateStore } from '../runtime/state-store.js';
+import { MemoryStateStore } from '../core/state-store.js';
 
 export { WORKLOAD_FEATURES, workloadRow } from './row.js';
 export { WindowAggregator, SourceWindow, type ClosedWindow } from './window.js';

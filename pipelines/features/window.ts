@@ -3,7 +3,7 @@
  * arriving a few seconds out of order. One SourceWindow per source workload per window; it holds the
  * source→destination edges, the external hosts and the distinct paths of that window.
  */
-import type { MeshEvent } from '../event.js';
+import type { MeshEvent } from '../core/event.js';
 
 /** Upstream failure flags: the upstream broke, not the caller (outages must not look like attacks). */
 const UPSTREAM_FAILURE_FLAGS = ['UF', 'UH', 'URX', 'UO', 'UT', 'UC', 'NR'];

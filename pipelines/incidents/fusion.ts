@@ -3,8 +3,8 @@
  * are calibrated tail probabilities, so they compare across detectors; agreement between independent
  * detectors makes the result more certain.
  */
-import type { Finding } from '../component.js';
-import type { IncidentKind, Severity } from '../incident.js';
+import type { Finding } from '../core/finding.js';
+import type { IncidentKind, Severity } from '../core/incident.js';
 
 export interface FusedCandidate {
   entity: string;

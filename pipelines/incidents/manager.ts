@@ -5,12 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { severityRank, type Incident, type WorkloadIdentity } from '../incident.js';
-import type { IncidentHandler } from '../runtime/pipeline-api.js';
-import type { Metrics } from '../runtime/metrics.js';
-import type { StateStore } from '../runtime/state-store.js';
+import { severityRank, type Incident, type WorkloadIdentity } from '../core/incident.js';
+import type { IncidentHandler } from '../core/pipeline.js';
+import type { Metrics } from '../core/metrics.js';
+import type { StateStore } from '../core/state-store.js';
 import type { FusedCandidate } from './fusion.js';
-import { inSpan } from '../runtime/tracing.js';
+import { inSpan } from '../core/tracing.js';
 
 export interface OffenderIdentity {
   principal: string;

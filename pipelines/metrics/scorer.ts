@@ -9,7 +9,7 @@
  * namespace/workload), so it joins the other detectors' findings about the same offender.
  */
 import type { Logger } from 'pino';
-import type { Finding } from '../component.js';
+import type { Finding } from '../core/finding.js';
 import {
   SeriesDetector,
   seriesStackConfig,

@@ -12,7 +12,7 @@
  * metadata about the pod that wrote the line, the mTLS SNI (`outbound_.<port>_.<subset>_.<host>`),
  * the authority, and finally addresses (`ip:<address>`), resolved through opts.podIps where known.
  */
-import type { MeshEvent } from '../event.js';
+import type { MeshEvent } from '../core/event.js';
 import type { ParseOptions } from './index.js';
 import type { K8sMeta } from './kubernetes.js';
 import { MEMO_ENTRIES, Memo } from './memo.js';

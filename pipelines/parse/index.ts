@@ -2,7 +2,7 @@
  * Parsing entry points (implemented by the parsers under this folder). Parsers never throw: every record
  * yields either a MeshEvent or a rejection reason.
  */
-import type { InputFormat, ParseResult } from '../event.js';
+import type { InputFormat, ParseResult } from '../core/event.js';
 import { parseEnvoyText } from './envoy-text/index.js';
 import { parseIstioJson } from './istio-json/index.js';
 import { parseOtlpJson } from './otlp-json/index.js';

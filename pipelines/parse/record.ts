@@ -3,7 +3,7 @@
  * istio-json hands over the parsed JSON object itself, envoy-text and otlp-json fill an EnvoyFields.
  * Keys are Istio's default JSON access-log keys (the same names Istio uses for its text format's fields).
  */
-import type { MeshEvent, ParseResult } from '../event.js';
+import type { MeshEvent, ParseResult } from '../core/event.js';
 import type { ParseOptions } from './index.js';
 import { resolveIdentity } from './identity.js';
 import type { K8sMeta } from './kubernetes.js';

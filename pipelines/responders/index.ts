@@ -4,9 +4,9 @@
  * what was done and how to undo it. A released quarantine sends the matching resolve.
  */
 import type { MeshguardConfig } from '../../config/schema.js';
-import type { ComponentSettings } from '../component.js';
-import type { Incident } from '../incident.js';
-import type { IncidentHandler } from '../runtime/pipeline-api.js';
+import type { ComponentSettings } from '../core/component.js';
+import type { Incident } from '../core/incident.js';
+import type { IncidentHandler } from '../core/pipeline.js';
 import { createAlertDispatcher, type AlertDispatcher } from './alerts/index.js';
 import { createQuarantineManager, type PolicySink, type QuarantineManager } from './quarantine/index.js';
 

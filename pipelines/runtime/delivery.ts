@@ -10,7 +10,7 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
-import type { Delivery } from '../component.js';
+import type { Delivery } from '../core/delivery.js';
 
 /** Waits `ms`, or less when `signal` aborts (it resolves then; it never rejects). */
 export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;

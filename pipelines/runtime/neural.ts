@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { MeshguardConfig } from '../../config/schema.js';
-import type { Finding } from '../component.js';
+import type { Finding } from '../core/finding.js';
 import type { PipelineOptions } from './pipeline.js';
 
 /** Rows kept for the background refit (a few hours of windows of a small mesh). */

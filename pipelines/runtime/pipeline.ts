@@ -2,8 +2,9 @@
  * The scoring pipeline: events → event-time windows per source → detectors → fusion → incidents.
  * Synchronous and allocation-light per event; all detector work happens when a window closes.
  */
-import type { ComponentSettings, Finding } from '../component.js';
-import type { MeshEvent } from '../event.js';
+import type { ComponentSettings } from '../core/component.js';
+import type { Finding } from '../core/finding.js';
+import type { MeshEvent } from '../core/event.js';
 import type { MeshguardConfig } from '../../config/schema.js';
 import { EntityState } from '../features/entity-state.js';
 import { pathTemplate } from '../features/path-template.js';
@@ -20,9 +21,9 @@ import {
 import { createDetectors } from '../detect/registry.js';
 import { fuse } from '../incidents/fusion.js';
 import { spiffeParts } from '../parse/identity.js';
-import { inSpan } from './tracing.js';
+import { inSpan } from '../core/tracing.js';
 import { IncidentManager } from '../incidents/manager.js';
-import type { IncidentHandler, ScoringPipeline } from './pipeline-api.js';
+import type { IncidentHandler, ScoringPipeline } from '../core/pipeline.js';
 
 /** Decay of the recent-denials counters per window: a trickle adds up over about a minute. */
 const RECENT_DECAY = 0.7;

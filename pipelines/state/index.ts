@@ -1,7 +1,7 @@
 /** State stores: Redis in production, memory in embedded mode. */
 import type { Logger } from 'pino';
-import type { Metrics } from '../runtime/metrics.js';
-import { MemoryStateStore, type StateStore } from '../runtime/state-store.js';
+import type { Metrics } from '../core/metrics.js';
+import { MemoryStateStore, type StateStore } from '../core/state-store.js';
 import type { RedisConfig } from './config.js';
 import { RedisStateStore } from './redis-state-store.js';
 

@@ -11,8 +11,8 @@
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Metrics } from '../runtime/metrics.js';
-import { MemoryStateStore, type StateStore } from '../runtime/state-store.js';
+import type { Metrics } from '../core/metrics.js';
+import { MemoryStateStore, type StateStore } from '../core/state-store.js';
 import type { RedisConfig } from './config.js';
 
 /** Bound on writes kept while Redis is unreachable (one entry per key, newest wins). */

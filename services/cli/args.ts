@@ -1,5 +1,5 @@
 /** Shared command-line helpers: one place for durations and usage errors. */
-import { MeshguardError } from '../../config/errors.js';
+import { MeshguardError } from '../../pipelines/core/errors.js';
 
 /** "90s", "30m", "2h", "1d", "500ms" or plain seconds → milliseconds. */
 export function parseDuration(text: string, flag: string): number {

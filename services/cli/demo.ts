@@ -7,10 +7,10 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfigQuick } from '../../config/quick-load.js';
-import type { Incident } from '../../pipelines/incident.js';
+import type { Incident } from '../../pipelines/core/incident.js';
 import { parseLine } from '../../pipelines/parse/index.js';
-import { wallClock } from '../../pipelines/runtime/clock.js';
-import { Metrics } from '../../pipelines/runtime/metrics.js';
+import { wallClock } from '../../pipelines/core/clock.js';
+import { Metrics } from '../../pipelines/core/metrics.js';
 import { createNeuralHook } from '../../pipelines/runtime/neural.js';
 import { createPipeline } from '../../pipelines/runtime/pipeline.js';
 import { createResponders } from '../../pipelines/responders/index.js';

@@ -2,7 +2,7 @@
  * The `meshguard` command. Each subcommand lives in its own module and is imported only when used, so
  * `replay` does not pay for Fastify, kafkajs or TensorFlow.js at start-up. Only main() exits.
  */
-import { MeshguardError } from '../../config/errors.js';
+import { MeshguardError } from '../../pipelines/core/errors.js';
 
 const USAGE = `meshguard: watch Istio mesh traffic, find attacks, respond with guardrails.
 

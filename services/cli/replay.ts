@@ -5,15 +5,15 @@
  */
 import { isAscii } from 'node:buffer';
 import { accessSync, closeSync, constants, createReadStream, mkdirSync, openSync, writeSync } from 'node:fs';
-import { MeshguardError } from '../../config/errors.js';
+import { MeshguardError } from '../../pipelines/core/errors.js';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfigQuick } from '../../config/quick-load.js';
 import type { MeshguardConfig } from '../../config/schema.js';
-import type { InputFormat, ParseResult } from '../../pipelines/event.js';
-import type { Incident } from '../../pipelines/incident.js';
+import type { InputFormat, ParseResult } from '../../pipelines/core/event.js';
+import type { Incident } from '../../pipelines/core/incident.js';
 import { parseLine } from '../../pipelines/parse/index.js';
-import { EventClock } from '../../pipelines/runtime/clock.js';
+import { EventClock } from '../../pipelines/core/clock.js';
 import { createPipeline } from '../../pipelines/runtime/pipeline.js';
 import { createResponders } from '../../pipelines/responders/index.js';
 import { createSettings, parseOptionsOf } from '../settings.js';

@@ -16,7 +16,7 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import pino, { type Logger } from 'pino';
-import { MeshguardError } from '../../config/errors.js';
+import { MeshguardError } from '../../pipelines/core/errors.js';
 import { FEATURE_NAMES, rowProblem } from '../../models/neural/autoencoder/features.js';
 
 const USAGE = `Usage: meshguard train --input baseline.jsonl --output MODEL_DIR [options]

@@ -4,12 +4,12 @@
  */
 import pino from 'pino';
 import { resolveConfig } from '../../config/load.js';
-import type { Incident } from '../../pipelines/incident.js';
+import type { Incident } from '../../pipelines/core/incident.js';
 import { parseLine, defaultParseOptions } from '../../pipelines/parse/index.js';
-import { EventClock } from '../../pipelines/runtime/clock.js';
-import { Metrics } from '../../pipelines/runtime/metrics.js';
+import { EventClock } from '../../pipelines/core/clock.js';
+import { Metrics } from '../../pipelines/core/metrics.js';
 import { createPipeline } from '../../pipelines/runtime/pipeline.js';
-import { MemoryStateStore } from '../../pipelines/runtime/state-store.js';
+import { MemoryStateStore } from '../../pipelines/core/state-store.js';
 import {
   MeshSimulator,
   planRun,

@@ -10,7 +10,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import type { Incident, WorkloadIdentity } from '../../pipelines/incident.js';
+import type { Incident, WorkloadIdentity } from '../../pipelines/core/incident.js';
 import { QuarantineError, type QuarantineManager } from '../../pipelines/responders/quarantine/index.js';
 
 export interface AdminRoutesOptions {

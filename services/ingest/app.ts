@@ -26,7 +26,7 @@ import Fastify, {
 import type { Logger } from 'pino';
 import type { MeshguardConfig } from '../../config/schema.js';
 import type { ParseOptions } from '../../pipelines/parse/index.js';
-import type { Metrics } from '../../pipelines/runtime/metrics.js';
+import type { Metrics } from '../../pipelines/core/metrics.js';
 import {
   TransportBusyError,
   type OutRecord,

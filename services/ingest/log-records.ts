@@ -8,7 +8,7 @@
  * per log record (keeping its resource and scope) so each can be keyed on its own.
  */
 import { detectFormat, parseLine, type ParseOptions } from '../../pipelines/parse/index.js';
-import type { MeshEvent } from '../../pipelines/event.js';
+import type { MeshEvent } from '../../pipelines/core/event.js';
 import type { OutRecord } from '../../pipelines/sources/bus/types.js';
 
 export interface Rejection {

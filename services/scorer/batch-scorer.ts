@@ -11,12 +11,12 @@
  */
 import type { Logger } from 'pino';
 import type { MeshguardConfig } from '../../config/schema.js';
-import type { MeshEvent } from '../../pipelines/event.js';
-import type { ParseResult } from '../../pipelines/event.js';
+import type { MeshEvent } from '../../pipelines/core/event.js';
+import type { ParseResult } from '../../pipelines/core/event.js';
 import { detectFormat, parseLine, type ParseOptions } from '../../pipelines/parse/index.js';
-import type { Metrics } from '../../pipelines/runtime/metrics.js';
-import type { ScoringPipeline } from '../../pipelines/runtime/pipeline-api.js';
-import type { StateStore } from '../../pipelines/runtime/state-store.js';
+import type { Metrics } from '../../pipelines/core/metrics.js';
+import type { ScoringPipeline } from '../../pipelines/core/pipeline.js';
+import type { StateStore } from '../../pipelines/core/state-store.js';
 import type { InRecord, OutRecord, RecordProducer } from '../../pipelines/sources/bus/types.js';
 import type { ConsumerHandler, TopicPartition } from '../../pipelines/sources/kafka/consumer.js';
 import { isBatchStateStore } from '../../pipelines/state/redis-state-store.js';

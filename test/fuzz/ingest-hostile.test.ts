@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import snappy from 'snappyjs';
 import { resolveConfig } from '../../config/load.js';
-import { Metrics } from '../../pipelines/runtime/metrics.js';
+import { Metrics } from '../../pipelines/core/metrics.js';
 import type { OutRecord, RecordProducer } from '../../pipelines/sources/bus/types.js';
 import { MeshSimulator } from '../../pipelines/sources/simulator/index.js';
 import { buildApp } from '../../services/ingest/app.js';

@@ -1,5 +1,5 @@
 /** Small builders of MeshEvents for detector and pipeline tests (no parser involved). */
-import { emptyEvent, type MeshEvent } from '../../pipelines/event.js';
+import { emptyEvent, type MeshEvent } from '../../pipelines/core/event.js';
 
 export function principalOf(ns: string, sa: string): string {
   return `spiffe://cluster.local/ns/${ns}/sa/${sa}`;

@@ -2,12 +2,12 @@
 import pino from 'pino';
 import { resolveConfig } from '../../config/load.js';
 import type { MeshguardConfig } from '../../config/schema.js';
-import type { MeshEvent } from '../../pipelines/event.js';
-import type { Incident } from '../../pipelines/incident.js';
-import { EventClock } from '../../pipelines/runtime/clock.js';
-import { Metrics } from '../../pipelines/runtime/metrics.js';
+import type { MeshEvent } from '../../pipelines/core/event.js';
+import type { Incident } from '../../pipelines/core/incident.js';
+import { EventClock } from '../../pipelines/core/clock.js';
+import { Metrics } from '../../pipelines/core/metrics.js';
 import { createPipeline } from '../../pipelines/runtime/pipeline.js';
-import { MemoryStateStore } from '../../pipelines/runtime/state-store.js';
+import { MemoryStateStore } from '../../pipelines/core/state-store.js';
 
 export async function runEvents(
   events: Iterable<MeshEvent>,

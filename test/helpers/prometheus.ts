@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Metrics } from '../../pipelines/runtime/metrics.js';
+import { Metrics } from '../../pipelines/core/metrics.js';
 
 const INSTALL_HINTS: Record<string, string> = {
   promtool:

@@ -10,12 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Incident } from '../../pipelines/incident.js';
+import type { Incident } from '../../pipelines/core/incident.js';
 import { createAlertDispatcher } from '../../pipelines/responders/alerts/index.js';
 import { AlertsConfig } from '../../pipelines/responders/alerts/config.js';
-import { EventClock } from '../../pipelines/runtime/clock.js';
-import { Metrics } from '../../pipelines/runtime/metrics.js';
-import { MemoryStateStore } from '../../pipelines/runtime/state-store.js';
+import { EventClock } from '../../pipelines/core/clock.js';
+import { Metrics } from '../../pipelines/core/metrics.js';
+import { MemoryStateStore } from '../../pipelines/core/state-store.js';
 import { Value } from '@sinclair/typebox/value';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 

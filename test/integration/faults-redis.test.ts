@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { Redis } from 'ioredis';
 import { resolveConfig } from '../../config/load.js';
-import type { Incident } from '../../pipelines/incident.js';
+import type { Incident } from '../../pipelines/core/incident.js';
 import { MeshSimulator } from '../../pipelines/sources/simulator/index.js';
 import { Service } from '../../services/serve.js';
 import { collectTopic, startKafkaMock, type KafkaMock, type TopicCollector } from '../helpers/kafka-mock.js';

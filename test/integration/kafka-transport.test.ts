@@ -16,7 +16,7 @@ import {
 } from '../../pipelines/sources/kafka/consumer.js';
 import { KafkaConfig } from '../../pipelines/sources/kafka/config.js';
 import { Value } from '@sinclair/typebox/value';
-import { Metrics } from '../../pipelines/runtime/metrics.js';
+import { Metrics } from '../../pipelines/core/metrics.js';
 import type { InRecord } from '../../pipelines/sources/bus/types.js';
 import { startKafkaMock, type KafkaMock } from '../helpers/kafka-mock.js';
 import { waitFor } from '../helpers/wait.js';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Incident } from '../../pipelines/incident.js';
+import type { Incident } from '../../pipelines/core/incident.js';
 import { GitOpsSink, QuarantineManager } from '../../pipelines/responders/quarantine/index.js';
 import { adminRoutes, bearerMatches } from '../../services/http/admin-routes.js';
 import {

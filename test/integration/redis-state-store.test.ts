@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { RedisStateStore } from '../../pipelines/state/redis-state-store.js';
-import { Metrics } from '../../pipelines/runtime/metrics.js';
+import { Metrics } from '../../pipelines/core/metrics.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { Redis } from 'ioredis';
 import { waitFor } from '../helpers/wait.js';

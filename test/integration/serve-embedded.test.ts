@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { resolveConfig } from '../../config/load.js';
-import type { Incident } from '../../pipelines/incident.js';
+import type { Incident } from '../../pipelines/core/incident.js';
 import { MeshSimulator } from '../../pipelines/sources/simulator/index.js';
 import { Service, parseServeArgs } from '../../services/serve.js';
 import { waitFor } from '../helpers/wait.js';

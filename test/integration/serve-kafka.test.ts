@@ -13,7 +13,7 @@ import { pino } from 'pino';
 import snappy from 'snappyjs';
 import { Redis } from 'ioredis';
 import { resolveConfig } from '../../config/load.js';
-import type { Incident } from '../../pipelines/incident.js';
+import type { Incident } from '../../pipelines/core/incident.js';
 import { MeshSimulator } from '../../pipelines/sources/simulator/index.js';
 import { Service } from '../../services/serve.js';
 import { WriteRequest } from '../../services/ingest/metric-records.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { resolveConfig } from '../../config/load.js';
-import type { Incident } from '../../pipelines/incident.js';
+import type { Incident } from '../../pipelines/core/incident.js';
 import { simulateInto, type GroundTruth } from '../../pipelines/sources/simulator/index.js';
 import { replay } from '../../services/cli/replay.js';
 

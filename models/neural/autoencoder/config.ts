@@ -5,7 +5,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { MeshguardError } from '../../../config/errors.js';
+import { MeshguardError } from '../../../pipelines/core/errors.js';
 
 export const AutoencoderConfig = Type.Object(
   {

@@ -4,7 +4,7 @@
  * window shows still add up, periodic small contacts (beaconing), and unregistered egress
  * (PassthroughCluster) carrying uploads.
  */
-import type { Finding } from '../../component.js';
+import type { Finding } from '../../core/finding.js';
 import { zToProbability } from '../../features/stats.js';
 import type { WindowContext, WindowDetector } from '../detector.js';
 

@@ -2,7 +2,7 @@
  * lateral_movement: an identity calling destinations it never called during its baseline: several at
  * once, or any sensitive one (the Kubernetes API, cloud metadata). One new dependency (a rollout) stays quiet.
  */
-import type { Finding } from '../../component.js';
+import type { Finding } from '../../core/finding.js';
 import { pathTemplate } from '../../features/path-template.js';
 import {
   isKubernetesApi,

@@ -2,7 +2,7 @@
  * scanning: bursts of 404s (path scanning, object-ID enumeration) and of never-seen routes, judged
  * against the source's own 404 rate. Ratios, not counts, so a traffic surge with the usual mix stays quiet.
  */
-import type { Finding } from '../../component.js';
+import type { Finding } from '../../core/finding.js';
 import { binomialZ, zToProbability } from '../../features/stats.js';
 import type { WindowContext, WindowDetector } from '../detector.js';
 

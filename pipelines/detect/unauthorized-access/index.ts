@@ -3,7 +3,7 @@
  * destination against that edge's own denial rate (or, for edges and identities without one, the
  * peers'); and plaintext calls (no peer identity) into services that only ever see mTLS.
  */
-import type { Finding } from '../../component.js';
+import type { Finding } from '../../core/finding.js';
 import { binomialZ, zToProbability } from '../../features/stats.js';
 import type { WindowContext, WindowDetector } from '../detector.js';
 

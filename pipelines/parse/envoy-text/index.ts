@@ -2,7 +2,7 @@
  * Envoy's default text access-log format and Istio's text default (see README.md for both formats).
  * Hand-written scanner: indexOf/charCodeAt only, one pass, one substring per field.
  */
-import type { ParseResult } from '../../event.js';
+import type { ParseResult } from '../../core/event.js';
 import type { Emit, ParseOptions } from '../index.js';
 import { NO_META, type K8sMeta } from '../kubernetes.js';
 import { EnvoyFields, buildEvent, reject } from '../record.js';

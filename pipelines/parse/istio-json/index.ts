@@ -4,7 +4,7 @@
  * The hot path is one JSON.parse and ~30 property reads straight off the parsed object: no copy, no walk
  * over its keys, no per-field closures.
  */
-import type { ParseResult } from '../../event.js';
+import type { ParseResult } from '../../core/event.js';
 import { envoyTextEvent } from '../envoy-text/index.js';
 import type { Emit, ParseOptions } from '../index.js';
 import { NO_META, metaFromKubernetes, type K8sMeta } from '../kubernetes.js';

@@ -1,7 +1,7 @@
 /**
  * OTLP/JSON logs (ExportLogsServiceRequest): one request → one emit per logRecord. See README.md.
  */
-import type { ParseResult } from '../../event.js';
+import type { ParseResult } from '../../core/event.js';
 import { scanEnvoyText } from '../envoy-text/index.js';
 import type { Emit, ParseOptions } from '../index.js';
 import { K8sMeta, NO_META, metaFromNodeId, workloadFromPod } from '../kubernetes.js';

@@ -1,6 +1,7 @@
 /** What every alert channel gets from the dispatcher, and the small base they share. */
-import type { ComponentSettings, Delivery, Responder } from '../../component.js';
-import type { Incident } from '../../incident.js';
+import type { ComponentSettings, Responder } from '../../core/component.js';
+import type { Delivery } from '../../core/delivery.js';
+import type { Incident } from '../../core/incident.js';
 import type { AlertEvent } from './format.js';
 
 export interface ChannelContext {

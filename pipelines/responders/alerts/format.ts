@@ -6,7 +6,7 @@
  * Incidents come from the pipeline, but their evidence is free-form and partly attacker-influenced (paths,
  * hosts): every field is read defensively and nothing here throws.
  */
-import type { Incident, IncidentKind, WorkloadIdentity } from '../../incident.js';
+import type { Incident, IncidentKind, WorkloadIdentity } from '../../core/incident.js';
 
 export type AlertEvent = 'trigger' | 'resolve';
 

@@ -3,7 +3,7 @@
  * the shared rules (runtime/delivery.ts), and never let a secret (URL path, routing key, signing secret)
  * reach an error message or a log line.
  */
-import type { Delivery } from '../../component.js';
+import type { Delivery } from '../../core/delivery.js';
 import { classifyHttpStatus } from '../../runtime/delivery.js';
 
 export interface PostOptions {

@@ -3,9 +3,9 @@
  * each incident+event at most once per channel (the mark lives in the shared StateStore, so replicas agree),
  * and hands delivery to one DeliveryQueue per channel (retries, backoff, dead-letter: runtime/delivery.ts).
  */
-import { MeshguardError } from '../../../config/errors.js';
-import type { ComponentSettings, Responder } from '../../component.js';
-import { severityRank, type Incident } from '../../incident.js';
+import { MeshguardError } from '../../core/errors.js';
+import type { ComponentSettings, Responder } from '../../core/component.js';
+import { severityRank, type Incident } from '../../core/incident.js';
 import { DeliveryQueue, type Sleep } from '../../runtime/delivery.js';
 import { AlertmanagerChannel } from './alertmanager/index.js';
 import type { ChannelContext } from './channel.js';

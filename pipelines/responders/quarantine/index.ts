@@ -1,7 +1,7 @@
 /**
  * Automated quarantine with guardrails. Build one with createQuarantineManager(); see README.md.
  */
-import type { ComponentSettings } from '../../component.js';
+import type { ComponentSettings } from '../../core/component.js';
 import type { QuarantineConfig } from './config.js';
 import { QuarantineManager } from './manager.js';
 import { GitOpsSink } from './sinks/gitops.js';

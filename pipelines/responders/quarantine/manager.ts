@@ -15,11 +15,17 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { ComponentSettings, Delivery } from '../../component.js';
-import { severityRank, type Incident, type IncidentAction, type WorkloadIdentity } from '../../incident.js';
-import type { Clock } from '../../runtime/clock.js';
-import type { Metrics } from '../../runtime/metrics.js';
-import type { StateStore } from '../../runtime/state-store.js';
+import type { ComponentSettings } from '../../core/component.js';
+import type { Delivery } from '../../core/delivery.js';
+import {
+  severityRank,
+  type Incident,
+  type IncidentAction,
+  type WorkloadIdentity,
+} from '../../core/incident.js';
+import type { Clock } from '../../core/clock.js';
+import type { Metrics } from '../../core/metrics.js';
+import type { StateStore } from '../../core/state-store.js';
 import type { QuarantineConfig } from './config.js';
 import {
   buildQuarantinePlan,

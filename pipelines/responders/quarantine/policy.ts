@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { Incident, WorkloadIdentity } from '../../incident.js';
+import type { Incident, WorkloadIdentity } from '../../core/incident.js';
 import type { QuarantineConfig } from './config.js';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';

@@ -1,4 +1,4 @@
-import type { MeshEvent } from '../../event.js';
+import type { MeshEvent } from '../../core/event.js';
 
 /**
  * The record-transport contracts shared by Kafka and the embedded bus, so ingest and scorer do not care

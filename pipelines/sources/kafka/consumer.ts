@@ -9,7 +9,7 @@
  */
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { Metrics } from '../../runtime/metrics.js';
+import type { Metrics } from '../../core/metrics.js';
 import type { InRecord } from '../bus/types.js';
 import type { KafkaConfig } from './config.js';
 

@@ -8,7 +8,7 @@
  */
 import kafkajs, { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { Metrics } from '../../runtime/metrics.js';
+import type { Metrics } from '../../core/metrics.js';
 import { TransportBusyError, type OutRecord, type RecordProducer } from '../bus/types.js';
 import type { KafkaConfig } from './config.js';
 

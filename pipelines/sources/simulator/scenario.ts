@@ -4,7 +4,7 @@
  * (tick) at a time. Ticks get their own seeded random stream, so output never depends on how the caller
  * slices time.
  */
-import type { IncidentKind } from '../../incident.js';
+import type { IncidentKind } from '../../core/incident.js';
 import type { EndpointTemplate } from './catalog.js';
 import { hashUniform, type Rng } from './prng.js';
 import type { SimRequest } from './traffic.js';

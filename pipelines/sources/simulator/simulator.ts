@@ -4,7 +4,7 @@
  * edge for the baseline, one per scheduled scenario), so any [from, to) slicing of the same run yields the
  * same records: the live demo's one-second calls and a one-shot file agree.
  */
-import type { IncidentKind } from '../../incident.js';
+import type { IncidentKind } from '../../core/incident.js';
 import { Rng, hashUniform, mixSeed } from './prng.js';
 import { renderRequest, type AccessRecord, type RenderOptions } from './records.js';
 import type { ScenarioDefinition, ScenarioPlan } from './scenario.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { applyEnv, resolveConfig } from '../../../config/load.js';
 import { renderConfigReference } from '../../../config/docs.js';
-import { MeshguardError } from '../../../config/errors.js';
+import { MeshguardError } from '../../../pipelines/core/errors.js';
 
 function errorOf(fn: () => unknown): MeshguardError {
   try {

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { ev, merge, principalOf, steady } from '../../helpers/events.js';
 import { runEvents } from '../../helpers/pipeline.js';
-import type { MeshEvent } from '../../../pipelines/event.js';
+import type { MeshEvent } from '../../../pipelines/core/event.js';
 
 const T0 = Date.parse('2026-11-02T10:00:00Z');
 const MIN = 60_000;

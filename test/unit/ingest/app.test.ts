@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import snappy from 'snappyjs';
 import { resolveConfig } from '../../../config/load.js';
-import { Metrics } from '../../../pipelines/runtime/metrics.js';
+import { Metrics } from '../../../pipelines/core/metrics.js';
 import {
   TransportBusyError,
   type OutRecord,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emptyEvent } from '../../../pipelines/event.js';
+import { emptyEvent } from '../../../pipelines/core/event.js';
 import { fixtureLines, parseOne, reasonOf } from './fixtures.js';
 
 const lines = fixtureLines('envoy-text.log');

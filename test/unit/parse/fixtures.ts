@@ -1,7 +1,7 @@
 /** Loads the parser fixtures: one record per line, '#' lines are comments citing where the line comes from. */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { MeshEvent, ParseResult } from '../../../pipelines/event.js';
+import type { MeshEvent, ParseResult } from '../../../pipelines/core/event.js';
 import { defaultParseOptions, parseLine, type ParseOptions } from '../../../pipelines/parse/index.js';
 
 const dir = fileURLToPath(new URL('../../fixtures/parse/', import.meta.url));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MeshEvent } from '../../../pipelines/event.js';
+import type { MeshEvent } from '../../../pipelines/core/event.js';
 import { defaultParseOptions, type ParseOptions, type WorkloadInfo } from '../../../pipelines/parse/index.js';
 import { addressHost, hostOnly, sniHost, spiffeOf } from '../../../pipelines/parse/identity.js';
 import { parseOne } from './fixtures.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MeshEvent, ParseResult } from '../../../pipelines/event.js';
+import type { MeshEvent, ParseResult } from '../../../pipelines/core/event.js';
 import { detectFormat } from '../../../pipelines/parse/index.js';
 import { fixtureLines, parseAll, parseOne, reasonOf } from './fixtures.js';
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ParseResult } from '../../../pipelines/event.js';
+import type { ParseResult } from '../../../pipelines/core/event.js';
 import { defaultParseOptions, detectFormat, parseLine } from '../../../pipelines/parse/index.js';
 import { fixtureLines, parseAll, parseOne, reasonOf } from './fixtures.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { Delivery } from '../../../pipelines/component.js';
+import type { Delivery } from '../../../pipelines/core/delivery.js';
 import {
   DeliveryQueue,
   backoffDelayMs,
@@ -14,7 +14,7 @@ import {
   type RetryPolicy,
   type Sleep,
 } from '../../../pipelines/runtime/delivery.js';
-import { Metrics } from '../../../pipelines/runtime/metrics.js';
+import { Metrics } from '../../../pipelines/core/metrics.js';
 
 const policy: RetryPolicy = {
   maxAttempts: 4,

@@ -4,8 +4,8 @@
  * endsAt = now + expire_after_secs, so it stays firing without periodic re-sends (Alertmanager would
  * otherwise resolve it after its resolve_timeout).
  */
-import type { Delivery } from '../../../component.js';
-import type { Incident } from '../../../incident.js';
+import type { Delivery } from '../../../core/delivery.js';
+import type { Incident } from '../../../core/incident.js';
 import { AlertChannel, incidentUrl, type ChannelContext } from '../channel.js';
 import { formatAlert, type AlertEvent } from '../format.js';
 import { postJson } from '../http.js';

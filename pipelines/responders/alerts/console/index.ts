@@ -1,6 +1,6 @@
 /** console: a compact human block on stdout, the alert of embedded mode and the demo. */
-import type { Delivery } from '../../../component.js';
-import type { Incident } from '../../../incident.js';
+import type { Delivery } from '../../../core/delivery.js';
+import type { Incident } from '../../../core/incident.js';
 import { AlertChannel, type ChannelContext } from '../channel.js';
 import { formatAlert, type AlertEvent } from '../format.js';
 

@@ -4,8 +4,8 @@
  * (permanent), 429 and 5xx are retried by the delivery helper.
  */
 import { createHash } from 'node:crypto';
-import type { Delivery } from '../../../component.js';
-import type { Incident, Severity } from '../../../incident.js';
+import type { Delivery } from '../../../core/delivery.js';
+import type { Incident, Severity } from '../../../core/incident.js';
 import { AlertChannel, incidentUrl, type ChannelContext } from '../channel.js';
 import { formatAlert, workloadShortName, type AlertEvent } from '../format.js';
 import { postJson } from '../http.js';

@@ -3,8 +3,8 @@
  * kind, severity, score, action; the undo command in a code block) and a plain `text` fallback for
  * notifications. The incoming-webhook URL is the secret: it never appears in errors or logs.
  */
-import type { Delivery } from '../../../component.js';
-import type { Incident } from '../../../incident.js';
+import type { Delivery } from '../../../core/delivery.js';
+import type { Incident } from '../../../core/incident.js';
 import { AlertChannel, type ChannelContext } from '../channel.js';
 import { formatAlert, kindTitle, workloadShortName, type AlertEvent } from '../format.js';
 import { postJson } from '../http.js';

@@ -2,8 +2,8 @@
  * webhook: the Incident as generic JSON plus `event: "trigger" | "resolve"`, signed per Standard Webhooks
  * when a secret is configured (headers webhook-id, webhook-timestamp, webhook-signature).
  */
-import type { Delivery } from '../../../component.js';
-import type { Incident } from '../../../incident.js';
+import type { Delivery } from '../../../core/delivery.js';
+import type { Incident } from '../../../core/incident.js';
 import { AlertChannel, type ChannelContext } from '../channel.js';
 import type { AlertEvent } from '../format.js';
 import { postJson } from '../http.js';

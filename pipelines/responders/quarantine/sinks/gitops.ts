@@ -9,7 +9,7 @@ import type * as Yaml from 'yaml';
 import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Delivery } from '../../../component.js';
+import type { Delivery } from '../../../core/delivery.js';
 import type { AuthorizationPolicyManifest, NetworkPolicyManifest } from '../policy.js';
 import { MANAGED_BY, MANAGED_BY_LABEL, UNDO_ANNOTATION } from '../policy.js';
 import { errorOf, type PolicySink } from './sink.js';

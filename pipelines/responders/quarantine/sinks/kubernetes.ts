@@ -13,8 +13,8 @@
  */
 import type * as KubernetesClient from '@kubernetes/client-node';
 import type { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
-import type { Delivery } from '../../../component.js';
-import type { Metrics } from '../../../runtime/metrics.js';
+import type { Delivery } from '../../../core/delivery.js';
+import type { Metrics } from '../../../core/metrics.js';
 import type { AuthorizationPolicyManifest } from '../policy.js';
 import { MANAGED_BY, MANAGED_BY_LABEL } from '../policy.js';
 import { errorOf, type PolicySink } from './sink.js';

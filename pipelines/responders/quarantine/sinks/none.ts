@@ -1,5 +1,5 @@
 /** The `none` sink: policies are built, validated and audited but go nowhere (alerting-only deployments). */
-import type { Delivery } from '../../../component.js';
+import type { Delivery } from '../../../core/delivery.js';
 import type { AuthorizationPolicyManifest } from '../policy.js';
 import type { PolicySink } from './sink.js';
 

@@ -5,7 +5,7 @@
  *
  * Sinks never throw and never retry: they classify the outcome (Delivery) and the manager retries.
  */
-import type { Delivery } from '../../../component.js';
+import type { Delivery } from '../../../core/delivery.js';
 import type { AuthorizationPolicyManifest, NetworkPolicyManifest } from '../policy.js';
 
 export type SinkName = 'gitops' | 'kubernetes' | 'none';

@@ -4,7 +4,8 @@
  * connections retryable). Secrets never appear in the error text.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Delivery, Responder } from '../../../../pipelines/component.js';
+import type { Responder } from '../../../../pipelines/core/component.js';
+import type { Delivery } from '../../../../pipelines/core/delivery.js';
 import { createChannel } from '../../../../pipelines/responders/alerts/index.js';
 import type { ChannelConfig } from '../../../../pipelines/responders/alerts/config.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../../helpers/webhook-receiver.js';

@@ -2,13 +2,13 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Incident } from '../../../../pipelines/incident.js';
+import type { Incident } from '../../../../pipelines/core/incident.js';
 import {
   DEDUP_PREFIX,
   createAlertDispatcher,
   type AlertDispatcherHandle,
 } from '../../../../pipelines/responders/alerts/index.js';
-import { MemoryStateStore } from '../../../../pipelines/runtime/state-store.js';
+import { MemoryStateStore } from '../../../../pipelines/core/state-store.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../../helpers/webhook-receiver.js';
 import { WHSEC, alertsConfig, counter, incident, settings } from './fixtures.js';
 

@@ -1,11 +1,11 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import type { ComponentSettings } from '../../../../pipelines/component.js';
-import type { Incident } from '../../../../pipelines/incident.js';
+import type { ComponentSettings } from '../../../../pipelines/core/component.js';
+import type { Incident } from '../../../../pipelines/core/incident.js';
 import { AlertsConfig } from '../../../../pipelines/responders/alerts/config.js';
-import { EventClock } from '../../../../pipelines/runtime/clock.js';
-import { Metrics } from '../../../../pipelines/runtime/metrics.js';
-import { MemoryStateStore, type StateStore } from '../../../../pipelines/runtime/state-store.js';
+import { EventClock } from '../../../../pipelines/core/clock.js';
+import { Metrics } from '../../../../pipelines/core/metrics.js';
+import { MemoryStateStore, type StateStore } from '../../../../pipelines/core/state-store.js';
 import { Value } from '@sinclair/typebox/value';
 
 export function incident(overrides: Partial<Incident> = {}): Incident {

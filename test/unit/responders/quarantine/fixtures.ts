@@ -1,10 +1,15 @@
 /** Shared fixtures for the quarantine tests: config, incidents, settings on a fake clock. */
 import pino from 'pino';
 import { Value } from '@sinclair/typebox/value';
-import type { ComponentSettings } from '../../../../pipelines/component.js';
-import type { Incident, IncidentKind, Severity, WorkloadIdentity } from '../../../../pipelines/incident.js';
-import { Metrics } from '../../../../pipelines/runtime/metrics.js';
-import { MemoryStateStore, type StateStore } from '../../../../pipelines/runtime/state-store.js';
+import type { ComponentSettings } from '../../../../pipelines/core/component.js';
+import type {
+  Incident,
+  IncidentKind,
+  Severity,
+  WorkloadIdentity,
+} from '../../../../pipelines/core/incident.js';
+import { Metrics } from '../../../../pipelines/core/metrics.js';
+import { MemoryStateStore, type StateStore } from '../../../../pipelines/core/state-store.js';
 import { QuarantineConfig } from '../../../../pipelines/responders/quarantine/config.js';
 
 export const T0 = Date.parse('2024-05-01T12:00:00.000Z');

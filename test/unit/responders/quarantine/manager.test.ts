@@ -2,9 +2,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Delivery } from '../../../../pipelines/component.js';
-import type { Incident } from '../../../../pipelines/incident.js';
-import { MemoryStateStore } from '../../../../pipelines/runtime/state-store.js';
+import type { Delivery } from '../../../../pipelines/core/delivery.js';
+import type { Incident } from '../../../../pipelines/core/incident.js';
+import { MemoryStateStore } from '../../../../pipelines/core/state-store.js';
 import {
   QuarantineError,
   QuarantineManager,

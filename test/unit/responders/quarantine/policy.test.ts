@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AuthorizationPolicy } from '@kubernetes-models/istio/security.istio.io/v1/AuthorizationPolicy';
-import type { IncidentKind } from '../../../../pipelines/incident.js';
+import type { IncidentKind } from '../../../../pipelines/core/incident.js';
 import {
   buildQuarantinePlan,
   describeOffender,

@@ -2,8 +2,8 @@
  * What the scoring pipeline offers to the processes that drive it (replay, demo, the Kafka scorer).
  * Implemented by pipelines/runtime/pipeline.ts.
  */
-import type { MeshEvent } from '../event.js';
-import type { Incident } from '../incident.js';
+import type { MeshEvent } from './event.js';
+import type { Incident } from './incident.js';
 
 export interface ScoringPipeline {
   /** Hand one event over (synchronous, allocation-light). Windows close as event time advances. */

@@ -1,0 +1,19 @@
+/** How incidents are deduplicated and how many the API keeps. */
+import { Type, type Static } from '@sinclair/typebox';
+
+export const IncidentsConfig = Type.Object(
+  {
+    dedup_window_secs: Type.Integer({
+      default: 3600,
+      minimum: 1,
+      description: 'One incident per offender and kind within this event-time span.',
+    }),
+    max_kept: Type.Integer({
+      default: 1000,
+      minimum: 1,
+      description: 'Incidents kept in memory for the API.',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+export type IncidentsConfig = Static<typeof IncidentsConfig>;
