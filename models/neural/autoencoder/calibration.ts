@@ -80,6 +80,7 @@ export function calibratedScore(error: number, cal: Calibration): number {
   return (fraction * n + 0.5) / (n + 1);
 }
 
+/** Check a calibration read from disk; returns the problems (empty when usable). */
 export function calibrationProblems(c: unknown): string[] {
   if (typeof c !== 'object' || c === null) return ['calibration: missing'];
   const cal = c as Partial<Calibration>;
@@ -96,4 +97,10 @@ export function calibrationProblems(c: unknown): string[] {
   if (typeof cal.tailScale !== 'number' || !(cal.tailScale > 0) || !Number.isFinite(cal.tailScale))
     problems.push('calibration.tailScale: expected a positive number');
   return problems;
+}
+
+/** The training error at probability `p` (nearest kept quantile), for logs and evidence. */
+export function calibrationQuantile(cal: Calibration, p: number): number {
+  const q = cal.quantiles;
+  return q[Math.round(p * (q.length - 1))] ?? NaN;
 }

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 
 export const CalibrationConfig = Type.Object(
   {
@@ -35,14 +36,10 @@ export const CalibrationConfig = Type.Object(
 );
 export type CalibrationConfig = Static<typeof CalibrationConfig>;
 
-export const defaultCalibrationConfig: CalibrationConfig = {
-  history_size: 1000,
-  tail_quantile: 0.95,
-  min_history: 48,
-  surprise_floor: 2,
-  surprise_ceiling: 6,
-};
+/** Every key at its schema default. */
+export const defaultCalibrationConfig = Value.Default(CalibrationConfig, {}) as CalibrationConfig;
 
+/** The cross-field rule the schema cannot express; each message names the keys. */
 export function validateCalibrationConfig(c: CalibrationConfig): string[] {
   return c.surprise_ceiling > c.surprise_floor
     ? []

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 
 export const CusumConfig = Type.Object(
   {
@@ -32,10 +33,5 @@ export const CusumConfig = Type.Object(
 );
 export type CusumConfig = Static<typeof CusumConfig>;
 
-export const defaultCusumConfig: CusumConfig = {
-  enabled: true,
-  drift: 0.5,
-  decision: 8,
-  clip: 4,
-  confirm_samples: 4,
-};
+/** Every key at its schema default. */
+export const defaultCusumConfig = Value.Default(CusumConfig, {}) as CusumConfig;

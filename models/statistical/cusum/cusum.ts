@@ -51,14 +51,6 @@ export class CusumDetector {
     for (let i = 0; i < this.recent.length; i++) if (Math.sign(this.recent[i]!) !== sign) return { up, down };
     return { up, down, shift: median(this.recent) };
   }
-
-  toJSON(): { up: number; down: number } {
-    return { up: this.up, down: this.down };
-  }
-  restore(state: { up: number; down: number }): void {
-    this.up = Number.isFinite(state.up) ? state.up : 0;
-    this.down = Number.isFinite(state.down) ? state.down : 0;
-  }
 }
 
 function median(a: Float64Array): number {

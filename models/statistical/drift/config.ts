@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 
 export const DriftConfig = Type.Object(
   {
@@ -19,4 +20,5 @@ export const DriftConfig = Type.Object(
 );
 export type DriftConfig = Static<typeof DriftConfig>;
 
-export const defaultDriftConfig: DriftConfig = { enabled: true, fast_alpha: 0.1, slow_samples: 288 };
+/** Every key at its schema default. */
+export const defaultDriftConfig = Value.Default(DriftConfig, {}) as DriftConfig;

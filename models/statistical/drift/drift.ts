@@ -46,8 +46,4 @@ export class DriftDetector {
     this.fast += delta;
     this.slow += delta;
   }
-
-  toJSON(): { fast: number; slow: number; gapAbs: number; n: number } {
-    return { fast: this.fast, slow: this.slow, gapAbs: this.gapAbs, n: this.n };
-  }
 }

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 
 export const SeasonalConfig = Type.Object(
   {
@@ -53,13 +54,5 @@ export const SeasonalConfig = Type.Object(
 );
 export type SeasonalConfig = Static<typeof SeasonalConfig>;
 
-export const defaultSeasonalConfig: SeasonalConfig = {
-  enabled: true,
-  max_phases: 2016,
-  weekly: true,
-  level_alpha: 0.05,
-  season_gamma: 0.25,
-  scale_alpha: 0.02,
-  clip_sigmas: 3,
-  min_seasonal_gain: 0.15,
-};
+/** Every key at its schema default. */
+export const defaultSeasonalConfig = Value.Default(SeasonalConfig, {}) as SeasonalConfig;

@@ -102,13 +102,6 @@ export class SeasonalBaseline {
   get activeModel(): 0 | 1 | 7 {
     return this.model;
   }
-  get count(): number {
-    return this.n;
-  }
-  /** Mean absolute one-step errors of each candidate (for evidence and tuning). */
-  get errors(): { level: number; daily?: number; weekly?: number } {
-    return { level: this.flat.mae, daily: this.daily?.mae, weekly: this.weekly?.mae };
-  }
 
   /** Value expected at timeMs under the active model. */
   expectedAt(timeMs: number): number {

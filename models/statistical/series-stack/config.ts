@@ -1,14 +1,15 @@
+/**
+ * Config of the metric detector stack on one series. Its parts (seasonal baseline, spike, CUSUM,
+ * variance, drift, calibration) are building blocks, each configured by its own section here.
+ */
 import { Type, type Static } from '@sinclair/typebox';
-import {
-  CalibrationConfig,
-  defaultCalibrationConfig,
-  validateCalibrationConfig,
-} from '../calibration/config.js';
-import { CusumConfig, defaultCusumConfig } from '../cusum/config.js';
-import { DriftConfig, defaultDriftConfig } from '../drift/config.js';
-import { SeasonalConfig, defaultSeasonalConfig } from '../seasonal/config.js';
-import { SpikeConfig, defaultSpikeConfig } from '../spike/config.js';
-import { VarianceConfig, defaultVarianceConfig } from '../variance/config.js';
+import { Value } from '@sinclair/typebox/value';
+import { CalibrationConfig, validateCalibrationConfig } from '../calibration/config.js';
+import { CusumConfig } from '../cusum/config.js';
+import { DriftConfig } from '../drift/config.js';
+import { SeasonalConfig } from '../seasonal/config.js';
+import { SpikeConfig } from '../spike/config.js';
+import { VarianceConfig } from '../variance/config.js';
 
 export const SeriesStackConfig = Type.Object(
   {
@@ -34,16 +35,8 @@ export const SeriesStackConfig = Type.Object(
 );
 export type SeriesStackConfig = Static<typeof SeriesStackConfig>;
 
-export const defaultSeriesStackConfig: SeriesStackConfig = {
-  warmup_samples: 60,
-  calibration_start: 12,
-  seasonal: defaultSeasonalConfig,
-  spike: defaultSpikeConfig,
-  cusum: defaultCusumConfig,
-  variance: defaultVarianceConfig,
-  drift: defaultDriftConfig,
-  calibration: defaultCalibrationConfig,
-};
+/** Every key at its schema default, parts included. */
+export const defaultSeriesStackConfig = Value.Default(SeriesStackConfig, {}) as SeriesStackConfig;
 
 /** Deep-merge partial overrides over the defaults (config files give only what they change). */
 export function seriesStackConfig(overrides: DeepPartial<SeriesStackConfig> = {}): SeriesStackConfig {
@@ -60,8 +53,10 @@ export function seriesStackConfig(overrides: DeepPartial<SeriesStackConfig> = {}
   };
 }
 
+/** The cross-field rules the schema cannot express; each message names the section and keys. */
 export function validateSeriesStackConfig(c: SeriesStackConfig): string[] {
   return validateCalibrationConfig(c.calibration).map((e) => `calibration: ${e}`);
 }
 
+/** Overrides one or two levels deep: a top-level key, or some keys of one part's section. */
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? Partial<T[K]> : T[K] };

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 
 export const SpikeConfig = Type.Object(
   {
@@ -12,4 +13,5 @@ export const SpikeConfig = Type.Object(
 );
 export type SpikeConfig = Static<typeof SpikeConfig>;
 
-export const defaultSpikeConfig: SpikeConfig = { enabled: true, direction: 'both' };
+/** Every key at its schema default. */
+export const defaultSpikeConfig = Value.Default(SpikeConfig, {}) as SpikeConfig;

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 
 export const VarianceConfig = Type.Object(
   {
@@ -15,4 +16,5 @@ export const VarianceConfig = Type.Object(
 );
 export type VarianceConfig = Static<typeof VarianceConfig>;
 
-export const defaultVarianceConfig: VarianceConfig = { enabled: true, alpha: 0.1, clip: 6 };
+/** Every key at its schema default. */
+export const defaultVarianceConfig = Value.Default(VarianceConfig, {}) as VarianceConfig;

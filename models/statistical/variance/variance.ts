@@ -16,11 +16,4 @@ export class VarianceDetector {
     this.ms += this.cfg.alpha * (c * c - this.ms);
     return Math.sqrt(this.ms);
   }
-
-  toJSON(): { ms: number } {
-    return { ms: this.ms };
-  }
-  restore(state: { ms: number }): void {
-    if (Number.isFinite(state.ms)) this.ms = state.ms;
-  }
 }
