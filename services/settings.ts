@@ -2,7 +2,6 @@
 import pino, { type Logger } from 'pino';
 import type { ComponentSettings } from '../pipelines/core/component.js';
 import type { MeshguardConfig } from '../config/schema.js';
-import type { ParseOptions } from '../pipelines/parse/index.js';
 import type { Clock } from '../pipelines/core/clock.js';
 import { Metrics } from '../pipelines/core/metrics.js';
 import { MemoryStateStore, type StateStore } from '../pipelines/core/state-store.js';
@@ -24,6 +23,5 @@ export function createSettings(
   };
 }
 
-export function parseOptionsOf(cfg: MeshguardConfig): ParseOptions {
-  return { clusterDomain: cfg.cluster_domain, trustDomain: cfg.trust_domain, meshHosts: cfg.mesh_hosts };
-}
+/** The parse options of a config's naming keys (one definition, in pipelines/parse/options.ts). */
+export { parseOptionsOf } from '../pipelines/parse/index.js';

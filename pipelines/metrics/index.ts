@@ -1,15 +1,9 @@
-/** Mesh metric parsing (remote_write, prometheus-kafka-adapter JSON, OTLP/JSON) and per-series scoring. */
-export { seriesKey, type MetricSample, type MetricParseResult } from './sample.js';
-export { decodeRemoteWrite, encodeRemoteWrite, MAX_UNCOMPRESSED_BYTES } from './remote-write.js';
-export { parseKafkaAdapterMessage } from './kafka-adapter.js';
-export { parseOtlpMetrics, type OtlpMetricsResult } from './otlp-json.js';
-export {
-  CounterRates,
-  ISTIO_COUNTERS,
-  ISTIO_HISTOGRAMS,
-  ISTIO_IDENTITY_LABELS,
-  sampleKind,
-  sourceEntity,
-} from './istio.js';
+/** Mesh metric parsing (remote_write, OTLP/JSON metrics, prometheus-kafka-adapter JSON) and per-series scoring. */
+export { seriesKey, sampleProblem, type MetricSample } from './sample.js';
+export type { MetricEmit, MetricFormat, MetricParser, MetricResult } from './parser.js';
+export { WriteRequest, parseRemoteWrite, remoteWriteParser } from './remote-write/remote-write.js';
+export { parseOtlpMetrics, otlpMetricsParser } from './otlp-metrics/otlp-metrics.js';
+export { adapterMessage, parseAdapterSample, kafkaAdapterParser } from './kafka-adapter/kafka-adapter.js';
+export { CounterRates, ISTIO_COUNTERS, ISTIO_HISTOGRAMS, sampleKind, sourceEntity } from './istio.js';
 export { MetricsConfig, defaultMetricsConfig } from './config.js';
 export { MetricSeriesScorer, METRIC_DETECTOR, type MetricScorerStats } from './scorer.js';

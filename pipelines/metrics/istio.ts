@@ -22,16 +22,6 @@ export const ISTIO_HISTOGRAMS: ReadonlySet<string> = new Set([
   'istio_response_bytes',
   'istio_request_duration_milliseconds',
 ]);
-/** The labels that name who talks to whom (Istio's standard metric labels). */
-export const ISTIO_IDENTITY_LABELS = [
-  'source_principal',
-  'source_workload',
-  'source_workload_namespace',
-  'destination_service',
-  'destination_workload',
-  'destination_workload_namespace',
-] as const;
-
 /** How a sample accumulates: its own `kind`, else by name. */
 export function sampleKind(s: MetricSample): 'counter' | 'delta' | 'gauge' | 'bucket' {
   if (s.name.endsWith('_bucket')) return 'bucket';

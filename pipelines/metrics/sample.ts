@@ -13,9 +13,6 @@ export interface MetricSample {
   kind?: 'counter' | 'delta' | 'gauge';
 }
 
-/** Outcome of parsing one message: samples, or why it was rejected (never a throw). */
-export type MetricParseResult = { ok: true; samples: MetricSample[] } | { ok: false; reason: string };
-
 /** Stable series key: the name plus labels sorted by name (`__name__` excluded), Prometheus-style. */
 export function seriesKey(name: string, labels: Record<string, string>): string {
   const keys = Object.keys(labels)
@@ -25,6 +22,13 @@ export function seriesKey(name: string, labels: Record<string, string>): string 
   return `${name}{${keys.map((k) => `${k}=${JSON.stringify(labels[k])}`).join(',')}}`;
 }
 
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+/** The largest time a JavaScript Date can hold (ECMA-262): beyond it there is no ISO-8601 form. */
+export const MAX_DATE_MS = 8.64e15;
+
+/** Why a decoded sample cannot be scored (no name, no finite value, no valid time), or undefined. */
+export function sampleProblem(s: MetricSample): string | undefined {
+  if (!s.name) return 'sample has no metric name (__name__ label)';
+  if (!Number.isFinite(s.value)) return `${s.name}: value is not a finite number`;
+  if (!(s.timeMs > 0) || s.timeMs > MAX_DATE_MS) return `${s.name}: missing or invalid timestamp`;
+  return undefined;
 }

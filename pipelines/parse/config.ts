@@ -1,8 +1,8 @@
 /**
  * How the parsers tell the mesh from the outside world: root-level keys (cluster_domain, trust_domain,
- * mesh_hosts), spread into the root schema.
+ * mesh_hosts), spread into the root schema. Every access-log parser reads exactly these keys.
  */
-import { Type } from '@sinclair/typebox';
+import { Type, type Static, type TObject } from '@sinclair/typebox';
 
 export const MeshNamingConfig = {
   cluster_domain: Type.String({
@@ -15,3 +15,7 @@ export const MeshNamingConfig = {
     description: 'Extra host suffixes that count as inside the mesh (ServiceEntry hosts you own).',
   }),
 };
+
+/** The schema of a parser's config that reads the naming keys and nothing else (each parser's config.ts). */
+export type MeshNamingSchema = TObject<typeof MeshNamingConfig>;
+export type MeshNaming = Static<MeshNamingSchema>;

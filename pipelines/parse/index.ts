@@ -1,36 +1,25 @@
 /**
- * Parsing entry points (implemented by the parsers under this folder). Parsers never throw: every record
- * yields either a MeshEvent or a rejection reason.
+ * The dispatching entry of parsing: which format a line is, and which format parser reads it. Parsers never
+ * throw: every record yields either a MeshEvent or a rejection reason.
  */
-import type { InputFormat, ParseResult } from '../core/event.js';
-import { parseEnvoyText } from './envoy-text/index.js';
-import { parseIstioJson } from './istio-json/index.js';
-import { parseOtlpJson } from './otlp-json/index.js';
-import { MAX_LINE_CHARS, firstNonBlank, show } from './values.js';
+import type { InputFormat } from '../core/event.js';
+import { parseEnvoyText } from './envoy-text/envoy-text.js';
+import { parseIstioJsonDocument } from './istio-json/istio-json.js';
+import type { ParseOptions } from './options.js';
+import { parseOtlpDocument, parseOtlpJson } from './otlp-json/otlp-json.js';
+import type { Emit } from './parser.js';
+import {
+  MAX_LINE_CHARS,
+  NOT_JSON,
+  decodeJsonLine,
+  firstNonBlank,
+  isPlainObject,
+  show,
+  tooLongReason,
+} from './values.js';
 
-export interface WorkloadInfo {
-  namespace: string;
-  workload: string;
-  serviceAccount: string;
-}
-
-export interface ParseOptions {
-  /** Hosts ending in `.svc.<clusterDomain>` are inside the mesh. */
-  clusterDomain: string;
-  trustDomain: string;
-  /** Extra host suffixes that count as inside the mesh. */
-  meshHosts: readonly string[];
-  /** Pod IP → workload, where known, to resolve callers of logs that carry no identity. */
-  podIps?: ReadonlyMap<string, WorkloadInfo>;
-}
-
-export const defaultParseOptions: ParseOptions = {
-  clusterDomain: 'cluster.local',
-  trustDomain: 'cluster.local',
-  meshHosts: [],
-};
-
-export type Emit = (result: ParseResult) => void;
+export { defaultParseOptions, parseOptionsOf, type ParseOptions, type WorkloadInfo } from './options.js';
+export type { Emit, Parser } from './parser.js';
 
 /**
  * Which parser a line needs, from its first character: `[` is Envoy/Istio text, `{` is JSON, and JSON whose
@@ -42,7 +31,7 @@ export function detectFormat(line: string): InputFormat | undefined {
   const c = line.charCodeAt(i);
   if (c === 91 /* [ */) return 'envoy-text';
   if (c !== 123 /* { */) return undefined;
-  const k = firstNonBlank2(line, i + 1);
+  const k = firstNonBlankJson(line, i + 1);
   return line.startsWith('"resourceLogs"', k) ? 'otlp-json' : 'istio-json';
 }
 
@@ -54,7 +43,7 @@ export function parseLine(line: string, format: InputFormat | 'auto', opts: Pars
   const f = format === 'auto' ? detectFormat(line) : format;
   switch (f) {
     case 'istio-json':
-      parseIstioJson(line, opts, emit);
+      parseJsonRecord(line, opts, emit);
       return;
     case 'envoy-text':
       parseEnvoyText(line, opts, emit);
@@ -67,15 +56,26 @@ export function parseLine(line: string, format: InputFormat | 'auto', opts: Pars
   }
 }
 
+/**
+ * An istio-json line. An OTLP request met here (named istio-json, or `resourceLogs` not its first key) is
+ * read as OTLP rather than rejected; the line is decoded once either way.
+ */
+function parseJsonRecord(line: string, opts: ParseOptions, emit: Emit): void {
+  const doc = decodeJsonLine(line, emit);
+  if (doc === NOT_JSON) return;
+  if (isPlainObject(doc) && doc['resourceLogs'] !== undefined) parseOtlpDocument(doc, opts, emit);
+  else parseIstioJsonDocument(doc, opts, emit);
+}
+
 function unknownFormatReason(line: string): string {
   const i = firstNonBlank(line);
   if (i >= line.length) return 'empty line';
-  if (line.length > MAX_LINE_CHARS) return `line too long: ${line.length} characters (max ${MAX_LINE_CHARS})`;
+  if (line.length > MAX_LINE_CHARS) return tooLongReason(line);
   return `unknown format: a line must start with "{" (JSON, OTLP) or "[" (Envoy text), not ${show(line.charAt(i))}`;
 }
 
 /** firstNonBlank from an offset (JSON whitespace only). */
-function firstNonBlank2(s: string, from: number): number {
+function firstNonBlankJson(s: string, from: number): number {
   let i = from;
   while (i < s.length) {
     const c = s.charCodeAt(i);

@@ -19,6 +19,16 @@ export class K8sMeta {
 /** Shared "nothing known" instance. Never mutate it: callers copy before changing anything. */
 export const NO_META: K8sMeta = new K8sMeta();
 
+export function copyMeta(b: K8sMeta): K8sMeta {
+  const m = new K8sMeta();
+  m.namespace = b.namespace;
+  m.pod = b.pod;
+  m.workload = b.workload;
+  m.serviceAccount = b.serviceAccount;
+  m.podIp = b.podIp;
+  return m;
+}
+
 function str(v: unknown): string {
   return typeof v === 'string' ? v : '';
 }

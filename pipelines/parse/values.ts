@@ -5,8 +5,15 @@
  * so the slot cannot be clobbered by another record mid-way.
  */
 
+import { reject, type Emit } from './parser.js';
+
 /** Longest line we accept (1 MiB of UTF-16 code units): anything larger is a broken shipper or an attack. */
 export const MAX_LINE_CHARS = 1 << 20;
+
+/** The rejection reason of a line longer than MAX_LINE_CHARS. */
+export function tooLongReason(line: string): string {
+  return `line too long: ${line.length} characters (max ${MAX_LINE_CHARS})`;
+}
 
 /** Epoch-ms bounds for event times: anything outside is a corrupt or hostile timestamp. */
 export const MIN_TIME_MS = Date.UTC(2000, 0, 1);
@@ -247,6 +254,20 @@ export function parseJson(s: string): unknown {
 
 export function jsonError(): string {
   return lastJsonError;
+}
+
+/**
+ * The first step of every JSON format: the size check and the one JSON.parse of the line. Returns the
+ * document, or NOT_JSON after emitting the rejection.
+ */
+export function decodeJsonLine(line: string, emit: Emit): unknown {
+  if (line.length > MAX_LINE_CHARS) {
+    emit(reject(tooLongReason(line)));
+    return NOT_JSON;
+  }
+  const o = parseJson(line);
+  if (o === NOT_JSON) emit(reject(`not JSON: ${jsonError()}`));
+  return o;
 }
 
 /** Index of the first non-blank character (space, tab, CR, LF, BOM), or the length. */

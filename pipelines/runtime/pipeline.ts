@@ -20,7 +20,7 @@ import {
 } from '../detect/detector.js';
 import { createDetectors } from '../detect/registry.js';
 import { fuse } from '../incidents/fusion.js';
-import { spiffeParts } from '../parse/identity.js';
+import { spiffeParts } from '../parse/spiffe.js';
 import { inSpan } from '../core/tracing.js';
 import { IncidentManager } from '../incidents/manager.js';
 import type { IncidentHandler, ScoringPipeline } from '../core/pipeline.js';

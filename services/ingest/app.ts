@@ -25,7 +25,7 @@ import Fastify, {
 } from 'fastify';
 import type { Logger } from 'pino';
 import type { MeshguardConfig } from '../../config/schema.js';
-import type { ParseOptions } from '../../pipelines/parse/index.js';
+import { parseOptionsOf, type ParseOptions } from '../../pipelines/parse/index.js';
 import type { Metrics } from '../../pipelines/core/metrics.js';
 import {
   TransportBusyError,
@@ -76,11 +76,7 @@ export function buildApp(cfg: MeshguardConfig, deps: IngestDeps): FastifyInstanc
   const { metrics, logger, producer } = deps;
   const producerName = deps.producerName ?? 'kafka';
   const topics = cfg.kafka.topics;
-  const parseOptions: ParseOptions = deps.parseOptions ?? {
-    clusterDomain: cfg.cluster_domain,
-    trustDomain: cfg.trust_domain,
-    meshHosts: cfg.mesh_hosts,
-  };
+  const parseOptions: ParseOptions = deps.parseOptions ?? parseOptionsOf(cfg);
   const limit = cfg.ingest.body_limit_bytes;
   let pending = 0;
 

@@ -21,7 +21,8 @@ import type { InRecord, OutRecord, RecordProducer } from '../../pipelines/source
 import type { ConsumerHandler, TopicPartition } from '../../pipelines/sources/kafka/consumer.js';
 import { isBatchStateStore } from '../../pipelines/state/redis-state-store.js';
 import { reasonClass } from '../ingest/reason-class.js';
-import { parseMetricSample, type MetricSampleRecord } from './metric-sample.js';
+import { parseAdapterSample } from '../../pipelines/metrics/kafka-adapter/kafka-adapter.js';
+import type { MetricSample } from '../../pipelines/metrics/sample.js';
 
 /** Entity snapshots outlive an idle workload by a week, then Redis forgets them. */
 const ENTITY_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -41,7 +42,7 @@ export interface BatchScorerDeps {
   /** Metric label for records read here: 'kafka'; undefined on the embedded bus (ingest counted them). */
   countAs?: 'kafka';
   /** Receives valid mesh-metrics samples (the metric series detectors). */
-  onMetricSample?: (sample: MetricSampleRecord) => void;
+  onMetricSample?: (sample: MetricSample) => void;
   wallNowMs?: () => number;
 }
 
@@ -142,7 +143,7 @@ export class BatchScorer implements ConsumerHandler {
         partition = `${record.topic}/${record.partition}`;
       }
       if (record.topic === cfg.kafka.topics.metrics) {
-        const result = parseMetricSample(record.value);
+        const result = parseAdapterSample(record.value);
         if (result.ok) {
           this.metricSamples++;
           ingestedByFormat.set(

@@ -13,7 +13,7 @@ import { Metrics } from '../../pipelines/core/metrics.js';
 import type { OutRecord, RecordProducer } from '../../pipelines/sources/bus/types.js';
 import { MeshSimulator } from '../../pipelines/sources/simulator/index.js';
 import { buildApp } from '../../services/ingest/app.js';
-import { WriteRequest } from '../../services/ingest/metric-records.js';
+import { WriteRequest } from '../../pipelines/metrics/remote-write/remote-write.js';
 import { reliabilityReport } from '../helpers/reliability-report.js';
 
 const report = reliabilityReport('ingest-hostile');

@@ -16,7 +16,7 @@ import { resolveConfig } from '../../config/load.js';
 import type { Incident } from '../../pipelines/core/incident.js';
 import { MeshSimulator } from '../../pipelines/sources/simulator/index.js';
 import { Service } from '../../services/serve.js';
-import { WriteRequest } from '../../services/ingest/metric-records.js';
+import { WriteRequest } from '../../pipelines/metrics/remote-write/remote-write.js';
 import { startKafkaMock, type KafkaMock } from '../helpers/kafka-mock.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { collectTopic, type TopicCollector } from '../helpers/kafka-mock.js';

@@ -11,7 +11,7 @@ import {
   type RecordProducer,
 } from '../../../pipelines/sources/bus/types.js';
 import { buildApp } from '../../../services/ingest/app.js';
-import { WriteRequest } from '../../../services/ingest/metric-records.js';
+import { WriteRequest } from '../../../pipelines/metrics/remote-write/remote-write.js';
 
 const logger = pino({ level: 'silent' });
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { MeshEvent } from '../../../pipelines/core/event.js';
 import { defaultParseOptions, type ParseOptions, type WorkloadInfo } from '../../../pipelines/parse/index.js';
-import { addressHost, hostOnly, sniHost, spiffeOf } from '../../../pipelines/parse/identity.js';
+import { addressHost, hostOnly, sniHost } from '../../../pipelines/parse/addresses.js';
+import { spiffeOf } from '../../../pipelines/parse/spiffe.js';
 import { parseOne } from './fixtures.js';
 
 /** An Istio JSON record with just the fields identity reads. */
