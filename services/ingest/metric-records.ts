@@ -6,7 +6,7 @@
  * Keyed by the Istio source workload (`<namespace>/<workload>`), so a workload's series stay on one partition.
  */
 import protobuf from 'protobufjs';
-import type { Rejection, ValidatedRecords } from './log-records.js';
+import type { Rejection, ValidatedRecords } from '../../pipelines/sources/http/log-records.js';
 
 export interface MetricSample {
   name: string;
