@@ -8,7 +8,7 @@ import { adapterMessage } from '../../pipelines/metrics/kafka-adapter/kafka-adap
 import { otlpMetricsParser } from '../../pipelines/metrics/otlp-metrics/otlp-metrics.js';
 import type { MetricParser } from '../../pipelines/metrics/parser.js';
 import { remoteWriteParser } from '../../pipelines/metrics/remote-write/remote-write.js';
-import type { Rejection, ValidatedRecords } from './log-records.js';
+import type { Rejection, ValidatedRecords } from '../../pipelines/sources/http/log-records.js';
 
 /** The partition key: the Istio source workload of the series. */
 function keyOf(labels: Record<string, string>): string | null {

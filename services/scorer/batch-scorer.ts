@@ -20,7 +20,7 @@ import type { StateStore } from '../../pipelines/core/state-store.js';
 import type { InRecord, OutRecord, RecordProducer } from '../../pipelines/sources/bus/types.js';
 import type { ConsumerHandler, TopicPartition } from '../../pipelines/sources/kafka/consumer.js';
 import { isBatchStateStore } from '../../pipelines/state/redis-state-store.js';
-import { reasonClass } from '../ingest/reason-class.js';
+import { reasonClass } from '../../pipelines/core/dead-letter.js';
 import { parseAdapterSample } from '../../pipelines/metrics/kafka-adapter/kafka-adapter.js';
 import type { MetricSample } from '../../pipelines/metrics/sample.js';
 

@@ -10,7 +10,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Incident } from '../../pipelines/core/incident.js';
 import { GitOpsSink, QuarantineManager } from '../../pipelines/responders/quarantine/index.js';
-import { adminRoutes, bearerMatches } from '../../services/http/admin-routes.js';
+import { bearerMatches } from '../../pipelines/sources/http/index.js';
+import { adminRoutes } from '../../services/http/admin-routes.js';
 import {
   ADMIN_URL,
   FakeClock,

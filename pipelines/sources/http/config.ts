@@ -1,4 +1,4 @@
-/** The HTTP ingest endpoints (services/ingest): who may post, how much, and when to push back. */
+/** The `http` source's config (the `ingest:` section): who may post, how much, and when to push back. */
 import { Type, type Static } from '@sinclair/typebox';
 
 export const IngestConfig = Type.Object(

@@ -1,37 +1,24 @@
-/** Request body decoding for ingest: Content-Type checks (415), Content-Encoding (gzip, snappy), size limits (413). */
+/** Reading a POSTed body: its Content-Type (415), its Content-Encoding (gzip, snappy) and size limits (413). */
 import { gunzipSync } from 'node:zlib';
 import snappy from 'snappyjs';
-
-/** An HTTP error with the status the client should see. */
-export class HttpError extends Error {
-  constructor(
-    readonly statusCode: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-    this.name = 'HttpError';
-  }
-}
+import { HttpError } from './http-error.js';
 
 /** Compressed bodies may expand to at most this many times the body limit (a zip bomb gets 413, not OOM). */
-export const MAX_EXPANSION = 10;
+const MAX_EXPANSION = 10;
 
-export function mediaType(header: string | undefined): string {
-  return (header ?? '').split(';')[0]!.trim().toLowerCase();
-}
-
+/** The media type of a Content-Type header, checked against what the endpoint accepts (415 otherwise). */
 export function requireMediaType(
   header: string | undefined,
   allowed: readonly string[],
   what: string,
 ): string {
-  const type = mediaType(header);
+  const type = (header ?? '').split(';')[0]!.trim().toLowerCase();
   if (!allowed.includes(type))
     throw new HttpError(415, `${what} expects Content-Type ${allowed.join(', ')}; got "${type || '(none)'}"`);
   return type;
 }
 
+/** The body decompressed per its Content-Encoding, at most `limitBytes` × MAX_EXPANSION bytes. */
 export function decodeBody(
   raw: Buffer,
   encodingHeader: string | undefined,

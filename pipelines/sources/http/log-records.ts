@@ -1,5 +1,5 @@
 /**
- * Turn an ingest body into access-log records: NDJSON / text lines (Fluent Bit json_lines, Vector ndjson),
+ * Turn a POSTed body into access-log records: NDJSON / text lines (Fluent Bit json_lines, Vector ndjson),
  * JSON arrays (Fluent Bit json, Vector json), and OTLP/JSON ExportLogsServiceRequest bodies.
  *
  * Each record is validated with the same parser the scorer uses; a valid one is produced as its original
@@ -7,9 +7,9 @@
  * by its source workload so one workload stays on one partition. OTLP requests are split into one request
  * per log record (keeping its resource and scope) so each can be keyed on its own.
  */
-import { detectFormat, parseLine, type ParseOptions } from '../../pipelines/parse/index.js';
-import type { MeshEvent } from '../../pipelines/core/event.js';
-import type { OutRecord } from '../../pipelines/sources/bus/types.js';
+import { detectFormat, parseLine, type ParseOptions } from '../../parse/index.js';
+import type { MeshEvent } from '../../core/event.js';
+import type { OutRecord } from '../bus/types.js';
 
 export interface Rejection {
   /** 0-based position of the record in the body. */
@@ -62,7 +62,7 @@ export function splitBody(text: string): string[] {
 }
 
 /** An OTLP ExportLogsServiceRequest split into one request per log record (resource and scope kept). */
-export function splitOtlpLogs(request: unknown): string[] | undefined {
+function splitOtlpLogs(request: unknown): string[] | undefined {
   if (
     typeof request !== 'object' ||
     request === null ||
@@ -109,6 +109,7 @@ function expand(records: string[]): Array<{ index: number; text: string }> {
   return out;
 }
 
+/** Validate each record with the scorer's parser: accepted ones keyed by their source workload, the rest with a reason. */
 export function validateLogRecords(records: string[], opts: ParseOptions): ValidatedRecords {
   const accepted: ValidatedRecords['accepted'] = [];
   const rejected: Rejection[] = [];

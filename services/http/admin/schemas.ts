@@ -1,0 +1,175 @@
+/**
+ * The admin API's TypeBox schemas, each declared once: Fastify validates requests and serializes answers
+ * with them, and the OpenAPI document (openapi.ts) publishes the same objects.
+ */
+import { Type } from '@sinclair/typebox';
+
+const Severity = Type.Union([
+  Type.Literal('low'),
+  Type.Literal('medium'),
+  Type.Literal('high'),
+  Type.Literal('critical'),
+]);
+const Kind = Type.Union([
+  Type.Literal('unauthorized_access'),
+  Type.Literal('exfiltration'),
+  Type.Literal('lateral_movement'),
+  Type.Literal('scanning'),
+  Type.Literal('anomaly'),
+]);
+
+export const ErrorBody = Type.Object(
+  { error: Type.String(), message: Type.String(), statusCode: Type.Integer() },
+  { description: 'Every error answer.' },
+);
+
+const WorkloadSchema = Type.Object(
+  {
+    namespace: Type.Optional(Type.String()),
+    serviceAccount: Type.Optional(Type.String()),
+    principal: Type.Optional(Type.String({ description: 'spiffe://<trust-domain>/ns/<ns>/sa/<sa>' })),
+    address: Type.Optional(Type.String({ description: 'Pod IP, when the logs carry no identity.' })),
+    workload: Type.Optional(Type.String()),
+  },
+  {
+    additionalProperties: true,
+    description: 'The offender: {namespace, serviceAccount, principal} or {address}.',
+  },
+);
+
+const Mode = Type.Union([Type.Literal('dry-run'), Type.Literal('enforce'), Type.Literal('pending-approval')]);
+
+const ActionSchema = Type.Object(
+  {
+    type: Type.Union([Type.Literal('alert'), Type.Literal('quarantine')]),
+    mode: Type.Optional(Mode),
+    policy: Type.Optional(Type.String()),
+    reason: Type.Optional(Type.String()),
+    notEnforced: Type.Optional(Type.Array(Type.String())),
+    undo: Type.Optional(Type.String()),
+  },
+  { additionalProperties: true },
+);
+
+export const IncidentSchema = Type.Object(
+  {
+    id: Type.String(),
+    kind: Kind,
+    workload: WorkloadSchema,
+    severity: Severity,
+    score: Type.Number(),
+    firstEventTime: Type.String({ format: 'date-time' }),
+    detectedAt: Type.String({ format: 'date-time' }),
+    detectors: Type.Array(Type.String()),
+    evidence: Type.Unknown({ description: 'What a person needs to judge it.' }),
+    action: ActionSchema,
+  },
+  { additionalProperties: true },
+);
+
+const State = Type.Union([
+  Type.Literal('pending-approval'),
+  Type.Literal('active'),
+  Type.Literal('released'),
+  Type.Literal('failed'),
+]);
+
+export const QuarantineSchema = Type.Object(
+  {
+    id: Type.String({ description: 'The quarantine id = the name of its AuthorizationPolicy.' }),
+    revision: Type.String({
+      description: 'Unique per record (an id repeats if the offender is quarantined again).',
+    }),
+    state: State,
+    mode: Mode,
+    offender: WorkloadSchema,
+    offenderHash: Type.String(),
+    incident: Type.Unknown({
+      description: 'The incident that caused it (synthetic for manual quarantines).',
+    }),
+    scope: Type.Union([Type.Literal('mesh-wide'), Type.Literal('namespaces')]),
+    policies: Type.Array(Type.Unknown(), {
+      description: 'The AuthorizationPolicies (security.istio.io/v1, DENY).',
+    }),
+    suggestions: Type.Array(Type.Unknown(), { description: 'NetworkPolicies suggested, never applied.' }),
+    notEnforced: Type.Array(Type.String()),
+    reason: Type.String(),
+    undo: Type.String(),
+    createdBy: Type.String(),
+    createdAt: Type.String({ format: 'date-time' }),
+    expiresAt: Type.String({ format: 'date-time' }),
+    approvedBy: Type.Optional(Type.String()),
+    approvedAt: Type.Optional(Type.String()),
+    releasedBy: Type.Optional(Type.String()),
+    releasedAt: Type.Optional(Type.String()),
+    releaseReason: Type.Optional(Type.String()),
+    error: Type.Optional(Type.String()),
+  },
+  { additionalProperties: true },
+);
+
+export const AuditEntrySchema = Type.Object(
+  {
+    at: Type.String({ format: 'date-time' }),
+    actor: Type.String({ description: 'meshguard (automatic), ttl, or who called the admin API.' }),
+    action: Type.String(),
+    reason: Type.String(),
+    quarantineId: Type.Optional(Type.String()),
+    incidentId: Type.Optional(Type.String()),
+    offender: Type.Optional(WorkloadSchema),
+    mode: Type.Optional(Type.String()),
+    policies: Type.Optional(Type.Array(Type.Unknown())),
+    undo: Type.Optional(Type.String()),
+  },
+  { additionalProperties: true },
+);
+
+export const IncidentsQuery = Type.Object(
+  {
+    kind: Type.Optional(Kind),
+    severity: Type.Optional(Severity),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+  },
+  { additionalProperties: false },
+);
+export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 253 }) });
+export const QuarantinesQuery = Type.Object({ state: Type.Optional(State) }, { additionalProperties: false });
+export const AuditQuery = Type.Object(
+  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, default: 500 })) },
+  { additionalProperties: false },
+);
+export const ByBody = Type.Object(
+  {
+    by: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 200, description: 'Who acts (kept in the audit trail).' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export const ReleaseBody = Type.Object(
+  {
+    by: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    reason: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
+  },
+  { additionalProperties: false },
+);
+export const ManualBody = Type.Object(
+  {
+    workload: Type.Object(
+      {
+        namespace: Type.Optional(Type.String({ minLength: 1, maxLength: 63 })),
+        serviceAccount: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
+        principal: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+        address: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+      },
+      { additionalProperties: false },
+    ),
+    reason: Type.String({ minLength: 1, maxLength: 1000 }),
+    by: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+export const IncidentList = Type.Object({ incidents: Type.Array(IncidentSchema), total: Type.Integer() });
+export const QuarantineList = Type.Object({ quarantines: Type.Array(QuarantineSchema) });
+export const AuditList = Type.Object({ entries: Type.Array(AuditEntrySchema) });
