@@ -3,7 +3,8 @@
  * themselves read (HTTP listener, log level, admin API) is declared here.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { DetectorsConfig, WindowingConfig } from '../pipelines/detect/config.js';
+import { DetectorsConfig } from '../pipelines/detect/config.js';
+import { WindowingConfig } from '../pipelines/features/config.js';
 import { IncidentsConfig } from '../pipelines/incidents/config.js';
 import { MeshNamingConfig } from '../pipelines/parse/config.js';
 import { IngestConfig } from '../pipelines/sources/http/config.js';

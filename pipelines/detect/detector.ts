@@ -1,10 +1,15 @@
-/** The contract of a window detector and what it is given for each source workload and closed window. */
+/**
+ * The contract of a window detector family and what it is given for each source workload and closed
+ * window. A family is one folder, one config section (`detectors.<type>`), one incident kind, and the
+ * detector names its findings carry in incidents (`names`).
+ */
+import type { Factory } from '../core/component.js';
 import type { Finding } from '../core/finding.js';
 import type { IncidentKind } from '../core/incident.js';
+import type { TSchema } from '@sinclair/typebox';
 import type { EntityState } from '../features/entity-state.js';
 import type { SourceWindow } from '../features/window.js';
 import type { EwStat } from '../features/stats.js';
-import type { DetectorsConfig } from './config.js';
 
 /** Population baselines: how all sources behave, for entities without a baseline of their own. */
 export interface PeerBaselines {
@@ -32,7 +37,6 @@ export interface WindowContext {
   /** Route templates this source never used before, and whether their requests mostly failed. */
   newRoutes: Array<{ template: string; failing: boolean }>;
   newDestinations: string[];
-  config: DetectorsConfig;
   /** Calls to sensitive destinations (Kubernetes API, cloud metadata) in this window. */
   sensitiveCalls: readonly SensitiveCall[];
 }
@@ -46,42 +50,27 @@ export interface SensitiveCall {
 }
 
 export interface WindowDetector {
-  readonly name: string;
+  /** Every detector name its findings may carry: the names incidents list in `detectors`. */
+  readonly names: readonly string[];
   readonly kind: IncidentKind;
-  evaluate(ctx: WindowContext): Finding | undefined;
+  /** What it finds about one source in one window (usually nothing), in the order fusion meets it. */
+  evaluate(ctx: WindowContext): readonly Finding[];
 }
 
-/** Hosts that a workload has no business calling unless it always did (Falco's rules say the same). */
-export function isSensitiveDestination(host: string): boolean {
-  // Cheap first-character screen: this runs on the hot path.
-  const c = host.charCodeAt(0);
-  if (c !== 107 && c !== 49 && c !== 109 && c !== 102) return false; // k, 1, m, f
-  const h = host.toLowerCase();
-  return (
-    h === '169.254.169.254' ||
-    h === 'metadata.google.internal' ||
-    h === 'metadata' ||
-    h === '100.100.100.200' ||
-    h === 'fd00:ec2::254' ||
-    h.startsWith('kubernetes.default') ||
-    h === 'kubernetes'
-  );
+/** How the registry knows a window detector family; its config is the section `detectors.<type>`. */
+export type WindowDetectorFactory = Factory<'detector', TSchema, WindowDetector>;
+
+const NO_FINDINGS: readonly Finding[] = [];
+
+/** One check's result as evaluate() returns it (no array made when it found nothing, the usual case). */
+export function found(finding: Finding | undefined): readonly Finding[] {
+  return finding === undefined ? NO_FINDINGS : [finding];
 }
 
-export function isKubernetesApi(host: string): boolean {
-  return host.startsWith('kubernetes');
-}
+/** How long a destination first called after the baseline still counts as new. */
+export const RECENT_NEW_DESTINATION_MS = 5 * 60_000;
 
-/**
- * What makes a Kubernetes API call an attacker's: reading secrets or tokens, exec, asking what it may
- * do. (Refusals and walking the API count too, in the lateral-movement detector.) Housekeeping jobs that always called it do none of these.
- */
-export function isSuspiciousKubernetesCall(c: SensitiveCall): boolean {
-  return (
-    c.path.includes('/secrets') ||
-    c.path.includes('/token') ||
-    c.path.includes('/exec') ||
-    c.path.includes('selfsubject') ||
-    c.path.includes('clusterrole')
-  );
+/** Ratios in evidence: three decimals are what a person needs to judge them. */
+export function roundRatio(x: number): number {
+  return Math.round(x * 1000) / 1000;
 }

@@ -1,22 +1,16 @@
-/** The one explicit list of window detectors. A duplicate name fails at start-up. */
-import type { WindowDetector } from './detector.js';
-import { ExfiltrationDetector } from './exfiltration/index.js';
-import { LateralMovementDetector } from './lateral-movement/index.js';
-import { ScanningDetector } from './scanning/index.js';
-import { PlaintextDetector, UnauthorizedAccessDetector } from './unauthorized-access/index.js';
+/**
+ * The window detector families, in the order their findings reach fusion (ties in score go to the
+ * earlier one). Kept here until the central registry (pipelines/registry.ts) lists every component.
+ */
+import type { WindowDetectorFactory } from './detector.js';
+import { factory as exfiltration } from './exfiltration/index.js';
+import { factory as lateralMovement } from './lateral-movement/index.js';
+import { factory as scanning } from './scanning/index.js';
+import { factory as unauthorizedAccess } from './unauthorized-access/index.js';
 
-export function createDetectors(): WindowDetector[] {
-  const detectors: WindowDetector[] = [
-    new UnauthorizedAccessDetector(),
-    new PlaintextDetector(),
-    new ScanningDetector(),
-    new LateralMovementDetector(),
-    new ExfiltrationDetector(),
-  ];
-  const names = new Set<string>();
-  for (const d of detectors) {
-    if (names.has(d.name)) throw new Error(`duplicate detector name "${d.name}"`);
-    names.add(d.name);
-  }
-  return detectors;
-}
+export const windowDetectorFactories: readonly WindowDetectorFactory[] = [
+  unauthorizedAccess,
+  scanning,
+  lateralMovement,
+  exfiltration,
+];

@@ -5,9 +5,6 @@
  */
 import type { MeshEvent } from '../core/event.js';
 
-/** Upstream failure flags: the upstream broke, not the caller (outages must not look like attacks). */
-const UPSTREAM_FAILURE_FLAGS = ['UF', 'UH', 'URX', 'UO', 'UT', 'UC', 'NR'];
-
 export const MAX_PATHS_PER_WINDOW = 256;
 export const MAX_EDGES_PER_WINDOW = 256;
 export const MAX_CONTACT_TIMES = 64;
@@ -22,7 +19,6 @@ export class EdgeWindow {
   /** Requests logged by the destination's sidecar (the ones whose mTLS status is known). */
   inbound = 0;
   firstMs = Number.MAX_SAFE_INTEGER;
-  constructor(readonly egress: boolean) {}
 }
 
 export class ExternalWindow {
@@ -42,7 +38,6 @@ export class SourceWindow {
   notFound = 0;
   err4xx = 0;
   err5xx = 0;
-  upstreamFailures = 0;
   bytesUp = 0;
   bytesDown = 0;
   durationSum = 0;
@@ -62,7 +57,6 @@ export class SourceWindow {
   readonly pathErrors = new Map<string, number>();
   pathsOverflow = 0;
   readonly deniedExamples: string[] = [];
-  readonly labels = new Set<string>();
 
   constructor(readonly src: string) {}
 
@@ -75,7 +69,6 @@ export class SourceWindow {
     if (this.serviceAccount === '' && ev.srcServiceAccount !== '') this.serviceAccount = ev.srcServiceAccount;
     if (this.workload === '' && ev.srcWorkload !== '') this.workload = ev.srcWorkload;
     if (this.address === '' && ev.srcAddress !== '') this.address = ev.srcAddress;
-    if (ev.label !== '') this.labels.add(ev.label);
 
     const status = ev.status;
     const details = ev.responseCodeDetails;
@@ -94,11 +87,7 @@ export class SourceWindow {
       if (t < this.firstNotFoundMs) this.firstNotFoundMs = t;
     }
     if (status >= 400 && status < 500) this.err4xx++;
-    else if (status >= 500) {
-      this.err5xx++;
-      if (ev.responseFlags !== '' && ev.responseFlags !== '-' && isUpstreamFailure(ev.responseFlags))
-        this.upstreamFailures++;
-    }
+    else if (status >= 500) this.err5xx++;
     this.bytesUp += ev.bytesUp;
     this.bytesDown += ev.bytesDown;
     this.durationSum += ev.durationMs;
@@ -125,7 +114,7 @@ export class SourceWindow {
     let edge = this.edges.get(ev.dst);
     if (edge === undefined) {
       if (this.edges.size >= MAX_EDGES_PER_WINDOW) return;
-      edge = new EdgeWindow(false);
+      edge = new EdgeWindow();
       this.edges.set(ev.dst, edge);
     }
     edge.requests++;
@@ -153,11 +142,6 @@ export class SourceWindow {
     const s = Math.min(this.firstDeniedMs, this.firstNotFoundMs);
     return s === Number.MAX_SAFE_INTEGER ? this.firstMs : s;
   }
-}
-
-function isUpstreamFailure(flags: string): boolean {
-  for (const f of UPSTREAM_FAILURE_FLAGS) if (flags.includes(f)) return true;
-  return false;
 }
 
 export interface ClosedWindow {

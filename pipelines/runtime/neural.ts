@@ -5,8 +5,8 @@
  * would page on-call for every odd window.
  */
 import type { Logger } from 'pino';
-import type { MeshguardConfig } from '../../config/schema.js';
 import type { Finding } from '../core/finding.js';
+import type { NeuralConfig } from '../../models/neural/autoencoder/service-config.js';
 import type { PipelineOptions } from './pipeline.js';
 
 /** Rows kept for the background refit (a few hours of windows of a small mesh). */
@@ -23,7 +23,7 @@ export interface NeuralHook {
 }
 
 export async function createNeuralHook(
-  cfg: MeshguardConfig,
+  cfg: { neural: NeuralConfig },
   logger: Logger,
 ): Promise<NeuralHook | undefined> {
   if (!cfg.neural.enabled) return undefined;

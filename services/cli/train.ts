@@ -71,8 +71,10 @@ export async function featureRowsFromFile(
 ): Promise<number[][]> {
   // Imported here, not at the top: the aggregator pulls in the parsers, which `--input-format
   // feature-rows` does not need.
-  const { extractWorkloadRows } = await import('../../pipelines/features/index.js');
-  return extractWorkloadRows(readLines(path, stdin), windowSecs);
+  const { extractWorkloadRows } = await import('../../pipelines/runtime/feature-rows.js');
+  const { resolveConfig } = await import('../../config/load.js');
+  const cfg = resolveConfig({ windowing: { window_secs: windowSecs }, log_level: 'silent' });
+  return extractWorkloadRows(readLines(path, stdin), cfg);
 }
 
 /** Feature rows already extracted: a JSON array of 14 numbers, or an object keyed by feature name, per line. */

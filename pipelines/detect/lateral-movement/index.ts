@@ -1,92 +1,25 @@
-/**
- * lateral_movement: an identity calling destinations it never called during its baseline: several at
- * once, or any sensitive one (the Kubernetes API, cloud metadata). One new dependency (a rollout) stays quiet.
- */
+/** The lateral_movement family: new_destinations and sensitive_destination, under `detectors.lateral_movement`. */
 import type { Finding } from '../../core/finding.js';
-import { pathTemplate } from '../../features/path-template.js';
-import {
-  isKubernetesApi,
-  isSuspiciousKubernetesCall,
-  type WindowContext,
-  type WindowDetector,
-} from '../detector.js';
-
-/** How long a destination first called after the baseline still counts as new. */
-const RECENT_MS = 5 * 60_000;
+import type { Factory } from '../../core/component.js';
+import { found, type WindowContext, type WindowDetector } from '../detector.js';
+import { LateralMovementConfig } from './config.js';
+import { NEW_DESTINATIONS, SENSITIVE_DESTINATION, newDestinations } from './new-destinations.js';
 
 export class LateralMovementDetector implements WindowDetector {
-  readonly name = 'new_destinations';
+  readonly names = [NEW_DESTINATIONS, SENSITIVE_DESTINATION];
   readonly kind = 'lateral_movement' as const;
 
-  evaluate(ctx: WindowContext): Finding | undefined {
-    const cfg = ctx.config.lateral_movement;
-    if (!cfg.enabled || ctx.learning || ctx.warmingUp) return undefined;
-    const w = ctx.window;
-    // Sensitive destinations: cloud metadata on any call the workload did not make in its baseline;
-    // the Kubernetes API when the calls look like an attacker's (secrets, tokens, refusals, walking the
-    // API), since housekeeping jobs call it legitimately, sometimes rarely.
-    const sensitive = new Set<string>();
-    const kubeCalls = ctx.sensitiveCalls.filter((c) => isKubernetesApi(c.destination));
-    const kubeTemplates = new Set(kubeCalls.map((c) => pathTemplate(c.path)));
-    const kubeRefused = kubeCalls.filter((c) => c.status === 401 || c.status === 403).length;
-    for (const c of ctx.sensitiveCalls) {
-      if (isKubernetesApi(c.destination)) {
-        if (isSuspiciousKubernetesCall(c) || kubeTemplates.size >= 4 || kubeRefused >= 3)
-          sensitive.add(c.destination);
-      } else if (
-        !ctx.state.externalHost(c.destination)?.known &&
-        !ctx.state.knowsDestination(c.destination)
-      ) {
-        sensitive.add(c.destination);
-      }
-    }
+  constructor(private readonly config: LateralMovementConfig) {}
 
-    // A brand-new identity has no baseline of destinations: only sensitive calls count for it. New
-    // destinations add up over a few minutes, so a spread that starts mid-window is still seen whole.
-    const fresh = ctx.newEntity
-      ? []
-      : [...new Set([...ctx.newDestinations, ...ctx.state.recentNewDestinations(ctx.endMs, RECENT_MS)])];
-    const known = ctx.state.destinationCount;
-    let deniedOnNew = 0;
-    let failedOnNew = 0;
-    let requestsToNew = 0;
-    for (const d of fresh) {
-      deniedOnNew += w.edges.get(d)?.denied ?? 0;
-      failedOnNew += (w.edges.get(d)?.denied ?? 0) + (w.edges.get(d)?.notFound ?? 0);
-      requestsToNew += w.edges.get(d)?.requests ?? 0;
-    }
-    if (requestsToNew === 0 && sensitive.size === 0) return undefined; // nothing new in this window
-    // New destinations that mostly refuse the caller or answer 404 are being probed or scanned: the
-    // denial and scanning detectors name that better.
-    const probing = failedOnNew * 2 >= requestsToNew;
-    const spread = fresh.length >= cfg.min_new_destinations && !probing;
-    if (!spread && sensitive.size === 0) return undefined;
-    // More new destinations than the usual fan-out is rarer still.
-    const score =
-      sensitive.size > 0 ? 0.9999 : 1 - 1 / (1 + fresh.length * fresh.length * (1 + 2 / (known + 1)) * 200);
-    if (score < cfg.threshold) return undefined;
-    let first = Number.MAX_SAFE_INTEGER;
-    for (const d of fresh)
-      first = Math.min(first, w.edges.get(d)?.firstMs ?? ctx.state.firstCalledMs(d) ?? first);
-    for (const h of sensitive)
-      first = Math.min(first, w.external.get(h)?.firstMs ?? w.edges.get(h)?.firstMs ?? first);
-    return {
-      detector: sensitive.size > 0 ? 'sensitive_destination' : this.name,
-      kind: this.kind,
-      entity: w.src,
-      score,
-      timeMs: ctx.endMs,
-      firstEventMs: first === Number.MAX_SAFE_INTEGER ? w.firstMs : first,
-      evidence: {
-        new_destinations: fresh.slice(0, 20),
-        sensitive_destinations: [...sensitive],
-        sensitive_calls: ctx.sensitiveCalls
-          .slice(0, 8)
-          .map((c) => `${c.status} ${c.method} ${c.destination}${c.path}`),
-        known_destinations: known,
-        denied_on_new_destinations: deniedOnNew,
-        baseline_destinations_sample: [...ctx.state.knownDestinations()].slice(0, 10),
-      },
-    };
+  evaluate(ctx: WindowContext): readonly Finding[] {
+    if (!this.config.enabled || ctx.learning || ctx.warmingUp) return found(undefined);
+    return found(newDestinations(ctx, this.config));
   }
 }
+
+export const factory: Factory<'detector', typeof LateralMovementConfig, LateralMovementDetector> = {
+  kind: 'detector',
+  type: 'lateral_movement',
+  configSchema: LateralMovementConfig,
+  create: (config) => new LateralMovementDetector(config),
+};

@@ -1,64 +1,25 @@
-/**
- * scanning: bursts of 404s (path scanning, object-ID enumeration) and of never-seen routes, judged
- * against the source's own 404 rate. Ratios, not counts, so a traffic surge with the usual mix stays quiet.
- */
+/** The scanning family: not_found_burst and new_routes, under `detectors.scanning`. */
 import type { Finding } from '../../core/finding.js';
-import { binomialZ, zToProbability } from '../../features/stats.js';
-import type { WindowContext, WindowDetector } from '../detector.js';
+import type { Factory } from '../../core/component.js';
+import { found, type WindowContext, type WindowDetector } from '../detector.js';
+import { ScanningConfig } from './config.js';
+import { NEW_ROUTES, NOT_FOUND_BURST, notFoundBurst } from './not-found-burst.js';
 
 export class ScanningDetector implements WindowDetector {
-  readonly name = 'not_found_burst';
+  readonly names = [NOT_FOUND_BURST, NEW_ROUTES];
   readonly kind = 'scanning' as const;
 
-  evaluate(ctx: WindowContext): Finding | undefined {
-    const cfg = ctx.config.scanning;
-    if (!cfg.enabled || ctx.warmingUp) return undefined;
-    const w = ctx.window;
-    const own = ctx.state.notFoundRatio;
-    const baseRatio =
-      ctx.learning || ctx.newEntity || own.count < 3 ? ctx.peers.notFoundRatio.mean : own.mean;
+  constructor(private readonly config: ScanningConfig) {}
 
-    // Never-seen routes that mostly fail: a scanner walking a wordlist. (No failed request, no failing
-    // route: the routes need not be looked up.)
-    let newFailing = 0;
-    let newRoutes = 0;
-    if (!ctx.learning && w.pathErrors.size > 0) {
-      for (const r of ctx.newRoutes) if (r.failing) newFailing++;
-      newRoutes = ctx.newRoutes.length;
-    }
-    const wordlist = !ctx.learning && newRoutes >= cfg.min_new_paths && newFailing >= newRoutes * 0.5;
-
-    const recent = ctx.state.notFoundRecent + w.notFound;
-    const errors = w.notFound + w.denied;
-    const burst = (w.notFound >= cfg.min_not_found || recent >= cfg.min_not_found * 2) && w.notFound >= 2;
-    const ratio = w.notFound / w.requests;
-    const errorRatio = errors / w.requests;
-    let score = 0;
-    if (burst && errorRatio >= 0.3 && ratio >= 3 * baseRatio)
-      score = zToProbability(binomialZ(w.notFound, w.requests, baseRatio));
-    if (wordlist) score = Math.max(score, 1 - 1 / (newFailing + 1));
-    if (score < cfg.threshold) return undefined;
-    return {
-      detector: wordlist && !burst ? 'new_routes' : this.name,
-      kind: this.kind,
-      entity: w.src,
-      score,
-      timeMs: ctx.endMs,
-      firstEventMs: w.firstNotFoundMs === Number.MAX_SAFE_INTEGER ? w.firstSuspiciousMs() : w.firstNotFoundMs,
-      evidence: {
-        not_found: w.notFound,
-        denied: w.denied,
-        requests: w.requests,
-        not_found_ratio: Math.round(ratio * 1000) / 1000,
-        baseline_not_found_ratio: Math.round(baseRatio * 1000) / 1000,
-        distinct_paths: w.paths.size + w.pathsOverflow,
-        never_seen_routes: ctx.newRoutes.length,
-        examples: [...w.pathErrors.keys()].slice(0, 8),
-        destinations: [...w.edges]
-          .filter(([, e]) => e.notFound > 0)
-          .map(([d]) => d)
-          .slice(0, 10),
-      },
-    };
+  evaluate(ctx: WindowContext): readonly Finding[] {
+    if (!this.config.enabled || ctx.warmingUp) return found(undefined);
+    return found(notFoundBurst(ctx, this.config));
   }
 }
+
+export const factory: Factory<'detector', typeof ScanningConfig, ScanningDetector> = {
+  kind: 'detector',
+  type: 'scanning',
+  configSchema: ScanningConfig,
+  create: (config) => new ScanningDetector(config),
+};

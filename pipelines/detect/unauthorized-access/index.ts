@@ -1,127 +1,30 @@
-/**
- * unauthorized_access: bursts of 401/403 and Istio RBAC denials from one identity, judged per
- * destination against that edge's own denial rate (or, for edges and identities without one, the
- * peers'); and plaintext calls (no peer identity) into services that only ever see mTLS.
- */
+/** The unauthorized_access family: denial_burst and plaintext_in_mtls, under `detectors.unauthorized_access`. */
 import type { Finding } from '../../core/finding.js';
-import { binomialZ, zToProbability } from '../../features/stats.js';
-import type { WindowContext, WindowDetector } from '../detector.js';
-
-/** How long a destination first called after the baseline still counts as new. */
-const RECENT_MS = 5 * 60_000;
+import { found, type WindowContext, type WindowDetector } from '../detector.js';
+import type { Factory } from '../../core/component.js';
+import { UnauthorizedAccessConfig } from './config.js';
+import { DENIAL_BURST, denialBurst } from './denial-burst.js';
+import { PLAINTEXT_IN_MTLS, plaintextInMtls } from './plaintext-in-mtls.js';
 
 export class UnauthorizedAccessDetector implements WindowDetector {
-  readonly name = 'denial_burst';
+  readonly names = [DENIAL_BURST, PLAINTEXT_IN_MTLS];
   readonly kind = 'unauthorized_access' as const;
 
-  evaluate(ctx: WindowContext): Finding | undefined {
-    const cfg = ctx.config.unauthorized_access;
-    if (!cfg.enabled || ctx.warmingUp) return undefined;
-    const w = ctx.window;
-    if (w.denied < 2) return undefined;
-    const peerRatio = ctx.peers.deniedRatio.mean;
-    const recentNew = new Set(
-      ctx.newDestinations.concat(ctx.state.recentNewDestinations(ctx.endMs, RECENT_MS)),
-    );
+  constructor(private readonly config: UnauthorizedAccessConfig) {}
 
-    // Edges whose refusals are far above what that caller usually gets from that destination.
-    let denied = 0;
-    let requests = 0;
-    let expected = 0;
-    let deniedOnNew = 0;
-    let requestsToNew = 0;
-    const destinations: string[] = [];
-    for (const [dst, e] of w.edges) {
-      if (recentNew.has(dst)) {
-        deniedOnNew += e.denied;
-        requestsToNew += e.requests;
-      }
-      if (e.denied < 2) continue;
-      const base = ctx.state.findEdge(dst);
-      const own = !ctx.learning && !ctx.newEntity && base !== undefined && base.deniedRatio.count >= 5;
-      const baseRatio = own ? base.deniedRatio.mean : peerRatio;
-      const ratio = e.denied / e.requests;
-      // Callers that always get some refusals (expired sessions at a login endpoint) vary a lot:
-      // ask for a large multiple of their usual share, not a small statistical excess.
-      if (ratio < Math.max(0.4, 5 * baseRatio + 0.15)) continue;
-      denied += e.denied;
-      requests += e.requests;
-      expected += e.requests * baseRatio;
-      destinations.push(dst);
-    }
-    // Calls spread over never-called services that are only sometimes refused are lateral movement;
-    // the lateral detector names that. Mostly-refused calls stay here (RBAC probing).
-    if (!ctx.newEntity && requestsToNew > 0 && deniedOnNew * 2 < requestsToNew && deniedOnNew * 2 >= w.denied)
-      return undefined;
-
-    const recent = ctx.state.deniedRecent + denied;
-    const burst = denied >= cfg.min_denials;
-    const trickle = recent >= cfg.min_denials * 2 && denied >= 2;
-    if (!burst && !trickle) return undefined;
-    const baseRatio = expected / Math.max(1, requests);
-    const score = zToProbability(binomialZ(denied, requests, baseRatio) / 2); // halved: denials come in bursts
-    if (score < cfg.threshold) return undefined;
-    return {
-      detector: this.name,
-      kind: this.kind,
-      entity: w.src,
-      score,
-      timeMs: ctx.endMs,
-      firstEventMs: w.firstDeniedMs === Number.MAX_SAFE_INTEGER ? w.firstMs : w.firstDeniedMs,
-      evidence: {
-        denied,
-        rbac_denied: w.rbacDenied,
-        requests,
-        denied_ratio: round(denied / requests),
-        baseline_denied_ratio: round(baseRatio),
-        baseline: ctx.learning || ctx.newEntity ? 'peers' : 'own',
-        destinations_denied: destinations.slice(0, 10),
-        examples: w.deniedExamples,
-      },
-    };
+  evaluate(ctx: WindowContext): readonly Finding[] {
+    if (!this.config.enabled || ctx.warmingUp) return found(undefined);
+    const denials = denialBurst(ctx, this.config);
+    const plaintext = plaintextInMtls(ctx, this.config);
+    return denials !== undefined && plaintext !== undefined
+      ? [denials, plaintext]
+      : found(denials ?? plaintext);
   }
 }
 
-export class PlaintextDetector implements WindowDetector {
-  readonly name = 'plaintext_in_mtls';
-  readonly kind = 'unauthorized_access' as const;
-
-  evaluate(ctx: WindowContext): Finding | undefined {
-    const cfg = ctx.config.unauthorized_access;
-    if (!cfg.enabled || ctx.warmingUp) return undefined;
-    const w = ctx.window;
-    if (w.plaintextInbound < 5) return undefined;
-    const targets: string[] = [];
-    let plaintextToStrict = 0;
-    for (const [dst, e] of w.edges) {
-      if (e.plaintext === 0) continue;
-      // Only destinations that, so far, were reached over mTLS (almost) every time; one seen too
-      // rarely to judge alone is judged by the whole mesh.
-      const own = ctx.peers.destinationMtls.get(dst);
-      const m = own !== undefined && own.mtls + own.plaintext >= 20 ? own : ctx.peers.meshMtls;
-      if (m.mtls < 20 || m.plaintext > m.mtls * 0.01) continue;
-      targets.push(dst);
-      plaintextToStrict += e.plaintext;
-    }
-    if (plaintextToStrict < 5) return undefined;
-    const score = 1 - 0.005 / plaintextToStrict;
-    if (score < cfg.threshold) return undefined;
-    return {
-      detector: this.name,
-      kind: this.kind,
-      entity: w.src,
-      score,
-      timeMs: ctx.endMs,
-      firstEventMs: w.firstMs,
-      evidence: {
-        plaintext_requests: plaintextToStrict,
-        destinations: targets.slice(0, 10),
-        note: 'requests without a peer identity into services that otherwise only receive mTLS',
-      },
-    };
-  }
-}
-
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
-}
+export const factory: Factory<'detector', typeof UnauthorizedAccessConfig, UnauthorizedAccessDetector> = {
+  kind: 'detector',
+  type: 'unauthorized_access',
+  configSchema: UnauthorizedAccessConfig,
+  create: (config) => new UnauthorizedAccessDetector(config),
+};

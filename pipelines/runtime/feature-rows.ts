@@ -1,26 +1,18 @@
-/** Windowed features per entity: the public face of this folder. */
-import pino from 'pino';
-import { resolveConfig } from '../../config/load.js';
-import { parseLine, defaultParseOptions } from '../parse/index.js';
-import { EventClock } from '../core/clock.js';
-import { Metrics } from '../core/metrics.js';
-import { createPipeline } from '../runtime/pipeline.js';
-import { MemoryStateStore } from '../core/state-store.js';
-
-export { WORKLOAD_FEATURES, workloadRow } from './row.js';
-export { WindowAggregator, SourceWindow, type ClosedWindow } from './window.js';
-export { EntityState } from './entity-state.js';
-export { pathTemplate } from './path-template.js';
-
 /**
  * Feature rows (one per source workload and window) of an access-log stream, for training the neural
  * model on baseline traffic. Runs the real pipeline so the rows are exactly what serving sees.
  */
+import pino from 'pino';
+import { EventClock } from '../core/clock.js';
+import { Metrics } from '../core/metrics.js';
+import { MemoryStateStore } from '../core/state-store.js';
+import { defaultParseOptions, parseLine } from '../parse/index.js';
+import { createPipeline, type PipelineConfig } from './pipeline.js';
+
 export async function extractWorkloadRows(
   lines: AsyncIterable<string>,
-  windowSecs: number,
+  cfg: PipelineConfig,
 ): Promise<number[][]> {
-  const cfg = resolveConfig({ windowing: { window_secs: windowSecs }, log_level: 'silent' });
   const clock = new EventClock();
   const rows: number[][] = [];
   const pipeline = createPipeline(

@@ -1,0 +1,89 @@
+/**
+ * External hosts the source did not use during its baseline, receiving data:
+ * - new_external_upload: uploads summed over time, so slow drips that no single window shows still add
+ *   up; or repeated uploads that dwarf the replies;
+ * - unregistered_egress: uploads through PassthroughCluster (a host the mesh has no ServiceEntry for);
+ * - beaconing: periodic small contacts with little jitter.
+ * The most certain of the three names the finding.
+ */
+import type { Finding } from '../../core/finding.js';
+import { zToProbability } from '../../features/stats.js';
+import type { WindowContext } from '../detector.js';
+import type { ExfiltrationConfig } from './config.js';
+
+export const NEW_EXTERNAL_UPLOAD = 'new_external_upload';
+export const UNREGISTERED_EGRESS = 'unregistered_egress';
+export const BEACONING = 'beaconing';
+
+const MIB = 1024 * 1024;
+
+export function newExternalHost(ctx: WindowContext, cfg: ExfiltrationConfig): Finding | undefined {
+  const w = ctx.window;
+  let best: Finding | undefined;
+  for (const [host, x] of w.external) {
+    const state = ctx.state.externalHost(host);
+    if (state?.known) continue;
+    const cumulativeUp = (state?.cumulativeUp ?? 0) + x.bytesUp;
+    const cumulativeDown = (state?.cumulativeDown ?? 0) + x.bytesDown;
+    const contacts = (state?.contacts ?? 0) + x.requests;
+    const passthrough = x.passthrough || (state?.passthrough ?? false);
+    let score = 0;
+    let detector = '';
+    // Summed uploads to a new host: slow drips add up here.
+    if (cumulativeUp >= cfg.cumulative_external_bytes) {
+      score = zToProbability(3 + cumulativeUp / cfg.cumulative_external_bytes);
+      detector = NEW_EXTERNAL_UPLOAD;
+      if (!passthrough) score = Math.min(score, 0.995); // a host the mesh has a ServiceEntry for
+    } else if (contacts >= 5 && cumulativeUp >= MIB && cumulativeUp >= 20 * Math.max(cumulativeDown, 1)) {
+      // Repeated uploads that dwarf the replies: data leaving in pieces, not an API being used.
+      // Through a registered host (ServiceEntry) it may be a new integration; unregistered, less so.
+      score = passthrough ? 0.9995 : 0.995;
+      detector = NEW_EXTERNAL_UPLOAD;
+    } else if (passthrough && cumulativeUp >= 256 * 1024) {
+      score = 0.999;
+      detector = UNREGISTERED_EGRESS;
+    }
+    // Periodic small contacts with little jitter: a beacon.
+    const beacon = beaconScore(
+      state?.intervals.mean,
+      state?.intervals.variance,
+      state?.intervals.count,
+      contacts,
+    );
+    if (beacon > score) {
+      score = beacon;
+      detector = BEACONING;
+    }
+    if (score < cfg.threshold || (best && best.score >= score)) continue;
+    best = {
+      detector,
+      kind: 'exfiltration',
+      entity: w.src,
+      score,
+      timeMs: ctx.endMs,
+      firstEventMs: state?.firstSeenMs ?? x.firstMs,
+      evidence: {
+        external_host: host,
+        new_host: true,
+        unregistered_egress: passthrough,
+        bytes_uploaded_total: cumulativeUp,
+        bytes_downloaded_total: cumulativeDown,
+        bytes_uploaded_this_window: x.bytesUp,
+        contacts,
+        mean_interval_secs:
+          state && state.intervals.count > 0 ? Math.round(state.intervals.mean / 100) / 10 : undefined,
+        first_contact: new Date(state?.firstSeenMs ?? x.firstMs).toISOString(),
+      },
+    };
+  }
+  return best;
+}
+
+function beaconScore(mean = 0, variance = 0, count = 0, contacts: number): number {
+  // Six regular intervals: Poisson-like client traffic (coefficient of variation near 1) almost never
+  // looks this regular by chance; a beacon on a timer always does.
+  if (count < 6 || contacts < 7 || mean < 5000) return 0;
+  const cv = Math.sqrt(variance) / mean;
+  if (cv > 0.15) return 0;
+  return 0.999 + 0.0009 * Math.min(1, (count - 5) / 5) * (1 - cv / 0.15);
+}

@@ -1,0 +1,34 @@
+/** Event-time windowing (root config `windowing`): how records are cut into windows and baselines warm up. */
+import { Type, type Static } from '@sinclair/typebox';
+
+export const WindowingConfig = Type.Object(
+  {
+    window_secs: Type.Number({
+      default: 10,
+      minimum: 1,
+      description: 'Tumbling window length in event time.',
+    }),
+    allowed_lateness_secs: Type.Number({
+      default: 5,
+      minimum: 0,
+      description: 'How far out of order a record may arrive and still count in its window.',
+    }),
+    early_decisions: Type.Boolean({
+      default: true,
+      description:
+        'Run the detectors when a window ends, not only when it closes after the allowed lateness: an attack is raised up to allowed_lateness_secs sooner. Baselines still learn from the closed window.',
+    }),
+    learning_secs: Type.Number({
+      default: 120,
+      minimum: 0,
+      description: 'Per-entity learning period before its detectors may raise incidents.',
+    }),
+    entity_idle_secs: Type.Number({
+      default: 3600,
+      minimum: 60,
+      description: 'Entities silent this long are evicted (their baseline is snapshotted first).',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+export type WindowingConfig = Static<typeof WindowingConfig>;

@@ -1,0 +1,159 @@
+/**
+ * Learning: what each closed window teaches the baselines (the source's own, per edge and per external
+ * host), the population baselines shared by all sources (peers), and since when each identity is known
+ * as a destination.
+ */
+import type { MeshEvent } from '../core/event.js';
+import type { EntityState } from '../features/entity-state.js';
+import { EwStat } from '../features/stats.js';
+import type { ClosedWindow, SourceWindow } from '../features/window.js';
+import type { PeerBaselines, WindowContext } from '../detect/detector.js';
+
+/** Decay of the recent-denials and recent-404s counters per window: a trickle adds up over about a minute. */
+const RECENT_DECAY = 0.7;
+/** Weight of one window in the peer ratios: the population moves slowly (~100 windows of memory). */
+const PEER_ALPHA = 0.01;
+/** Bound on the identities remembered as destinations. */
+const MAX_KNOWN_IDENTITIES = 200_000;
+/** Requests to an external host within this of each other are one contact (a burst), not a period. */
+const CONTACT_GAP_MS = 1000;
+/**
+ * Per-window decay of an edge's largest window: a half-life of about 10,000 windows (a day of 10 s
+ * windows), so yesterday's batch job is still remembered today.
+ */
+const PEAK_DECAY = 0.99993;
+/**
+ * A window this many times the edge's usual volume (and at least the exfiltration `min_bytes`) is held
+ * out of the baseline until the next window confirms it: if it is the start of a dump, learning it
+ * would hide the rest.
+ */
+const HEAVY_WINDOW_FACTOR = 10;
+
+export class BaselineLearning {
+  /** How all sources behave: the baseline of sources that have none of their own yet. */
+  readonly peers: PeerBaselines = {
+    deniedRatio: new EwStat(PEER_ALPHA),
+    notFoundRatio: new EwStat(PEER_ALPHA),
+    destinationMtls: new Map(),
+    meshMtls: { mtls: 0, plaintext: 0 },
+  };
+  /** Identity → event time it was first seen as a destination. */
+  private readonly knownSince = new Map<string, number>();
+
+  /** @param heavyWindowBytes the exfiltration detector's `min_bytes`: smaller windows are never held out. */
+  constructor(private readonly heavyWindowBytes: number) {}
+
+  /**
+   * A workload that only ever served traffic has a baseline too ("calls nothing"): remember since when
+   * each identity is known, so its first outgoing calls are judged, not learned.
+   */
+  noteDestination(ev: MeshEvent): void {
+    if (
+      ev.dstPrincipal !== '' &&
+      !this.knownSince.has(ev.dstPrincipal) &&
+      this.knownSince.size < MAX_KNOWN_IDENTITIES
+    )
+      this.knownSince.set(ev.dstPrincipal, ev.timeMs);
+  }
+
+  /** When a source first seen calling in `sw` was first seen at all (as a destination, maybe earlier). */
+  firstSeenMs(sw: SourceWindow): number {
+    return Math.min(sw.firstMs, this.knownSince.get(sw.src) ?? Infinity);
+  }
+
+  /**
+   * Fold a closed window into the baselines. Windows that raised a finding do not move the volume and
+   * ratio baselines (an attack must not teach meshguard that attacks are normal), but what was seen is
+   * remembered.
+   */
+  learn(state: EntityState, cw: ClosedWindow, ctx: WindowContext, flagged: boolean): void {
+    const sw = ctx.window;
+    // A source first seen after warm-up learns its own baseline too, but the external hosts it
+    // contacts are not vouched for: a workload that only ever served traffic and now uploads is news.
+    const learning = ctx.learning || ctx.newEntity;
+    const newRoutes = ctx.newRoutes;
+    state.recordWindow(cw.endMs, sw.denied, sw.notFound, RECENT_DECAY);
+    // Every destination called is remembered with the edge's last window, even in flagged windows
+    // (edge_volume asks for two heavy windows in a row).
+    for (const [dst, e] of sw.edges)
+      state.edge(dst, learning ? 0 : e.firstMs).rememberWindow(e.bytesDown, e.bytesUp, cw.endMs);
+    for (const r of newRoutes) state.rememberTemplate(r.template);
+    this.learnExternalHosts(state, sw, ctx.learning);
+    this.learnInboundMtls(sw, !flagged || learning);
+
+    if (flagged && !learning) {
+      // What the incident was about is remembered as a peak (it decays over a day), so the same job
+      // repeated tomorrow is not news; the means stay untouched.
+      for (const [dst, e] of sw.edges) {
+        const base = state.edge(dst, learning ? 0 : e.firstMs);
+        base.peakDown = Math.max(base.peakDown, e.bytesDown);
+        base.peakUp = Math.max(base.peakUp, e.bytesUp);
+      }
+      return;
+    }
+    const deniedRatio = sw.denied / sw.requests;
+    const notFoundRatio = sw.notFound / sw.requests;
+    state.learn({
+      requests: Math.log1p(sw.requests),
+      deniedRatio,
+      notFoundRatio,
+      newTemplates: newRoutes.length,
+      bytesUp: Math.log1p(sw.bytesUp),
+      bytesDown: Math.log1p(sw.bytesDown),
+    });
+    this.peers.deniedRatio.update(deniedRatio);
+    this.peers.notFoundRatio.update(notFoundRatio);
+    for (const [dst, e] of sw.edges) {
+      const base = state.edge(dst, learning ? 0 : e.firstMs);
+      const heavy = Math.max(e.bytesDown, e.bytesUp);
+      if (
+        !learning &&
+        heavy >= this.heavyWindowBytes &&
+        heavy >= HEAVY_WINDOW_FACTOR * Math.expm1(Math.max(base.bytesDown.mean, base.bytesUp.mean))
+      )
+        continue;
+      base.learn({
+        bytesDown: Math.log1p(e.bytesDown),
+        bytesUp: Math.log1p(e.bytesUp),
+        requests: Math.log1p(e.requests),
+        deniedRatio: e.denied / e.requests,
+      });
+      base.peakDown = Math.max(base.peakDown * PEAK_DECAY, e.bytesDown);
+      base.peakUp = Math.max(base.peakUp * PEAK_DECAY, e.bytesUp);
+    }
+  }
+
+  /** Volumes and contact rhythm per external host; hosts contacted while learning are known ones. */
+  private learnExternalHosts(state: EntityState, sw: SourceWindow, learning: boolean): void {
+    for (const [host, x] of sw.external) {
+      const ext = state.rememberExternalHost(host, x.firstMs, learning);
+      ext.cumulativeUp += x.bytesUp;
+      ext.cumulativeDown += x.bytesDown;
+      ext.passthrough ||= x.passthrough;
+      for (const t of x.times) {
+        if (ext.lastContactMs !== 0 && t - ext.lastContactMs > CONTACT_GAP_MS)
+          ext.intervals.update(t - ext.lastContactMs);
+        if (ext.lastContactMs === 0 || t - ext.lastContactMs > CONTACT_GAP_MS) ext.contacts++;
+        if (t > ext.lastContactMs) ext.lastContactMs = t;
+      }
+    }
+  }
+
+  /** Inbound mTLS accounting per destination and mesh-wide, for plaintext_in_mtls. */
+  private learnInboundMtls(sw: SourceWindow, count: boolean): void {
+    for (const [dst, e] of sw.edges) {
+      if (e.inbound === 0) continue;
+      let m = this.peers.destinationMtls.get(dst);
+      if (m === undefined) {
+        m = { mtls: 0, plaintext: 0 };
+        this.peers.destinationMtls.set(dst, m);
+      }
+      if (count) {
+        m.mtls += e.inbound - e.plaintext;
+        m.plaintext += e.plaintext;
+        this.peers.meshMtls.mtls += e.inbound - e.plaintext;
+        this.peers.meshMtls.plaintext += e.plaintext;
+      }
+    }
+  }
+}
