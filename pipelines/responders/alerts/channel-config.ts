@@ -2,7 +2,7 @@
  * What every channel's config shares: the routing keys (name, min_severity, kinds, timeout_ms), the rule
  * they express (routes), the name a channel goes by, and the URL check of the HTTP channels.
  */
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TObject } from '@sinclair/typebox';
 import { severityRank, type Incident } from '../../core/incident.js';
 import { IncidentKindSchema, SeveritySchema } from '../incident-schema.js';
 
@@ -25,8 +25,8 @@ export const routingKeys = {
   timeout_ms: Type.Integer({ default: 5000, minimum: 1, description: 'Per attempt.' }),
 };
 
-const Routing = Type.Object(routingKeys);
-export type RoutingConfig = Static<typeof Routing> & { type: string };
+/** The routing keys as a channel config holds them, with its `type`. */
+export type RoutingConfig = Static<TObject<typeof routingKeys>> & { type: string };
 
 /** The name a channel goes by in metrics, logs and dedup keys. */
 export function channelName(channel: Pick<RoutingConfig, 'name' | 'type'>): string {

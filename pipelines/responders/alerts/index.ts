@@ -13,6 +13,5 @@ export {
 export { AlertsConfig, ChannelConfig, DEFAULT_ADMIN_URL } from './config.js';
 export { validateAlertsConfig } from './validate.js';
 export { createChannel } from './channels.js';
-export { channelName, routes } from './channel-config.js';
 export type { ChannelFactory, ChannelSettings } from './channel.js';
 export { formatAlert, type AlertText, type AlertEvent } from './format.js';
