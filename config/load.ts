@@ -7,7 +7,7 @@ import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { MeshguardConfig } from './schema.js';
 import { MeshguardError } from '../pipelines/core/errors.js';
-import { validateAlertsConfig } from '../pipelines/responders/alerts/config.js';
+import { validateAlertsConfig } from '../pipelines/responders/alerts/validate.js';
 
 type Json = Record<string, unknown>;
 

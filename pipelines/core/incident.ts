@@ -12,9 +12,14 @@ export type WorkloadIdentity =
   | { namespace: string; serviceAccount: string; principal: string }
   | { address: string; namespace?: string; workload?: string };
 
+/** How a quarantine policy is applied: `dry-run` (annotated istio.io/dry-run: Istio logs, does not enforce) or `enforce`. */
+export type QuarantineApplyMode = 'dry-run' | 'enforce';
+/** The mode of a quarantine on its incident and its record: how its policy is applied, or waiting for approval. */
+export type QuarantineMode = QuarantineApplyMode | 'pending-approval';
+
 export interface IncidentAction {
   type: 'alert' | 'quarantine';
-  mode?: 'dry-run' | 'enforce' | 'pending-approval';
+  mode?: QuarantineMode;
   policy?: string;
   /** Why the responder chose this action (guardrail that applied, cap reached, ...). */
   reason?: string;

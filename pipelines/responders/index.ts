@@ -3,20 +3,33 @@
  * (pipelines/responders/quarantine) and then its alert (pipelines/responders/alerts), so the alert says
  * what was done and how to undo it. A released quarantine sends the matching resolve.
  */
-import type { MeshguardConfig } from '../../config/schema.js';
 import type { ComponentSettings } from '../core/component.js';
 import type { Incident } from '../core/incident.js';
 import type { IncidentHandler } from '../core/pipeline.js';
-import { createAlertDispatcher, type AlertDispatcher } from './alerts/index.js';
-import { createQuarantineManager, type PolicySink, type QuarantineManager } from './quarantine/index.js';
+import { createAlertDispatcher, type AlertDispatcher, type AlertsConfig } from './alerts/index.js';
+import {
+  factory as quarantineFactory,
+  type PolicySink,
+  type QuarantineConfig,
+  type QuarantineManager,
+} from './quarantine/index.js';
+
+/** The parts of the configuration the responders read (the whole MeshguardConfig satisfies it). */
+export interface RespondersConfig {
+  quarantine: QuarantineConfig;
+  alerts: AlertsConfig;
+  /** Trust domain for principals built from namespace + service account. */
+  trust_domain: string;
+}
 
 export interface Responders {
   handle: IncidentHandler;
   quarantine: QuarantineManager;
   alerts: AlertDispatcher;
   /**
-   * Serve mode: release expired quarantines every `intervalMs` by the injected clock (wall time there).
-   * Replay drives `quarantine.expireDue(eventTimeMs)` itself as event time advances.
+   * The one quarantine expiry timer (serve mode): release expired quarantines every `intervalMs` by the
+   * injected clock (wall time there). Replay and the demo drive `quarantine.expireDue(nowMs)` themselves
+   * as their time advances.
    */
   startExpiry(intervalMs?: number): void;
   /** Stop the expiry timer and flush alerts; policies outlive the process by design. Idempotent. */
@@ -32,13 +45,14 @@ export interface RespondersDeps {
 }
 
 export function createResponders(
-  cfg: MeshguardConfig,
+  cfg: RespondersConfig,
   settings: ComponentSettings,
   deps: RespondersDeps = {},
 ): Responders {
   const logger = settings.logger.child({ component: 'responders' });
   const alerts = deps.alerts ?? createAlertDispatcher(cfg.alerts, settings);
-  const quarantine = createQuarantineManager(cfg.quarantine, settings, {
+  const quarantine = quarantineFactory.create(cfg.quarantine, {
+    ...settings,
     adminUrl: cfg.alerts.admin_url,
     trustDomain: cfg.trust_domain,
     sink: deps.sink,

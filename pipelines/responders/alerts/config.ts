@@ -1,78 +1,23 @@
+/**
+ * The `alerts:` section: the channels (each declared in its own folder's config.ts), retries, queueing,
+ * dedup and the admin URL used in undo instructions. Cross-field rules are in validate.ts.
+ */
 import { Type, type Static } from '@sinclair/typebox';
+import { AlertmanagerConfig } from './alertmanager/config.js';
+import { ConsoleConfig } from './console/config.js';
+import { PagerDutyConfig } from './pagerduty/config.js';
+import { SlackConfig } from './slack/config.js';
+import { WebhookConfig } from './webhook/config.js';
 
-const Severity = Type.Union([
-  Type.Literal('low'),
-  Type.Literal('medium'),
-  Type.Literal('high'),
-  Type.Literal('critical'),
-]);
-const Kind = Type.Union([
-  Type.Literal('unauthorized_access'),
-  Type.Literal('exfiltration'),
-  Type.Literal('lateral_movement'),
-  Type.Literal('scanning'),
-  Type.Literal('anomaly'),
-]);
-
-const routing = {
-  name: Type.Optional(
-    Type.String({
-      minLength: 1,
-      description: 'Channel name in metrics and logs; defaults to the type. Must be unique.',
-    }),
-  ),
-  min_severity: {
-    ...Severity,
-    default: 'low',
-    description: 'Incidents below this severity are not sent here.',
-  },
-  kinds: Type.Optional(Type.Array(Kind, { minItems: 1, description: 'Only these kinds; all when absent.' })),
-  timeout_ms: Type.Integer({ default: 5000, minimum: 1, description: 'Per attempt.' }),
-};
+/** The admin API meshguard's alerts and undo instructions point at when alerts.admin_url is not set. */
+export const DEFAULT_ADMIN_URL = 'http://localhost:8080';
 
 export const ChannelConfig = Type.Union([
-  Type.Object({ type: Type.Literal('console'), ...routing }, { additionalProperties: false }),
-  Type.Object(
-    {
-      type: Type.Literal('webhook'),
-      // No `format: 'uri'`: TypeBox rejects unregistered formats; URLs are checked in validateAlertsConfig().
-      url: Type.String({ minLength: 1 }),
-      secret: Type.Optional(
-        Type.String({
-          description: 'Standard Webhooks signing secret, "whsec_" + base64 of 24-64 random bytes.',
-        }),
-      ),
-      ...routing,
-    },
-    { additionalProperties: false },
-  ),
-  Type.Object(
-    { type: Type.Literal('slack'), url: Type.String(), ...routing },
-    { additionalProperties: false },
-  ),
-  Type.Object(
-    {
-      type: Type.Literal('pagerduty'),
-      routing_key: Type.String(),
-      url: Type.String({ default: 'https://events.pagerduty.com/v2/enqueue' }),
-      ...routing,
-    },
-    { additionalProperties: false },
-  ),
-  Type.Object(
-    {
-      type: Type.Literal('alertmanager'),
-      url: Type.String({ description: 'Alertmanager base URL; alerts go to <url>/api/v2/alerts.' }),
-      expire_after_secs: Type.Integer({
-        default: 3600,
-        minimum: 0,
-        description:
-          'endsAt of a firing alert is now + this, so it stays firing without re-sends until resolved; 0 leaves it to resolve_timeout.',
-      }),
-      ...routing,
-    },
-    { additionalProperties: false },
-  ),
+  ConsoleConfig,
+  WebhookConfig,
+  SlackConfig,
+  PagerDutyConfig,
+  AlertmanagerConfig,
 ]);
 export type ChannelConfig = Static<typeof ChannelConfig>;
 
@@ -111,10 +56,8 @@ export const AlertsConfig = Type.Object(
       Type.String({ description: 'Alerts that failed for good are appended here.' }),
     ),
     /** Base URL of the admin API, used in the undo instructions of alerts. */
-    admin_url: Type.String({ default: 'http://localhost:8080' }),
+    admin_url: Type.String({ default: DEFAULT_ADMIN_URL }),
   },
   { additionalProperties: false, default: {} },
 );
 export type AlertsConfig = Static<typeof AlertsConfig>;
-
-export { channelName, validateAlertsConfig } from './validate.js';

@@ -1,19 +1,20 @@
+/**
+ * The `quarantine:` section: the guardrails, the sink the policies go to, the TTL and the audit trail.
+ * Keys and defaults are documented in README.md (and generated into docs/config.md).
+ */
 import { Type, type Static } from '@sinclair/typebox';
-
-const Severity = Type.Union([
-  Type.Literal('low'),
-  Type.Literal('medium'),
-  Type.Literal('high'),
-  Type.Literal('critical'),
-]);
+import type { QuarantineApplyMode } from '../../core/incident.js';
+import { SeveritySchema as Severity } from '../incident-schema.js';
 
 export const QuarantineConfig = Type.Object(
   {
     enabled: Type.Boolean({ default: true }),
-    mode: Type.Union([Type.Literal('dry-run'), Type.Literal('enforce')], {
-      default: 'dry-run',
-      description: 'dry-run writes policies with istio.io/dry-run so Istio logs but does not enforce them.',
-    }),
+    mode: Type.Unsafe<QuarantineApplyMode>(
+      Type.Union([Type.Literal('dry-run'), Type.Literal('enforce')], {
+        default: 'dry-run',
+        description: 'dry-run writes policies with istio.io/dry-run so Istio logs but does not enforce them.',
+      }),
+    ),
     sink: Type.Union([Type.Literal('gitops'), Type.Literal('kubernetes'), Type.Literal('none')], {
       default: 'gitops',
       description: 'gitops writes YAML files to policies_dir; kubernetes applies them server-side.',

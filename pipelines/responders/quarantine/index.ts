@@ -1,87 +1,60 @@
 /**
- * Automated quarantine with guardrails. Build one with createQuarantineManager(); see README.md.
+ * The quarantine responder (see README.md): `factory` builds a QuarantineManager from the `quarantine:`
+ * section. Its sinks (gitops, kubernetes, none) are options of this one component, not components.
  */
-import type { ComponentSettings } from '../../core/component.js';
-import type { QuarantineConfig } from './config.js';
+import type { ComponentSettings, Factory } from '../../core/component.js';
+import { DEFAULT_ADMIN_URL } from '../alerts/config.js';
+import { QuarantineConfig } from './config.js';
 import { QuarantineManager } from './manager.js';
-import { GitOpsSink } from './sinks/gitops.js';
-import { KubernetesSink } from './sinks/kubernetes.js';
-import { NoneSink } from './sinks/none.js';
+import { createSink } from './sinks/index.js';
 import type { PolicySink } from './sinks/sink.js';
 
-export type { QuarantineConfig } from './config.js';
-export {
-  QuarantineManager,
-  QuarantineError,
-  type QuarantineRecord,
-  type QuarantineState,
-  type QuarantineMode,
-  type AuditEntry,
-  type AuditAction,
-  type QuarantineErrorCode,
-  type QuarantineManagerOptions,
-} from './manager.js';
-export {
-  buildQuarantinePlan,
-  describeOffender,
-  protectedReason,
-  protectedNamespaces,
-  quarantineName,
-  targetNamespacesOf,
-  toPolicyPrincipal,
-  undoCommand,
-  type AuthorizationPolicyManifest,
-  type NetworkPolicyManifest,
-  type Offender,
-  type PlanInput,
-  type QuarantinePlan,
-} from './policy.js';
-export { validatePolicy, invariantErrors, schemaValidationAvailable } from './validate.js';
-export type { PolicySink, SinkName } from './sinks/sink.js';
-export { GitOpsSink } from './sinks/gitops.js';
-export {
-  KubernetesSink,
-  classifyKubernetesError,
-  loadKubeConfig,
-  loadClientModule,
-  FIELD_MANAGER,
-  type KubernetesSinkOptions,
-} from './sinks/kubernetes.js';
-export { NoneSink } from './sinks/none.js';
-
-export interface CreateQuarantineOptions {
-  /** Base URL of the admin API for undo instructions (alerts.admin_url). */
-  adminUrl: string;
-  /** Trust domain for principals built from namespace + service account (config trust_domain). */
+/** What the quarantine responder needs beyond the common settings; every field has a default. */
+export interface QuarantineSettings extends ComponentSettings {
+  /** Base URL of the admin API for undo instructions (alerts.admin_url; default http://localhost:8080). */
+  adminUrl?: string;
+  /** Trust domain for principals built from namespace + service account (config trust_domain; default cluster.local). */
   trustDomain?: string;
   /** Replace the configured sink (tests, or a caller that already has a KubeConfig). */
   sink?: PolicySink;
+  /** Wait between sink retries; injectable so tests do not sleep. */
   sleep?: (ms: number) => Promise<void>;
 }
 
-/** The sink named by quarantine.sink. The kubernetes client and kubeconfig load on first use (see sinks/kubernetes.ts). */
-export function createSink(cfg: QuarantineConfig, settings: ComponentSettings): PolicySink {
-  switch (cfg.sink) {
-    case 'gitops':
-      return new GitOpsSink(cfg.policies_dir);
-    case 'kubernetes':
-      return new KubernetesSink({ kubeconfigPath: cfg.kubeconfig, metrics: settings.metrics });
-    case 'none':
-      return new NoneSink();
-  }
+/** The quarantine responder's factory: its instance is the QuarantineManager. */
+export interface QuarantineFactory extends Factory<'responder', typeof QuarantineConfig, QuarantineManager> {
+  create(config: QuarantineConfig, settings: QuarantineSettings): QuarantineManager;
 }
 
-export function createQuarantineManager(
-  cfg: QuarantineConfig,
-  settings: ComponentSettings,
-  opts: CreateQuarantineOptions,
-): QuarantineManager {
-  return new QuarantineManager({
-    cfg,
-    settings,
-    sink: opts.sink ?? createSink(cfg, settings),
-    adminUrl: opts.adminUrl,
-    trustDomain: opts.trustDomain,
-    sleep: opts.sleep,
-  });
-}
+export const factory: QuarantineFactory = {
+  kind: 'responder',
+  type: 'quarantine',
+  configSchema: QuarantineConfig,
+  create(config, settings) {
+    return new QuarantineManager({
+      cfg: config,
+      settings,
+      sink: settings.sink ?? createSink(config, settings),
+      adminUrl: settings.adminUrl ?? DEFAULT_ADMIN_URL,
+      trustDomain: settings.trustDomain,
+      sleep: settings.sleep,
+    });
+  },
+};
+
+export { QuarantineConfig } from './config.js';
+export { QuarantineManager, type QuarantineManagerOptions } from './manager.js';
+export type { ReleaseListener } from './enforcement.js';
+export {
+  QuarantineError,
+  type QuarantineRecord,
+  type QuarantineState,
+  type QuarantineErrorCode,
+} from './record.js';
+export type { AuditEntry, AuditAction } from './audit-trail.js';
+export type { AuthorizationPolicyManifest, NetworkPolicyManifest } from './policy.js';
+export type { PolicySink, SinkName } from './sinks/sink.js';
+export { createSink } from './sinks/index.js';
+export { GitOpsSink } from './sinks/gitops.js';
+export { KubernetesSink, type KubernetesSinkOptions } from './sinks/kubernetes.js';
+export { NoneSink } from './sinks/none.js';

@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { Incident, WorkloadIdentity } from '../../core/incident.js';
+import type { Incident, QuarantineApplyMode, WorkloadIdentity } from '../../core/incident.js';
 import type { QuarantineConfig } from './config.js';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
@@ -27,9 +27,6 @@ export const REASON_ANNOTATION = 'meshguard.io/reason';
 export const EXPIRES_ANNOTATION = 'meshguard.io/expires-at';
 export const UNDO_ANNOTATION = 'meshguard.io/undo';
 export const DRY_RUN_ANNOTATION = 'istio.io/dry-run';
-
-/** Built-in protected namespaces: the control plane and Kubernetes itself. meshguard's own is added from config. */
-export const BUILT_IN_PROTECTED_NAMESPACES = ['kube-system', 'istio-system'] as const;
 
 /** More target namespaces than this and a mesh-wide policy is both simpler and what the attack deserves. */
 const MAX_TARGET_NAMESPACES = 5;
@@ -116,27 +113,6 @@ export function describeOffender(workload: WorkloadIdentity, trustDomain: string
   return { ok: false, error: 'incident workload has neither a principal nor an address' };
 }
 
-export function protectedNamespaces(cfg: QuarantineConfig): Set<string> {
-  return new Set(
-    [...BUILT_IN_PROTECTED_NAMESPACES, cfg.own_namespace, ...cfg.protected_namespaces].filter(Boolean),
-  );
-}
-
-/** Why this offender must never be quarantined, or undefined when it may be. */
-export function protectedReason(offender: Offender, cfg: QuarantineConfig): string | undefined {
-  const namespaces = protectedNamespaces(cfg);
-  if (offender.namespace && namespaces.has(offender.namespace))
-    return `namespace "${offender.namespace}" is protected (never quarantined): alert only`;
-  if (offender.principal) {
-    const ns = /\/ns\/([^/]+)\/sa\//.exec(offender.principal)?.[1];
-    if (ns && namespaces.has(ns)) return `namespace "${ns}" is protected (never quarantined): alert only`;
-    const protectedPrincipals = new Set(cfg.protected_principals.map(toPolicyPrincipal));
-    if (protectedPrincipals.has(offender.principal))
-      return `principal "${offender.principal}" is protected (quarantine.protected_principals): alert only`;
-  }
-  return undefined;
-}
-
 function namespaceOfTarget(target: string): string | undefined {
   const t = target.toLowerCase();
   // A principal: spiffe://cluster.local/ns/shop/sa/reviews or cluster.local/ns/shop/sa/reviews
@@ -210,7 +186,7 @@ export interface PlanInput {
   offender: Offender;
   cfg: QuarantineConfig;
   /** The mode the policies are applied in once in place (pending-approval records carry the later mode). */
-  applyMode: 'dry-run' | 'enforce';
+  applyMode: QuarantineApplyMode;
   nowMs: number;
   /** Base URL of the admin API, for the undo instruction. */
   adminUrl: string;

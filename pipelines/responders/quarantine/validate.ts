@@ -3,8 +3,7 @@
  * and against meshguard's invariants (DENY only, L4 only, DNS-1123 names, owned labels). An invalid
  * policy is never applied.
  */
-import type { AuthorizationPolicyManifest } from './policy.js';
-import { MANAGED_BY, MANAGED_BY_LABEL } from './policy.js';
+import { MANAGED_BY, MANAGED_BY_LABEL, type AuthorizationPolicyManifest } from './policy.js';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -83,9 +82,4 @@ export async function validatePolicy(policy: AuthorizationPolicyManifest): Promi
     }
   }
   return errors;
-}
-
-/** Whether the Istio schema check is available in this installation (logged at start-up). */
-export async function schemaValidationAvailable(): Promise<boolean> {
-  return (await loadSchemaValidator()) !== undefined;
 }

@@ -6,15 +6,16 @@
  */
 import type { Delivery } from '../../../core/delivery.js';
 import type { Incident } from '../../../core/incident.js';
-import { AlertChannel, incidentUrl, type ChannelContext } from '../channel.js';
+import {
+  AlertChannel,
+  channelContext,
+  incidentUrl,
+  type ChannelContext,
+  type ChannelFactory,
+} from '../channel.js';
 import { formatAlert, type AlertEvent } from '../format.js';
 import { postJson } from '../http.js';
-
-export interface AlertmanagerChannelConfig {
-  url: string;
-  timeout_ms: number;
-  expire_after_secs: number;
-}
+import { AlertmanagerConfig, validateAlertmanagerConfig } from './config.js';
 
 export const ALERT_NAME = 'MeshguardIncident';
 
@@ -68,7 +69,7 @@ export class AlertmanagerChannel extends AlertChannel {
   private readonly endpoint: string;
   constructor(
     ctx: ChannelContext,
-    private readonly cfg: AlertmanagerChannelConfig,
+    private readonly cfg: Pick<AlertmanagerConfig, 'url' | 'timeout_ms' | 'expire_after_secs'>,
   ) {
     super(ctx);
     this.endpoint = `${cfg.url.replace(/\/+$/, '')}/api/v2/alerts`;
@@ -78,7 +79,7 @@ export class AlertmanagerChannel extends AlertChannel {
     const body = alertmanagerAlerts(incident, event, {
       adminUrl: this.ctx.adminUrl,
       nowMs: this.ctx.wallNowMs(),
-      expireAfterSecs: this.cfg.expire_after_secs ?? 3600,
+      expireAfterSecs: this.cfg.expire_after_secs,
     });
     return postJson({
       channel: this.name,
@@ -91,3 +92,11 @@ export class AlertmanagerChannel extends AlertChannel {
     });
   }
 }
+
+export const factory: ChannelFactory<typeof AlertmanagerConfig, AlertmanagerChannel> = {
+  kind: 'responder',
+  type: 'alertmanager',
+  configSchema: AlertmanagerConfig,
+  validate: validateAlertmanagerConfig,
+  create: (config, settings) => new AlertmanagerChannel(channelContext(config, settings), config),
+};

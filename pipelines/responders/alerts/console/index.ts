@@ -1,8 +1,9 @@
 /** console: a compact human block on stdout, the alert of embedded mode and the demo. */
 import type { Delivery } from '../../../core/delivery.js';
 import type { Incident } from '../../../core/incident.js';
-import { AlertChannel, type ChannelContext } from '../channel.js';
+import { AlertChannel, channelContext, type ChannelContext, type ChannelFactory } from '../channel.js';
 import { formatAlert, type AlertEvent } from '../format.js';
+import { ConsoleConfig } from './config.js';
 
 export class ConsoleChannel extends AlertChannel {
   private readonly write: (text: string) => void;
@@ -24,3 +25,10 @@ export class ConsoleChannel extends AlertChannel {
     }
   }
 }
+
+export const factory: ChannelFactory<typeof ConsoleConfig, ConsoleChannel> = {
+  kind: 'responder',
+  type: 'console',
+  configSchema: ConsoleConfig,
+  create: (config, settings) => new ConsoleChannel(channelContext(config, settings)),
+};

@@ -6,15 +6,16 @@
 import { createHash } from 'node:crypto';
 import type { Delivery } from '../../../core/delivery.js';
 import type { Incident, Severity } from '../../../core/incident.js';
-import { AlertChannel, incidentUrl, type ChannelContext } from '../channel.js';
+import {
+  AlertChannel,
+  channelContext,
+  incidentUrl,
+  type ChannelContext,
+  type ChannelFactory,
+} from '../channel.js';
 import { formatAlert, workloadShortName, type AlertEvent } from '../format.js';
 import { postJson } from '../http.js';
-
-export interface PagerDutyChannelConfig {
-  routing_key: string;
-  url: string;
-  timeout_ms: number;
-}
+import { PagerDutyConfig, validatePagerDutyConfig } from './config.js';
 
 /** PagerDuty knows critical, error, warning and info. */
 export const PAGERDUTY_SEVERITY: Record<Severity, 'critical' | 'error' | 'warning' | 'info'> = {
@@ -70,7 +71,7 @@ export function pagerDutyEvent(
 export class PagerDutyChannel extends AlertChannel {
   constructor(
     ctx: ChannelContext,
-    private readonly cfg: PagerDutyChannelConfig,
+    private readonly cfg: Pick<PagerDutyConfig, 'routing_key' | 'url' | 'timeout_ms'>,
   ) {
     super(ctx);
   }
@@ -87,3 +88,11 @@ export class PagerDutyChannel extends AlertChannel {
     });
   }
 }
+
+export const factory: ChannelFactory<typeof PagerDutyConfig, PagerDutyChannel> = {
+  kind: 'responder',
+  type: 'pagerduty',
+  configSchema: PagerDutyConfig,
+  validate: validatePagerDutyConfig,
+  create: (config, settings) => new PagerDutyChannel(channelContext(config, settings), config),
+};

@@ -5,14 +5,10 @@
  */
 import type { Delivery } from '../../../core/delivery.js';
 import type { Incident } from '../../../core/incident.js';
-import { AlertChannel, type ChannelContext } from '../channel.js';
+import { AlertChannel, channelContext, type ChannelContext, type ChannelFactory } from '../channel.js';
 import { formatAlert, kindTitle, workloadShortName, type AlertEvent } from '../format.js';
 import { postJson } from '../http.js';
-
-export interface SlackChannelConfig {
-  url: string;
-  timeout_ms: number;
-}
+import { SlackConfig, validateSlackConfig } from './config.js';
 
 /** Slack's mrkdwn treats &, < and > as control characters; workload names and paths come from traffic. */
 export function escapeMrkdwn(text: string): string {
@@ -82,7 +78,7 @@ export function slackPayload(
 export class SlackChannel extends AlertChannel {
   constructor(
     ctx: ChannelContext,
-    private readonly cfg: SlackChannelConfig,
+    private readonly cfg: Pick<SlackConfig, 'url' | 'timeout_ms'>,
   ) {
     super(ctx);
   }
@@ -98,3 +94,11 @@ export class SlackChannel extends AlertChannel {
     });
   }
 }
+
+export const factory: ChannelFactory<typeof SlackConfig, SlackChannel> = {
+  kind: 'responder',
+  type: 'slack',
+  configSchema: SlackConfig,
+  validate: validateSlackConfig,
+  create: (config, settings) => new SlackChannel(channelContext(config, settings), config),
+};

@@ -4,27 +4,22 @@
  */
 import type { Delivery } from '../../../core/delivery.js';
 import type { Incident } from '../../../core/incident.js';
-import { AlertChannel, type ChannelContext } from '../channel.js';
+import { AlertChannel, channelContext, type ChannelContext, type ChannelFactory } from '../channel.js';
 import type { AlertEvent } from '../format.js';
 import { postJson } from '../http.js';
+import { WebhookConfig, validateWebhookConfig } from './config.js';
 import { decodeWebhookSecret, signStandardWebhook, webhookMessageId } from './signature.js';
-
-export interface WebhookChannelConfig {
-  url: string;
-  secret?: string;
-  timeout_ms: number;
-}
 
 export class WebhookChannel extends AlertChannel {
   private readonly key: Buffer | undefined;
   constructor(
     ctx: ChannelContext,
-    private readonly cfg: WebhookChannelConfig,
+    private readonly cfg: Pick<WebhookConfig, 'url' | 'secret' | 'timeout_ms'>,
   ) {
     super(ctx);
     if (cfg.secret !== undefined) {
       const decoded = decodeWebhookSecret(cfg.secret);
-      // validateAlertsConfig rejects bad secrets at start-up; this guards direct construction.
+      // validateWebhookConfig rejects bad secrets at start-up; this guards direct construction.
       if ('error' in decoded) throw new Error(`${ctx.name}: secret ${decoded.error}`);
       this.key = decoded.key;
     }
@@ -54,3 +49,11 @@ export class WebhookChannel extends AlertChannel {
     });
   }
 }
+
+export const factory: ChannelFactory<typeof WebhookConfig, WebhookChannel> = {
+  kind: 'responder',
+  type: 'webhook',
+  configSchema: WebhookConfig,
+  validate: validateWebhookConfig,
+  create: (config, settings) => new WebhookChannel(channelContext(config, settings), config),
+};

@@ -15,6 +15,7 @@ import type * as KubernetesClient from '@kubernetes/client-node';
 import type { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import type { Delivery } from '../../../core/delivery.js';
 import type { Metrics } from '../../../core/metrics.js';
+import { parseRetryAfter } from '../../../runtime/delivery.js';
 import type { AuthorizationPolicyManifest } from '../policy.js';
 import { MANAGED_BY, MANAGED_BY_LABEL } from '../policy.js';
 import { errorOf, type PolicySink } from './sink.js';
@@ -61,15 +62,6 @@ function apiError(
     : undefined;
 }
 
-function retryAfterMs(headers: Record<string, string> | undefined): number | undefined {
-  const value = headers?.['retry-after'] ?? headers?.['Retry-After'];
-  if (!value) return undefined;
-  const secs = Number(value);
-  if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
-  const at = Date.parse(value);
-  return Number.isFinite(at) ? Math.max(0, at - Date.now()) : undefined;
-}
-
 export function classifyKubernetesError(error: unknown): Delivery {
   const api = apiError(error);
   if (api) {
@@ -79,7 +71,7 @@ export function classifyKubernetesError(error: unknown): Delivery {
       typeof body === 'object' && body?.message ? body.message : typeof body === 'string' ? body : '';
     const err = new Error(`Kubernetes API answered ${status}${message ? `: ${message}` : ''}`);
     if (status === 409 || status === 429 || status >= 500) {
-      const delay = retryAfterMs(api.headers);
+      const delay = parseRetryAfter(api.headers?.['retry-after'] ?? api.headers?.['Retry-After'], Date.now());
       return delay === undefined
         ? { code: 'retryable', error: err }
         : { code: 'retryable', error: err, retryAfterMs: delay };

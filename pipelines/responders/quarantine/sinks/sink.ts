@@ -3,7 +3,8 @@
  * the Kubernetes API (server-side apply), and none. Dry-run is not a sink: it is the istio.io/dry-run
  * annotation on the policy, so the same sink carries both.
  *
- * Sinks never throw and never retry: they classify the outcome (Delivery) and the manager retries.
+ * Sinks never retry: apply and delete classify the outcome (Delivery) and enforcement.ts retries the
+ * retryable ones; list() throws when the policies cannot be read.
  */
 import type { Delivery } from '../../../core/delivery.js';
 import type { AuthorizationPolicyManifest, NetworkPolicyManifest } from '../policy.js';

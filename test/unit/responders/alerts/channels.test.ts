@@ -31,7 +31,7 @@ function make(type: ChannelConfig['type'], baseUrl = receiver.url, timeout_ms = 
     alertmanager: { type: 'alertmanager', url: baseUrl, expire_after_secs: 3600, ...routing },
   };
   return createChannel(cfgs[type], {
-    settings: settings(),
+    ...settings(),
     name: type,
     adminUrl: 'http://mg.example:8080',
     wallNowMs: () => NOW,
@@ -218,7 +218,7 @@ describe('payloads', () => {
     const c = createChannel(
       { type: 'console', min_severity: 'low', timeout_ms: 1000 },
       {
-        settings: settings(),
+        ...settings(),
         name: 'console',
         adminUrl: 'http://mg',
         wallNowMs: () => NOW,

@@ -4,11 +4,11 @@ import type { IncidentKind } from '../../../../pipelines/core/incident.js';
 import {
   buildQuarantinePlan,
   describeOffender,
-  protectedReason,
   targetNamespacesOf,
   type AuthorizationPolicyManifest,
   type Offender,
 } from '../../../../pipelines/responders/quarantine/policy.js';
+import { protectedReason } from '../../../../pipelines/responders/quarantine/guardrails.js';
 import { invariantErrors, validatePolicy } from '../../../../pipelines/responders/quarantine/validate.js';
 import { ADMIN_URL, FRONTEND, T0, incident, quarantineConfig } from './fixtures.js';
 

@@ -1,0 +1,24 @@
+/** The parts of one quarantine responder, built by QuarantineManager and shared by decide and the operator actions. */
+import type { Logger } from 'pino';
+import type { Clock } from '../../core/clock.js';
+import type { Metrics } from '../../core/metrics.js';
+import type { AuditTrail } from './audit-trail.js';
+import type { QuarantineConfig } from './config.js';
+import type { QuarantineEnforcer } from './enforcement.js';
+import type { BlastRadiusCap } from './guardrails.js';
+import type { QuarantineLedger } from './ledger.js';
+
+export interface QuarantineContext {
+  cfg: QuarantineConfig;
+  /** Trust domain for principals built from namespace + service account. */
+  trustDomain: string;
+  clock: Clock;
+  metrics: Metrics;
+  logger: Logger;
+  ledger: QuarantineLedger;
+  audit: AuditTrail;
+  cap: BlastRadiusCap;
+  enforcer: QuarantineEnforcer;
+  /** Wait while another replica writes the record it claimed; injectable so tests do not sleep. */
+  sleep: (ms: number) => Promise<void>;
+}

@@ -1,0 +1,147 @@
+/**
+ * The automatic path: an incident in, the action to record on it out. Guardrails in order (enabled,
+ * offender, protected, min_severity; already quarantined; a valid policy; the claim across replicas;
+ * approval below a severity; the blast-radius cap), then the policies go to the sink.
+ */
+import type { Incident, IncidentAction } from '../../core/incident.js';
+import type { QuarantineContext } from './context.js';
+import { needsApproval, screenIncident } from './guardrails.js';
+import type { Offender } from './policy.js';
+import { entryOf } from './audit-trail.js';
+import { actionOf, alreadyQuarantined, newRecord } from './record.js';
+
+/** Guardrails → policy → sink. Returns the action to record on the incident; never throws. */
+export async function decideQuarantine(ctx: QuarantineContext, incident: Incident): Promise<IncidentAction> {
+  try {
+    return await decideOrThrow(ctx, incident);
+  } catch (error) {
+    const message = (error as Error).message;
+    ctx.metrics.quarantineActions.inc({ action: 'apply', result: 'error' });
+    ctx.logger.error(
+      { error: message, incidentId: incident?.id },
+      'Quarantine decision failed; alerting only.',
+    );
+    return { type: 'alert', reason: `quarantine failed: ${message}` };
+  }
+}
+
+/** The incident only alerts: counted as a skip with its result label. */
+function skip(ctx: QuarantineContext, result: string, reason: string): IncidentAction {
+  ctx.metrics.quarantineActions.inc({ action: 'skip', result });
+  return { type: 'alert', reason };
+}
+
+async function decideOrThrow(ctx: QuarantineContext, incident: Incident): Promise<IncidentAction> {
+  const { cfg, ledger, audit, enforcer } = ctx;
+
+  const screening = screenIncident(incident, cfg, ctx.trustDomain);
+  if (!screening.ok) {
+    if (screening.result === 'invalid')
+      ctx.logger.warn(
+        { incidentId: incident.id, error: screening.error },
+        'Incident names no offender a policy can match.',
+      );
+    if (screening.result === 'protected')
+      await audit.write({
+        actor: 'meshguard',
+        action: 'skip',
+        reason: screening.reason,
+        incidentId: incident.id,
+        offender: incident.workload,
+      });
+    return skip(ctx, screening.result, screening.reason);
+  }
+  const offender = screening.offender;
+
+  const existing = await ledger.activeFor(offender.hash);
+  if (existing) {
+    ctx.metrics.quarantineActions.inc({ action: 'skip', result: 'duplicate' });
+    return actionOf(existing, alreadyQuarantined(existing));
+  }
+
+  const now = ctx.clock.nowMs();
+  const approval = needsApproval(incident, cfg);
+  const plan = enforcer.plan(incident, offender, now);
+
+  const invalid = await enforcer.invalidReasons(plan);
+  if (invalid.length) {
+    ctx.metrics.quarantineActions.inc({ action: 'apply', result: 'invalid' });
+    ctx.logger.error(
+      { incidentId: incident.id, quarantineId: plan.id, errors: invalid },
+      'Built an invalid policy; not applying it.',
+    );
+    await audit.write({
+      actor: 'meshguard',
+      action: 'error',
+      reason: `invalid policy: ${invalid.join('; ')}`,
+      incidentId: incident.id,
+      quarantineId: plan.id,
+      offender: incident.workload,
+      policies: plan.policies,
+    });
+    return {
+      type: 'alert',
+      reason: `quarantine policy failed validation, not applied: ${invalid.join('; ')}`,
+    };
+  }
+
+  // Idempotent across replicas: only the replica that claims the offender goes on.
+  if (!(await ledger.claim(offender.hash, plan.id))) return lostClaim(ctx, offender, plan.id);
+
+  const record = newRecord(
+    plan,
+    incident,
+    offender,
+    'meshguard',
+    now,
+    approval ? 'pending-approval' : cfg.mode,
+  );
+
+  if (approval) {
+    record.reason = `${plan.reason} Waiting for approval: severity ${incident.severity} is below quarantine.approval_below_severity (${cfg.approval_below_severity}).`;
+    await ledger.save(record);
+    ctx.metrics.quarantineActions.inc({ action: 'apply', result: 'pending_approval' });
+    await audit.write(entryOf(record, 'meshguard', 'pending-approval', record.reason));
+    await ledger.refreshGauge();
+    ctx.logger.info({ quarantineId: record.id, incidentId: incident.id }, 'Quarantine waits for approval.');
+    return actionOf(record, record.reason);
+  }
+
+  if (!(await ctx.cap.take(now))) {
+    await ledger.unclaim(offender.hash);
+    const reason = ctx.cap.reachedReason;
+    await audit.write({
+      actor: 'meshguard',
+      action: 'skip',
+      reason,
+      incidentId: incident.id,
+      offender: incident.workload,
+      quarantineId: plan.id,
+    });
+    return skip(ctx, 'cap_reached', reason);
+  }
+
+  return enforcer.applyAutomatic(record, 'meshguard', 'quarantine');
+}
+
+/** Another replica (or a concurrent call) holds the claim: report its quarantine. */
+async function lostClaim(
+  ctx: QuarantineContext,
+  offender: Offender,
+  planId: string,
+): Promise<IncidentAction> {
+  ctx.metrics.quarantineActions.inc({ action: 'skip', result: 'duplicate' });
+  // The winner writes its record right after claiming; give it a moment before answering without it.
+  for (let i = 0; i < 10; i++) {
+    const id = await ctx.ledger.claimedBy(offender.hash);
+    const record = id ? await ctx.ledger.get(id) : undefined;
+    if (record) return actionOf(record, alreadyQuarantined(record));
+    await ctx.sleep(20);
+  }
+  const id = (await ctx.ledger.claimedBy(offender.hash)) ?? planId;
+  return {
+    type: 'quarantine',
+    policy: id,
+    reason: `offender is being quarantined as ${id} by another replica`,
+  };
+}

@@ -1,0 +1,245 @@
+/**
+ * Planning a quarantine's policies and putting them in place or taking them away through the sink: the
+ * plan is built and validated (an invalid policy is never applied), sink outcomes are retried while
+ * retryable, and every outcome is recorded in the ledger, the audit trail, the metrics and the log.
+ */
+import type { Logger } from 'pino';
+import type { Clock } from '../../core/clock.js';
+import type { Delivery } from '../../core/delivery.js';
+import type { Incident, IncidentAction } from '../../core/incident.js';
+import type { Metrics } from '../../core/metrics.js';
+import { entryOf, type AuditAction, type AuditTrail } from './audit-trail.js';
+import type { QuarantineConfig } from './config.js';
+import type { QuarantineLedger } from './ledger.js';
+import { buildQuarantinePlan, type Offender, type QuarantinePlan } from './policy.js';
+import { actionOf, isLive, QuarantineError, type QuarantineRecord } from './record.js';
+import type { PolicySink } from './sinks/sink.js';
+import { errorOf } from './sinks/sink.js';
+import { validatePolicy } from './validate.js';
+
+export type ReleaseListener = (record: QuarantineRecord, incident: Incident) => void;
+
+export interface EnforcerOptions {
+  cfg: QuarantineConfig;
+  sink: PolicySink;
+  ledger: QuarantineLedger;
+  audit: AuditTrail;
+  clock: Clock;
+  metrics: Metrics;
+  logger: Logger;
+  /** Base URL of the admin API, used in undo instructions. */
+  adminUrl: string;
+  /** Wait between sink retries; injectable so tests do not sleep. */
+  sleep: (ms: number) => Promise<void>;
+}
+
+export class QuarantineEnforcer {
+  private readonly listeners: ReleaseListener[] = [];
+
+  constructor(private readonly o: EnforcerOptions) {}
+
+  get sinkName(): string {
+    return this.o.sink.name;
+  }
+
+  /** Called with every released quarantine (TTL or by hand), once across replicas. */
+  onRelease(listener: ReleaseListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** The policies that quarantine this offender from `nowMs`, in the configured mode. */
+  plan(incident: Incident, offender: Offender, nowMs: number, nameKind?: string): QuarantinePlan {
+    return buildQuarantinePlan({
+      incident,
+      offender,
+      cfg: this.o.cfg,
+      applyMode: this.o.cfg.mode,
+      nowMs,
+      adminUrl: this.o.adminUrl,
+      nameKind,
+    });
+  }
+
+  /** Every reason the plan's policies must not be applied, each naming its policy (empty = valid). */
+  async invalidReasons(plan: QuarantinePlan): Promise<string[]> {
+    const errors: string[] = [];
+    for (const p of plan.policies)
+      for (const e of await validatePolicy(p))
+        errors.push(`${p.metadata.namespace}/${p.metadata.name}: ${e}`);
+    return errors;
+  }
+
+  /** Apply a prepared record; on failure the incident only alerts (the automatic path). */
+  async applyAutomatic(
+    record: QuarantineRecord,
+    actor: string,
+    action: AuditAction,
+  ): Promise<IncidentAction> {
+    const result = await this.applyAll(record);
+    if (result.code !== 'ok') {
+      await this.markFailed(record, actor, result.error.message);
+      return {
+        type: 'alert',
+        reason: `quarantine could not be applied (${this.sinkName} sink): ${result.error.message}`,
+      };
+    }
+    await this.markApplied(record, actor, action);
+    const applied =
+      record.mode === 'dry-run'
+        ? 'applied in dry-run (Istio logs, does not enforce)'
+        : 'applied (enforcement follows as proxies receive it)';
+    return actionOf(record, `${record.reason} Policy ${applied}.`);
+  }
+
+  /** Apply a prepared record for a person (approve, manual); on failure throw QuarantineError('sink_failed'). */
+  async applyOrThrow(
+    record: QuarantineRecord,
+    actor: string,
+    action: AuditAction,
+  ): Promise<QuarantineRecord> {
+    const result = await this.applyAll(record);
+    if (result.code !== 'ok') {
+      if (action === 'approve') {
+        // Keep it pending so the approval can be retried once the sink is back.
+        await this.o.audit.write(
+          entryOf(record, actor, 'error', `approval could not be applied: ${result.error.message}`),
+        );
+        this.o.metrics.quarantineActions.inc({ action, result: 'error' });
+      } else {
+        await this.markFailed(record, actor, result.error.message);
+      }
+      throw new QuarantineError(
+        'sink_failed',
+        `policy could not be applied (${this.sinkName} sink): ${result.error.message}`,
+      );
+    }
+    await this.markApplied(record, actor, action);
+    return record;
+  }
+
+  /** Delete a live quarantine's policies, mark it released and tell the listeners. */
+  async release(
+    record: QuarantineRecord,
+    by: string,
+    reason: string,
+    action: 'release' | 'expire',
+  ): Promise<QuarantineRecord> {
+    const { ledger, audit, metrics, sink } = this.o;
+    if (!isLive(record))
+      throw new QuarantineError('conflict', `quarantine ${record.id} is already ${record.state}`);
+    if (!(await ledger.claimRelease(record, by)))
+      throw new QuarantineError('conflict', `quarantine ${record.id} is being released already`);
+    if (record.state === 'active') {
+      for (const p of record.policies) {
+        const d = await this.withRetry(() => sink.delete(p.metadata.namespace, p.metadata.name));
+        if (d.code !== 'ok') {
+          await ledger.unclaimRelease(record);
+          metrics.quarantineActions.inc({ action: 'release', result: 'error' });
+          await audit.write(entryOf(record, by, 'error', `release failed: ${d.error.message}`));
+          throw new QuarantineError(
+            'sink_failed',
+            `policy ${p.metadata.namespace}/${p.metadata.name} could not be deleted: ${d.error.message}`,
+          );
+        }
+      }
+      for (const s of record.suggestions)
+        await sink.deleteSuggestion?.(s.metadata.namespace, s.metadata.name);
+    }
+    const released: QuarantineRecord = {
+      ...record,
+      state: 'released',
+      releasedBy: by,
+      releasedAt: new Date(this.o.clock.nowMs()).toISOString(),
+      releaseReason: reason,
+    };
+    await ledger.save(released);
+    await ledger.unclaimFor(record);
+    metrics.quarantineActions.inc({ action: 'release', result: 'ok' });
+    await audit.write(entryOf(released, by, action, reason));
+    await ledger.refreshGauge();
+    this.o.logger.info({ quarantineId: record.id, by, reason }, 'Quarantine released.');
+    for (const listener of this.listeners) {
+      try {
+        listener(released, released.incident);
+      } catch (error) {
+        this.o.logger.warn({ error: (error as Error).message }, 'A release listener failed.');
+      }
+    }
+    return released;
+  }
+
+  /** Run a sink operation, retrying retryable outcomes with exponential backoff and jitter. */
+  private async withRetry(op: () => Promise<Delivery>): Promise<Delivery> {
+    const { apply_max_attempts: maxAttempts } = this.o.cfg;
+    let delay = this.o.cfg.apply_backoff_ms;
+    let last: Delivery = { code: 'permanent', error: new Error('no attempt made') };
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      try {
+        last = await op();
+      } catch (error) {
+        last = { code: 'retryable', error: errorOf(error) };
+      }
+      if (last.code !== 'retryable' || attempt === maxAttempts) return last;
+      const wait = last.retryAfterMs ?? delay * (0.5 + Math.random());
+      await this.o.sleep(Math.min(wait, 30_000));
+      delay *= 2;
+    }
+    return last;
+  }
+
+  private async applyAll(record: QuarantineRecord): Promise<Delivery> {
+    const { sink } = this.o;
+    for (const policy of record.policies) {
+      const d = await this.withRetry(() => sink.apply(policy));
+      if (d.code !== 'ok')
+        return {
+          code: d.code,
+          error: new Error(`${policy.metadata.namespace}/${policy.metadata.name}: ${d.error.message}`),
+        };
+    }
+    for (const s of record.suggestions) {
+      if (!sink.suggest) break;
+      const d = await this.withRetry(() => sink.suggest!(s));
+      if (d.code !== 'ok')
+        this.o.logger.warn(
+          { quarantineId: record.id, error: d.error.message },
+          'Could not write the NetworkPolicy suggestion.',
+        );
+    }
+    return { code: 'ok' };
+  }
+
+  private async markApplied(record: QuarantineRecord, actor: string, action: AuditAction): Promise<void> {
+    await this.o.ledger.save(record);
+    this.o.metrics.quarantineActions.inc({
+      action: action === 'approve' ? 'approve' : 'apply',
+      result: 'ok',
+    });
+    await this.o.audit.write(entryOf(record, actor, action, record.reason));
+    await this.o.ledger.refreshGauge();
+    this.o.logger.info(
+      {
+        quarantineId: record.id,
+        incidentId: record.incident.id,
+        mode: record.mode,
+        sink: this.sinkName,
+        by: actor,
+        expiresAt: record.expiresAt,
+      },
+      'Quarantine policy applied.',
+    );
+  }
+
+  private async markFailed(record: QuarantineRecord, actor: string, message: string): Promise<void> {
+    record.state = 'failed';
+    record.error = message;
+    await this.o.ledger.save(record);
+    await this.o.ledger.unclaim(record.offenderHash); // a later incident may try again
+    this.o.metrics.quarantineActions.inc({ action: 'apply', result: 'error' });
+    await this.o.audit.write(entryOf(record, actor, 'error', `apply failed: ${message}`));
+    this.o.logger.error(
+      { quarantineId: record.id, sink: this.sinkName, error: message },
+      'Quarantine policy could not be applied; alerting only.',
+    );
+  }
+}

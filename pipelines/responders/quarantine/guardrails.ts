@@ -1,0 +1,116 @@
+/**
+ * The guardrails that decide whether an incident may quarantine its offender: enabled, an offender a
+ * policy can match, protected namespaces and principals (never quarantined, not even by hand), a minimum
+ * severity, approval below a severity, and the blast-radius cap per window (held across replicas through
+ * the StateStore). The order they apply in is decide.ts; the TTL is the plan's (policy.ts) and expiry's.
+ */
+import { severityRank, type Incident } from '../../core/incident.js';
+import type { StateStore } from '../../core/state-store.js';
+import type { QuarantineConfig } from './config.js';
+import { describeOffender, toPolicyPrincipal, type Offender } from './policy.js';
+
+/** Built-in protected namespaces: the control plane and Kubernetes itself. meshguard's own is added from config. */
+export const BUILT_IN_PROTECTED_NAMESPACES = ['kube-system', 'istio-system'] as const;
+
+const CAP = 'quarantine-cap:';
+
+export function protectedNamespaces(cfg: QuarantineConfig): Set<string> {
+  return new Set(
+    [...BUILT_IN_PROTECTED_NAMESPACES, cfg.own_namespace, ...cfg.protected_namespaces].filter(Boolean),
+  );
+}
+
+/** Why this offender must never be quarantined, or undefined when it may be. */
+export function protectedReason(offender: Offender, cfg: QuarantineConfig): string | undefined {
+  const namespaces = protectedNamespaces(cfg);
+  if (offender.namespace && namespaces.has(offender.namespace))
+    return `namespace "${offender.namespace}" is protected (never quarantined): alert only`;
+  if (offender.principal) {
+    const ns = /\/ns\/([^/]+)\/sa\//.exec(offender.principal)?.[1];
+    if (ns && namespaces.has(ns)) return `namespace "${ns}" is protected (never quarantined): alert only`;
+    const protectedPrincipals = new Set(cfg.protected_principals.map(toPolicyPrincipal));
+    if (protectedPrincipals.has(offender.principal))
+      return `principal "${offender.principal}" is protected (quarantine.protected_principals): alert only`;
+  }
+  return undefined;
+}
+
+/** The outcome of the guardrails that need no state: the offender, or why the incident only alerts. */
+export type Screening =
+  | { ok: true; offender: Offender }
+  | {
+      ok: false;
+      /** The `result` label of meshguard_quarantine_actions_total{action="skip"}. */
+      result: 'disabled' | 'invalid' | 'protected' | 'below_min_severity';
+      /** The reason put on the incident's action. */
+      reason: string;
+      /** For `invalid`: what is wrong with the incident's workload. */
+      error?: string;
+    };
+
+/** enabled → an offender a policy can match → not protected → severity at least min_severity. */
+export function screenIncident(incident: Incident, cfg: QuarantineConfig, trustDomain: string): Screening {
+  if (!cfg.enabled)
+    return {
+      ok: false,
+      result: 'disabled',
+      reason: 'quarantine is disabled (quarantine.enabled: false): alert only',
+    };
+  const described = describeOffender(incident.workload, trustDomain);
+  if (!described.ok)
+    return {
+      ok: false,
+      result: 'invalid',
+      reason: `cannot quarantine: ${described.error}`,
+      error: described.error,
+    };
+  const protectedWhy = protectedReason(described.offender, cfg);
+  if (protectedWhy) return { ok: false, result: 'protected', reason: protectedWhy };
+  if (severityRank(incident.severity) < severityRank(cfg.min_severity))
+    return {
+      ok: false,
+      result: 'below_min_severity',
+      reason: `severity ${incident.severity} is below quarantine.min_severity (${cfg.min_severity}): alert only`,
+    };
+  return { ok: true, offender: described.offender };
+}
+
+/** Whether a person must approve this incident's quarantine before anything is applied. */
+export function needsApproval(incident: Incident, cfg: QuarantineConfig): boolean {
+  return severityRank(incident.severity) < severityRank(cfg.approval_below_severity);
+}
+
+/**
+ * At most max_per_window automatic quarantines per cap_window_secs. Each quarantine claims a slot
+ * `quarantine-cap:<bucket>:<slot>` with setIfAbsent, so the cap holds across replicas.
+ */
+export class BlastRadiusCap {
+  constructor(
+    private readonly cfg: Pick<QuarantineConfig, 'max_per_window' | 'cap_window_secs'>,
+    private readonly store: StateStore,
+  ) {}
+
+  /** The reason an incident only alerts once the window is full. */
+  get reachedReason(): string {
+    return `blast-radius cap reached: ${this.cfg.max_per_window} quarantines within ${this.cfg.cap_window_secs}s (quarantine.max_per_window): alert only`;
+  }
+
+  /** Take one slot of the cap at `now`; false when the window is full. */
+  async take(now: number): Promise<boolean> {
+    const max = this.cfg.max_per_window;
+    if (max <= 0) return false;
+    const windowMs = this.cfg.cap_window_secs * 1000;
+    const bucket = Math.floor(now / windowMs);
+    // Sliding window from two fixed buckets: slots of the previous bucket still count while they are
+    // younger than the window, so a burst across a bucket boundary cannot double the cap.
+    let stillLive = 0;
+    for (const key of await this.store.keys(`${CAP}${bucket - 1}:`)) {
+      const at = Number(await this.store.get(key));
+      if (Number.isFinite(at) && at > now - windowMs) stillLive++;
+    }
+    for (let slot = 0; slot + stillLive < max; slot++) {
+      if (await this.store.setIfAbsent(`${CAP}${bucket}:${slot}`, String(now), windowMs * 2)) return true;
+    }
+    return false;
+  }
+}

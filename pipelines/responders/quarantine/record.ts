@@ -1,0 +1,108 @@
+/**
+ * What a quarantine is once decided: its record (kept in the StateStore, listed by the admin API), the
+ * action it puts on its incident, and the error the operator-facing methods throw.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Incident, IncidentAction, QuarantineMode, WorkloadIdentity } from '../../core/incident.js';
+import type {
+  AuthorizationPolicyManifest,
+  NetworkPolicyManifest,
+  Offender,
+  QuarantinePlan,
+} from './policy.js';
+
+export type QuarantineState = 'pending-approval' | 'active' | 'released' | 'failed';
+
+export interface QuarantineRecord {
+  /** The quarantine id: the name of its (first) policy. */
+  id: string;
+  /** Unique per record written (ids repeat when an offender is quarantined again after a release). */
+  revision: string;
+  state: QuarantineState;
+  mode: QuarantineMode;
+  offender: WorkloadIdentity;
+  offenderHash: string;
+  /** The incident that caused it (a synthetic one for manual quarantines). */
+  incident: Incident;
+  scope: 'mesh-wide' | 'namespaces';
+  policies: AuthorizationPolicyManifest[];
+  /** NetworkPolicies meshguard suggests but never applies. */
+  suggestions: NetworkPolicyManifest[];
+  notEnforced: string[];
+  reason: string;
+  undo: string;
+  createdBy: string;
+  createdAt: string;
+  expiresAt: string;
+  approvedBy?: string;
+  approvedAt?: string;
+  releasedBy?: string;
+  releasedAt?: string;
+  releaseReason?: string;
+  error?: string;
+}
+
+export type QuarantineErrorCode = 'not_found' | 'conflict' | 'forbidden' | 'invalid' | 'sink_failed';
+
+/** Thrown by the operator-facing methods (approve, release, manual); decide() never throws. */
+export class QuarantineError extends Error {
+  constructor(
+    readonly code: QuarantineErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'QuarantineError';
+  }
+}
+
+/** Active or waiting for approval: the offender is (or is about to be) quarantined. */
+export function isLive(record: QuarantineRecord): boolean {
+  return record.state === 'active' || record.state === 'pending-approval';
+}
+
+/** A fresh record for a plan; `pending-approval` mode makes it wait, any other mode makes it active. */
+export function newRecord(
+  plan: QuarantinePlan,
+  incident: Incident,
+  offender: Offender,
+  by: string,
+  now: number,
+  mode: QuarantineMode,
+): QuarantineRecord {
+  return {
+    id: plan.id,
+    revision: randomBytes(8).toString('hex'),
+    state: mode === 'pending-approval' ? 'pending-approval' : 'active',
+    mode,
+    offender: incident.workload,
+    offenderHash: offender.hash,
+    incident: { ...incident, action: { ...incident.action } },
+    scope: plan.scope,
+    policies: plan.policies,
+    suggestions: plan.suggestions,
+    notEnforced: plan.notEnforced,
+    reason: plan.reason,
+    undo: plan.undo,
+    createdBy: by,
+    createdAt: new Date(now).toISOString(),
+    expiresAt: plan.expiresAt,
+  };
+}
+
+/** The action a quarantine puts on its incident. */
+export function actionOf(record: QuarantineRecord, reason: string): IncidentAction {
+  const action: IncidentAction = {
+    type: 'quarantine',
+    mode: record.mode,
+    policy: record.id,
+    reason,
+    undo: record.undo,
+  };
+  if (record.notEnforced.length) action.notEnforced = [...record.notEnforced];
+  return action;
+}
+
+/** The reason given when an offender already has a live quarantine. */
+export function alreadyQuarantined(record: QuarantineRecord): string {
+  return `offender already quarantined as ${record.id} (incident ${record.incident.id})`;
+}
