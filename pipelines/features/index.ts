@@ -1,6 +1,6 @@
 /** Windowed features per entity: the public face of this folder. */
 import pino from 'pino';
-import { resolveConfig } from '../../config/load.js';
+import { resolveConfig } from '../../config/validate.js';
 import { parseLine, defaultParseOptions } from '../parse/index.js';
 import { EventClock } from '../core/clock.js';
 import { Metrics } from '../core/metrics.js';

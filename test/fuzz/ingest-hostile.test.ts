@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import snappy from 'snappyjs';
-import { resolveConfig } from '../../config/load.js';
+import { resolveConfig } from '../../config/validate.js';
 import { Metrics } from '../../pipelines/core/metrics.js';
 import type { OutRecord, RecordProducer } from '../../pipelines/sources/bus/types.js';
 import { MeshSimulator } from '../../pipelines/sources/simulator/index.js';

@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import snappy from 'snappyjs';
-import { resolveConfig } from '../../../config/load.js';
+import { resolveConfig } from '../../../config/validate.js';
 import { Metrics } from '../../../pipelines/core/metrics.js';
 import {
   TransportBusyError,
