@@ -12,7 +12,14 @@
 import { readFile } from 'node:fs/promises';
 import { MeshguardError } from '../pipelines/core/errors.js';
 import { DEFAULT_CONFIG } from './defaults.generated.js';
-import { applyEnv, applyOverrides, deepFreeze, isObject, type ConfigOverrides, type Json } from './overrides.js';
+import {
+  applyEnv,
+  applyOverrides,
+  deepFreeze,
+  isObject,
+  type ConfigOverrides,
+  type Json,
+} from './overrides.js';
 import type { MeshguardConfig } from './schema.js';
 
 export type { ConfigOverrides } from './overrides.js';
@@ -56,6 +63,9 @@ async function readConfigFile(file: string): Promise<Json> {
     );
   }
   if (parsed != null && !isObject(parsed))
-    throw new MeshguardError('MESHGUARD_ERR_CONFIG_INVALID', `config file ${file}: must be a mapping of keys`);
+    throw new MeshguardError(
+      'MESHGUARD_ERR_CONFIG_INVALID',
+      `config file ${file}: must be a mapping of keys`,
+    );
   return (parsed ?? {}) as Json;
 }

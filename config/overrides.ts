@@ -43,7 +43,8 @@ export function applyOverrides(raw: Json, overrides: ConfigOverrides | Json): Js
   const out = structuredClone(raw);
   for (const [key, value] of Object.entries(overrides)) {
     if (value === undefined) continue;
-    out[key] = isObject(value) && isObject(out[key]) ? applyOverrides(out[key], value) : structuredClone(value);
+    out[key] =
+      isObject(value) && isObject(out[key]) ? applyOverrides(out[key], value) : structuredClone(value);
   }
   return out;
 }

@@ -40,7 +40,10 @@ export interface Assembly {
 }
 
 /** Logs go to stderr: stdout belongs to command output (replay's summary line, demo's incidents). */
-export function createLogger(level: MeshguardConfig['log_level'], bindings: Record<string, string> = {}): Logger {
+export function createLogger(
+  level: MeshguardConfig['log_level'],
+  bindings: Record<string, string> = {},
+): Logger {
   return pino(
     { level, base: { service: 'meshguard', ...bindings } },
     pino.destination({ fd: 2, sync: false }),

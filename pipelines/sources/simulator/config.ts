@@ -12,14 +12,19 @@ export const SimulatorConfig = Type.Object(
     }),
     identity: Type.Union([Type.Literal('spiffe'), Type.Literal('address')], {
       default: 'spiffe',
-      description: "spiffe: peer SANs and Kubernetes metadata in each record; address: Istio's default format.",
+      description:
+        "spiffe: peer SANs and Kubernetes metadata in each record; address: Istio's default format.",
     }),
     both_sidecars: Type.Boolean({
       default: true,
       description: "Also log the source sidecar's outbound record of in-mesh requests.",
     }),
     topic: Type.String({ default: 'mesh.access-logs', description: 'Topic named on the records handed on.' }),
-    tick_ms: Type.Integer({ default: 1000, minimum: 10, description: 'How often the traffic so far is handed on.' }),
+    tick_ms: Type.Integer({
+      default: 1000,
+      minimum: 10,
+      description: 'How often the traffic so far is handed on.',
+    }),
   },
   { additionalProperties: false, default: {} },
 );

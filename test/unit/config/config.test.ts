@@ -90,7 +90,10 @@ describe('loadConfig', () => {
   };
 
   it('returns a deeply frozen config', async () => {
-    for (const cfg of [await loadConfig({ env: {} }), await loadConfig({ file: file('log_level: warn\n'), env: {} })]) {
+    for (const cfg of [
+      await loadConfig({ env: {} }),
+      await loadConfig({ file: file('log_level: warn\n'), env: {} }),
+    ]) {
       expect(Object.isFrozen(cfg)).toBe(true);
       expect(Object.isFrozen(cfg.http)).toBe(true);
       expect(Object.isFrozen(cfg.kafka.topics)).toBe(true);
@@ -105,7 +108,9 @@ describe('loadConfig', () => {
 
   it('applies file, then environment, then command-line overrides', async () => {
     const cfg = await loadConfig({
-      file: file('quarantine:\n  policies_dir: /from-file\nredis:\n  url: redis://file:6379\nhttp:\n  port: 9000\n'),
+      file: file(
+        'quarantine:\n  policies_dir: /from-file\nredis:\n  url: redis://file:6379\nhttp:\n  port: 9000\n',
+      ),
       env: { MESHGUARD_POLICIES_DIR: '/from-env', MESHGUARD_REDIS_URL: 'redis://env:6379' },
       overrides: { quarantine: { policies_dir: '/from-cli' } },
     });
@@ -117,7 +122,11 @@ describe('loadConfig', () => {
 
   it('validates the overrides with the rest, naming the key', async () => {
     await expect(
-      loadConfig({ file: file('{}\n'), env: {}, overrides: { quarantine: { sink: 'gitops', policies_dir: '' } } }),
+      loadConfig({
+        file: file('{}\n'),
+        env: {},
+        overrides: { quarantine: { sink: 'gitops', policies_dir: '' } },
+      }),
     ).rejects.toThrow(/quarantine\.policies_dir/);
   });
 
