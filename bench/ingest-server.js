@@ -2,8 +2,8 @@
 // embedded bus, in-memory state), on a free port. Prints `port=N` when listening; stops on SIGTERM.
 import { dist } from './lib.js';
 
-const { Service } = await dist('services/serve.js');
-const { resolveConfig } = await dist('config/load.js');
+const { Service } = await dist('services/service.js');
+const { resolveConfig } = await dist('config/validate.js');
 const { default: pino } = await import('pino');
 
 const cfg = resolveConfig({ http: { host: '127.0.0.1', port: 0 }, log_level: 'silent' });

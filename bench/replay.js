@@ -9,11 +9,11 @@ const opt = args();
 const rounds = Number(opt.rounds ?? 7);
 const { parseLine } = await dist('pipelines/parse/index.js');
 const { createPipeline } = await dist('pipelines/runtime/pipeline.js');
-const { resolveConfig } = await dist('config/load.js');
+const { resolveConfig } = await dist('config/validate.js');
 const { EventClock } = await dist('pipelines/core/clock.js');
 const { Metrics } = await dist('pipelines/core/metrics.js');
 const { MemoryStateStore } = await dist('pipelines/core/state-store.js');
-const { parseOptionsOf } = await dist('services/settings.js');
+const { parseOptionsOf } = await dist('services/assembly/parse-options.js');
 const { default: pino } = await import('pino');
 
 const text = readFileSync(opt.input, 'utf8');

@@ -12,12 +12,15 @@ export {
   type BatchStateStore,
 } from './redis-state-store.js';
 
-/** Redis when a URL is configured (connects, never throws when Redis is down), else memory. */
+/**
+ * Redis when a URL is configured (connects, never throws when Redis is down), else memory whose TTLs
+ * run on `now` (the wall clock, or event time in a replay).
+ */
 export async function createStateStore(
   cfg: RedisConfig,
-  deps: { logger: Logger; metrics?: Metrics },
+  deps: { logger: Logger; metrics?: Metrics; now?: () => number },
 ): Promise<StateStore> {
-  if (!cfg.url) return new MemoryStateStore();
+  if (!cfg.url) return new MemoryStateStore(deps.now);
   const store = new RedisStateStore(cfg, deps);
   await store.connect();
   return store;

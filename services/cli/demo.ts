@@ -6,19 +6,16 @@
  * /api/incidents and the ingest endpoints are served.
  */
 import { parseArgs } from 'node:util';
-import { loadConfigQuick } from '../../config/quick-load.js';
+import { loadConfig } from '../../config/load.js';
 import type { Incident } from '../../pipelines/core/incident.js';
 import { parseLine } from '../../pipelines/parse/index.js';
-import { wallClock } from '../../pipelines/core/clock.js';
 import { Metrics } from '../../pipelines/core/metrics.js';
-import { createNeuralHook } from '../../pipelines/runtime/neural.js';
-import { createPipeline } from '../../pipelines/runtime/pipeline.js';
-import { createResponders } from '../../pipelines/responders/index.js';
 import { EmbeddedBus } from '../../pipelines/sources/bus/index.js';
 import { MeshSimulator } from '../../pipelines/sources/simulator/index.js';
+import { assemble } from '../assembly/assemble.js';
+import { parseOptionsOf } from '../assembly/parse-options.js';
 import { adminRoutes } from '../http/admin-routes.js';
 import { buildApp } from '../ingest/app.js';
-import { createSettings, parseOptionsOf } from '../settings.js';
 import { parseDuration, parsePort } from './args.js';
 
 const HISTORY_MS = 10 * 60_000;
@@ -58,15 +55,12 @@ export async function runDemo(argv: string[]): Promise<number> {
     return 0;
   }
   const durationMs = values.duration ? parseDuration(values.duration, '--duration') : Infinity;
-  const cfg = await loadConfigQuick(values.config);
   const port = parsePort(values.port);
-  if (port !== undefined) cfg.http.port = port;
-  if (cfg.quarantine.sink === 'kubernetes' && !values.config) cfg.quarantine.sink = 'gitops';
-
-  const metrics = new Metrics({ defaultMetrics: true });
-  const settings = createSettings(cfg, { clock: wallClock, metrics });
-  const { logger } = settings;
-  const responders = createResponders(cfg, settings);
+  // Embedded mode whatever the config says about Redis: the demo keeps its state in memory.
+  const cfg = await loadConfig({
+    file: values.config,
+    overrides: { redis: { url: '' }, ...(port !== undefined ? { http: { port } } : {}) },
+  });
 
   const print = (incident: Incident): void => {
     const who =
@@ -80,18 +74,12 @@ export async function runDemo(argv: string[]): Promise<number> {
       )}\n  action: ${action}\n`,
     );
   };
-
-  const neural = await createNeuralHook(cfg, logger);
-  const pipeline = createPipeline(
-    cfg,
-    settings,
-    async (incident) => {
-      const decided = await responders.handle(incident);
-      print(decided);
-      return decided;
-    },
-    { wallNowMs: () => Date.now(), ...(neural ? { onFeatures: neural.onFeatures } : {}) },
-  );
+  const metrics = new Metrics({ defaultMetrics: true });
+  const { pipeline, responders, neural, settings, shutdown } = await assemble(cfg, {
+    metrics,
+    onIncident: print,
+  });
+  const { logger } = settings;
 
   // Records travel the same path as in serve: bus topic → parse → pipeline.
   const parseOpts = parseOptionsOf(cfg);
@@ -201,7 +189,7 @@ export async function runDemo(argv: string[]): Promise<number> {
   pipeline.finish();
   await pipeline.drain();
   await bus.shutdown();
-  await responders.shutdown();
+  await shutdown();
   await app.close();
   const { events, incidents } = pipeline.stats;
   process.stdout.write(`\nmeshguard demo: ${events} events scored, ${incidents} incidents raised.\n`);

@@ -53,7 +53,6 @@ export async function runEval(argv: string[]): Promise<number> {
       scenarios: [],
       benign: BENIGN_SCENARIOS.filter((s) => s !== 'nightly_batch'),
     },
-    {},
     benignMs > 25 * 3_600_000 ? [{ scenario: 'nightly_batch', atMs: T0 + 24 * 3_600_000 + 30 * 60_000 }] : [],
   );
 

@@ -24,7 +24,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   demo: async () => (await import('./demo.js')).runDemo,
   replay: async () => (await import('./replay.js')).runReplay,
   'score-series': async () => (await import('./score-series.js')).runScoreSeries,
-  serve: async () => (await import('../serve.js')).runServe,
+  serve: async () => (await import('./serve.js')).runServe,
   simulate: async () => (await import('./simulate.js')).runSimulate,
   train: async () => (await import('./train.js')).runTrain,
   eval: async () => (await import('./eval.js')).runEval,

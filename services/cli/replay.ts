@@ -8,15 +8,13 @@ import { accessSync, closeSync, constants, createReadStream, mkdirSync, openSync
 import { MeshguardError } from '../../pipelines/core/errors.js';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfigQuick } from '../../config/quick-load.js';
+import { loadConfig, type ConfigOverrides } from '../../config/load.js';
 import type { MeshguardConfig } from '../../config/schema.js';
 import type { InputFormat, ParseResult } from '../../pipelines/core/event.js';
-import type { Incident } from '../../pipelines/core/incident.js';
 import { parseLine } from '../../pipelines/parse/index.js';
 import { EventClock } from '../../pipelines/core/clock.js';
-import { createPipeline } from '../../pipelines/runtime/pipeline.js';
-import { createResponders } from '../../pipelines/responders/index.js';
-import { createSettings, parseOptionsOf } from '../settings.js';
+import { assemble } from '../assembly/assemble.js';
+import { parseOptionsOf } from '../assembly/parse-options.js';
 import { usageError } from './args.js';
 
 const FORMATS = ['auto', 'istio-json', 'envoy-text', 'otlp-json'] as const;
@@ -70,12 +68,10 @@ export async function runReplay(argv: string[]): Promise<number> {
       );
     }
   }
-  const cfg = await loadConfigQuick(values.config);
-  if (!values.config) cfg.alerts.channels = []; // replay is quiet unless a config asks for alerts
-  if (values['policies-dir']) {
-    cfg.quarantine.sink = 'gitops';
-    cfg.quarantine.policies_dir = values['policies-dir'];
-  } else if (!values.config) cfg.quarantine.sink = 'none';
+  const cfg = await loadConfig({
+    file: values.config,
+    overrides: replayOverrides(values.config !== undefined, values['policies-dir']),
+  });
 
   const result = await replay(cfg, {
     input: values.input,
@@ -88,6 +84,25 @@ export async function runReplay(argv: string[]): Promise<number> {
 }
 
 /**
+ * What replay changes in the config. It is deterministic: state in memory on event time, no neural model
+ * (it would train in the background, on the wall clock). It is quiet unless a config file asks for alerts
+ * or quarantine; --policies-dir writes the policies as YAML.
+ */
+export function replayOverrides(hasConfigFile: boolean, policiesDir: string | undefined): ConfigOverrides {
+  const quarantine: ConfigOverrides['quarantine'] = policiesDir
+    ? { sink: 'gitops', policies_dir: policiesDir }
+    : hasConfigFile
+      ? {}
+      : { sink: 'none' };
+  return {
+    redis: { url: '' },
+    neural: { enabled: false },
+    quarantine,
+    ...(hasConfigFile ? {} : { alerts: { channels: [] } }),
+  };
+}
+
+/**
  * Bytes to text. After JSON.parse, UTF-8 decoding was the costliest step of a replay; access logs are
  * nearly always ASCII, which decodes as Latin-1 (a plain copy) to the same string, 3-4x faster.
  */
@@ -96,14 +111,10 @@ function decode(bytes: Buffer): string {
 }
 
 export async function replay(
-  cfg: MeshguardConfig,
+  cfg: Readonly<MeshguardConfig>,
   opts: { input: string; format: InputFormat | 'auto'; incidentsPath: string; rejectedPath?: string },
 ): Promise<ReplayResult> {
   const started = process.hrtime.bigint();
-  const clock = new EventClock();
-  const settings = createSettings(cfg, { clock });
-  const responders = createResponders(cfg, settings);
-
   mkdirSync(dirname(opts.incidentsPath), { recursive: true });
   const incidentsFd = openSync(opts.incidentsPath, 'w');
   let rejectedFd: number | undefined;
@@ -113,17 +124,15 @@ export async function replay(
   }
 
   let incidents = 0;
-  const pipeline = createPipeline(
-    cfg,
-    settings,
-    async (incident: Incident) => {
-      const decided = await responders.handle(incident);
+  const clock = new EventClock();
+  const { pipeline, settings, shutdown } = await assemble(cfg, {
+    eventClock: clock,
+    trackDirtyEntities: false,
+    onIncident: (decided) => {
       writeSync(incidentsFd, `${JSON.stringify(decided)}\n`);
       incidents++;
-      return decided;
     },
-    { trackDirtyEntities: false },
-  );
+  });
 
   const parseOpts = parseOptionsOf(cfg);
   let events = 0;
@@ -194,7 +203,7 @@ export async function replay(
   if (carry !== undefined && carry.length > 0) scan(decode(carry));
   pipeline.finish();
   await pipeline.drain();
-  await responders.shutdown();
+  await shutdown();
   closeSync(incidentsFd);
   if (rejectedFd !== undefined) closeSync(rejectedFd);
   if (rejected > 0)

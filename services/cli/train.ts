@@ -72,7 +72,7 @@ export async function featureRowsFromFile(
   // Imported here, not at the top: the aggregator pulls in the parsers, which `--input-format
   // feature-rows` does not need.
   const { extractWorkloadRows } = await import('../../pipelines/runtime/feature-rows.js');
-  const { resolveConfig } = await import('../../config/load.js');
+  const { resolveConfig } = await import('../../config/validate.js');
   const cfg = resolveConfig({ windowing: { window_secs: windowSecs }, log_level: 'silent' });
   return extractWorkloadRows(readLines(path, stdin), cfg);
 }

@@ -3,13 +3,12 @@
  * parser → windows → detectors → incidents), matched against the simulator's ground truth.
  */
 import pino from 'pino';
-import { resolveConfig } from '../../config/load.js';
+import { loadConfig, type ConfigOverrides } from '../../config/load.js';
 import type { Incident } from '../../pipelines/core/incident.js';
-import { parseLine, defaultParseOptions } from '../../pipelines/parse/index.js';
+import { parseLine } from '../../pipelines/parse/index.js';
 import { EventClock } from '../../pipelines/core/clock.js';
-import { Metrics } from '../../pipelines/core/metrics.js';
-import { createPipeline } from '../../pipelines/runtime/pipeline.js';
-import { MemoryStateStore } from '../../pipelines/core/state-store.js';
+import { assemble } from '../assembly/assemble.js';
+import { parseOptionsOf } from '../assembly/parse-options.js';
 import {
   MeshSimulator,
   planRun,
@@ -43,28 +42,32 @@ function offenderKey(i: Incident): string {
   return 'principal' in i.workload ? i.workload.principal : i.workload.address;
 }
 
+/**
+ * The evaluation measures detection only: defaults, no file and no environment, state in memory on event
+ * time, no neural model (it trains on the wall clock), and responders that neither alert nor quarantine.
+ */
+const EVAL_OVERRIDES: ConfigOverrides = {
+  log_level: 'silent',
+  redis: { url: '' },
+  neural: { enabled: false },
+  quarantine: { sink: 'none' },
+  alerts: { channels: [] },
+};
+
 export async function evaluateRun(
   opts: RunOptions,
-  configOverrides: Record<string, unknown> = {},
   /** Scenarios placed by hand, on top of the planned ones (e.g. a nightly job after a full day). */
   extra: Array<{ scenario: string; atMs: number }> = [],
 ): Promise<RunOutcome> {
-  const cfg = resolveConfig({ log_level: 'silent', ...configOverrides });
+  const cfg = await loadConfig({ env: {}, overrides: EVAL_OVERRIDES });
   const clock = new EventClock();
   const incidents: Incident[] = [];
-  const pipeline = createPipeline(
-    cfg,
-    {
-      logger: pino({ level: 'silent' }),
-      clock,
-      metrics: new Metrics(),
-      state: new MemoryStateStore(() => clock.nowMs()),
-    },
-    async (incident) => {
-      incidents.push(incident);
-      return incident;
-    },
-  );
+  const { pipeline, shutdown } = await assemble(cfg, {
+    eventClock: clock,
+    logger: pino({ level: 'silent' }),
+    onIncident: (incident) => void incidents.push(incident),
+  });
+  const parseOptions = parseOptionsOf(cfg);
   let events = 0;
   const sim = new MeshSimulator(opts);
   for (const p of planRun(opts).plan) sim.schedule(p.scenario, p.atMs, undefined, { untilMs: p.untilMs });
@@ -72,7 +75,7 @@ export async function evaluateRun(
   const end = opts.startMs + opts.durationMs;
   for (let from = opts.startMs; from < end; from += 60_000) {
     sim.generate(from, Math.min(end, from + 60_000), (record) => {
-      parseLine(JSON.stringify(record), 'auto', defaultParseOptions, (r) => {
+      parseLine(JSON.stringify(record), 'auto', parseOptions, (r) => {
         if (!r.ok) return;
         events++;
         clock.advance(r.event.timeMs);
@@ -83,6 +86,7 @@ export async function evaluateRun(
   const truth = sim.groundTruth();
   pipeline.finish();
   await pipeline.drain();
+  await shutdown();
   return { ...matchIncidents(truth, incidents), events, simulatedHours: opts.durationMs / 3_600_000 };
 }
 

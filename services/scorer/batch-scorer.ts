@@ -18,15 +18,14 @@ import type { Metrics } from '../../pipelines/core/metrics.js';
 import type { ScoringPipeline } from '../../pipelines/core/pipeline.js';
 import type { StateStore } from '../../pipelines/core/state-store.js';
 import type { InRecord, OutRecord, RecordProducer } from '../../pipelines/sources/bus/types.js';
-import type { ConsumerHandler, TopicPartition } from '../../pipelines/sources/kafka/consumer.js';
+import type { RecordHandler, TopicPartition } from '../../pipelines/sources/source.js';
 import { isBatchStateStore } from '../../pipelines/state/redis-state-store.js';
-import { reasonClass } from '../../pipelines/core/dead-letter.js';
+import { deadLetterJson, reasonClass } from '../../pipelines/core/dead-letter.js';
 import { parseAdapterSample } from '../../pipelines/metrics/kafka-adapter/kafka-adapter.js';
 import type { MetricSample } from '../../pipelines/metrics/sample.js';
 
 /** Entity snapshots outlive an idle workload by a week, then Redis forgets them. */
 const ENTITY_TTL_MS = 7 * 24 * 3600 * 1000;
-const MAX_DLQ_RECORD_CHARS = 64 * 1024;
 
 export const entityKey = (entity: string): string => `entity:${entity}`;
 
@@ -46,7 +45,7 @@ export interface BatchScorerDeps {
   wallNowMs?: () => number;
 }
 
-export class BatchScorer implements ConsumerHandler {
+export class BatchScorer implements RecordHandler {
   /** Events pushed into the pipeline by this process (at-least-once: redeliveries count again). */
   scored = 0;
   rejected = 0;
@@ -91,7 +90,7 @@ export class BatchScorer implements ConsumerHandler {
 
   /**
    * Close windows of idle streams: when no event arrived for a window's length of wall time, event time
-   * moves on by the wall time that passed. Called from a timer in serve.
+   * moves on by the wall time that passed. Called from a timer in services/service.ts.
    */
   tick(): Promise<void> {
     return this.serial(async () => {
@@ -215,26 +214,17 @@ export class BatchScorer implements ConsumerHandler {
 
   private reject(record: InRecord, reason: string, format: string): OutRecord {
     this.rejected++;
-    this.deps.metrics.eventsRejected.inc({
-      source: this.deps.countAs ?? 'bus',
-      format,
-      reason: reasonClass(reason),
-    });
-    const text =
-      record.value.length > MAX_DLQ_RECORD_CHARS ? record.value.slice(0, MAX_DLQ_RECORD_CHARS) : record.value;
+    const source = this.deps.countAs ?? 'bus';
+    this.deps.metrics.eventsRejected.inc({ source, format, reason: reasonClass(reason) });
+    const { topic, partition, offset } = record;
     return {
       key: null,
-      value: JSON.stringify({
+      value: deadLetterJson(
+        record.value,
         reason,
-        source: this.deps.countAs ?? 'bus',
-        topic: record.topic,
-        partition: record.partition,
-        offset: record.offset,
-        format,
-        receivedAt: new Date().toISOString(),
-        record: text,
-        ...(text.length < record.value.length ? { truncated: true } : {}),
-      }),
+        { source, topic, partition, offset, format },
+        new Date().toISOString(),
+      ),
     };
   }
 

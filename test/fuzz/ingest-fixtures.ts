@@ -1,6 +1,6 @@
 /** What both ingest-hostile test files share: the app over a producer that keeps what it was sent. */
 import { pino } from 'pino';
-import { resolveConfig } from '../../config/load.js';
+import { resolveConfig } from '../../config/validate.js';
 import { Metrics } from '../../pipelines/core/metrics.js';
 import type { OutRecord, RecordProducer } from '../../pipelines/sources/bus/types.js';
 import { buildApp } from '../../services/ingest/app.js';

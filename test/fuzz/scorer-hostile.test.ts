@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { resolveConfig } from '../../config/load.js';
+import { resolveConfig } from '../../config/validate.js';
 import { wallClock } from '../../pipelines/core/clock.js';
 import { Metrics } from '../../pipelines/core/metrics.js';
 import { createPipeline } from '../../pipelines/runtime/pipeline.js';
@@ -16,7 +16,7 @@ import { MemoryStateStore } from '../../pipelines/core/state-store.js';
 import type { InRecord, OutRecord, RecordProducer } from '../../pipelines/sources/bus/types.js';
 import { MeshSimulator } from '../../pipelines/sources/simulator/index.js';
 import { BatchScorer } from '../../services/scorer/batch-scorer.js';
-import { parseOptionsOf } from '../../services/settings.js';
+import { parseOptionsOf } from '../../services/assembly/parse-options.js';
 import { reliabilityReport } from '../helpers/reliability-report.js';
 
 const report = reliabilityReport('scorer-hostile');

@@ -19,12 +19,12 @@ function newestMtime(dir: string): number {
 }
 
 export function ensureBuilt(): void {
-  const built = join(ROOT, 'dist', 'services', 'serve.js');
+  const built = join(ROOT, 'dist', 'services', 'cli', 'meshguard.js');
   const sources = Math.max(
     ...['services', 'pipelines', 'models', 'config'].map((d) => newestMtime(join(ROOT, d))),
   );
   if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
   spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
   if (!existsSync(built))
-    throw new Error('npx tsc -p tsconfig.build.json did not produce dist/services/serve.js');
+    throw new Error('npx tsc -p tsconfig.build.json did not produce dist/services/cli/meshguard.js');
 }

@@ -1,6 +1,6 @@
 /** Runs the scoring pipeline over events in event time and collects the incidents it raises. */
 import pino from 'pino';
-import { resolveConfig } from '../../config/load.js';
+import { resolveConfig } from '../../config/validate.js';
 import type { MeshguardConfig } from '../../config/schema.js';
 import type { MeshEvent } from '../../pipelines/core/event.js';
 import type { Incident } from '../../pipelines/core/incident.js';

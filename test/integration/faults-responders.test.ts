@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { resolveConfig } from '../../config/load.js';
+import { resolveConfig } from '../../config/validate.js';
 import type { Incident } from '../../pipelines/core/incident.js';
 import { MeshSimulator } from '../../pipelines/sources/simulator/index.js';
 import {
@@ -24,7 +24,7 @@ import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-r
 import { waitFor } from '../helpers/wait.js';
 
 ensureKubernetesClientLoads();
-const { Service } = await import('../../services/serve.js');
+const { Service } = await import('../../services/service.js');
 
 const report = reliabilityReport('faults-responders');
 const T0 = Date.parse('2024-05-01T10:00:00Z');

@@ -7,10 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { resolveConfig } from '../../config/load.js';
+import { resolveConfig } from '../../config/validate.js';
 import type { Incident } from '../../pipelines/core/incident.js';
 import { MeshSimulator } from '../../pipelines/sources/simulator/index.js';
-import { Service, parseServeArgs } from '../../services/serve.js';
+import { parseServeArgs } from '../../services/cli/serve.js';
+import { Service } from '../../services/service.js';
 import { waitFor } from '../helpers/wait.js';
 
 const logger = pino({ level: 'silent' });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { resolveConfig } from '../../config/load.js';
+import { resolveConfig } from '../../config/validate.js';
 import type { Incident } from '../../pipelines/core/incident.js';
 import { simulateInto, type GroundTruth } from '../../pipelines/sources/simulator/index.js';
 import { replay } from '../../services/cli/replay.js';
@@ -56,7 +56,7 @@ describe('replay end to end', () => {
       'kubernetes_api_access',
     ];
     const { file, truth } = simulate('attacks', attacks, ['traffic_surge', 'upstream_outage'], 40);
-    const cfg = resolveConfig({ log_level: 'silent', alerts: { channels: [] } });
+    const cfg = resolveConfig({ log_level: 'silent', neural: { enabled: false }, alerts: { channels: [] } });
     cfg.quarantine.policies_dir = join(dir, 'policies');
     const incidentsPath = join(dir, 'incidents.jsonl');
     const result = await replay(cfg, { input: file, format: 'auto', incidentsPath });
@@ -115,6 +115,7 @@ describe('replay end to end', () => {
     );
     const cfg = resolveConfig({
       log_level: 'silent',
+      neural: { enabled: false },
       alerts: { channels: [] },
       quarantine: { sink: 'none' },
     });

@@ -11,21 +11,12 @@ import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Metrics } from '../../core/metrics.js';
 import type { InRecord } from '../bus/types.js';
+import type { RecordHandler, TopicPartition } from '../source.js';
 import type { KafkaConfig } from './config.js';
 
-export interface TopicPartition {
-  topic: string;
-  partition: number;
-}
-
-export interface ConsumerHandler {
-  /** Hand records over. Bad records must be set aside, not thrown; a throw makes Kafka redeliver the batch. */
-  handle(records: InRecord[]): Promise<void>;
-  /** Called after the offsets of handled records are committed (write dirty state). */
-  afterCommit(): Promise<void>;
-  /** The partitions this member owns after a (re)join. */
-  onAssignment(assigned: TopicPartition[]): Promise<void>;
-}
+/** The scorer's side of the consumer (the source contract's handler). */
+export type ConsumerHandler = RecordHandler;
+export type { TopicPartition };
 
 export class KafkaBatchConsumer {
   private consumer: Consumer;

@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { applyEnv, resolveConfig } from '../../../config/load.js';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../../config/load.js';
+import { applyEnv } from '../../../config/overrides.js';
+import { resolveConfig } from '../../../config/validate.js';
 import { renderConfigReference } from '../../../config/docs.js';
 import { MeshguardError } from '../../../pipelines/core/errors.js';
 
@@ -70,13 +75,64 @@ describe('generated defaults', () => {
     expect(DEFAULT_CONFIG).toEqual(resolveConfig({}));
   });
 
-  it('are what commands get without a file or MESHGUARD_ variables, and a copy each time', async () => {
-    const { loadConfigQuick } = await import('../../../config/quick-load.js');
-    const a = await loadConfigQuick(undefined, {});
-    a.http.port = 1;
-    const b = await loadConfigQuick(undefined, {});
-    expect(b).toEqual(resolveConfig({}));
-    const c = await loadConfigQuick(undefined, { MESHGUARD_REDIS_URL: 'redis://r:6379' });
+  it('are what commands get without a file or MESHGUARD_ variables', async () => {
+    expect(await loadConfig({ env: {} })).toEqual(resolveConfig({}));
+    const c = await loadConfig({ env: { MESHGUARD_REDIS_URL: 'redis://r:6379' } });
     expect(c.redis.url).toBe('redis://r:6379');
+  });
+});
+
+describe('loadConfig', () => {
+  const file = (text: string): string => {
+    const path = join(mkdtempSync(join(tmpdir(), 'mg-config-')), 'meshguard.yaml');
+    writeFileSync(path, text);
+    return path;
+  };
+
+  it('returns a deeply frozen config', async () => {
+    for (const cfg of [
+      await loadConfig({ env: {} }),
+      await loadConfig({ file: file('log_level: warn\n'), env: {} }),
+    ]) {
+      expect(Object.isFrozen(cfg)).toBe(true);
+      expect(Object.isFrozen(cfg.http)).toBe(true);
+      expect(Object.isFrozen(cfg.kafka.topics)).toBe(true);
+      expect(() => {
+        (cfg.http as { port: number }).port = 1;
+      }).toThrow(TypeError);
+    }
+    // The generated defaults themselves stay untouched.
+    expect((await loadConfig({ env: {}, overrides: { http: { port: 9 } } })).http.port).toBe(9);
+    expect((await loadConfig({ env: {} })).http.port).toBe(8080);
+  });
+
+  it('applies file, then environment, then command-line overrides', async () => {
+    const cfg = await loadConfig({
+      file: file(
+        'quarantine:\n  policies_dir: /from-file\nredis:\n  url: redis://file:6379\nhttp:\n  port: 9000\n',
+      ),
+      env: { MESHGUARD_POLICIES_DIR: '/from-env', MESHGUARD_REDIS_URL: 'redis://env:6379' },
+      overrides: { quarantine: { policies_dir: '/from-cli' } },
+    });
+    expect(cfg.quarantine.policies_dir).toBe('/from-cli');
+    expect(cfg.redis.url).toBe('redis://env:6379');
+    expect(cfg.http.port).toBe(9000);
+    expect(cfg.windowing.window_secs).toBe(10);
+  });
+
+  it('validates the overrides with the rest, naming the key', async () => {
+    await expect(
+      loadConfig({
+        file: file('{}\n'),
+        env: {},
+        overrides: { quarantine: { sink: 'gitops', policies_dir: '' } },
+      }),
+    ).rejects.toThrow(/quarantine\.policies_dir/);
+  });
+
+  it('names a file it cannot read', async () => {
+    await expect(loadConfig({ file: '/nonexistent/meshguard.yaml', env: {} })).rejects.toMatchObject({
+      code: 'MESHGUARD_ERR_CONFIG_FILE',
+    });
   });
 });

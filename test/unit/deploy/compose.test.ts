@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { resolveConfig } from '../../../config/load.js';
+import { resolveConfig } from '../../../config/validate.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 /* eslint-disable @typescript-eslint/no-explicit-any */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Telemetry } from '@kubernetes-models/istio/telemetry.istio.io/v1alpha1';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
-import { resolveConfig } from '../../../config/load.js';
+import { resolveConfig } from '../../../config/validate.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const BASE = join(ROOT, 'deploy/k8s/base');

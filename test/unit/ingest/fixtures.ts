@@ -1,6 +1,6 @@
 /** The ingest app over a fake transport, and an access-log record to post, for the ingest unit tests. */
 import { pino } from 'pino';
-import { resolveConfig } from '../../../config/load.js';
+import { resolveConfig } from '../../../config/validate.js';
 import { Metrics } from '../../../pipelines/core/metrics.js';
 import type { OutRecord, RecordProducer } from '../../../pipelines/sources/bus/types.js';
 import { buildApp } from '../../../services/ingest/app.js';

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../../config/load.js';
+import { resolveConfig } from '../../../config/validate.js';
 import { simulateInto } from '../../../pipelines/sources/simulator/index.js';
 import { replay } from '../../../services/cli/replay.js';
 
@@ -56,9 +56,12 @@ describe('replay input', () => {
 
     const input = join(dir, 'input.jsonl');
     writeFileSync(input, content);
-    const cfg = resolveConfig({ log_level: 'silent' });
-    cfg.alerts.channels = [];
-    cfg.quarantine.sink = 'none';
+    const cfg = resolveConfig({
+      log_level: 'silent',
+      neural: { enabled: false },
+      alerts: { channels: [] },
+      quarantine: { sink: 'none' },
+    });
     const rejectedPath = join(dir, 'rejected.jsonl');
     const result = await replay(cfg, {
       input,

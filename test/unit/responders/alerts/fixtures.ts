@@ -53,7 +53,7 @@ export function settings(
   };
 }
 
-/** A full AlertsConfig from a partial one, with the schema's defaults (as config/load.ts does). */
+/** A full AlertsConfig from a partial one, with the schema's defaults (as config/validate.ts does). */
 export function alertsConfig(raw: unknown): AlertsConfig {
   const cfg = Value.Default(AlertsConfig, structuredClone(raw)) as AlertsConfig;
   const errors = [...Value.Errors(AlertsConfig, cfg)].map((e) => `${e.path}: ${e.message}`);

@@ -1,6 +1,6 @@
 /** createResponders: the quarantine decision lands on the incident before its alert; a release sends a resolve. */
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../../../config/load.js';
+import { resolveConfig } from '../../../../config/validate.js';
 import type { Incident } from '../../../../pipelines/core/incident.js';
 import { createResponders } from '../../../../pipelines/responders/index.js';
 import { NoneSink } from '../../../../pipelines/responders/quarantine/index.js';

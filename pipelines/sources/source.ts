@@ -1,0 +1,29 @@
+/**
+ * What a source is: a Component that hands batches of records on to one handler (the scorer) and
+ * acknowledges them only after the handler resolved (at-least-once). Kafka, the embedded bus and the
+ * simulator implement it; the HTTP ingest endpoints are the producing side of the same records.
+ */
+import type { Component } from '../core/component.js';
+import type { InRecord } from './bus/types.js';
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+/** Where a source hands its records. */
+export interface RecordHandler {
+  /** Hand records over. Bad records must be set aside, not thrown; a throw makes the source redeliver them. */
+  handle(records: InRecord[]): Promise<void>;
+  /** Called after the source acknowledged (committed) the handled records: write dirty state now. */
+  afterCommit(): Promise<void>;
+  /** The partitions this member owns after a (re)join of its consumer group (Kafka only). */
+  onAssignment(assigned: TopicPartition[]): Promise<void>;
+}
+
+export interface Source extends Component {
+  /** Names the handler; call once, before start(). */
+  attach(handler: RecordHandler): void;
+  /** False once the source can no longer deliver (readiness probes). */
+  healthy(): boolean;
+}

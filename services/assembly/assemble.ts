@@ -1,0 +1,101 @@
+/**
+ * The one assembly: every command that scores traffic (serve, demo, replay, eval) builds its pipeline
+ * here, from one validated, frozen config. What differs between commands is named by the config (state
+ * in Redis or memory, the quarantine sink, the alert channels, the neural model) and by how time runs:
+ * the wall clock for live traffic, event time read from the records in a replay.
+ *
+ *   state store → responders (quarantine, then alerts) → neural model → pipeline
+ */
+import pino, { type Logger } from 'pino';
+import type { MeshguardConfig } from '../../config/schema.js';
+import { wallClock, type EventClock } from '../../pipelines/core/clock.js';
+import type { ComponentSettings } from '../../pipelines/core/component.js';
+import type { Incident } from '../../pipelines/core/incident.js';
+import { Metrics } from '../../pipelines/core/metrics.js';
+import { createResponders, type Responders } from '../../pipelines/responders/index.js';
+import { createNeuralHook, type NeuralHook } from '../../pipelines/runtime/neural.js';
+import { createPipeline } from '../../pipelines/runtime/pipeline.js';
+import { createStateStore } from '../../pipelines/state/index.js';
+
+export interface AssemblyOptions {
+  /** Event time from the records (replay, eval); omitted: the wall clock (serve, demo). */
+  eventClock?: EventClock;
+  /** Where an incident goes once the responders decided it (print, write a line, publish). */
+  onIncident?: (incident: Incident) => void | Promise<void>;
+  /** Default: pino on stderr at `log_level` (stdout is the commands' output). */
+  logger?: Logger;
+  metrics?: Metrics;
+  /** Keep the entities changed since the last snapshot (default true; a replay never snapshots). */
+  trackDirtyEntities?: boolean;
+}
+
+export interface Assembly {
+  settings: ComponentSettings;
+  responders: Responders;
+  pipeline: ReturnType<typeof createPipeline>;
+  /** The neural model when `neural.enabled`. */
+  neural: NeuralHook | undefined;
+  /** Stop the model's refits, flush alerts, close the state store. Idempotent. */
+  shutdown(): Promise<void>;
+}
+
+/** Logs go to stderr: stdout belongs to command output (replay's summary line, demo's incidents). */
+export function createLogger(
+  level: MeshguardConfig['log_level'],
+  bindings: Record<string, string> = {},
+): Logger {
+  return pino(
+    { level, base: { service: 'meshguard', ...bindings } },
+    pino.destination({ fd: 2, sync: false }),
+  );
+}
+
+export async function assemble(
+  cfg: Readonly<MeshguardConfig>,
+  opts: AssemblyOptions = {},
+): Promise<Assembly> {
+  const clock = opts.eventClock ?? wallClock;
+  const logger = opts.logger ?? createLogger(cfg.log_level);
+  const metrics = opts.metrics ?? new Metrics();
+  const state = await createStateStore(cfg.redis, { logger, metrics, now: () => clock.nowMs() });
+  const settings: ComponentSettings = { logger, clock, metrics, state };
+  const responders = createResponders(cfg, settings);
+  let neural: NeuralHook | undefined;
+  try {
+    neural = await createNeuralHook(cfg, logger);
+  } catch (error) {
+    // Start-up fails, but not with a Redis connection left open behind it.
+    await responders.shutdown().catch(() => undefined);
+    await state.close().catch(() => undefined);
+    throw error;
+  }
+  const pipeline = createPipeline(
+    cfg,
+    settings,
+    async (incident) => {
+      const decided = await responders.handle(incident);
+      await opts.onIncident?.(decided);
+      return decided;
+    },
+    {
+      ...(opts.eventClock ? {} : { wallNowMs: () => Date.now() }),
+      trackDirtyEntities: opts.trackDirtyEntities ?? true,
+      ...(neural ? { onFeatures: neural.onFeatures } : {}),
+    },
+  );
+  let closing: Promise<void> | undefined;
+  return {
+    settings,
+    responders,
+    pipeline,
+    neural,
+    shutdown() {
+      closing ??= (async () => {
+        neural?.stop();
+        await responders.shutdown().catch(() => undefined);
+        await state.close().catch(() => undefined);
+      })();
+      return closing;
+    },
+  };
+}

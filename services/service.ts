@@ -1,0 +1,194 @@
+/**
+ * The running `meshguard serve` process: its parts and their lifecycle. The parts come from the
+ * assembly (pipeline, responders, state) and the transport the config names (Kafka or the embedded
+ * bus); this module owns the order they start and stop in, the readiness probes and the housekeeping.
+ *
+ * - One HTTP port: ingest endpoints (roles ingest, all), /healthz, /readyz, /metrics, the admin API.
+ * - Start: transport → scoring parts → HTTP → (last) the consumer group, so a replica takes partitions
+ *   only once it can serve its probes.
+ * - Stop: stop accepting, stop fetching, finish the batch, commit, snapshot state, leave the group,
+ *   disconnect. Idempotent, and safe after a partial start.
+ */
+import type { Logger } from 'pino';
+import type { MeshguardConfig } from '../config/schema.js';
+import type { Incident } from '../pipelines/core/incident.js';
+import { Metrics } from '../pipelines/core/metrics.js';
+import { MetricSeriesScorer } from '../pipelines/metrics/index.js';
+import { assemble, type Assembly } from './assembly/assemble.js';
+import { parseOptionsOf } from './assembly/parse-options.js';
+import { openTransport, type Transport } from './assembly/transport.js';
+import { adminRoutes } from './http/admin-routes.js';
+import { buildApp } from './ingest/app.js';
+import { BatchScorer } from './scorer/batch-scorer.js';
+
+export type Role = 'ingest' | 'scorer' | 'all';
+
+/** How often idle streams have their windows closed, and quarantines past their TTL are released. */
+const HOUSEKEEPING_MS = 5000;
+
+export class Service {
+  readonly metrics = new Metrics({ defaultMetrics: true });
+  private transport: Transport | undefined;
+  private scoring: Assembly | undefined;
+  private scorer: BatchScorer | undefined;
+  private app: ReturnType<typeof buildApp> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly incidents: Incident[] = [];
+  private stopping: Promise<void> | undefined;
+  port = 0;
+
+  constructor(
+    private readonly cfg: Readonly<MeshguardConfig>,
+    private readonly role: Role,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    const { cfg, role, logger, metrics } = this;
+    const topics = cfg.kafka.topics;
+    this.transport = await openTransport(cfg, { logger, metrics });
+    const transport = this.transport;
+    const probes: Record<string, () => boolean> = {};
+    if (role === 'scorer' || role === 'all') {
+      this.scoring = await this.startScoring(transport);
+      if (cfg.redis.url) probes.redis = () => this.scoring!.settings.state.healthy();
+      else metrics.dependencyUp.set({ dependency: 'redis' }, 0);
+      if (transport.kind === 'kafka') probes.scorer = () => transport.source.healthy();
+    }
+    const responders = this.scoring?.responders;
+    this.app = buildApp(cfg, {
+      metrics,
+      logger,
+      producer: transport.producer,
+      producerName: transport.kind,
+      probes,
+      parseOptions: parseOptionsOf(cfg),
+      ingestRoutes: role !== 'scorer',
+      plugins: responders
+        ? [
+            {
+              plugin: adminRoutes,
+              options: {
+                incidents: {
+                  list: () => [...this.incidents].reverse(),
+                  get: (id: string) => this.incidents.find((i) => i.id === id),
+                },
+                quarantine: responders.quarantine,
+                token: cfg.admin.token,
+              },
+            },
+          ]
+        : [],
+    });
+    await this.app.listen({ host: cfg.http.host, port: cfg.http.port });
+    const address = this.app.server.address();
+    this.port = typeof address === 'object' && address ? address.port : cfg.http.port;
+
+    // The group is joined last: a replica takes partitions only once it can serve its probes.
+    if (this.scorer) await transport.source.start();
+    logger.info(
+      {
+        port: this.port,
+        transport: transport.kind === 'kafka' ? 'kafka' : 'embedded-bus',
+        state: cfg.redis.url ? 'redis' : 'memory',
+        topics: this.scorer ? [topics.access_logs, topics.metrics] : [],
+      },
+      'meshguard serve is up',
+    );
+  }
+
+  /** The pipeline and its responders, fed by the transport's source through the batch scorer. */
+  private async startScoring(transport: Transport): Promise<Assembly> {
+    const { cfg, logger, metrics } = this;
+    const scoring = await assemble(cfg, {
+      logger,
+      metrics,
+      onIncident: (incident) => this.publish(incident, transport),
+    });
+    const { pipeline, responders, settings } = scoring;
+    responders.startExpiry(HOUSEKEEPING_MS);
+    // Mesh metrics go through the metric series detectors; their findings join the incidents.
+    const seriesScorer = new MetricSeriesScorer({ logger });
+    this.scorer = new BatchScorer({
+      cfg,
+      pipeline,
+      state: settings.state,
+      producer: transport.producer,
+      metrics,
+      logger,
+      parseOptions: parseOptionsOf(cfg),
+      onMetricSample: (sample) => {
+        const findings = seriesScorer.push(sample);
+        if (findings.length > 0) pipeline.pushFindings(findings);
+      },
+      ...(transport.kind === 'kafka' ? { countAs: 'kafka' as const } : {}),
+    });
+    transport.source.attach(this.scorer);
+    if (transport.kind === 'bus')
+      // Rejected records in embedded mode: logged (there is no DLQ topic to read them from).
+      transport.producer.subscribe([cfg.kafka.topics.dlq], async (records) => {
+        for (const r of records) logger.warn({ deadLetter: safeJson(r.value) }, 'Rejected record');
+      });
+    const scorer = this.scorer;
+    this.timer = setInterval(() => void this.closeIdleWindows(scorer), HOUSEKEEPING_MS);
+    this.timer.unref();
+    return scoring;
+  }
+
+  /** An incident the responders decided (after cross-replica dedup): keep it for the API, publish it. */
+  private async publish(decided: Incident, transport: Transport): Promise<void> {
+    this.incidents.push(decided);
+    if (this.incidents.length > this.cfg.incidents.max_kept) this.incidents.shift();
+    try {
+      await transport.producer.send(this.cfg.kafka.topics.incidents, [
+        { key: decided.id, value: JSON.stringify(decided) },
+      ]);
+    } catch (error) {
+      this.logger.error(
+        { error: (error as Error).message, incidentId: decided.id },
+        'Could not publish the incident to Kafka',
+      );
+    }
+    this.logger.info(
+      { incidentId: decided.id, kind: decided.kind, severity: decided.severity, workload: decided.workload },
+      'Incident raised',
+    );
+  }
+
+  private async closeIdleWindows(scorer: BatchScorer): Promise<void> {
+    try {
+      await scorer.tick();
+    } catch (error) {
+      this.logger.warn({ error: (error as Error).message }, 'Housekeeping failed');
+    }
+  }
+
+  /** Idempotent; safe after a partial start. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      if (this.timer) clearInterval(this.timer);
+      // Stop taking new records, then let the running batch finish, commit and leave the group.
+      await this.app?.close().catch(() => undefined);
+      this.scoring?.neural?.stop();
+      await this.transport?.source.shutdown();
+      await this.scorer?.flush().catch(() => undefined);
+      await this.scoring?.responders.shutdown().catch(() => undefined);
+      if (this.transport?.kind === 'kafka') await this.transport.producer.shutdown();
+      await this.scoring?.shutdown();
+      if (this.scorer)
+        this.logger.info(
+          { scored: this.scorer.scored, rejected: this.scorer.rejected, incidents: this.incidents.length },
+          'Scorer totals',
+        );
+    })();
+    return this.stopping;
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
