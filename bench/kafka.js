@@ -235,9 +235,8 @@ function topFrames(dir, fromUs, toUs, n = 15) {
 // ---------------------------------------------------------------------------------------------------
 
 const { CompressionTypes, Kafka, Partitioners, logLevel } = await import('kafkajs');
-const { parseLine } = await dist('pipelines/parse/index.js');
+const { parseLine, parseOptionsOf } = await dist('pipelines/parse/index.js');
 const { resolveConfig } = await dist('config/validate.js');
-const { parseOptionsOf } = await dist('services/assembly/parse-options.js');
 const { MeshSimulator, ATTACK_SCENARIOS } = await dist('pipelines/sources/simulator/index.js');
 
 const defaults = resolveConfig({});

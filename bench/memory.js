@@ -8,6 +8,7 @@ const opt = args();
 const entities = Number(opt.entities ?? 100_000);
 const windows = Number(opt.windows ?? 3);
 const { createPipeline } = await dist('pipelines/runtime/pipeline.js');
+const { WINDOW_DETECTORS } = await dist('pipelines/registry.js');
 const { resolveConfig } = await dist('config/validate.js');
 const { EventClock } = await dist('pipelines/core/clock.js');
 const { Metrics } = await dist('pipelines/core/metrics.js');
@@ -43,6 +44,7 @@ const pipeline = createPipeline(
     state: new MemoryStateStore(() => clock.nowMs()),
   },
   async (incident) => incident,
+  { detectors: WINDOW_DETECTORS },
 );
 const base = emptyEvent();
 for (let w = 0; w < windows; w++) {

@@ -7,13 +7,13 @@ import { args, dist, median, report, round } from './lib.js';
 
 const opt = args();
 const rounds = Number(opt.rounds ?? 7);
-const { parseLine } = await dist('pipelines/parse/index.js');
+const { parseLine, parseOptionsOf } = await dist('pipelines/parse/index.js');
 const { createPipeline } = await dist('pipelines/runtime/pipeline.js');
+const { WINDOW_DETECTORS } = await dist('pipelines/registry.js');
 const { resolveConfig } = await dist('config/validate.js');
 const { EventClock } = await dist('pipelines/core/clock.js');
 const { Metrics } = await dist('pipelines/core/metrics.js');
 const { MemoryStateStore } = await dist('pipelines/core/state-store.js');
-const { parseOptionsOf } = await dist('services/assembly/parse-options.js');
 const { default: pino } = await import('pino');
 
 const text = readFileSync(opt.input, 'utf8');
@@ -47,11 +47,16 @@ function replay() {
     metrics: new Metrics(),
     state: new MemoryStateStore(() => clock.nowMs()),
   };
-  const pipeline = createPipeline(cfg, settings, async (incident) => {
-    incidents++;
-    JSON.stringify(incident);
-    return incident;
-  });
+  const pipeline = createPipeline(
+    cfg,
+    settings,
+    async (incident) => {
+      incidents++;
+      JSON.stringify(incident);
+      return incident;
+    },
+    { detectors: WINDOW_DETECTORS },
+  );
   let n = 0;
   const emit = (r) => {
     if (!r.ok) return;

@@ -15,7 +15,7 @@ import type { Incident } from '../pipelines/core/incident.js';
 import { Metrics } from '../pipelines/core/metrics.js';
 import { MetricSeriesScorer } from '../pipelines/metrics/index.js';
 import { assemble, type Assembly } from './assembly/assemble.js';
-import { parseOptionsOf } from './assembly/parse-options.js';
+import { parseOptionsOf } from '../pipelines/parse/index.js';
 import { openTransport, type Transport } from './assembly/transport.js';
 import { adminRoutes } from './http/admin-routes.js';
 import { buildApp } from './ingest/app.js';

@@ -14,7 +14,6 @@ import { workloadRow } from '../features/row.js';
 import { WindowAggregator, type ClosedWindow } from '../features/window.js';
 import type { DetectorsConfig } from '../detect/config.js';
 import type { WindowContext, WindowDetector, WindowDetectorFactory } from '../detect/detector.js';
-import { windowDetectorFactories } from '../detect/registry.js';
 import type { IncidentsConfig } from '../incidents/config.js';
 import { fuse } from '../incidents/fusion.js';
 import { IncidentManager } from '../incidents/manager.js';
@@ -48,8 +47,11 @@ export interface PipelineOptions {
    * Default true; a replay, which never snapshots, turns it off.
    */
   trackDirtyEntities?: boolean;
-  /** The window detector families, in the order their findings reach fusion. Default: all of them. */
-  detectorFactories?: readonly WindowDetectorFactory[];
+  /**
+   * The window detector families, in the order their findings reach fusion: the registry's list
+   * (pipelines/registry.ts WINDOW_DETECTORS), handed in by the assembly.
+   */
+  detectors: readonly WindowDetectorFactory[];
 }
 
 export class Pipeline implements ScoringPipeline {
@@ -69,7 +71,7 @@ export class Pipeline implements ScoringPipeline {
     cfg: PipelineConfig,
     private readonly settings: ComponentSettings,
     handler: IncidentHandler,
-    private readonly options: PipelineOptions = {},
+    private readonly options: PipelineOptions,
   ) {
     const w = cfg.windowing;
     this.warmUp = { firstEventMs: NaN, learningMs: w.learning_secs * 1000 };
@@ -87,7 +89,7 @@ export class Pipeline implements ScoringPipeline {
       trackDirty: options.trackDirtyEntities !== false,
     });
     this.detectors = createWindowDetectors(
-      options.detectorFactories ?? windowDetectorFactories,
+      options.detectors,
       cfg.detectors,
       settings,
     );
@@ -250,7 +252,7 @@ export function createPipeline(
   cfg: PipelineConfig,
   settings: ComponentSettings,
   onIncident: IncidentHandler,
-  options?: PipelineOptions,
+  options: PipelineOptions,
 ): Pipeline {
   return new Pipeline(cfg, settings, onIncident, options);
 }

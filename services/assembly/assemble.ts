@@ -1,6 +1,6 @@
 /**
- * The one assembly: every command that scores traffic (serve, demo, replay, eval) builds its pipeline
- * here, from one validated, frozen config. What differs between commands is named by the config (state
+ * The one assembly: every command that scores traffic (serve, demo, replay, eval, and train for its
+ * feature rows) builds its pipeline here, from one validated, frozen config. What differs between commands is named by the config (state
  * in Redis or memory, the quarantine sink, the alert channels, the neural model) and by how time runs:
  * the wall clock for live traffic, event time read from the records in a replay.
  *
@@ -14,7 +14,8 @@ import type { Incident } from '../../pipelines/core/incident.js';
 import { Metrics } from '../../pipelines/core/metrics.js';
 import { createResponders, type Responders } from '../../pipelines/responders/index.js';
 import { createNeuralHook, type NeuralHook } from '../../pipelines/runtime/neural.js';
-import { createPipeline } from '../../pipelines/runtime/pipeline.js';
+import { createPipeline, type PipelineOptions } from '../../pipelines/runtime/pipeline.js';
+import { WINDOW_DETECTORS } from '../../pipelines/registry.js';
 import { createStateStore } from '../../pipelines/state/index.js';
 
 export interface AssemblyOptions {
@@ -27,6 +28,8 @@ export interface AssemblyOptions {
   metrics?: Metrics;
   /** Keep the entities changed since the last snapshot (default true; a replay never snapshots). */
   trackDirtyEntities?: boolean;
+  /** Receives every closed window's feature rows in place of the neural model (`train` collects them). */
+  onFeatures?: PipelineOptions['onFeatures'];
 }
 
 export interface Assembly {
@@ -80,7 +83,12 @@ export async function assemble(
     {
       ...(opts.eventClock ? {} : { wallNowMs: () => Date.now() }),
       trackDirtyEntities: opts.trackDirtyEntities ?? true,
-      ...(neural ? { onFeatures: neural.onFeatures } : {}),
+      ...(opts.onFeatures
+        ? { onFeatures: opts.onFeatures }
+        : neural
+          ? { onFeatures: neural.onFeatures }
+          : {}),
+      detectors: WINDOW_DETECTORS,
     },
   );
   let closing: Promise<void> | undefined;

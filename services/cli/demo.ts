@@ -13,7 +13,7 @@ import { Metrics } from '../../pipelines/core/metrics.js';
 import { EmbeddedBus } from '../../pipelines/sources/bus/index.js';
 import { MeshSimulator } from '../../pipelines/sources/simulator/index.js';
 import { assemble } from '../assembly/assemble.js';
-import { parseOptionsOf } from '../assembly/parse-options.js';
+import { parseOptionsOf } from '../../pipelines/parse/index.js';
 import { adminRoutes } from '../http/admin-routes.js';
 import { buildApp } from '../ingest/app.js';
 import { parseDuration, parsePort } from './args.js';

@@ -14,7 +14,7 @@ import type { InputFormat, ParseResult } from '../../pipelines/core/event.js';
 import { parseLine } from '../../pipelines/parse/index.js';
 import { EventClock } from '../../pipelines/core/clock.js';
 import { assemble } from '../assembly/assemble.js';
-import { parseOptionsOf } from '../assembly/parse-options.js';
+import { parseOptionsOf } from '../../pipelines/parse/index.js';
 import { usageError } from './args.js';
 
 const FORMATS = ['auto', 'istio-json', 'envoy-text', 'otlp-json'] as const;

@@ -69,12 +69,47 @@ export async function featureRowsFromFile(
   windowSecs: number,
   stdin: Readable = process.stdin,
 ): Promise<number[][]> {
-  // Imported here, not at the top: the aggregator pulls in the parsers, which `--input-format
-  // feature-rows` does not need.
-  const { extractWorkloadRows } = await import('../../pipelines/runtime/feature-rows.js');
-  const { resolveConfig } = await import('../../config/validate.js');
-  const cfg = resolveConfig({ windowing: { window_secs: windowSecs }, log_level: 'silent' });
-  return extractWorkloadRows(readLines(path, stdin), cfg);
+  // Imported here, not at the top: the assembly pulls in the parsers and detectors, which
+  // `--input-format feature-rows` does not need.
+  const { loadConfig } = await import('../../config/load.js');
+  const { assemble } = await import('../assembly/assemble.js');
+  const { EventClock } = await import('../../pipelines/core/clock.js');
+  const { parseLine, parseOptionsOf } = await import('../../pipelines/parse/index.js');
+  // The rows are what serving computes: the same pipeline, quiet, with nothing to respond to.
+  const cfg = await loadConfig({
+    env: {},
+    overrides: {
+      log_level: 'silent',
+      windowing: { window_secs: windowSecs },
+      neural: { enabled: false },
+      redis: { url: '' },
+      quarantine: { sink: 'none' },
+      alerts: { channels: [] },
+    },
+  });
+  const clock = new EventClock();
+  const rows: number[][] = [];
+  const { pipeline, shutdown } = await assemble(cfg, {
+    eventClock: clock,
+    trackDirtyEntities: false,
+    onFeatures: (batch) => {
+      for (const r of batch) rows.push(r.row);
+      return [];
+    },
+  });
+  const parseOptions = parseOptionsOf(cfg);
+  for await (const line of readLines(path, stdin)) {
+    if (line.length === 0) continue;
+    parseLine(line, 'auto', parseOptions, (r) => {
+      if (!r.ok) return;
+      clock.advance(r.event.timeMs);
+      pipeline.push(r.event);
+    });
+  }
+  pipeline.finish();
+  await pipeline.drain();
+  await shutdown();
+  return rows;
 }
 
 /** Feature rows already extracted: a JSON array of 14 numbers, or an object keyed by feature name, per line. */

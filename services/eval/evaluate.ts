@@ -8,7 +8,7 @@ import type { Incident } from '../../pipelines/core/incident.js';
 import { parseLine } from '../../pipelines/parse/index.js';
 import { EventClock } from '../../pipelines/core/clock.js';
 import { assemble } from '../assembly/assemble.js';
-import { parseOptionsOf } from '../assembly/parse-options.js';
+import { parseOptionsOf } from '../../pipelines/parse/index.js';
 import {
   MeshSimulator,
   planRun,

@@ -11,12 +11,13 @@ import { pino } from 'pino';
 import { resolveConfig } from '../../config/validate.js';
 import { wallClock } from '../../pipelines/core/clock.js';
 import { Metrics } from '../../pipelines/core/metrics.js';
+import { WINDOW_DETECTORS } from '../../pipelines/registry.js';
 import { createPipeline } from '../../pipelines/runtime/pipeline.js';
 import { MemoryStateStore } from '../../pipelines/core/state-store.js';
 import type { InRecord, OutRecord, RecordProducer } from '../../pipelines/sources/bus/types.js';
 import { MeshSimulator } from '../../pipelines/sources/simulator/index.js';
 import { BatchScorer } from '../../services/scorer/batch-scorer.js';
-import { parseOptionsOf } from '../../services/assembly/parse-options.js';
+import { parseOptionsOf } from '../../pipelines/parse/index.js';
 import { reliabilityReport } from '../helpers/reliability-report.js';
 
 const report = reliabilityReport('scorer-hostile');
@@ -50,7 +51,9 @@ function scorer() {
   const logger = pino({ level: 'silent' });
   const metrics = new Metrics();
   const state = new MemoryStateStore();
-  const pipeline = createPipeline(cfg, { logger, clock: wallClock, metrics, state }, async (i) => i);
+  const pipeline = createPipeline(cfg, { logger, clock: wallClock, metrics, state }, async (i) => i, {
+    detectors: WINDOW_DETECTORS,
+  });
   const producer = new CapturingProducer();
   const samples: unknown[] = [];
   const s = new BatchScorer({

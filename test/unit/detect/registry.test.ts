@@ -11,7 +11,7 @@ import { EventClock } from '../../../pipelines/core/clock.js';
 import { Metrics } from '../../../pipelines/core/metrics.js';
 import { MemoryStateStore } from '../../../pipelines/core/state-store.js';
 import { DetectorsConfig } from '../../../pipelines/detect/config.js';
-import { windowDetectorFactories } from '../../../pipelines/detect/registry.js';
+import { WINDOW_DETECTORS } from '../../../pipelines/registry.js';
 import { createWindowDetectors } from '../../../pipelines/runtime/window-detectors.js';
 
 const DETECT = join(import.meta.dirname, '../../../pipelines/detect');
@@ -26,7 +26,7 @@ const defaults = Value.Default(DetectorsConfig, {}) as DetectorsConfig;
 
 describe('window detector factories', () => {
   it('each is a detector whose type names its folder and its config section', () => {
-    for (const f of windowDetectorFactories) {
+    for (const f of WINDOW_DETECTORS) {
       expect(f.kind).toBe('detector');
       expect(Object.keys(defaults)).toContain(f.type);
       expect(readFileSync(join(DETECT, f.type.replaceAll('_', '-'), 'index.ts'), 'utf8')).toContain(
@@ -37,11 +37,11 @@ describe('window detector factories', () => {
   });
 
   it('detector names are unique and documented in the folder README and the index', () => {
-    const detectors = createWindowDetectors(windowDetectorFactories, defaults, settings);
+    const detectors = createWindowDetectors(WINDOW_DETECTORS, defaults, settings);
     const index = readFileSync(join(DETECT, 'README.md'), 'utf8');
     const names = detectors.flatMap((d) => d.names);
     expect(new Set(names).size).toBe(names.length);
-    windowDetectorFactories.forEach((f, i) => {
+    WINDOW_DETECTORS.forEach((f, i) => {
       const readme = readFileSync(join(DETECT, f.type.replaceAll('_', '-'), 'README.md'), 'utf8');
       for (const name of detectors[i]!.names) {
         expect(readme).toContain(`\`${name}\``);
@@ -51,14 +51,14 @@ describe('window detector factories', () => {
   });
 
   it('a detector name claimed by two families fails at start-up', () => {
-    const [first] = windowDetectorFactories;
+    const [first] = WINDOW_DETECTORS;
     expect(() => createWindowDetectors([first!, first!], defaults, settings)).toThrow(
       /duplicate detector name/,
     );
   });
 
   it('a family without its config section fails at start-up', () => {
-    expect(() => createWindowDetectors(windowDetectorFactories, {}, settings)).toThrow(
+    expect(() => createWindowDetectors(WINDOW_DETECTORS, {}, settings)).toThrow(
       /no config section detectors\.unauthorized_access/,
     );
   });
