@@ -1,6 +1,10 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 
-/** Config section for per-series scoring of mesh metrics (proposed root key: `metrics`). */
+/**
+ * Per-series scoring of mesh metrics (metrics/scorer.ts). Not a section of the root config: the scorer
+ * runs on these defaults, and tests and callers may override them when they build a MetricSeriesScorer.
+ */
 export const MetricsConfig = Type.Object(
   {
     enabled: Type.Boolean({ default: true }),
@@ -51,14 +55,4 @@ export const MetricsConfig = Type.Object(
 );
 export type MetricsConfig = Static<typeof MetricsConfig>;
 
-export const defaultMetricsConfig: MetricsConfig = {
-  enabled: true,
-  threshold: 0.9,
-  max_series: 2000,
-  cooldown_secs: 600,
-  onset_score: 0.2,
-  history_size: 200,
-  warmup_samples: 30,
-  max_phases: 288,
-  ignore: [],
-};
+export const defaultMetricsConfig: MetricsConfig = Value.Default(MetricsConfig, {}) as MetricsConfig;

@@ -15,7 +15,7 @@ import { createInterface } from 'node:readline';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import type { Writable } from 'node:stream';
-import { SeriesDetector, defaultSeriesStackConfig } from '../../models/statistical/series-stack/index.js';
+import { assembleSeriesDetector } from '../assembly/series.js';
 
 const USAGE = `Usage: meshguard score-series --input IN.csv --output OUT.csv
 
@@ -90,7 +90,7 @@ export async function runScoreSeries(
   const lines = createInterface({ input, crlfDelay: Infinity });
 
   const started = performance.now();
-  const detector = new SeriesDetector(defaultSeriesStackConfig);
+  const detector = assembleSeriesDetector();
   const summary: ScoreSeriesSummary = {
     rows: 0,
     scored: 0,
