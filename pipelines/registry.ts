@@ -63,7 +63,7 @@ export const REGISTRY: readonly AnyFactory[] = registry([
   ...RESPONDERS,
 ] as unknown as AnyFactory[]);
 
-/** Checks the list once: a type name is unique within its kind, and lower_snake_case (its folder's name). */
+/** Checks the list once: a type name is unique within its kind and lower_snake_case (its folder in kebab-case). */
 export function registry(factories: readonly AnyFactory[]): readonly AnyFactory[] {
   const seen = new Set<string>();
   for (const f of factories) {

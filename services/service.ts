@@ -13,7 +13,6 @@ import type { Logger } from 'pino';
 import type { MeshguardConfig } from '../config/schema.js';
 import type { Incident } from '../pipelines/core/incident.js';
 import { Metrics } from '../pipelines/core/metrics.js';
-import { MetricSeriesScorer } from '../pipelines/metrics/index.js';
 import { assemble, type Assembly } from './assembly/assemble.js';
 import { parseOptionsOf } from '../pipelines/parse/index.js';
 import { openTransport, type Transport } from './assembly/transport.js';
@@ -107,8 +106,6 @@ export class Service {
     });
     const { pipeline, responders, settings } = scoring;
     responders.startExpiry(HOUSEKEEPING_MS);
-    // Mesh metrics go through the metric series detectors; their findings join the incidents.
-    const seriesScorer = new MetricSeriesScorer({ logger });
     this.scorer = new BatchScorer({
       cfg,
       pipeline,
@@ -117,10 +114,7 @@ export class Service {
       metrics,
       logger,
       parseOptions: parseOptionsOf(cfg),
-      onMetricSample: (sample) => {
-        const findings = seriesScorer.push(sample);
-        if (findings.length > 0) pipeline.pushFindings(findings);
-      },
+      onMetricSample: (sample) => scoring.onMetricSample(sample),
       ...(transport.kind === 'kafka' ? { countAs: 'kafka' as const } : {}),
     });
     transport.source.attach(this.scorer);

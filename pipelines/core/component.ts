@@ -37,8 +37,8 @@ export interface Responder extends Component {
 export type ComponentKind = 'source' | 'parser' | 'detector' | 'responder';
 
 /**
- * One registered component type (the OpenTelemetry Collector's factory). `type` is lower_snake_case and
- * names the component's folder; `configSchema` is the only declaration of its config, defaults included.
+ * One registered component type (the OpenTelemetry Collector's factory). `type` is lower_snake_case; the
+ * component's folder is the same name in kebab-case (`envoy_text` lives in `envoy-text/`); `configSchema` is the only declaration of its config, defaults included.
  */
 export interface Factory<K extends ComponentKind = ComponentKind, S extends TSchema = TSchema, C = unknown> {
   readonly kind: K;

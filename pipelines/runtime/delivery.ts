@@ -2,7 +2,7 @@
  * The one delivery helper every output uses (like the OpenTelemetry Collector's exporterhelper): a bounded
  * queue per channel, retries with exponential backoff and full jitter, Retry-After honoured on 429/503, a cap
  * on attempts, then a dead-letter record (a JSON line in a file when configured, always a log line and a
- * metric). Responders only classify one attempt (pipelines/component.ts `Delivery`); they never retry.
+ * metric). Responders only classify one attempt (pipelines/core/delivery.ts `Delivery`); they never retry.
  *
  * Time is injected (`sleep`, `random`, `now`) so tests drive retries without waiting.
  */

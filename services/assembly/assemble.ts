@@ -4,7 +4,7 @@
  * in Redis or memory, the quarantine sink, the alert channels, the neural model) and by how time runs:
  * the wall clock for live traffic, event time read from the records in a replay.
  *
- *   state store → responders (quarantine, then alerts) → neural model → pipeline
+ *   state store → responders (quarantine, then alerts) → neural model → pipeline ← metric series scorer
  */
 import pino, { type Logger } from 'pino';
 import type { MeshguardConfig } from '../../config/schema.js';
@@ -12,6 +12,8 @@ import { wallClock, type EventClock } from '../../pipelines/core/clock.js';
 import type { ComponentSettings } from '../../pipelines/core/component.js';
 import type { Incident } from '../../pipelines/core/incident.js';
 import { Metrics } from '../../pipelines/core/metrics.js';
+import { MetricSeriesScorer } from '../../pipelines/metrics/scorer.js';
+import type { MetricSample } from '../../pipelines/metrics/sample.js';
 import { createResponders, type Responders } from '../../pipelines/responders/index.js';
 import { createNeuralHook, type NeuralHook } from '../../pipelines/runtime/neural.js';
 import { createPipeline, type PipelineOptions } from '../../pipelines/runtime/pipeline.js';
@@ -38,6 +40,8 @@ export interface Assembly {
   pipeline: ReturnType<typeof createPipeline>;
   /** The neural model when `neural.enabled`. */
   neural: NeuralHook | undefined;
+  /** A mesh-metric sample through the metric series detectors; their findings join the incidents. */
+  onMetricSample(sample: MetricSample): void;
   /** Stop the model's refits, flush alerts, close the state store. Idempotent. */
   shutdown(): Promise<void>;
 }
@@ -91,12 +95,17 @@ export async function assemble(
       detectors: WINDOW_DETECTORS,
     },
   );
+  const metricSeries = new MetricSeriesScorer({ logger });
   let closing: Promise<void> | undefined;
   return {
     settings,
     responders,
     pipeline,
     neural,
+    onMetricSample(sample) {
+      const findings = metricSeries.push(sample);
+      if (findings.length > 0) pipeline.pushFindings(findings);
+    },
     shutdown() {
       closing ??= (async () => {
         neural?.stop();

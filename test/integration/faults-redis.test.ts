@@ -56,7 +56,7 @@ async function post(lines: string[]): Promise<number> {
   return accepted;
 }
 const skipped = (): number =>
-  (service as unknown as { consumer?: { skipped: number } }).consumer?.skipped ?? -1;
+  (service as unknown as { transport?: { source: { skipped?: number } } }).transport?.source.skipped ?? -1;
 
 async function entityKeys(): Promise<number> {
   const raw = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 0 });

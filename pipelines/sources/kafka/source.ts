@@ -38,6 +38,11 @@ export class KafkaSource implements Source {
     await this.consumer.start();
   }
 
+  /** Records deleted before this group read them (retention, an offset reset): lost to detection. */
+  get skipped(): number {
+    return this.consumer?.skipped ?? 0;
+  }
+
   healthy(): boolean {
     return this.consumer?.healthy() ?? false;
   }
