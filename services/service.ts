@@ -103,9 +103,10 @@ export class Service {
       logger,
       metrics,
       onIncident: (incident) => this.publish(incident, transport),
+      expiryIntervalMs: HOUSEKEEPING_MS,
     });
     const { pipeline, responders, settings } = scoring;
-    responders.startExpiry(HOUSEKEEPING_MS);
+    await responders.start();
     this.scorer = new BatchScorer({
       cfg,
       pipeline,

@@ -1,4 +1,4 @@
-/** The incident contract (design.md): one JSON object per line in replay, the same in alerts and the API. */
+/** The incident contract, relied on from outside: one JSON object per line in replay, the same in alerts and the API. */
 export type IncidentKind =
   'unauthorized_access' | 'exfiltration' | 'lateral_movement' | 'scanning' | 'anomaly';
 export type Severity = 'low' | 'medium' | 'high' | 'critical';

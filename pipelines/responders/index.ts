@@ -26,13 +26,9 @@ export interface Responders {
   handle: IncidentHandler;
   quarantine: QuarantineManager;
   alerts: AlertDispatcher;
-  /**
-   * The one quarantine expiry timer (serve mode): release expired quarantines every `intervalMs` by the
-   * injected clock (wall time there). Replay and the demo drive `quarantine.expireDue(nowMs)` themselves
-   * as their time advances.
-   */
-  startExpiry(intervalMs?: number): void;
-  /** Stop the expiry timer and flush alerts; policies outlive the process by design. Idempotent. */
+  /** Starts the quarantine component (its expiry timer, when `expiryIntervalMs` asked for one). */
+  start(): Promise<void>;
+  /** Stop the quarantine component and flush alerts; policies outlive the process by design. Idempotent. */
   shutdown(): Promise<void>;
 }
 
@@ -42,6 +38,11 @@ export interface RespondersDeps {
   /** Replace the quarantine sink (tests). */
   sink?: PolicySink;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Live processes (serve): release expired quarantines on this wall-time tick once started. Replay and
+   * the demo leave it unset and drive `quarantine.expireDue(nowMs)` themselves as their time advances.
+   */
+  expiryIntervalMs?: number;
 }
 
 export function createResponders(
@@ -57,6 +58,7 @@ export function createResponders(
     trustDomain: cfg.trust_domain,
     sink: deps.sink,
     sleep: deps.sleep,
+    expiryIntervalMs: deps.expiryIntervalMs,
   });
 
   const notify = async (incident: Incident, event: 'trigger' | 'resolve'): Promise<void> => {
@@ -93,31 +95,15 @@ export function createResponders(
   };
 
   let closed = false;
-  let timer: NodeJS.Timeout | undefined;
-  let expiring = false;
   return {
     handle,
     quarantine,
     alerts,
-    startExpiry(intervalMs = 10_000) {
-      if (timer || closed) return;
-      timer = setInterval(() => {
-        if (expiring) return; // a slow sink must not stack ticks
-        expiring = true;
-        quarantine
-          .expireDue(settings.clock.nowMs())
-          .catch((error: unknown) =>
-            logger.error({ error: (error as Error).message }, 'Quarantine expiry failed.'),
-          )
-          .finally(() => (expiring = false));
-      }, intervalMs);
-      timer.unref();
-    },
+    start: () => quarantine.start(),
     async shutdown() {
       if (closed) return;
       closed = true;
-      if (timer) clearInterval(timer);
-      // Policies stay in place on shutdown: they carry their own expiry and a restarted replica releases them.
+      await quarantine.shutdown();
       await alerts.shutdown();
     },
   };

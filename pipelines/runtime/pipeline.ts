@@ -32,6 +32,9 @@ export interface PipelineConfig {
   incidents: IncidentsConfig;
 }
 
+/** The largest time a JavaScript Date holds (ECMA-262 §21.4.1.22): beyond it toISOString() throws. */
+const MAX_EVENT_TIME_MS = 8.64e15;
+
 export interface PipelineOptions {
   /** Wall clock for latency metrics in live modes; leave undefined in replay (event time only). */
   wallNowMs?: () => number;
@@ -88,11 +91,7 @@ export class Pipeline implements ScoringPipeline {
       idleMs: w.entity_idle_secs * 1000,
       trackDirty: options.trackDirtyEntities !== false,
     });
-    this.detectors = createWindowDetectors(
-      options.detectors,
-      cfg.detectors,
-      settings,
-    );
+    this.detectors = createWindowDetectors(options.detectors, cfg.detectors, settings);
     this.learning = new BaselineLearning(cfg.detectors.exfiltration.min_bytes);
     this.incidents = new IncidentManager({
       dedupWindowMs: cfg.incidents.dedup_window_secs * 1000,
@@ -119,6 +118,15 @@ export class Pipeline implements ScoringPipeline {
   }
 
   push(ev: MeshEvent): void {
+    // One record must not move event time where no Date can follow (incident timestamps): set aside.
+    if (!(Math.abs(ev.timeMs) <= MAX_EVENT_TIME_MS)) {
+      this.settings.metrics.eventsRejected.inc({
+        source: 'pipeline',
+        format: 'event',
+        reason: 'time_out_of_range',
+      });
+      return;
+    }
     this.events++;
     if (this.events === 1) this.warmUp.firstEventMs = ev.timeMs;
     this.addresses.enrich(ev);

@@ -30,6 +30,8 @@ export interface AssemblyOptions {
   metrics?: Metrics;
   /** Keep the entities changed since the last snapshot (default true; a replay never snapshots). */
   trackDirtyEntities?: boolean;
+  /** Live processes: the responders' quarantine expiry tick once started (replay and demo drive it). */
+  expiryIntervalMs?: number;
   /** Receives every closed window's feature rows in place of the neural model (`train` collects them). */
   onFeatures?: PipelineOptions['onFeatures'];
 }
@@ -66,7 +68,9 @@ export async function assemble(
   const metrics = opts.metrics ?? new Metrics();
   const state = await createStateStore(cfg.redis, { logger, metrics, now: () => clock.nowMs() });
   const settings: ComponentSettings = { logger, clock, metrics, state };
-  const responders = createResponders(cfg, settings);
+  const responders = createResponders(cfg, settings, {
+    ...(opts.expiryIntervalMs !== undefined ? { expiryIntervalMs: opts.expiryIntervalMs } : {}),
+  });
   let neural: NeuralHook | undefined;
   try {
     neural = await createNeuralHook(cfg, logger);

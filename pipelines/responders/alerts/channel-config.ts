@@ -4,7 +4,7 @@
  */
 import { Type, type Static, type TObject } from '@sinclair/typebox';
 import { severityRank, type Incident } from '../../core/incident.js';
-import { IncidentKindSchema, SeveritySchema } from '../incident-schema.js';
+import { IncidentKindSchema, SeveritySchema } from '../../core/incident-schema.js';
 
 /** Spread into each channel's schema, after its own keys. */
 export const routingKeys = {

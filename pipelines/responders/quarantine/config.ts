@@ -4,17 +4,16 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { QuarantineApplyMode } from '../../core/incident.js';
-import { SeveritySchema as Severity } from '../incident-schema.js';
+import { QuarantineApplyModeSchema, SeveritySchema as Severity } from '../../core/incident-schema.js';
 
 export const QuarantineConfig = Type.Object(
   {
     enabled: Type.Boolean({ default: true }),
-    mode: Type.Unsafe<QuarantineApplyMode>(
-      Type.Union([Type.Literal('dry-run'), Type.Literal('enforce')], {
-        default: 'dry-run',
-        description: 'dry-run writes policies with istio.io/dry-run so Istio logs but does not enforce them.',
-      }),
-    ),
+    mode: Type.Unsafe<QuarantineApplyMode>({
+      ...QuarantineApplyModeSchema,
+      default: 'dry-run',
+      description: 'dry-run writes policies with istio.io/dry-run so Istio logs but does not enforce them.',
+    }),
     sink: Type.Union([Type.Literal('gitops'), Type.Literal('kubernetes'), Type.Literal('none')], {
       default: 'gitops',
       description: 'gitops writes YAML files to policies_dir; kubernetes applies them server-side.',

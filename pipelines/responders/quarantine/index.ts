@@ -19,6 +19,8 @@ export interface QuarantineSettings extends ComponentSettings {
   sink?: PolicySink;
   /** Wait between sink retries; injectable so tests do not sleep. */
   sleep?: (ms: number) => Promise<void>;
+  /** Live processes: start() releases expired quarantines on this wall-time tick (QuarantineManagerOptions). */
+  expiryIntervalMs?: number;
 }
 
 /** The quarantine responder's factory: its instance is the QuarantineManager. */
@@ -38,6 +40,7 @@ export const factory: QuarantineFactory = {
       adminUrl: settings.adminUrl ?? DEFAULT_ADMIN_URL,
       trustDomain: settings.trustDomain,
       sleep: settings.sleep,
+      expiryIntervalMs: settings.expiryIntervalMs,
     });
   },
 };

@@ -9,7 +9,7 @@
  * Everything that must hold across replicas lives in the injected StateStore; time comes from the
  * injected Clock (event time in replay, wall clock in serve, fake in tests).
  */
-import type { ComponentSettings } from '../../core/component.js';
+import type { Component, ComponentSettings } from '../../core/component.js';
 import type { Incident, IncidentAction, WorkloadIdentity } from '../../core/incident.js';
 import { AuditTrail, type AuditEntry } from './audit-trail.js';
 import type { QuarantineConfig } from './config.js';
@@ -34,13 +34,24 @@ export interface QuarantineManagerOptions {
   trustDomain?: string;
   /** Wait between sink retries; injectable so tests do not sleep. */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Live processes (serve): start() releases expired quarantines every this many ms of wall time, by the
+   * injected clock. Unset (replay, the demo), start() runs nothing: they call expireDue() as their time
+   * advances.
+   */
+  expiryIntervalMs?: number;
 }
 
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-export class QuarantineManager {
+export class QuarantineManager implements Component {
+  readonly name = 'quarantine';
   private readonly ctx: QuarantineContext;
   private readonly sink: PolicySink;
+  private readonly expiryIntervalMs: number | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private expiring = false;
+  private closed = false;
 
   constructor(opts: QuarantineManagerOptions) {
     const { cfg, settings } = opts;
@@ -60,6 +71,7 @@ export class QuarantineManager {
       sleep,
     });
     this.sink = opts.sink;
+    this.expiryIntervalMs = opts.expiryIntervalMs;
     this.ctx = {
       cfg,
       trustDomain: opts.trustDomain ?? 'cluster.local',
@@ -72,6 +84,28 @@ export class QuarantineManager {
       enforcer,
       sleep,
     };
+  }
+
+  /** The one quarantine expiry timer, when the process asked for one (see expiryIntervalMs). */
+  async start(): Promise<void> {
+    if (this.expiryTimer || this.closed || this.expiryIntervalMs === undefined) return;
+    this.expiryTimer = setInterval(() => {
+      if (this.expiring) return; // a slow sink must not stack ticks
+      this.expiring = true;
+      this.expireDue(this.ctx.clock.nowMs())
+        .catch((error: unknown) =>
+          this.ctx.logger.error({ error: (error as Error).message }, 'Quarantine expiry failed.'),
+        )
+        .finally(() => (this.expiring = false));
+    }, this.expiryIntervalMs);
+    this.expiryTimer.unref();
+  }
+
+  /** Stops the expiry timer. Policies stay in place: they carry their own expiry, and a restarted replica releases them. */
+  async shutdown(): Promise<void> {
+    this.closed = true;
+    if (this.expiryTimer) clearInterval(this.expiryTimer);
+    this.expiryTimer = undefined;
   }
 
   get sinkName(): string {

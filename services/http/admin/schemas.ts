@@ -3,20 +3,14 @@
  * with them, and the OpenAPI document (openapi.ts) publishes the same objects.
  */
 import { Type } from '@sinclair/typebox';
+import {
+  IncidentKindSchema,
+  QuarantineModeSchema,
+  SeveritySchema,
+} from '../../../pipelines/core/incident-schema.js';
 
-const Severity = Type.Union([
-  Type.Literal('low'),
-  Type.Literal('medium'),
-  Type.Literal('high'),
-  Type.Literal('critical'),
-]);
-const Kind = Type.Union([
-  Type.Literal('unauthorized_access'),
-  Type.Literal('exfiltration'),
-  Type.Literal('lateral_movement'),
-  Type.Literal('scanning'),
-  Type.Literal('anomaly'),
-]);
+const Severity = SeveritySchema;
+const Kind = IncidentKindSchema;
 
 export const ErrorBody = Type.Object(
   { error: Type.String(), message: Type.String(), statusCode: Type.Integer() },
@@ -37,7 +31,7 @@ const WorkloadSchema = Type.Object(
   },
 );
 
-const Mode = Type.Union([Type.Literal('dry-run'), Type.Literal('enforce'), Type.Literal('pending-approval')]);
+const Mode = QuarantineModeSchema;
 
 const ActionSchema = Type.Object(
   {

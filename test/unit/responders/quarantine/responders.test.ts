@@ -69,7 +69,7 @@ describe('createResponders', () => {
 
   it('shuts down once', async () => {
     const { r, alerts } = setup();
-    r.startExpiry(1000);
+    await r.start();
     await r.shutdown();
     await r.shutdown();
     expect(alerts.shutdowns).toBe(1);
