@@ -14,6 +14,7 @@ import type { MeshguardConfig } from '../config/schema.js';
 import type { Incident } from '../pipelines/core/incident.js';
 import { Metrics } from '../pipelines/core/metrics.js';
 import { assemble, type Assembly } from './assembly/assemble.js';
+import { enableTracing } from '../pipelines/core/tracing.js';
 import { parseOptionsOf } from '../pipelines/parse/index.js';
 import { openTransport, type Transport } from './assembly/transport.js';
 import { adminRoutes } from './http/admin-routes.js';
@@ -43,6 +44,7 @@ export class Service {
   ) {}
 
   async start(): Promise<void> {
+    await enableTracing();
     const { cfg, role, logger, metrics } = this;
     const topics = cfg.kafka.topics;
     this.transport = await openTransport(cfg, { logger, metrics });
@@ -104,7 +106,9 @@ export class Service {
       metrics,
       onIncident: (incident) => this.publish(incident, transport),
       expiryIntervalMs: HOUSEKEEPING_MS,
+      metricSeries: true,
     });
+    const onMetricSample = scoring.onMetricSample!;
     const { pipeline, responders, settings } = scoring;
     await responders.start();
     this.scorer = new BatchScorer({
@@ -115,7 +119,7 @@ export class Service {
       metrics,
       logger,
       parseOptions: parseOptionsOf(cfg),
-      onMetricSample: (sample) => scoring.onMetricSample(sample),
+      onMetricSample,
       ...(transport.kind === 'kafka' ? { countAs: 'kafka' as const } : {}),
     });
     transport.source.attach(this.scorer);

@@ -12,12 +12,11 @@ import { wallClock, type EventClock } from '../../pipelines/core/clock.js';
 import type { ComponentSettings } from '../../pipelines/core/component.js';
 import type { Incident } from '../../pipelines/core/incident.js';
 import { Metrics } from '../../pipelines/core/metrics.js';
-import { MetricSeriesScorer } from '../../pipelines/metrics/scorer.js';
 import type { MetricSample } from '../../pipelines/metrics/sample.js';
 import { createResponders, type Responders } from '../../pipelines/responders/index.js';
 import { createNeuralHook, type NeuralHook } from '../../pipelines/runtime/neural.js';
 import { createPipeline, type PipelineOptions } from '../../pipelines/runtime/pipeline.js';
-import { WINDOW_DETECTORS } from '../../pipelines/registry.js';
+import { WINDOW_DETECTORS } from '../../pipelines/registry/window-detectors.js';
 import { createStateStore } from '../../pipelines/state/index.js';
 
 export interface AssemblyOptions {
@@ -30,6 +29,8 @@ export interface AssemblyOptions {
   metrics?: Metrics;
   /** Keep the entities changed since the last snapshot (default true; a replay never snapshots). */
   trackDirtyEntities?: boolean;
+  /** Score mesh-metric samples too (serve): loads the metric series detectors. */
+  metricSeries?: boolean;
   /** Live processes: the responders' quarantine expiry tick once started (replay and demo drive it). */
   expiryIntervalMs?: number;
   /** Receives every closed window's feature rows in place of the neural model (`train` collects them). */
@@ -42,8 +43,11 @@ export interface Assembly {
   pipeline: ReturnType<typeof createPipeline>;
   /** The neural model when `neural.enabled`. */
   neural: NeuralHook | undefined;
-  /** A mesh-metric sample through the metric series detectors; their findings join the incidents. */
-  onMetricSample(sample: MetricSample): void;
+  /**
+   * With `metricSeries`: a mesh-metric sample through the metric series detectors; their findings join
+   * the incidents.
+   */
+  onMetricSample: ((sample: MetricSample) => void) | undefined;
   /** Stop the model's refits, flush alerts, close the state store. Idempotent. */
   shutdown(): Promise<void>;
 }
@@ -99,17 +103,22 @@ export async function assemble(
       detectors: WINDOW_DETECTORS,
     },
   );
-  const metricSeries = new MetricSeriesScorer({ logger });
+  // Loaded only when asked for: an access-log replay has no metric samples to score.
+  const metricSeries = opts.metricSeries
+    ? new (await import('../../pipelines/metrics/scorer.js')).MetricSeriesScorer({ logger })
+    : undefined;
   let closing: Promise<void> | undefined;
   return {
     settings,
     responders,
     pipeline,
     neural,
-    onMetricSample(sample) {
-      const findings = metricSeries.push(sample);
-      if (findings.length > 0) pipeline.pushFindings(findings);
-    },
+    onMetricSample:
+      metricSeries &&
+      ((sample) => {
+        const findings = metricSeries.push(sample);
+        if (findings.length > 0) pipeline.pushFindings(findings);
+      }),
     shutdown() {
       closing ??= (async () => {
         neural?.stop();

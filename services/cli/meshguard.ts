@@ -3,6 +3,7 @@
  * `replay` does not pay for Fastify, kafkajs or TensorFlow.js at start-up. Only main() exits.
  */
 import { MeshguardError } from '../../pipelines/core/errors.js';
+import { enableTracing, tracingRequested } from '../../pipelines/core/tracing.js';
 
 const USAGE = `meshguard: watch Istio mesh traffic, find attacks, respond with guardrails.
 
@@ -19,6 +20,8 @@ Usage:
 Run 'meshguard <command> --help' for the options of one command.`;
 
 type Command = (argv: string[]) => Promise<number>;
+
+const LONG_RUNNING = new Set(['serve', 'demo']);
 
 const COMMANDS: Record<string, () => Promise<Command>> = {
   demo: async () => (await import('./demo.js')).runDemo,
@@ -41,6 +44,8 @@ export async function main(argv: string[]): Promise<void> {
     } else {
       const load = COMMANDS[name];
       if (!load) throw new MeshguardError('MESHGUARD_ERR_CLI_USAGE', `unknown command "${name}"\n\n${USAGE}`);
+      // The services trace always (spans are no-ops without an SDK); batch commands only when asked.
+      if (LONG_RUNNING.has(name) || tracingRequested()) await enableTracing();
       code = await (await load())(rest);
     }
   } catch (error) {

@@ -4,12 +4,13 @@
  */
 import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+// The generator's modules, not the component's index: simulating a file needs no config schema (TypeBox).
 import {
   ATTACK_SCENARIOS,
   BENIGN_SCENARIOS,
   scenarioByName,
-  simulateInto,
-} from '../../pipelines/sources/simulator/index.js';
+} from '../../pipelines/sources/simulator/scenarios/index.js';
+import { simulateInto } from '../../pipelines/sources/simulator/run.js';
 import { parseDuration, usageError } from './args.js';
 
 const HELP = `meshguard simulate [--duration 30m] [--seed 1] [--services 50] [--rate 200]

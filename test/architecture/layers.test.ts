@@ -22,7 +22,7 @@ const LAYERS: Record<string, number> = {
   'pipelines/responders': 5,
   'pipelines/sources': 5,
   'pipelines/state': 5,
-  'pipelines/registry.ts': 6,
+  'pipelines/registry': 6,
   config: 7,
   services: 8,
 };

@@ -33,7 +33,7 @@ import {
   RESPONDERS,
   SOURCES,
   WINDOW_DETECTORS,
-} from '../../pipelines/registry.js';
+} from '../../pipelines/registry/index.js';
 import type { QuarantineManager } from '../../pipelines/responders/quarantine/index.js';
 import type { BusSource, InRecord } from '../../pipelines/sources/bus/index.js';
 import { HttpError, type HttpSource } from '../../pipelines/sources/http/index.js';

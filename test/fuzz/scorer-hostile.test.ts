@@ -11,7 +11,7 @@ import { pino } from 'pino';
 import { resolveConfig } from '../../config/validate.js';
 import { wallClock } from '../../pipelines/core/clock.js';
 import { Metrics } from '../../pipelines/core/metrics.js';
-import { WINDOW_DETECTORS } from '../../pipelines/registry.js';
+import { WINDOW_DETECTORS } from '../../pipelines/registry/window-detectors.js';
 import { createPipeline } from '../../pipelines/runtime/pipeline.js';
 import { MemoryStateStore } from '../../pipelines/core/state-store.js';
 import type { InRecord, OutRecord, RecordProducer } from '../../pipelines/sources/bus/types.js';

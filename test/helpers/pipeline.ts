@@ -6,7 +6,7 @@ import type { MeshEvent } from '../../pipelines/core/event.js';
 import type { Incident } from '../../pipelines/core/incident.js';
 import { EventClock } from '../../pipelines/core/clock.js';
 import { Metrics } from '../../pipelines/core/metrics.js';
-import { WINDOW_DETECTORS } from '../../pipelines/registry.js';
+import { WINDOW_DETECTORS } from '../../pipelines/registry/window-detectors.js';
 import { createPipeline } from '../../pipelines/runtime/pipeline.js';
 import { MemoryStateStore } from '../../pipelines/core/state-store.js';
 

@@ -11,7 +11,7 @@ import { EventClock } from '../../../pipelines/core/clock.js';
 import { Metrics } from '../../../pipelines/core/metrics.js';
 import { MemoryStateStore } from '../../../pipelines/core/state-store.js';
 import { DetectorsConfig } from '../../../pipelines/detect/config.js';
-import { WINDOW_DETECTORS } from '../../../pipelines/registry.js';
+import { WINDOW_DETECTORS } from '../../../pipelines/registry/window-detectors.js';
 import { createWindowDetectors } from '../../../pipelines/runtime/window-detectors.js';
 
 const DETECT = join(import.meta.dirname, '../../../pipelines/detect');

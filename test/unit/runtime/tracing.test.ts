@@ -2,6 +2,7 @@ import { trace, type Span, type Tracer, type TracerProvider } from '@opentelemet
 import { afterAll, describe, expect, it } from 'vitest';
 import { ev, merge, principalOf, steady } from '../../helpers/events.js';
 import { runEvents } from '../../helpers/pipeline.js';
+import { enableTracing, tracingRequested } from '../../../pipelines/core/tracing.js';
 
 /** A recording tracer provider: what an OpenTelemetry SDK would receive. */
 function recordingProvider(names: string[], attributes: Array<Record<string, unknown>>): TracerProvider {
@@ -31,10 +32,16 @@ function recordingProvider(names: string[], attributes: Array<Record<string, unk
 describe('tracing', () => {
   afterAll(() => trace.disable());
 
+  it('is asked for by any OTEL_* variable', () => {
+    expect(tracingRequested({})).toBe(false);
+    expect(tracingRequested({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })).toBe(true);
+  });
+
   it('emits a span per closed window and per incident when an SDK is registered', async () => {
     const names: string[] = [];
     const attributes: Array<Record<string, unknown>> = [];
     trace.setGlobalTracerProvider(recordingProvider(names, attributes));
+    await enableTracing();
     const t0 = Date.parse('2026-11-02T10:00:00Z');
     const a = principalOf('shop', 'frontend');
     const attack = Array.from({ length: 80 }, (_, i) =>
