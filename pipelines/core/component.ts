@@ -3,7 +3,7 @@
  * - Component: a lifecycle (start quickly, shut down idempotently).
  * - Responder: delivers an incident somewhere and classifies the outcome; it never throws or retries itself
  *   (the delivery helper in runtime/delivery.ts retries with backoff).
- * - Factory: how the registry (pipelines/registry.ts) knows a component: its kind, its type name, its
+ * - Factory: how the registry (pipelines/registry/) knows a component: its kind, its type name, its
  *   config schema and defaults, and how to create it.
  */
 import type { Logger } from 'pino';

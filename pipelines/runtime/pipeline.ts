@@ -52,7 +52,7 @@ export interface PipelineOptions {
   trackDirtyEntities?: boolean;
   /**
    * The window detector families, in the order their findings reach fusion: the registry's list
-   * (pipelines/registry.ts WINDOW_DETECTORS), handed in by the assembly.
+   * (pipelines/registry/window-detectors.ts), handed in by the assembly.
    */
   detectors: readonly WindowDetectorFactory[];
 }

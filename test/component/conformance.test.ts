@@ -1,5 +1,5 @@
 /**
- * Conformance: every component registered in pipelines/registry.ts runs through the same contract
+ * Conformance: every component registered in pipelines/registry/ runs through the same contract
  * (the OpenTelemetry Collector's componenttest). TABLE below has one entry per registered component,
  * keyed `${kind}/${type}`: its folder and what the driver needs (a minimal config, sample input). A
  * component registered without an entry, or an entry without a component, fails the first test.
@@ -419,7 +419,7 @@ function byRole<R extends Role>(role: R): Array<Extract<Entry, { role: R }> & { 
 
 function factoryOf(key: string): LooseFactory {
   const f = REGISTRY.find((x) => keyOf(x) === key);
-  if (!f) throw new Error(`${key} is in the conformance table but not registered in pipelines/registry.ts`);
+  if (!f) throw new Error(`${key} is in the conformance table but not registered in pipelines/registry/`);
   return f as unknown as LooseFactory;
 }
 
