@@ -10,6 +10,9 @@ import { formatAlert, kindTitle, workloadShortName, type AlertEvent } from '../f
 import { postJson } from '../http.js';
 import { SlackConfig, validateSlackConfig } from './config.js';
 
+/** Slack's code block marker (three backticks), spelled out so no backtick stands alone in the source. */
+const CODE_FENCE = '\x60\x60\x60';
+
 /** Slack's mrkdwn treats &, < and > as control characters; workload names and paths come from traffic. */
 export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -31,7 +34,7 @@ export function slackPayload(
   });
   const evidence = alert.evidence.map((line) => `• ${escapeMrkdwn(line)}`).join('\n');
   // Triple backticks inside the command would end the code block early.
-  const undo = alert.undo.replace(/```/g, "'''");
+  const undo = alert.undo.replaceAll(CODE_FENCE, "'''");
   return {
     text: escapeMrkdwn(alert.summary),
     blocks: [
@@ -58,7 +61,7 @@ export function slackPayload(
       },
       {
         type: 'section',
-        text: { type: 'mrkdwn', text: clip(`*Undo*\n\`\`\`${escapeMrkdwn(undo)}\`\`\``, 3000) },
+        text: { type: 'mrkdwn', text: clip(`*Undo*\n${CODE_FENCE}${escapeMrkdwn(undo)}${CODE_FENCE}`, 3000) },
       },
       {
         type: 'context',
