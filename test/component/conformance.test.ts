@@ -237,6 +237,7 @@ async function driveSimulator(f: LooseFactory, config: unknown): Promise<void> {
   expect(source.healthy()).toBe(false);
   expect(handler.records.length).toBeGreaterThan(0);
   expect(handler.commits).toBeGreaterThan(0);
+  expect(handler.records[0]).toMatchObject({ topic: 'mesh.access-logs', partition: 0, offset: '0' });
   expect(JSON.parse(handler.records[0]!.value)).toHaveProperty('start_time');
   const unstarted = f.create(config, componentSettings()) as SimulatorSource;
   await unstarted.shutdown();

@@ -14,11 +14,12 @@ import { Metrics } from '../../pipelines/core/metrics.js';
 import { WINDOW_DETECTORS } from '../../pipelines/registry/window-detectors.js';
 import { createPipeline } from '../../pipelines/runtime/pipeline.js';
 import { MemoryStateStore } from '../../pipelines/core/state-store.js';
-import type { InRecord, OutRecord, RecordProducer } from '../../pipelines/sources/bus/types.js';
+import type { InRecord } from '../../pipelines/sources/bus/types.js';
 import { MeshSimulator } from '../../pipelines/sources/simulator/index.js';
 import { BatchScorer } from '../../services/scorer/batch-scorer.js';
 import { parseOptionsOf } from '../../pipelines/parse/index.js';
 import { reliabilityReport } from '../helpers/reliability-report.js';
+import { RecordingProducer } from '../helpers/recording-producer.js';
 
 const report = reliabilityReport('scorer-hostile');
 const T0 = Date.parse('2024-05-01T10:00:00Z');
@@ -33,19 +34,6 @@ const SAMPLE = JSON.stringify({
   labels: { source_workload: 'frontend' },
 });
 
-class CapturingProducer implements RecordProducer {
-  sent: Array<{ topic: string; messages: OutRecord[] }> = [];
-  async send(topic: string, messages: OutRecord[]): Promise<void> {
-    this.sent.push({ topic, messages });
-  }
-  ready(): boolean {
-    return true;
-  }
-  on(topic: string): OutRecord[] {
-    return this.sent.filter((s) => s.topic === topic).flatMap((s) => s.messages);
-  }
-}
-
 function scorer() {
   const cfg = resolveConfig({ alerts: { channels: [] } });
   const logger = pino({ level: 'silent' });
@@ -54,7 +42,7 @@ function scorer() {
   const pipeline = createPipeline(cfg, { logger, clock: wallClock, metrics, state }, async (i) => i, {
     detectors: WINDOW_DETECTORS,
   });
-  const producer = new CapturingProducer();
+  const producer = new RecordingProducer();
   const samples: unknown[] = [];
   const s = new BatchScorer({
     cfg,

@@ -2,7 +2,8 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { TransportBusyError } from '../../../pipelines/sources/bus/types.js';
-import { accessLog, FakeProducer, setup } from './fixtures.js';
+import { RecordingProducer } from '../../helpers/recording-producer.js';
+import { accessLog, setup } from './fixtures.js';
 
 describe('POST /ingest/envoy', () => {
   it('accepts NDJSON, produces the original lines keyed by source workload, counts them', async () => {
@@ -147,7 +148,7 @@ describe('POST /ingest/envoy', () => {
   });
 
   it('429 with Retry-After when pending records would exceed ingest.max_pending_events', async () => {
-    const producer = new FakeProducer();
+    const producer = new RecordingProducer();
     let release!: () => void;
     producer.hold = new Promise((r) => (release = r));
     const { app } = setup({ ingest: { max_pending_events: 3 } }, producer);
@@ -168,7 +169,7 @@ describe('POST /ingest/envoy', () => {
   });
 
   it('503 with Retry-After when the transport is down or fails', async () => {
-    const producer = new FakeProducer();
+    const producer = new RecordingProducer();
     producer.up = false;
     const { app } = setup({}, producer);
     const down = await app.inject({
@@ -258,7 +259,7 @@ describe('POST /v1/logs (OTLP/JSON)', () => {
 
 describe('health, readiness, metrics', () => {
   it('/readyz names the dependency that is down', async () => {
-    const producer = new FakeProducer();
+    const producer = new RecordingProducer();
     let redisUp = true;
     const { app } = setup({}, producer, { redis: () => redisUp });
     expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);

@@ -2,28 +2,10 @@
 import { pino } from 'pino';
 import { resolveConfig } from '../../../config/validate.js';
 import { Metrics } from '../../../pipelines/core/metrics.js';
-import type { OutRecord, RecordProducer } from '../../../pipelines/sources/bus/types.js';
 import { buildApp } from '../../../services/ingest/app.js';
+import { RecordingProducer } from '../../helpers/recording-producer.js';
 
 const logger = pino({ level: 'silent' });
-
-export class FakeProducer implements RecordProducer {
-  sent: Array<{ topic: string; messages: OutRecord[] }> = [];
-  up = true;
-  fail: Error | undefined;
-  hold: Promise<void> | undefined;
-  async send(topic: string, messages: OutRecord[]): Promise<void> {
-    if (this.hold) await this.hold;
-    if (this.fail) throw this.fail;
-    this.sent.push({ topic, messages });
-  }
-  ready(): boolean {
-    return this.up;
-  }
-  on(topic: string): OutRecord[] {
-    return this.sent.filter((s) => s.topic === topic).flatMap((s) => s.messages);
-  }
-}
 
 export function accessLog(over: Record<string, unknown> = {}): string {
   return JSON.stringify({
@@ -55,7 +37,7 @@ export function accessLog(over: Record<string, unknown> = {}): string {
 
 export function setup(
   raw: Record<string, unknown> = {},
-  producer = new FakeProducer(),
+  producer = new RecordingProducer(),
   probes: Record<string, () => boolean> = {},
 ) {
   const cfg = resolveConfig(raw);
