@@ -16,6 +16,7 @@ import { Metrics } from '../pipelines/core/metrics.js';
 import { assemble, type Assembly } from './assembly/assemble.js';
 import { enableTracing } from '../pipelines/core/tracing.js';
 import { parseOptionsOf } from '../pipelines/parse/index.js';
+import type { EmbeddedBus } from '../pipelines/sources/bus/embedded-bus.js';
 import { openTransport, type Transport } from './assembly/transport.js';
 import { adminRoutes } from './http/admin-routes.js';
 import { buildApp } from './ingest/app.js';
@@ -23,7 +24,13 @@ import { BatchScorer } from './scorer/batch-scorer.js';
 
 export type Role = 'ingest' | 'scorer' | 'all';
 
-/** How often idle streams have their windows closed, and quarantines past their TTL are released. */
+export interface ServiceOptions {
+  /** Also called with every incident the responders decided (the demo prints it). */
+  onIncident?: (incident: Incident) => void;
+  /** How often idle streams have their windows closed and quarantines past their TTL released. */
+  housekeepingMs?: number;
+}
+
 const HOUSEKEEPING_MS = 5000;
 
 export class Service {
@@ -41,7 +48,18 @@ export class Service {
     private readonly cfg: Readonly<MeshguardConfig>,
     private readonly role: Role,
     private readonly logger: Logger,
+    private readonly options: ServiceOptions = {},
   ) {}
+
+  /** The scoring parts once started (role scorer or all): pipeline, responders, neural model. */
+  get scoringParts(): Assembly | undefined {
+    return this.scoring;
+  }
+
+  /** The in-process bus when no Kafka is configured: where records can be handed in directly. */
+  get embeddedBus(): EmbeddedBus | undefined {
+    return this.transport?.kind === 'bus' ? this.transport.producer : undefined;
+  }
 
   async start(): Promise<void> {
     await enableTracing();
@@ -105,7 +123,7 @@ export class Service {
       logger,
       metrics,
       onIncident: (incident) => this.publish(incident, transport),
-      expiryIntervalMs: HOUSEKEEPING_MS,
+      expiryIntervalMs: this.housekeepingMs,
       metricSeries: true,
     });
     const onMetricSample = scoring.onMetricSample!;
@@ -129,13 +147,18 @@ export class Service {
         for (const r of records) logger.warn({ deadLetter: safeJson(r.value) }, 'Rejected record');
       });
     const scorer = this.scorer;
-    this.timer = setInterval(() => void this.closeIdleWindows(scorer), HOUSEKEEPING_MS);
+    this.timer = setInterval(() => void this.closeIdleWindows(scorer), this.housekeepingMs);
     this.timer.unref();
     return scoring;
   }
 
   /** An incident the responders decided (after cross-replica dedup): keep it for the API, publish it. */
+  private get housekeepingMs(): number {
+    return this.options.housekeepingMs ?? HOUSEKEEPING_MS;
+  }
+
   private async publish(decided: Incident, transport: Transport): Promise<void> {
+    this.options.onIncident?.(decided);
     this.incidents.push(decided);
     if (this.incidents.length > this.cfg.incidents.max_kept) this.incidents.shift();
     try {
