@@ -24,6 +24,18 @@ export const SeriesStackConfig = Type.Object(
       description:
         'Samples the baseline sees before raw scores enter the calibration history (its scale is unsettled before).',
     }),
+    refractory_samples: Type.Integer({
+      default: 30,
+      minimum: 0,
+      description:
+        'After a sample scores at least refractory_score, this many following samples report a score only when it is stronger than the one before (one change, one detection).',
+    }),
+    refractory_score: Type.Number({
+      default: 0.3,
+      minimum: 0,
+      maximum: 1,
+      description: 'Score from which a sample starts a refractory period.',
+    }),
     seasonal: SeasonalConfig,
     spike: SpikeConfig,
     cusum: CusumConfig,
@@ -44,6 +56,8 @@ export function seriesStackConfig(overrides: DeepPartial<SeriesStackConfig> = {}
   return {
     warmup_samples: overrides.warmup_samples ?? d.warmup_samples,
     calibration_start: overrides.calibration_start ?? d.calibration_start,
+    refractory_samples: overrides.refractory_samples ?? d.refractory_samples,
+    refractory_score: overrides.refractory_score ?? d.refractory_score,
     seasonal: { ...d.seasonal, ...overrides.seasonal },
     spike: { ...d.spike, ...overrides.spike },
     cusum: { ...d.cusum, ...overrides.cusum },

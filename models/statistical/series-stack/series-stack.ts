@@ -54,6 +54,9 @@ export class SeriesDetector {
   >;
   private samples = 0;
   private lastMs = -Infinity;
+  /** Last sample of the current refractory period, and the score that must be beaten inside it. */
+  private refractoryUntil = -1;
+  private refractoryLevel = 0;
 
   constructor(readonly cfg: SeriesStackConfig = defaultSeriesStackConfig) {
     this.baseline = new SeasonalBaseline(cfg.seasonal);
@@ -124,6 +127,7 @@ export class SeriesDetector {
         }
       }
     }
+    ({ score, detector } = this.refractory(score, detector));
     return {
       score,
       detector,
@@ -133,6 +137,24 @@ export class SeriesDetector {
       parts,
       levelShift: cusum.shift !== undefined,
     };
+  }
+
+  /**
+   * One change, one detection: the samples right after a detection usually score high for the same
+   * reason, and each would be read as a new alarm. Inside the refractory period only a stronger score
+   * is reported (a change that grows is still followed).
+   */
+  private refractory(score: number, detector: StackPart | ''): { score: number; detector: StackPart | '' } {
+    if (this.samples <= this.refractoryUntil) {
+      if (score <= this.refractoryLevel) return { score: 0, detector: '' };
+      this.refractoryLevel = score;
+      return { score, detector };
+    }
+    if (score >= this.cfg.refractory_score && this.cfg.refractory_samples > 0) {
+      this.refractoryUntil = this.samples + this.cfg.refractory_samples;
+      this.refractoryLevel = score;
+    }
+    return { score, detector };
   }
 }
 

@@ -6,7 +6,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SeriesDetector } from '../../../../models/statistical/series-stack/index.js';
-import { bestThreshold, loadFixtures, nabScore, normalized, rollingZScores } from './nab.js';
+import {
+  PROFILES,
+  bestThreshold,
+  scoreCorpus,
+  scoreSeries,
+} from '../../../../services/eval/series/nab-score.js';
+import { loadFixtures, rollingZScores } from './nab.js';
+
+const STANDARD = PROFILES[0]!;
 
 const THRESHOLD = 0.5;
 
@@ -20,19 +28,27 @@ describe('metric detector stack on labeled series', () => {
       scores: f.values.map((v, i) => d.update(f.times[i]!, v).score),
     };
   });
-  const results = ours.map((o) => ({ name: o.name, ...nabScore(o.scores, o.windows, THRESHOLD) }));
+  const results = ours.map((o) => ({
+    name: o.name,
+    ...scoreSeries(
+      o.scores.map((x) => x >= THRESHOLD),
+      o.windows,
+      STANDARD,
+    ),
+  }));
 
   it('beats a naive rolling z-score baseline on the NAB-style score', () => {
-    const oursScore = normalized(results);
+    const oursScore = scoreCorpus(ours, STANDARD, THRESHOLD).score;
     const naive = bestThreshold(
-      fixtures.map((f) => ({ scores: rollingZScores(f.values), windows: f.windows })),
+      fixtures.map((f) => ({ name: f.name, scores: rollingZScores(f.values), windows: f.windows })),
+      STANDARD,
     );
     console.table(
       results.map((r) => ({
         series: r.name,
         windows: r.windows,
-        detected: r.tpWindows,
-        fpEvents: r.fpEvents,
+        detected: r.detectedWindows,
+        falsePositives: r.falsePositives,
         raw: r.raw.toFixed(2),
       })),
     );
@@ -45,8 +61,8 @@ describe('metric detector stack on labeled series', () => {
 
   it('finds most anomaly windows (recall) with few false alarms (precision)', () => {
     const windows = results.reduce((s, r) => s + r.windows, 0);
-    const detected = results.reduce((s, r) => s + r.tpWindows, 0);
-    const fpEvents = results.reduce((s, r) => s + r.fpEvents, 0);
+    const detected = results.reduce((s, r) => s + r.detectedWindows, 0);
+    const fpEvents = results.reduce((s, r) => s + r.falsePositives, 0);
     const recall = detected / windows;
     const precision = detected / (detected + fpEvents);
     console.log(

@@ -21,6 +21,19 @@ function scoreAll(values: number[], times?: number[]): number[] {
 }
 
 describe('SeriesDetector', () => {
+  it('reports one detection per change: the samples right after it score only when stronger', () => {
+    const rand = noise(7);
+    const values = Array.from({ length: 600 }, () => 100 + 10 * rand());
+    for (let i = 500; i < 506; i++) values[i] = 400; // one outage-sized burst, six samples long
+    const scores = scoreAll(values);
+    expect(scores.slice(0, 500).filter((s) => s >= 0.5)).toEqual([]);
+    expect(scores.slice(500, 506).filter((s) => s >= 0.5)).toHaveLength(1);
+    // Without the refractory period the same burst alarms on most of its samples.
+    const d = new SeriesDetector(seriesStackConfig({ refractory_samples: 0 }));
+    const unsuppressed = values.map((v, i) => d.update(T0 + i * STEP, v).score);
+    expect(unsuppressed.slice(500, 506).filter((s) => s >= 0.5).length).toBeGreaterThan(1);
+  });
+
   it('has no look-ahead: the score of row i is the same whether or not later rows exist', () => {
     const fx = loadFixtures().find((f) => f.name === 'cpu_daily_spikes.csv')!;
     const full = scoreAll(fx.values, fx.times);

@@ -1,0 +1,313 @@
+/**
+ * A labeled corpus of synthetic operational series for developing the series detector stack, built
+ * the way public benchmarks label real series: one label per anomaly onset, NAB windows around it.
+ *
+ * Bases are what mesh and infrastructure metrics look like (diurnal request rates with weekends, latency
+ * with heavy tails and benign outliers, bounded CPU, bursty batch jobs, sawtooth gauges that reset,
+ * small integer error counts, mean-reverting random walks); anomalies are what operations see (spikes,
+ * dips, level shifts, variance changes, trend changes, a changed daily pattern, a flatline, a slow
+ * drift). Everything is a pure function of the seed. About one series in six has no anomaly at all.
+ */
+import { Rng, mixSeed } from '../../../pipelines/sources/simulator/prng.js';
+import { windowsAround, type Window } from './nab-score.js';
+
+export const BASES = [
+  'diurnal_rate',
+  'latency',
+  'cpu',
+  'batch_job',
+  'sawtooth',
+  'error_count',
+  'random_walk',
+] as const;
+export type BaseKind = (typeof BASES)[number];
+
+export const ANOMALIES = [
+  'spike',
+  'dip',
+  'level_shift',
+  'variance',
+  'trend',
+  'seasonal_change',
+  'flatline',
+  'drift',
+] as const;
+export type AnomalyKind = (typeof ANOMALIES)[number];
+
+export interface LabeledSeries {
+  name: string;
+  times: number[];
+  values: number[];
+  /** Rows where each anomaly starts. */
+  onsets: number[];
+  windows: Window[];
+}
+
+const DAY = 86_400_000;
+const START = Date.UTC(2026, 0, 5); // a Monday
+
+interface Injected {
+  kind: AnomalyKind;
+  at: number;
+  /** Rows the anomaly lasts (lasting changes run to the end). */
+  rows: number;
+  /** Size in units of the base's ordinary noise. */
+  size: number;
+  sign: 1 | -1;
+}
+
+interface Base {
+  /** The ordinary value at row i (with its noise). */
+  value(i: number, ms: number): number;
+  /** Typical size of ordinary noise, for sizing anomalies. */
+  noise: number;
+  level: number;
+  /** Values never go below this (counts, utilization). */
+  floor: number;
+  ceiling: number;
+  /** The daily shape's contribution at ms (for seasonal_change). */
+  daily(ms: number): number;
+}
+
+/** Daily shape: quiet night, morning ramp, afternoon peak; in [-1, 1]. */
+function dailyShape(ms: number, phaseHours = 0): number {
+  const h = (((ms % DAY) / DAY) * 24 - phaseHours + 24) % 24;
+  return Math.sin(((h - 9) / 24) * 2 * Math.PI) * 0.8 + Math.sin(((h - 6) / 12) * 2 * Math.PI) * 0.25;
+}
+
+function weekend(ms: number): number {
+  const dow = Math.floor((ms - START) / DAY) % 7;
+  return dow >= 5 ? 0.75 : 1;
+}
+
+function makeBase(kind: BaseKind, r: Rng, stepMs: number): Base {
+  let ar = 0;
+  const arStep = (): number => (ar = 0.7 * ar + r.normal() * 0.71);
+  switch (kind) {
+    case 'diurnal_rate': {
+      const level = r.lognormal(800, 1.2);
+      const amp = r.uniform(0.25, 0.6);
+      const daily = (ms: number): number => level * amp * dailyShape(ms);
+      return {
+        level,
+        noise: Math.sqrt(level) * 1.5 + level * 0.03,
+        floor: 0,
+        ceiling: Infinity,
+        daily,
+        value: (_i, ms) =>
+          Math.max(0, (level + daily(ms)) * weekend(ms) + (Math.sqrt(level) * 1.5 + level * 0.03) * arStep()),
+      };
+    }
+    case 'latency': {
+      const level = r.lognormal(80, 0.8);
+      return {
+        level,
+        noise: level * 0.12,
+        floor: 0,
+        ceiling: Infinity,
+        daily: (ms) => level * 0.1 * dailyShape(ms),
+        value: (_i, ms) => {
+          const tail = r.chance(0.01) ? level * r.uniform(0.3, 1.2) : 0; // benign slow requests
+          return level * Math.exp(0.1 * arStep()) + level * 0.1 * dailyShape(ms) + tail;
+        },
+      };
+    }
+    case 'cpu': {
+      const level = r.uniform(15, 60);
+      const amp = r.uniform(5, 15);
+      return {
+        level,
+        noise: 3,
+        floor: 0,
+        ceiling: 100,
+        daily: (ms) => amp * dailyShape(ms),
+        value: (_i, ms) => Math.min(100, Math.max(0, level + amp * dailyShape(ms) + 3 * arStep())),
+      };
+    }
+    case 'batch_job': {
+      const level = r.uniform(5, 20);
+      const runHour = r.int(0, 23);
+      const runRows = Math.max(1, Math.round((r.uniform(0.3, 1.5) * 3_600_000) / stepMs));
+      const startRow = (runHour * 3_600_000) / stepMs;
+      const rowsPerDay = DAY / stepMs;
+      const burst = level * r.uniform(4, 10);
+      return {
+        level,
+        noise: level * 0.3,
+        floor: 0,
+        ceiling: Infinity,
+        daily: () => 0,
+        value: (i) => {
+          const inDay = i % rowsPerDay;
+          const running = inDay >= startRow && inDay < startRow + runRows;
+          return Math.max(0, (running ? burst : level) + level * 0.3 * arStep());
+        },
+      };
+    }
+    case 'sawtooth': {
+      const slope = r.uniform(0.5, 3);
+      const period = Math.round((r.uniform(4, 30) * 3_600_000) / stepMs);
+      return {
+        level: (slope * period) / 2,
+        noise: slope * 2,
+        floor: 0,
+        ceiling: Infinity,
+        daily: () => 0,
+        value: (i) => Math.max(0, slope * (i % Math.max(period, 2)) + slope * 2 * arStep()),
+      };
+    }
+    case 'error_count': {
+      const mean = r.uniform(0.3, 4);
+      return {
+        level: mean,
+        noise: Math.sqrt(mean) + 0.5,
+        floor: 0,
+        ceiling: Infinity,
+        daily: (ms) => mean * 0.3 * dailyShape(ms),
+        value: (_i, ms) => r.poisson(Math.max(0.05, mean * (1 + 0.3 * dailyShape(ms)))),
+      };
+    }
+    case 'random_walk': {
+      const level = r.lognormal(200, 1);
+      let x = 0;
+      return {
+        level,
+        noise: level * 0.05,
+        floor: 0,
+        ceiling: Infinity,
+        daily: () => 0,
+        value: () => {
+          x = 0.995 * x + r.normal() * level * 0.02;
+          const burst = r.chance(0.003) ? level * r.uniform(0.2, 0.6) : 0;
+          return Math.max(0, level + x + burst);
+        },
+      };
+    }
+  }
+}
+
+/** The anomaly's effect at row i (added to, or replacing, the ordinary value). */
+function apply(
+  a: Injected,
+  base: Base,
+  i: number,
+  ms: number,
+  ordinary: number,
+  r: Rng,
+  held: number,
+): number {
+  const since = i - a.at;
+  if (since < 0) return ordinary;
+  const lasting = a.kind === 'level_shift' || a.kind === 'trend' || a.kind === 'seasonal_change';
+  if (!lasting && since >= a.rows) return ordinary;
+  const d = a.size * base.noise * a.sign;
+  switch (a.kind) {
+    case 'spike':
+      return ordinary + Math.abs(d);
+    case 'dip':
+      return Math.max(base.floor, ordinary - Math.abs(d));
+    case 'level_shift':
+      return ordinary + d;
+    case 'variance':
+      return ordinary + base.noise * a.size * 0.5 * r.normal();
+    case 'trend':
+      return ordinary + (d / 48) * since;
+    case 'seasonal_change':
+      return ordinary - base.daily(ms) + base.daily(ms + 8 * 3_600_000) * 1.5;
+    case 'flatline':
+      return held;
+    case 'drift':
+      return ordinary + (d * since) / a.rows;
+  }
+}
+
+const SIZE: Record<AnomalyKind, [number, number]> = {
+  spike: [5, 12],
+  dip: [4, 8],
+  level_shift: [3, 6],
+  variance: [3, 6],
+  trend: [3, 6],
+  seasonal_change: [1, 1],
+  flatline: [1, 1],
+  drift: [4, 8],
+};
+
+const ROWS: Record<AnomalyKind, [number, number]> = {
+  spike: [1, 3],
+  dip: [1, 6],
+  level_shift: [1, 1],
+  variance: [24, 96],
+  trend: [1, 1],
+  seasonal_change: [1, 1],
+  flatline: [24, 96],
+  drift: [72, 288],
+};
+
+/** One labeled series: base kind, anomaly kinds and everything random from the seed. */
+export function generateSeries(
+  seed: number,
+  base: BaseKind,
+  anomalies: readonly AnomalyKind[],
+): LabeledSeries {
+  const r = new Rng(mixSeed(seed, 0x5e7e5));
+  const stepMs = r.pick([60_000, 300_000, 300_000, 300_000, 3_600_000]);
+  const length = r.int(2500, 5500);
+  const b = makeBase(base, r, stepMs);
+  const probation = Math.min(Math.floor(0.15 * length), 750);
+  // Anomalies spread over the scored part, at least one window apart.
+  const slots = anomalies.length;
+  const injected: Injected[] = anomalies.map((kind, k) => {
+    const span = (length - probation - 50) / slots;
+    const at = Math.floor(probation + 50 + span * k + r.uniform(0.2, 0.8) * span);
+    const [lo, hi] = ROWS[kind];
+    const [slo, shi] = SIZE[kind];
+    return { kind, at, rows: r.int(lo, hi), size: r.uniform(slo, shi), sign: r.chance(0.5) ? 1 : -1 };
+  });
+  const times: number[] = [];
+  const values: number[] = [];
+  let held = b.level;
+  for (let i = 0; i < length; i++) {
+    const ms = START + i * stepMs;
+    let v = b.value(i, ms);
+    for (const a of injected) {
+      if (a.kind === 'flatline' && i === a.at) held = values[i - 1] ?? v;
+      v = apply(a, b, i, ms, v, r, held);
+    }
+    times.push(ms);
+    values.push(Math.min(b.ceiling, Math.max(b.floor, Number(v.toFixed(4)))));
+  }
+  const onsets = injected.map((a) => a.at);
+  return {
+    name: `${base}${anomalies.length ? '_' + anomalies.join('_') : '_clean'}_${seed}`,
+    times,
+    values,
+    onsets,
+    windows: windowsAround(onsets, length),
+  };
+}
+
+/**
+ * The development corpus: every base with every anomaly kind once (alone), a pair of anomalies per
+ * base, and a clean series per base. Deterministic for a given seed.
+ */
+export function developmentCorpus(seed = 1): LabeledSeries[] {
+  const out: LabeledSeries[] = [];
+  let n = 0;
+  for (const base of BASES) {
+    for (const kind of ANOMALIES) {
+      if (!applicable(base, kind)) continue;
+      out.push(generateSeries(mixSeed(seed, ++n), base, [kind]));
+    }
+    const r = new Rng(mixSeed(seed, 77, n));
+    const pair = [r.pick(ANOMALIES), r.pick(ANOMALIES)].filter((k) => applicable(base, k));
+    out.push(generateSeries(mixSeed(seed, ++n), base, pair));
+    out.push(generateSeries(mixSeed(seed, ++n), base, []));
+  }
+  return out;
+}
+
+/** A seasonal change needs a season; the rest fit every base. */
+function applicable(base: BaseKind, kind: AnomalyKind): boolean {
+  if (kind === 'seasonal_change') return base === 'diurnal_rate' || base === 'cpu' || base === 'latency';
+  return true;
+}
