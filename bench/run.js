@@ -1,6 +1,6 @@
 // `npm run bench`: every meshguard benchmark, each figure measured beside its baseline in the same run,
 // medians over interleaved rounds. Prints a table and writes bench/results.json.
-//   npm run build && npm run bench [-- --only replay,process,ingest,memory,neural,simulator,kafka] [--quick]
+//   npm run build && npm run bench [-- --only replay,process,ingest,memory,neural,simulator,series,kafka] [--quick]
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,7 @@ const results = {
     processRatio: 0.5,
     ingestLinesPerSec: 50_000,
     bytesPerEntity: 1024,
+    seriesRowsPerCpuSecond: 100_000,
     kafkaEventsPerSec: 50_000,
     kafkaLatencyP99BeyondWindowMs: 1000,
   },
@@ -104,7 +105,10 @@ await section('neural', () => runBench('neural.js', ['--rows', '10000']));
 // 6. The simulator that feeds the demo and the evaluation.
 await section('simulator', () => runBench('simulator.js', ['--rounds', quick ? '3' : '7']));
 
-// 7. Kafka mode: one `serve --role scorer` process consuming a pre-produced backlog from the kcat mock
+// 7. The metric-series detector stack (score-series and the mesh-metrics path).
+await section('series', () => runBench('series.js', ['--rounds', quick ? '3' : '5']));
+
+// 8. Kafka mode: one `serve --role scorer` process consuming a pre-produced backlog from the kcat mock
 // cluster (events/s), then produce → incident latency on live traffic with attacks (about 100 s).
 await section('kafka', () => runBench('kafka.js', ['--input', input, '--live-seconds', quick ? '45' : '75']));
 
@@ -161,6 +165,13 @@ const rows = [
     `${f(r.simulator?.recordsPerRound)} records per round`,
     '',
     '>= 200,000',
+  ],
+  [
+    'series stack (rows/CPU-s)',
+    f(r.series?.rowsPerCpuSecond),
+    `${f(r.series?.series)} series, ${f(r.series?.rowsPerRound)} rows per round`,
+    '',
+    '>= 100,000',
   ],
   [
     'kafka scorer (events/s)',
