@@ -89,6 +89,11 @@ export class CallGraph {
   private readonly hostOwner = new Map<string, string>();
   /** Outbound edges by service host, merged into the destination that owns the host when read. */
   private readonly outbound = new Map<string, Map<string, CallerEdge>>();
+  /**
+   * Workloads seen calling (outbound records carry the caller pod's labels), so that one never called in
+   * the window is still a destination: with no caller, least privilege is "allow nothing".
+   */
+  private readonly callersSeen = new Map<string, DestinationNode>();
   readonly ignored = new Map<IgnoredReason, number>();
   private learned = 0;
 
@@ -125,6 +130,7 @@ export class CallGraph {
     if (ev.src === '') return 'no_caller';
     if (ev.direction === 'inbound') return this.learnInbound(ev);
     if (ev.direction === 'outbound') {
+      this.noteCaller(ev);
       if (ev.dst === '' || ev.dst.startsWith('ip:')) return 'no_destination';
       let callers = this.outbound.get(ev.dst);
       if (callers === undefined) {
@@ -137,6 +143,23 @@ export class CallGraph {
     return 'no_direction';
   }
 
+  private noteCaller(ev: MeshEvent): void {
+    if (ev.srcNamespace === '' || Object.keys(ev.podLabels).length === 0) return;
+    const workload = workloadFromLabels(ev.podLabels) || ev.srcServiceAccount;
+    if (workload === '') return;
+    const key = `${ev.srcNamespace}/${workload}`;
+    let node = this.callersSeen.get(key);
+    if (node === undefined) {
+      if (this.callersSeen.size >= this.limits.maxDestinations) return;
+      node = newNode(key, ev.srcNamespace, workload, ev.srcServiceAccount, ev.timeMs);
+      node.requests = 0;
+      this.callersSeen.set(key, node);
+    }
+    node.labels = intersect(node.labels, ev.podLabels);
+    node.firstSeenMs = Math.min(node.firstSeenMs, ev.timeMs);
+    node.lastSeenMs = Math.max(node.lastSeenMs, ev.timeMs);
+  }
+
   private learnInbound(ev: MeshEvent): IgnoredReason | undefined {
     if (ev.dstNamespace === '') return 'no_destination';
     const hasLabels = Object.keys(ev.podLabels).length > 0;
@@ -147,18 +170,7 @@ export class CallGraph {
     let node = this.byKey.get(key);
     if (node === undefined) {
       if (this.byKey.size >= this.limits.maxDestinations) return 'over_capacity';
-      node = {
-        key,
-        namespace: ev.dstNamespace,
-        workload,
-        serviceAccount: ev.dstServiceAccount,
-        hosts: new Set(),
-        labels: undefined,
-        requests: 0,
-        firstSeenMs: ev.timeMs,
-        lastSeenMs: ev.timeMs,
-        callers: new Map(),
-      };
+      node = newNode(key, ev.dstNamespace, workload, ev.dstServiceAccount, ev.timeMs);
       this.byKey.set(key, node);
     }
     if (hasLabels) node.labels = intersect(node.labels, ev.podLabels);
@@ -220,6 +232,8 @@ export class CallGraph {
       }
       out.push({ ...node, hosts: new Set(node.hosts), labels: node.labels && { ...node.labels }, callers });
     }
+    for (const [key, node] of this.callersSeen)
+      if (!this.byKey.has(key)) out.push({ ...node, labels: node.labels && { ...node.labels } });
     return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
@@ -227,6 +241,27 @@ export class CallGraph {
   unresolvedHosts(): string[] {
     return [...this.outbound.keys()].filter((h) => !this.hostOwner.has(h)).sort();
   }
+}
+
+function newNode(
+  key: string,
+  namespace: string,
+  workload: string,
+  serviceAccount: string,
+  timeMs: number,
+): DestinationNode {
+  return {
+    key,
+    namespace,
+    workload,
+    serviceAccount,
+    hosts: new Set(),
+    labels: undefined,
+    requests: 0,
+    firstSeenMs: timeMs,
+    lastSeenMs: timeMs,
+    callers: new Map(),
+  };
 }
 
 function hostName(dst: string): string {

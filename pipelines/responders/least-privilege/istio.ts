@@ -68,7 +68,8 @@ export interface AllowPolicyManifest {
   spec: {
     action: 'ALLOW';
     selector: { matchLabels: Record<string, string> };
-    rules: AllowRule[];
+    /** Absent on an allow-nothing policy (a workload nobody called while learning). */
+    rules?: AllowRule[];
   };
 }
 
@@ -78,10 +79,12 @@ export interface TightenOptions {
   dryRun: boolean;
   /** Added to BUILT_IN_PROTECTED. */
   protectedNamespaces: readonly string[];
+  /** Write "allow nothing" for workloads seen only calling, never called (default true). */
+  idle?: boolean;
   operations?: OperationOptions;
 }
 
-export type SkipReason = 'protected_namespace' | 'no_pod_labels' | 'no_identified_callers';
+export type SkipReason = 'protected_namespace' | 'no_pod_labels' | 'no_identified_callers' | 'idle';
 
 export interface SkippedDestination {
   destination: string;
@@ -159,6 +162,13 @@ export function buildAllowPolicies(
       });
       continue;
     }
+    if (dst.callers.size === 0) {
+      // Seen only as a caller: nobody needs to reach it. Least privilege is to allow nothing.
+      if (opts.idle === false)
+        plan.skipped.push({ destination: dst.key, reason: 'idle', detail: 'never called while learning' });
+      else plan.policies.push(policyFor(dst, selector, [], opts));
+      continue;
+    }
     const allowed: Array<{ principal: string; edge: CallerEdge }> = [];
     for (const edge of [...dst.callers.values()].sort((a, b) => (a.key < b.key ? -1 : 1))) {
       const p = policyPrincipal(edge);
@@ -223,10 +233,13 @@ function policyFor(
 ): AllowPolicyManifest {
   const name = allowPolicyName(dst.workload);
   const callers = allowed.length;
+  const reason =
+    callers === 0
+      ? `least privilege for ${dst.key}: it was seen only calling others, never called, so nothing may call it`
+      : `least privilege for ${dst.key}: allows the ${callers} caller${callers === 1 ? '' : 's'} seen in ` +
+        `${dst.requests} requests${opts.l7 ? ', with the methods and paths each used' : ''}; every other caller is denied`;
   const annotations: Record<string, string> = {
-    [REASON_ANNOTATION]:
-      `least privilege for ${dst.key}: allows the ${callers} caller${callers === 1 ? '' : 's'} seen in ` +
-      `${dst.requests} requests${opts.l7 ? ', with the methods and paths each used' : ''}; every other caller is denied`,
+    [REASON_ANNOTATION]: reason,
     [LEARNED_FROM_ANNOTATION]: iso(dst.firstSeenMs),
     [LEARNED_UNTIL_ANNOTATION]: iso(dst.lastSeenMs),
     [ASSUMPTIONS_ANNOTATION]:
@@ -250,7 +263,7 @@ function policyFor(
     spec: {
       action: 'ALLOW',
       selector: { matchLabels: selector },
-      rules: rulesFor(allowed, opts),
+      ...(callers > 0 ? { rules: rulesFor(allowed, opts) } : {}),
     },
   };
 }

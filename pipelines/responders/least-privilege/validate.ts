@@ -40,8 +40,10 @@ export function allowInvariantErrors(policy: AllowPolicyManifest): string[] {
   // Without a selector the policy would make the whole namespace default-deny.
   if (Object.keys(spec.selector?.matchLabels ?? {}).length === 0)
     errors.push('spec.selector.matchLabels must select the workload');
-  if (spec.rules.length === 0) errors.push('spec.rules must allow at least one caller');
-  for (const [i, rule] of spec.rules.entries()) {
+  // Rules absent = allow nothing (deliberate, for a workload nobody calls); present but empty is a mistake.
+  if (spec.rules !== undefined && spec.rules.length === 0)
+    errors.push('spec.rules must allow at least one caller (omit it to allow nothing)');
+  for (const [i, rule] of (spec.rules ?? []).entries()) {
     if ('when' in rule) errors.push(`spec.rules[${i}]: no "when" conditions`);
     if (rule.from.length === 0) errors.push(`spec.rules[${i}].from must name the callers`);
     for (const f of rule.from) {
