@@ -26,7 +26,6 @@ import {
   REASON_ANNOTATION,
   UNDO_ANNOTATION,
   hash8,
-  toPolicyPrincipal,
 } from '../quarantine/policy.js';
 import {
   DEFAULT_OPERATION_OPTIONS,
@@ -35,7 +34,9 @@ import {
   type Operation,
   type OperationOptions,
 } from './operations.js';
-import { selectorOf } from './selector.js';
+import { planTargets, type LeftOutCaller, type SkippedDestination, type TargetOptions } from './targets.js';
+
+export type { LeftOutCaller, SkippedDestination } from './targets.js';
 
 export const POLICY_KIND_LABEL = 'meshguard.io/policy-kind';
 export const LEAST_PRIVILEGE = 'least-privilege';
@@ -43,12 +44,6 @@ export const WORKLOAD_LABEL = 'meshguard.io/workload';
 export const LEARNED_FROM_ANNOTATION = 'meshguard.io/learned-from';
 export const LEARNED_UNTIL_ANNOTATION = 'meshguard.io/learned-until';
 export const ASSUMPTIONS_ANNOTATION = 'meshguard.io/assumptions';
-
-/** Namespaces never tightened: the control plane, Kubernetes' own, and meshguard's. */
-export const BUILT_IN_PROTECTED = ['kube-system', 'istio-system', 'meshguard'];
-
-const ISTIO_PRINCIPAL = /^[A-Za-z0-9.\-_]+\/ns\/[a-z0-9.\-]+\/sa\/[A-Za-z0-9.\-_]+$/;
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 export interface AllowRule {
   from: Array<{ source: { principals: string[] } }>;
@@ -73,30 +68,11 @@ export interface AllowPolicyManifest {
   };
 }
 
-export interface TightenOptions {
+export interface TightenOptions extends TargetOptions {
   l7: boolean;
   /** false = enforce (no dry-run annotation). */
   dryRun: boolean;
-  /** Added to BUILT_IN_PROTECTED. */
-  protectedNamespaces: readonly string[];
-  /** Write "allow nothing" for workloads seen only calling, never called (default true). */
-  idle?: boolean;
   operations?: OperationOptions;
-}
-
-export type SkipReason = 'protected_namespace' | 'no_pod_labels' | 'no_identified_callers' | 'idle';
-
-export interface SkippedDestination {
-  destination: string;
-  reason: SkipReason;
-  detail: string;
-}
-
-export interface LeftOutCaller {
-  destination: string;
-  caller: string;
-  requests: number;
-  reason: string;
 }
 
 export interface TightenPlan {
@@ -118,19 +94,6 @@ export function allowPolicyName(workload: string): string {
   return `${name.slice(0, 54).replace(/-+$/, '')}-${hash8(workload)}`;
 }
 
-/** The principal a policy can match for a caller, or why it cannot have one. */
-function policyPrincipal(edge: CallerEdge): { principal: string } | { reason: string } {
-  if (edge.principal === '')
-    return {
-      reason:
-        'no mTLS identity in the logs (plaintext, or a log format without peer certificates): only its address ' +
-        `${edge.address || edge.key} is known, and an address is no identity`,
-    };
-  const p = toPolicyPrincipal(edge.principal);
-  if (!ISTIO_PRINCIPAL.test(p)) return { reason: `identity ${edge.principal} is not an Istio principal` };
-  return { principal: p };
-}
-
 function iso(ms: number): string {
   return Number.isFinite(ms) ? new Date(ms).toISOString() : '';
 }
@@ -140,59 +103,9 @@ export function buildAllowPolicies(
   destinations: readonly DestinationNode[],
   opts: TightenOptions,
 ): TightenPlan {
-  const protectedNs = new Set([...BUILT_IN_PROTECTED, ...opts.protectedNamespaces]);
-  const plan: TightenPlan = { policies: [], skipped: [], leftOut: [], allowedEdges: 0 };
-  for (const dst of destinations) {
-    if (protectedNs.has(dst.namespace)) {
-      plan.skipped.push({
-        destination: dst.key,
-        reason: 'protected_namespace',
-        detail: `namespace ${dst.namespace} is protected: meshguard never restricts who may call it`,
-      });
-      continue;
-    }
-    const selector = selectorOf(dst.labels);
-    if (selector === undefined || !DNS1123_LABEL.test(dst.namespace)) {
-      plan.skipped.push({
-        destination: dst.key,
-        reason: 'no_pod_labels',
-        detail:
-          'no pod labels in the records (the shipper added no Kubernetes metadata): a policy without a ' +
-          'selector would apply to the whole namespace, so none is written',
-      });
-      continue;
-    }
-    if (dst.callers.size === 0) {
-      // Seen only as a caller: nobody needs to reach it. Least privilege is to allow nothing.
-      if (opts.idle === false)
-        plan.skipped.push({ destination: dst.key, reason: 'idle', detail: 'never called while learning' });
-      else plan.policies.push(policyFor(dst, selector, [], opts));
-      continue;
-    }
-    const allowed: Array<{ principal: string; edge: CallerEdge }> = [];
-    for (const edge of [...dst.callers.values()].sort((a, b) => (a.key < b.key ? -1 : 1))) {
-      const p = policyPrincipal(edge);
-      if ('reason' in p)
-        plan.leftOut.push({
-          destination: dst.key,
-          caller: edge.key,
-          requests: edge.requests,
-          reason: p.reason,
-        });
-      else allowed.push({ principal: p.principal, edge });
-    }
-    if (allowed.length === 0) {
-      plan.skipped.push({
-        destination: dst.key,
-        reason: 'no_identified_callers',
-        detail: 'no caller with an mTLS identity: an ALLOW policy would deny every call to it',
-      });
-      continue;
-    }
-    plan.allowedEdges += allowed.length;
-    plan.policies.push(policyFor(dst, selector, allowed, opts));
-  }
-  return plan;
+  const { targets, skipped, leftOut, allowedEdges } = planTargets(destinations, opts);
+  const policies = targets.map((t) => policyFor(t.dst, t.selector, t.allowed, opts));
+  return { policies, skipped, leftOut, allowedEdges };
 }
 
 function rulesFor(
