@@ -47,6 +47,8 @@ export interface DestinationNode {
   serviceAccount: string;
   /** Service hosts it was called as (`reviews.shop.svc.cluster.local`). */
   readonly hosts: Set<string>;
+  /** Container ports it was called on (from Istio's `inbound|<port>|...` cluster names). */
+  readonly ports: Set<number>;
   /**
    * The labels every pod of it carried (intersection over its records); undefined when no record had
    * shipper labels. Pod-specific labels are dropped when the selector is built, not here.
@@ -82,6 +84,8 @@ export type IgnoredReason =
 
 /** Envoy's RBAC filter names the denying policy here (HTTP: response_code_details; TCP: termination). */
 const RBAC_DENIED = 'rbac_access_denied';
+const INBOUND_PORT = /^inbound\|(\d{1,5})\|/;
+const MAX_PORTS = 64;
 
 export class CallGraph {
   private readonly byKey = new Map<string, DestinationNode>();
@@ -179,6 +183,8 @@ export class CallGraph {
       node.hosts.add(ev.dst);
       if (!this.hostOwner.has(ev.dst)) this.hostOwner.set(ev.dst, key);
     }
+    const port = INBOUND_PORT.exec(ev.upstreamCluster);
+    if (port !== null && node.ports.size < MAX_PORTS) node.ports.add(Number(port[1]));
     node.requests++;
     node.firstSeenMs = Math.min(node.firstSeenMs, ev.timeMs);
     node.lastSeenMs = Math.max(node.lastSeenMs, ev.timeMs);
@@ -230,7 +236,13 @@ export class CallGraph {
           else mergeEdge(mine, e, this.limits);
         }
       }
-      out.push({ ...node, hosts: new Set(node.hosts), labels: node.labels && { ...node.labels }, callers });
+      out.push({
+        ...node,
+        hosts: new Set(node.hosts),
+        ports: new Set(node.ports),
+        labels: node.labels && { ...node.labels },
+        callers,
+      });
     }
     for (const [key, node] of this.callersSeen)
       if (!this.byKey.has(key)) out.push({ ...node, labels: node.labels && { ...node.labels } });
@@ -256,6 +268,7 @@ function newNode(
     workload,
     serviceAccount,
     hosts: new Set(),
+    ports: new Set(),
     labels: undefined,
     requests: 0,
     firstSeenMs: timeMs,

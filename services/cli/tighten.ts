@@ -17,6 +17,10 @@ import { CallGraph } from '../../pipelines/features/call-graph.js';
 import { parseLine, parseOptionsOf } from '../../pipelines/parse/index.js';
 import { buildAllowPolicies, type TightenPlan } from '../../pipelines/responders/least-privilege/istio.js';
 import { validateAllowPolicy } from '../../pipelines/responders/least-privilege/validate.js';
+import {
+  buildConsulIntentions,
+  buildLinkerdObjects,
+} from '../../pipelines/responders/least-privilege/other-meshes.js';
 import { usageError } from './args.js';
 
 const FORMATS = ['auto', 'istio-json', 'envoy-text', 'otlp-json'] as const;
@@ -31,7 +35,8 @@ workload (dry-run unless --enforce). The last line on stdout is a JSON summary.
   --format F            auto (default), istio-json, envoy-text or otlp-json
   --since T, --until T  learn only from records in [since, until) (ISO-8601 or epoch milliseconds)
   --policies-dir DIR    where to write the policies (<namespace>/<name>.yaml)
-  --mesh M              istio (default)
+  --mesh M              istio (default), linkerd (Server + AuthorizationPolicy + MeshTLSAuthentication,
+                        dry-run = accessPolicy audit) or consul (ServiceIntentions; Consul has no dry-run)
   --l7                  also restrict each caller to the HTTP methods and path templates it used
   --enforce             write enforcing policies (default: istio.io/dry-run "true")
   --report FILE         write the skipped destinations and left-out callers as JSON
@@ -86,10 +91,6 @@ export async function runTighten(argv: string[]): Promise<number> {
     throw usageError(`tighten: --format must be one of ${FORMATS.join(', ')}, not "${values.format}"`);
   if (!(MESHES as readonly string[]).includes(values.mesh!))
     throw usageError(`tighten: --mesh must be one of ${MESHES.join(', ')}, not "${values.mesh}"`);
-  if (values.mesh !== 'istio')
-    throw usageError(
-      `tighten: --mesh ${values.mesh} is not supported yet; least-privilege policies are written for Istio only`,
-    );
   const sinceMs = parseTime(values.since, '--since', Number.NEGATIVE_INFINITY);
   const untilMs = parseTime(values.until, '--until', Number.POSITIVE_INFINITY);
   if (sinceMs >= untilMs) throw usageError('tighten: --since must be before --until');
@@ -124,12 +125,29 @@ export async function runTighten(argv: string[]): Promise<number> {
 
   const destinations = graph.destinations();
   const dryRun = !values.enforce;
-  const plan = buildAllowPolicies(destinations, {
-    l7: values.l7 === true,
+  const targetOpts = {
     dryRun,
     protectedNamespaces: [...cfg.quarantine.protected_namespaces, cfg.quarantine.own_namespace],
-  });
-  const written = await writePolicies(values['policies-dir'], plan);
+  };
+  let plan: Omit<TightenPlan, 'policies'>;
+  let written: number;
+  if (values.mesh === 'istio') {
+    const istio = buildAllowPolicies(destinations, { ...targetOpts, l7: values.l7 === true });
+    written = await writeObjects(values['policies-dir'], istio.policies, validateAllowPolicy, false);
+    plan = istio;
+  } else {
+    if (values.l7)
+      process.stderr.write(
+        `meshguard: warning: --l7 is written for Istio only; ${values.mesh} gets L4 rules\n`,
+      );
+    const other =
+      values.mesh === 'linkerd'
+        ? buildLinkerdObjects(destinations, targetOpts)
+        : buildConsulIntentions(destinations, targetOpts);
+    written = await writeObjects(values['policies-dir'], other.objects, async (o) => nameErrors(o), true);
+    for (const note of other.notes) process.stderr.write(`meshguard: warning: ${note}\n`);
+    plan = other;
+  }
   warn(plan, rejected);
   if (values.report)
     await writeFile(
@@ -152,21 +170,46 @@ export async function runTighten(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** Validate then write each policy atomically (temp file + rename); an invalid one is reported, not written. */
-async function writePolicies(dir: string, plan: TightenPlan): Promise<number> {
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Names reach the file system and the API server: DNS-1123 labels only. */
+function nameErrors(o: WritableObject): string[] {
+  const { namespace, name } = o.metadata;
+  return DNS1123_LABEL.test(namespace) && DNS1123_LABEL.test(name) && name.length <= 63
+    ? []
+    : [`${namespace}/${name} is not a DNS-1123 namespace/name`];
+}
+
+interface WritableObject {
+  kind: string;
+  metadata: { name: string; namespace: string; annotations: Record<string, string> };
+}
+
+/**
+ * Validate then write each object atomically (temp file + rename) as `<dir>/<namespace>/<name>.yaml`, or
+ * `<name>.<kind>.yaml` when several kinds share a name (Linkerd). An invalid one is reported, not written.
+ */
+async function writeObjects<T extends WritableObject>(
+  dir: string,
+  objects: readonly T[],
+  validate: (o: T) => Promise<string[]>,
+  kindInName: boolean,
+): Promise<number> {
   let written = 0;
-  for (const policy of plan.policies) {
+  for (const policy of objects) {
     const { namespace, name } = policy.metadata;
-    const errors = await validateAllowPolicy(policy);
+    const errors = [...nameErrors(policy), ...(await validate(policy))];
     if (errors.length > 0) {
       process.stderr.write(`meshguard: not writing ${namespace}/${name}: ${errors.join('; ')}\n`);
       continue;
     }
-    const path = join(dir, namespace, `${name}.yaml`);
+    const file = kindInName ? `${name}.${policy.kind.toLowerCase()}.yaml` : `${name}.yaml`;
+    const path = join(dir, namespace, file);
     await mkdir(join(dir, namespace), { recursive: true });
+    const undo = policy.metadata.annotations['meshguard.io/undo'];
     const text =
       `# Least privilege for ${namespace}/${name}, learned by meshguard tighten.\n` +
-      `# Undo: ${policy.metadata.annotations['meshguard.io/undo'] ?? ''}\n` +
+      (undo ? `# Undo: ${undo}\n` : '') +
       stringify(policy, { lineWidth: 0 });
     await writeFile(`${path}.tmp`, text, { mode: 0o644 });
     await rename(`${path}.tmp`, path);
@@ -175,7 +218,7 @@ async function writePolicies(dir: string, plan: TightenPlan): Promise<number> {
   return written;
 }
 
-function warn(plan: TightenPlan, rejected: number): void {
+function warn(plan: Omit<TightenPlan, 'policies'>, rejected: number): void {
   const lines: string[] = [];
   if (rejected > 0) lines.push(`${rejected} records were rejected and taught nothing`);
   for (const s of plan.skipped) lines.push(`no policy for ${s.destination}: ${s.detail}`);

@@ -116,6 +116,22 @@ describe('meshguard tighten', () => {
     expect(stderr).toMatch(/no pod labels in the records/);
   });
 
+  it('writes Linkerd and Consul objects with --mesh', async () => {
+    for (const [mesh, kinds] of [
+      ['linkerd', ['AuthorizationPolicy', 'MeshTLSAuthentication', 'Server']],
+      ['consul', ['ServiceIntentions']],
+    ] as const) {
+      const out = mkdtempSync(join(tmpdir(), 'tighten-out-'));
+      const { code, stdout } = await run(['--input', spiffe, '--policies-dir', out, '--mesh', mesh]);
+      expect(code).toBe(0);
+      const summary = JSON.parse(stdout.trim().split('\n').at(-1)!) as TightenSummary;
+      expect(summary.mesh).toBe(mesh);
+      const objects = policiesIn(out) as unknown as Array<{ kind: string }>;
+      expect(objects.length).toBe(summary.policiesWritten);
+      expect([...new Set(objects.map((o) => o.kind))].sort()).toEqual(kinds);
+    }
+  });
+
   it('refuses bad usage with a clear message', async () => {
     await expect(run(['--input', spiffe])).rejects.toThrow(/--policies-dir DIR is required/);
     await expect(
