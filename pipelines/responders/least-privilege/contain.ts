@@ -24,6 +24,7 @@ import {
   REASON_ANNOTATION,
   hash8,
   toPolicyPrincipal,
+  type ObjectMeta,
 } from '../quarantine/policy.js';
 import { selectorOf } from './selector.js';
 
@@ -38,12 +39,7 @@ export function containmentFor(severity: Severity): Containment {
 export interface ContainDenyPolicy {
   apiVersion: 'security.istio.io/v1';
   kind: 'AuthorizationPolicy';
-  metadata: {
-    name: string;
-    namespace: string;
-    labels: Record<string, string>;
-    annotations: Record<string, string>;
-  };
+  metadata: ObjectMeta;
   spec: {
     action: 'DENY';
     selector?: { matchLabels: Record<string, string> };

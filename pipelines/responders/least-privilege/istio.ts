@@ -26,6 +26,7 @@ import {
   REASON_ANNOTATION,
   UNDO_ANNOTATION,
   hash8,
+  type ObjectMeta,
 } from '../quarantine/policy.js';
 import {
   DEFAULT_OPERATION_OPTIONS,
@@ -54,12 +55,7 @@ export interface AllowRule {
 export interface AllowPolicyManifest {
   apiVersion: 'security.istio.io/v1';
   kind: 'AuthorizationPolicy';
-  metadata: {
-    name: string;
-    namespace: string;
-    labels: Record<string, string>;
-    annotations: Record<string, string>;
-  };
+  metadata: ObjectMeta;
   spec: {
     action: 'ALLOW';
     selector: { matchLabels: Record<string, string> };

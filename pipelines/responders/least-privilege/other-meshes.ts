@@ -14,19 +14,14 @@
  * service is its workload name, else its service account (the usual Consul-on-Kubernetes convention).
  */
 import type { DestinationNode } from '../../features/call-graph.js';
-import { MANAGED_BY, MANAGED_BY_LABEL, REASON_ANNOTATION } from '../quarantine/policy.js';
+import { MANAGED_BY, MANAGED_BY_LABEL, REASON_ANNOTATION, type ObjectMeta } from '../quarantine/policy.js';
 import { allowPolicyName, LEAST_PRIVILEGE, POLICY_KIND_LABEL } from './istio.js';
 import { planTargets, type Target, type TargetOptions, type TargetPlan } from './targets.js';
 
 export interface MeshObject {
   apiVersion: string;
   kind: string;
-  metadata: {
-    name: string;
-    namespace: string;
-    labels: Record<string, string>;
-    annotations: Record<string, string>;
-  };
+  metadata: ObjectMeta;
   spec: Record<string, unknown>;
 }
 
