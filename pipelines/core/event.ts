@@ -53,7 +53,16 @@ export interface MeshEvent {
   upstreamCluster: string;
   /** Scenario label carried by simulated traffic for evaluation; '' for real traffic. Never used to detect. */
   label: string;
+  /**
+   * Labels of the pod whose sidecar wrote the record, from the shipper's Kubernetes metadata (Fluent Bit /
+   * Vector `kubernetes.labels`, OTel `k8s.pod.labels.*`): the destination's on inbound records, the
+   * caller's on outbound ones. Shared and frozen; NO_LABELS when the shipper added none.
+   */
+  podLabels: Readonly<Record<string, string>>;
 }
+
+/** The one empty label set, shared by every event without shipper labels (never mutated). */
+export const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
 
 export function emptyEvent(): MeshEvent {
   return {
@@ -86,6 +95,7 @@ export function emptyEvent(): MeshEvent {
     protocol: '',
     upstreamCluster: '',
     label: '',
+    podLabels: NO_LABELS,
   };
 }
 

@@ -18,8 +18,12 @@ function isIdSegment(path: string, from: number, to: number): boolean {
   return length >= 20 && digits >= 4; // opaque tokens
 }
 
-/** Scans segment by segment and builds a new string only when a segment is an id (most paths have none). */
-export function pathTemplate(path: string): string {
+/**
+ * Scans segment by segment and builds a new string only when a segment is an id (most paths have none).
+ * `placeholder` replaces each id segment: `{id}` for baselines, Istio's one-segment template `{*}` for
+ * authorization policies.
+ */
+export function pathTemplate(path: string, placeholder = '{id}'): string {
   let out: string | undefined;
   let copied = 0; // path[0, copied) is already in `out`
   let from = 0;
@@ -27,7 +31,7 @@ export function pathTemplate(path: string): string {
     let to = path.indexOf('/', from);
     if (to === -1) to = path.length;
     if (isIdSegment(path, from, to)) {
-      out = (out ?? '') + path.slice(copied, from) + '{id}';
+      out = (out ?? '') + path.slice(copied, from) + placeholder;
       copied = to;
     }
     from = to + 1;

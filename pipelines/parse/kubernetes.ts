@@ -7,6 +7,8 @@
  * A service account is rarely attached by shippers; when it is, outbound events get a real principal.
  */
 
+import { NO_LABELS } from '../core/event.js';
+
 export class K8sMeta {
   namespace = '';
   pod = '';
@@ -14,6 +16,8 @@ export class K8sMeta {
   workload = '';
   serviceAccount = '';
   podIp = '';
+  /** The pod's labels (only well-formed Kubernetes keys and values), frozen; NO_LABELS when none. */
+  labels: Readonly<Record<string, string>> = NO_LABELS;
 }
 
 /** Shared "nothing known" instance. Never mutate it: callers copy before changing anything. */
@@ -26,6 +30,7 @@ export function copyMeta(b: K8sMeta): K8sMeta {
   m.workload = b.workload;
   m.serviceAccount = b.serviceAccount;
   m.podIp = b.podIp;
+  m.labels = b.labels;
   return m;
 }
 
@@ -47,8 +52,33 @@ export function metaFromKubernetes(k: unknown): K8sMeta {
     str(o['service_account']) || str(o['service_account_name']) || str(o['pod_service_account']);
   m.podIp = str(o['pod_ip']);
   const labels = o['labels'] ?? o['pod_labels'];
+  m.labels = podLabelsOf(labels);
   m.workload = workloadFromLabels(labels) || workloadFromPod(m.pod);
   return m;
+}
+
+/** A label key: optional DNS-subdomain prefix and a name of at most 63 characters (Kubernetes' rule). */
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
+/** Whether a key and value could be a Kubernetes label (anything else cannot select a pod). */
+export function isLabel(key: string, value: string): boolean {
+  return LABEL_KEY.test(key) && LABEL_VALUE.test(value);
+}
+
+/**
+ * The shipper's label map, keeping only well-formed string labels: they may end up in a policy's
+ * selector, so nothing else from the record is copied. Frozen, so every event can share it.
+ */
+export function podLabelsOf(labels: unknown): Readonly<Record<string, string>> {
+  if (labels === null || typeof labels !== 'object' || Array.isArray(labels)) return NO_LABELS;
+  let out: Record<string, string> | undefined;
+  for (const [key, value] of Object.entries(labels as Record<string, unknown>)) {
+    if (typeof value !== 'string' || !isLabel(key, value)) continue;
+    out ??= Object.create(null) as Record<string, string>;
+    out[key] = value;
+  }
+  return out === undefined ? NO_LABELS : Object.freeze(out);
 }
 
 /** The workload name Istio itself would use (its canonical-name label), else the usual app labels. */

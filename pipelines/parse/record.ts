@@ -72,6 +72,7 @@ export function buildEvent(
     // Istio 1.24's JSON format logged UPSTREAM_CLUSTER with a trailing ';' (istio/istio#54219).
     upstreamCluster: trimSemicolon(text(r.upstream_cluster, 'upstream_cluster')),
     label: text(r.x_meshguard_label, 'x_meshguard_label'),
+    podLabels: meta.labels,
   };
   const sni = text(r.requested_server_name, 'requested_server_name');
   const upstreamHost = text(r.upstream_host, 'upstream_host');

@@ -12,6 +12,7 @@ Usage:
   meshguard replay --input FILE|- [--format auto|istio-json|envoy-text|otlp-json] --incidents OUT.jsonl
                    [--policies-dir DIR] [--rejected FILE] [--config FILE]
   meshguard score-series --input IN.csv --output OUT.csv
+  meshguard tighten --input FILE --policies-dir DIR [--since T] [--until T] [--mesh istio] [--l7]
   meshguard serve [--config FILE] [--role ingest|scorer|all] [--port N]
   meshguard simulate [--duration 30m] [--seed 1] [--output FILE|-] [--labels FILE.json] ...
   meshguard train --input baseline.jsonl --output MODEL_DIR [--epochs 30]
@@ -31,6 +32,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   simulate: async () => (await import('./simulate.js')).runSimulate,
   train: async () => (await import('./train.js')).runTrain,
   eval: async () => (await import('./eval.js')).runEval,
+  tighten: async () => (await import('./tighten.js')).runTighten,
 };
 
 export async function main(argv: string[]): Promise<void> {

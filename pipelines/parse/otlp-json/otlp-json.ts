@@ -4,7 +4,16 @@
 import type { ParseResult } from '../../core/event.js';
 import { EnvoyFields, type EnvoyRecord } from '../envoy-fields.js';
 import { scanEnvoyText } from '../envoy-text-scanner.js';
-import { NO_META, copyMeta, metaFromNodeId, workloadFromPod, type K8sMeta } from '../kubernetes.js';
+import {
+  NO_META,
+  copyMeta,
+  metaFromNodeId,
+  podLabelsOf,
+  workloadFromPod,
+  type K8sMeta,
+} from '../kubernetes.js';
+
+const POD_LABEL_PREFIX = 'k8s.pod.labels.';
 import type { ParseOptions } from '../options.js';
 import { reject, type Emit } from '../parser.js';
 import { buildEvent } from '../record.js';
@@ -146,6 +155,7 @@ function metaFromAttributes(attrs: unknown, base: K8sMeta): K8sMeta {
   let deployment = '';
   let serviceName = '';
   let nodeId = '';
+  let labels: Record<string, string> | undefined;
   for (let i = 0; i < attrs.length; i++) {
     const kv: unknown = attrs[i];
     if (!isPlainObject(kv)) continue;
@@ -185,10 +195,16 @@ function metaFromAttributes(attrs: unknown, base: K8sMeta): K8sMeta {
       case 'node_name':
         nodeId = raw;
         break;
+      default:
+        // The k8sattributes processor's pod label extraction (default tag name k8s.pod.labels.<key>).
+        if (key.startsWith(POD_LABEL_PREFIX))
+          (labels ??= Object.create(null) as Record<string, string>)[key.slice(POD_LABEL_PREFIX.length)] =
+            raw;
     }
   }
-  if (m === undefined && deployment === '' && serviceName === '' && nodeId === '') return base;
+  if (m === undefined && deployment === '' && serviceName === '' && nodeId === '' && !labels) return base;
   m ??= copyMeta(base);
+  if (labels) m.labels = podLabelsOf({ ...base.labels, ...labels });
   if (deployment !== '') m.workload = deployment;
   if (nodeId !== '') metaFromNodeId(nodeId, m);
   if (m.workload === '') m.workload = m.pod !== '' ? workloadFromPod(m.pod) : serviceName;

@@ -7,7 +7,7 @@ import { MANAGED_BY, MANAGED_BY_LABEL, type AuthorizationPolicyManifest } from '
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-type SchemaValidator = (obj: AuthorizationPolicyManifest) => void;
+type SchemaValidator = (obj: unknown) => void;
 let schemaValidator: Promise<SchemaValidator | undefined> | undefined;
 
 /**
@@ -17,7 +17,7 @@ let schemaValidator: Promise<SchemaValidator | undefined> | undefined;
 function loadSchemaValidator(): Promise<SchemaValidator | undefined> {
   schemaValidator ??= import('@kubernetes-models/istio/security.istio.io/v1/AuthorizationPolicy')
     .then(
-      (mod) => (obj: AuthorizationPolicyManifest) =>
+      (mod) => (obj: unknown) =>
         new mod.AuthorizationPolicy(
           structuredClone(obj) as ConstructorParameters<typeof mod.AuthorizationPolicy>[0],
         ).validate(),
@@ -82,4 +82,19 @@ export async function validatePolicy(policy: AuthorizationPolicyManifest): Promi
     }
   }
   return errors;
+}
+
+/**
+ * Errors of any AuthorizationPolicy (DENY or ALLOW) against Istio's CRD schema alone, for the writers
+ * that have their own invariants (least privilege). Empty when valid or when the schema is not installed.
+ */
+export async function istioSchemaErrors(policy: unknown): Promise<string[]> {
+  const validate = await loadSchemaValidator();
+  if (!validate) return [];
+  try {
+    validate(policy);
+    return [];
+  } catch (error) {
+    return [`Istio schema: ${(error as Error).message}`];
+  }
 }

@@ -1,0 +1,144 @@
+/**
+ * Least-privilege objects for Linkerd and Consul, from the same targets as Istio's (targets.ts).
+ *
+ * Linkerd (policy.linkerd.io): a `Server` per learned port of the workload (pods by the same selector),
+ * an `AuthorizationPolicy` targeting it, requiring a `MeshTLSAuthentication` that lists the callers by
+ * ServiceAccount. Once a Server selects a port, traffic no policy authorizes is refused. Dry-run is the
+ * Server's `accessPolicy: audit` (Linkerd 2.15+): every request is allowed and the ones no policy would
+ * allow are flagged in the proxy's logs and metrics; enforcement is `accessPolicy: deny`. Kubelet probes
+ * stay allowed: Linkerd authorizes probe routes by default on a Server without HTTPRoutes.
+ *
+ * Consul: one `ServiceIntentions` per destination service, allowing each learned source and denying `*`.
+ * Consul has no dry-run: the objects carry `meshguard.io/dry-run: "true"` so a GitOps reviewer sees they
+ * are proposals, but applying them enforces. Consul names services, not service accounts: a caller's
+ * service is its workload name, else its service account (the usual Consul-on-Kubernetes convention).
+ */
+import type { DestinationNode } from '../../features/call-graph.js';
+import { MANAGED_BY, MANAGED_BY_LABEL, REASON_ANNOTATION, type ObjectMeta } from '../quarantine/policy.js';
+import { allowPolicyName, LEAST_PRIVILEGE, POLICY_KIND_LABEL } from './istio.js';
+import { planTargets, type Target, type TargetOptions, type TargetPlan } from './targets.js';
+
+export interface MeshObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  spec: Record<string, unknown>;
+}
+
+export interface MeshObjectsPlan extends Omit<TargetPlan, 'targets'> {
+  objects: MeshObject[];
+  /** What a person must know before applying (one sentence each). */
+  notes: string[];
+}
+
+export interface OtherMeshOptions extends TargetOptions {
+  dryRun: boolean;
+}
+
+/** Ports the workload was called on, from Istio's inbound cluster names; empty when unknown. */
+export function portsOf(dst: DestinationNode): number[] {
+  return [...dst.ports].sort((a, b) => a - b);
+}
+
+function meta(t: Target, name: string, dryRun: boolean, reason: string): MeshObject['metadata'] {
+  return {
+    name,
+    namespace: t.dst.namespace,
+    labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [POLICY_KIND_LABEL]: LEAST_PRIVILEGE },
+    annotations: { [REASON_ANNOTATION]: reason, ...(dryRun ? { 'meshguard.io/dry-run': 'true' } : {}) },
+  };
+}
+
+function principalParts(principal: string): { namespace: string; serviceAccount: string } {
+  const m = /\/ns\/([^/]+)\/sa\/([^/]+)$/.exec(principal);
+  return { namespace: m?.[1] ?? '', serviceAccount: m?.[2] ?? '' };
+}
+
+export function buildLinkerdObjects(
+  destinations: readonly DestinationNode[],
+  opts: OtherMeshOptions,
+): MeshObjectsPlan {
+  const { targets, ...rest } = planTargets(destinations, opts);
+  const plan: MeshObjectsPlan = { ...rest, objects: [], notes: [] };
+  for (const t of targets) {
+    const base = allowPolicyName(t.dst.workload);
+    const ports = portsOf(t.dst);
+    if (ports.length === 0) {
+      plan.notes.push(`${t.dst.key}: no inbound port in the records, so no Server can be written`);
+      continue;
+    }
+    const reason = `least privilege for ${t.dst.key}: allows the ${t.allowed.length} caller(s) seen`;
+    const authn = `${base}-callers`;
+    if (t.allowed.length > 0)
+      plan.objects.push({
+        apiVersion: 'policy.linkerd.io/v1alpha1',
+        kind: 'MeshTLSAuthentication',
+        metadata: meta(t, authn, opts.dryRun, reason),
+        spec: {
+          identityRefs: t.allowed.map((a) => {
+            const p = principalParts(a.principal);
+            return { kind: 'ServiceAccount', name: p.serviceAccount, namespace: p.namespace };
+          }),
+        },
+      });
+    for (const port of ports) {
+      const server = `${base}-${port}`.slice(0, 63).replace(/-+$/, '');
+      plan.objects.push({
+        apiVersion: 'policy.linkerd.io/v1beta3',
+        kind: 'Server',
+        metadata: meta(t, server, opts.dryRun, reason),
+        spec: {
+          podSelector: { matchLabels: t.selector },
+          port,
+          accessPolicy: opts.dryRun ? 'audit' : 'deny',
+        },
+      });
+      // No AuthorizationPolicy for a workload nobody calls: the Server alone denies (or audits) everything.
+      if (t.allowed.length > 0)
+        plan.objects.push({
+          apiVersion: 'policy.linkerd.io/v1alpha1',
+          kind: 'AuthorizationPolicy',
+          metadata: meta(t, server, opts.dryRun, reason),
+          spec: {
+            targetRef: { group: 'policy.linkerd.io', kind: 'Server', name: server },
+            requiredAuthenticationRefs: [
+              { group: 'policy.linkerd.io', kind: 'MeshTLSAuthentication', name: authn },
+            ],
+          },
+        });
+    }
+  }
+  return plan;
+}
+
+export function buildConsulIntentions(
+  destinations: readonly DestinationNode[],
+  opts: OtherMeshOptions,
+): MeshObjectsPlan {
+  const { targets, ...rest } = planTargets(destinations, opts);
+  const plan: MeshObjectsPlan = { ...rest, objects: [], notes: [] };
+  if (opts.dryRun && targets.length > 0)
+    plan.notes.push('Consul has no dry-run: applying these intentions enforces them');
+  for (const t of targets) {
+    const sources = [
+      ...new Map(
+        t.allowed.map((a) => {
+          const name = a.edge.workload || principalParts(a.principal).serviceAccount;
+          return [name, { name, action: 'allow' }];
+        }),
+      ).values(),
+    ].sort((a, b) => (a.name < b.name ? -1 : 1));
+    plan.objects.push({
+      apiVersion: 'consul.hashicorp.com/v1alpha1',
+      kind: 'ServiceIntentions',
+      metadata: meta(t, allowPolicyName(t.dst.workload), opts.dryRun, `least privilege for ${t.dst.key}`),
+      spec: {
+        // Consul OSS has no namespaces (Enterprise would add `namespace` on each side).
+        destination: { name: t.dst.workload },
+        // Evaluated most specific first: the named sources before the wildcard deny.
+        sources: [...sources, { name: '*', action: 'deny' }],
+      },
+    });
+  }
+  return plan;
+}
