@@ -5,11 +5,27 @@
 import type { MeshEvent } from './event.js';
 import type { Incident } from './incident.js';
 
+/** Where a live event came from: its scored partition (task) and the input within it. */
+export interface EventOrigin {
+  task: string;
+  input: string;
+  /** Wall time it was read at (idleness). */
+  wallMs: number;
+}
+
 export interface ScoringPipeline {
-  /** Hand one event over (synchronous, allocation-light). Windows close as event time advances. */
-  push(event: MeshEvent): void;
+  /**
+   * Hand one event over (synchronous, allocation-light). Windows close as event time advances. Without
+   * `from`, event time is the newest record (replay); with it (Kafka mode), each scored partition has
+   * its own clock, the minimum of its inputs' watermarks.
+   */
+  push(event: MeshEvent, from?: EventOrigin): void;
   /** Close every window up to the given event time (idle streams still close their windows). */
   advanceTo(timeMs: number): void;
+  /** Kafka mode: let idle inputs stop holding their partition back (wall time now). */
+  advanceClocks(wallMs: number): void;
+  /** Kafka mode: a partition moved away; forget its open windows and clock. */
+  dropTask(task: string): void;
   /** Close all open windows (end of a replay file, shutdown). */
   finish(): void;
   /** Wait until every incident raised so far has been handed to the incident handler. */

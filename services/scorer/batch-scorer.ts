@@ -72,7 +72,10 @@ export class BatchScorer implements RecordHandler {
 
   async onAssignment(assigned: TopicPartition[]): Promise<void> {
     await this.serial(async () => {
+      const before = this.owned;
       this.owned = new Set(assigned.map((a) => `${a.topic}/${a.partition}`));
+      for (const partition of before ?? [])
+        if (!this.owned.has(partition)) this.deps.pipeline.dropTask(partition);
       let moved = 0;
       for (const [entity, partition] of this.partitionOf) {
         if (this.owned.has(partition)) continue;
@@ -95,6 +98,13 @@ export class BatchScorer implements RecordHandler {
   tick(): Promise<void> {
     return this.serial(async () => {
       const now = (this.deps.wallNowMs ?? Date.now)();
+      if (this.deps.countAs === 'kafka') {
+        // Per-partition clocks: an idle input stops holding its partition back after the idleness timeout.
+        this.deps.pipeline.advanceClocks(now);
+        await this.deps.pipeline.drain();
+        await this.writeDirty();
+        return;
+      }
       const windowMs = this.deps.cfg.windowing.window_secs * 1000;
       if (this.lastEventWallMs === 0 || now - this.lastEventWallMs < windowMs) return;
       this.deps.pipeline.advanceTo(this.watermarkAtLastEvent + (now - this.lastEventWallMs));
@@ -118,10 +128,13 @@ export class BatchScorer implements RecordHandler {
     const { cfg, pipeline, metrics } = this.deps;
     const events: MeshEvent[] = [];
     const eventPartition: string[] = [];
+    /** Kafka: the input of each event within its partition (a repartitioned record's upstream partition). */
+    const eventInput: string[] = [];
     const dlq: OutRecord[] = [];
     const ingestedByFormat = new Map<string, number>();
     // Records of one hand-off come from one partition (Kafka) or a few (the bus): name each once.
     let partition = '';
+    let input = '';
     let partitionTopic = '';
     let partitionNumber = -1;
     let format = 'unknown';
@@ -132,6 +145,7 @@ export class BatchScorer implements RecordHandler {
         any = true;
         events.push(result.event);
         eventPartition.push(partition);
+        eventInput.push(input);
         ingestedByFormat.set(format, (ingestedByFormat.get(format) ?? 0) + 1);
       } else reasons.push(result.reason);
     };
@@ -141,6 +155,7 @@ export class BatchScorer implements RecordHandler {
         partitionNumber = record.partition;
         partition = `${record.topic}/${record.partition}`;
       }
+      input = record.input ?? partition;
       if (record.topic === cfg.kafka.topics.metrics) {
         const result = parseAdapterSample(record.value);
         if (result.ok) {
@@ -158,6 +173,7 @@ export class BatchScorer implements RecordHandler {
         for (const event of record.events) {
           events.push(event);
           eventPartition.push(partition);
+          eventInput.push(input);
         }
         continue;
       }
@@ -180,15 +196,23 @@ export class BatchScorer implements RecordHandler {
         metrics.eventsIngested.inc({ source: this.deps.countAs, format }, n);
 
     await this.loadMissingState(events);
+    const wallMs = (this.deps.wallNowMs ?? Date.now)();
+    const kafka = this.deps.countAs === 'kafka';
+    let origin = { task: '', input: '', wallMs };
     for (let i = 0; i < events.length; i++) {
       const event = events[i]!;
       const before = event.src;
-      pipeline.push(event);
+      if (kafka) {
+        if (origin.task !== eventPartition[i] || origin.input !== eventInput[i])
+          origin = { task: eventPartition[i]!, input: eventInput[i]!, wallMs };
+        pipeline.push(event, origin);
+      } else pipeline.push(event);
       // The pipeline may resolve an address to a principal: both keys belong to this partition.
       this.partitionOf.set(before, eventPartition[i]!);
       if (event.src !== before) this.partitionOf.set(event.src, eventPartition[i]!);
     }
     this.scored += events.length;
+    if (kafka) pipeline.advanceClocks(wallMs);
     if (events.length) {
       this.lastEventWallMs = (this.deps.wallNowMs ?? Date.now)();
       this.watermarkAtLastEvent = pipeline.stats.watermarkMs;
