@@ -11,6 +11,8 @@ export interface EventOrigin {
   input: string;
   /** Wall time it was read at (idleness). */
   wallMs: number;
+  /** Every input the partition has, when known (the upstream partitions of a repartitioned record). */
+  inputs?: readonly string[];
 }
 
 export interface ScoringPipeline {

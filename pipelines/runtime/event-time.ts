@@ -30,6 +30,16 @@ export class PartitionClock {
   ) {}
 
   /**
+   * The inputs a partition is known to have (all upstream partitions of a repartition partition): each
+   * holds the clock back from now on until it delivers or goes idle, so the first input to deliver cannot
+   * run ahead of the others.
+   */
+  expect(inputs: readonly string[], wallMs: number): void {
+    for (const input of inputs)
+      if (!this.inputs.has(input)) this.inputs.set(input, { maxMs: -Infinity, lastWallMs: wallMs });
+  }
+
+  /**
    * A record of `input` at `timeMs`, read at `wallMs`. Returns true when the clock may have moved: only
    * when this input's watermark moved and it was the one (or one of those) holding the clock back.
    */
@@ -52,6 +62,7 @@ export class PartitionClock {
     let active = Infinity;
     let newest = -Infinity;
     for (const entry of this.inputs.values()) {
+      if (entry.maxMs === -Infinity && wallMs - entry.lastWallMs >= this.idleMs) continue;
       const watermark = entry.maxMs - this.outOfOrdernessMs;
       if (watermark > newest) newest = watermark;
       if (wallMs - entry.lastWallMs < this.idleMs && watermark < active) active = watermark;

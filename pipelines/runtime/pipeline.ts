@@ -185,6 +185,8 @@ export class Pipeline implements ScoringPipeline {
     this.sensitiveCalls.note(ev);
     if (from === undefined) return this.aggregator.push(ev);
     const task = this.task(from.task);
+    if (from.inputs !== undefined && task.clock!.size < from.inputs.length)
+      task.clock!.expect(from.inputs, from.wallMs);
     task.aggregator.push(ev);
     if (task.clock!.note(from.input, ev.timeMs, from.wallMs)) task.aggregator.advanceTo(task.clock!.clockMs);
   }

@@ -15,7 +15,7 @@ import type { MeshEvent } from '../../pipelines/core/event.js';
 import type { ParseResult } from '../../pipelines/core/event.js';
 import { detectFormat, parseLine, type ParseOptions } from '../../pipelines/parse/index.js';
 import type { Metrics } from '../../pipelines/core/metrics.js';
-import type { ScoringPipeline } from '../../pipelines/core/pipeline.js';
+import type { EventOrigin, ScoringPipeline } from '../../pipelines/core/pipeline.js';
 import type { StateStore } from '../../pipelines/core/state-store.js';
 import type { InRecord, OutRecord, RecordProducer } from '../../pipelines/sources/bus/types.js';
 import type { RecordHandler, TopicPartition } from '../../pipelines/sources/source.js';
@@ -130,6 +130,7 @@ export class BatchScorer implements RecordHandler {
     const eventPartition: string[] = [];
     /** Kafka: the input of each event within its partition (a repartitioned record's upstream partition). */
     const eventInput: string[] = [];
+    const inputsOf = new Map<string, readonly string[]>();
     const dlq: OutRecord[] = [];
     const ingestedByFormat = new Map<string, number>();
     // Records of one hand-off come from one partition (Kafka) or a few (the bus): name each once.
@@ -156,6 +157,7 @@ export class BatchScorer implements RecordHandler {
         partition = `${record.topic}/${record.partition}`;
       }
       input = record.input ?? partition;
+      if (record.inputs !== undefined) inputsOf.set(partition, record.inputs);
       if (record.topic === cfg.kafka.topics.metrics) {
         const result = parseAdapterSample(record.value);
         if (result.ok) {
@@ -198,13 +200,18 @@ export class BatchScorer implements RecordHandler {
     await this.loadMissingState(events);
     const wallMs = (this.deps.wallNowMs ?? Date.now)();
     const kafka = this.deps.countAs === 'kafka';
-    let origin = { task: '', input: '', wallMs };
+    let origin: EventOrigin = { task: '', input: '', wallMs };
     for (let i = 0; i < events.length; i++) {
       const event = events[i]!;
       const before = event.src;
       if (kafka) {
         if (origin.task !== eventPartition[i] || origin.input !== eventInput[i])
-          origin = { task: eventPartition[i]!, input: eventInput[i]!, wallMs };
+          origin = {
+            task: eventPartition[i]!,
+            input: eventInput[i]!,
+            wallMs,
+            inputs: inputsOf.get(eventPartition[i]!),
+          };
         pipeline.push(event, origin);
       } else pipeline.push(event);
       // The pipeline may resolve an address to a principal: both keys belong to this partition.

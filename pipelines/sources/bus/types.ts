@@ -37,6 +37,8 @@ export interface InRecord {
    * record: the access-log partition it was read from); the partition itself when absent.
    */
   input?: string;
+  /** Every input of the record's partition, when known (see `input`). */
+  inputs?: readonly string[];
 }
 
 /** Why a send was refused; ingest turns these into 429 / 503 with Retry-After. */

@@ -20,7 +20,7 @@ import type { RecordHandler, TopicPartition } from '../source.js';
 
 /** Set by meshguard's own producer on access-log records keyed by their source entity. */
 export const KEYED_HEADER = 'meshguard.keyed';
-/** The access-log partition a repartitioned record was read from. */
+/** The access-log partition a repartitioned record was read from, and their number: `2/4`. */
 export const UPSTREAM_HEADER = 'meshguard.upstream';
 
 /** A record read from Kafka, with the headers the hop reads. */
@@ -35,12 +35,27 @@ export interface RepartitionProducer {
 
 export interface RepartitionOptions {
   accessLogsTopic: string;
+  /** The partition count of the access-log topic (the inputs of each repartition partition). */
+  accessLogPartitions: () => Promise<number>;
   repartitionTopic: string;
   parseOptions: ParseOptions;
   metrics?: Metrics;
 }
 
+/** Input names of a repartition partition fed by `count` upstream partitions (cached per count). */
+const inputNames = new Map<number, readonly string[]>();
+function upstreamInputs(count: number): readonly string[] {
+  let names = inputNames.get(count);
+  if (names === undefined) {
+    names = Array.from({ length: count }, (_, i) => `upstream/${i}`);
+    inputNames.set(count, names);
+  }
+  return names;
+}
+
 export class RepartitionHandler implements RecordHandler {
+  private upstreamCount: number | undefined;
+
   constructor(
     private readonly scorer: RecordHandler,
     private readonly producer: RepartitionProducer,
@@ -52,8 +67,9 @@ export class RepartitionHandler implements RecordHandler {
     const toForward: KafkaInRecord[] = [];
     for (const record of records as KafkaInRecord[]) {
       if (record.topic === this.opts.repartitionTopic) {
-        const upstream = record.headers?.[UPSTREAM_HEADER];
-        direct.push(upstream === undefined ? record : { ...record, input: `upstream/${upstream}` });
+        const [upstream, count] = (record.headers?.[UPSTREAM_HEADER] ?? '').split('/');
+        if (!upstream || !(Number(count) > 0 && Number(count) <= 100_000)) direct.push(record);
+        else direct.push({ ...record, input: `upstream/${upstream}`, inputs: upstreamInputs(Number(count)) });
       } else if (record.topic !== this.opts.accessLogsTopic || record.headers?.[KEYED_HEADER] !== undefined)
         direct.push(record);
       else toForward.push(record);
@@ -65,8 +81,9 @@ export class RepartitionHandler implements RecordHandler {
   /** Re-key by source entity; what no parser accepts goes on to the scorer, which dead-letters it. */
   private async forward(records: KafkaInRecord[], direct: InRecord[]): Promise<void> {
     const out: Array<OutRecord & { headers: Record<string, string> }> = [];
+    this.upstreamCount ??= await this.opts.accessLogPartitions();
     for (const record of records) {
-      const headers = { [UPSTREAM_HEADER]: String(record.partition) };
+      const headers = { [UPSTREAM_HEADER]: `${record.partition}/${this.upstreamCount}` };
       const { accepted, rejected } = validateLogRecords([record.value], this.opts.parseOptions);
       for (const a of accepted) out.push({ key: a.key, value: a.value, headers });
       for (const r of rejected) direct.push({ ...record, value: r.record });

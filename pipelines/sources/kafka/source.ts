@@ -23,6 +23,18 @@ export interface KafkaSourceOptions {
   parseOptions?: ParseOptions;
 }
 
+/** A topic's partition count, from the cluster's metadata. */
+async function partitionCount(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+    return topics[0]?.partitions.length ?? 1;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 export class KafkaSource implements Source {
   private handler: RecordHandler | undefined;
   private consumer: KafkaBatchConsumer | undefined;
@@ -55,6 +67,7 @@ export class KafkaSource implements Source {
         topics.push(config.topics.repartition);
         handler = new RepartitionHandler(handler, producer, {
           accessLogsTopic: config.topics.access_logs,
+          accessLogPartitions: () => partitionCount(kafka, config.topics.access_logs),
           repartitionTopic: config.topics.repartition,
           parseOptions: this.options.parseOptions ?? defaultParseOptions,
           metrics: settings.metrics,
