@@ -40,6 +40,13 @@ export interface ScoringPipeline {
   /** Entities whose state changed since the last call (and clears the set). */
   takeDirtyEntities(): string[];
 
+  /** Pipeline-wide learning state, shared through the state store (warm-up start, known identities). */
+  readonly firstEventMs: number;
+  restoreFirstEventMs(timeMs: number): void;
+  /** Identities first seen as destinations since the last call, with since when. */
+  takeNewlyKnown(): Array<[string, number]>;
+  restoreKnownSince(identity: string, sinceMs: number): void;
+
   readonly stats: { events: number; incidents: number; entities: number; watermarkMs: number };
 }
 

@@ -100,6 +100,7 @@ export class Pipeline implements ScoringPipeline {
     });
     this.detectors = createWindowDetectors(options.detectors, cfg.detectors, settings);
     this.learning = new BaselineLearning(cfg.detectors.exfiltration.min_bytes);
+    if (options.trackDirtyEntities !== false) this.learning.trackNewlyKnown();
     this.incidents = new IncidentManager({
       dedupWindowMs: cfg.incidents.dedup_window_secs * 1000,
       maxKept: cfg.incidents.max_kept,
@@ -179,7 +180,7 @@ export class Pipeline implements ScoringPipeline {
       return;
     }
     this.events++;
-    if (this.events === 1) this.warmUp.firstEventMs = ev.timeMs;
+    if (this.events === 1 && !(this.warmUp.firstEventMs <= ev.timeMs)) this.warmUp.firstEventMs = ev.timeMs;
     this.addresses.enrich(ev);
     this.learning.noteDestination(ev);
     this.sensitiveCalls.note(ev);
@@ -248,6 +249,21 @@ export class Pipeline implements ScoringPipeline {
   }
   takeDirtyEntities(): string[] {
     return this.entities.takeDirty();
+  }
+
+  /** What learning needs beyond the entities, shared by replicas and kept across restarts. */
+  get firstEventMs(): number {
+    return this.warmUp.firstEventMs;
+  }
+  /** The stream started earlier than this process's first event: warm-up counts from then. */
+  restoreFirstEventMs(timeMs: number): void {
+    if (!(this.warmUp.firstEventMs <= timeMs)) this.warmUp.firstEventMs = timeMs;
+  }
+  takeNewlyKnown(): Array<[string, number]> {
+    return this.learning.takeNewlyKnown();
+  }
+  restoreKnownSince(identity: string, sinceMs: number): void {
+    this.learning.rememberKnown(identity, sinceMs);
   }
 
   private onClose(cw: ClosedWindow, aggregator: WindowAggregator): void {

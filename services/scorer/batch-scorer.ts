@@ -28,6 +28,10 @@ import type { MetricSample } from '../../pipelines/metrics/sample.js';
 const ENTITY_TTL_MS = 7 * 24 * 3600 * 1000;
 
 export const entityKey = (entity: string): string => `entity:${entity}`;
+/** Since when an identity is known as a destination (pipeline-wide learning, shared by replicas). */
+export const knownKey = (identity: string): string => `known:${identity}`;
+/** Event time the stream started at: warm-up counts from it, not from a replica's restart. */
+export const FIRST_EVENT_KEY = 'pipeline:first-event-ms';
 
 export interface BatchScorerDeps {
   cfg: MeshguardConfig;
@@ -55,6 +59,7 @@ export class BatchScorer implements RecordHandler {
   private readonly stale = new Set<string>();
   private owned: Set<string> | undefined;
   private lastEventWallMs = 0;
+  private firstEventShared = false;
   private watermarkAtLastEvent = 0;
   private readonly log: Logger;
 
@@ -279,9 +284,13 @@ export class BatchScorer implements RecordHandler {
     const wanted = new Set<string>();
     for (const e of events)
       if (e.src && (!pipeline.hasEntity(e.src) || this.stale.has(e.src))) wanted.add(e.src);
+    if (!this.firstEventShared) wanted.add(FIRST_EVENT_KEY);
     if (wanted.size === 0) return;
     const entities = [...wanted];
-    const keys = entities.map(entityKey);
+    const keys = [
+      ...entities.map((e) => (e === FIRST_EVENT_KEY ? e : entityKey(e))),
+      ...entities.map(knownKey),
+    ];
     let snapshots: Array<string | undefined>;
     try {
       snapshots = isBatchStateStore(state)
@@ -296,7 +305,13 @@ export class BatchScorer implements RecordHandler {
     }
     let loaded = 0;
     entities.forEach((entity, i) => {
+      const known = Number(snapshots[entities.length + i]);
+      if (Number.isFinite(known)) pipeline.restoreKnownSince(entity, known);
       const snapshot = snapshots[i];
+      if (entity === FIRST_EVENT_KEY) {
+        if (Number.isFinite(Number(snapshot))) pipeline.restoreFirstEventMs(Number(snapshot));
+        return;
+      }
       this.stale.delete(entity);
       if (snapshot === undefined) return;
       pipeline.importEntity(entity, snapshot);
@@ -308,8 +323,15 @@ export class BatchScorer implements RecordHandler {
   private async writeDirty(): Promise<void> {
     const { pipeline, state } = this.deps;
     const dirty = pipeline.takeDirtyEntities().filter((e) => !this.stale.has(e));
-    if (dirty.length === 0) return;
     const entries: Array<{ key: string; value: string; ttlMs: number }> = [];
+    for (const [identity, sinceMs] of pipeline.takeNewlyKnown())
+      entries.push({ key: knownKey(identity), value: String(sinceMs), ttlMs: ENTITY_TTL_MS });
+    if (!this.firstEventShared && Number.isFinite(pipeline.firstEventMs)) {
+      this.firstEventShared = true;
+      // The first replica to get here names the stream's start; later ones keep it.
+      await state.setIfAbsent(FIRST_EVENT_KEY, String(pipeline.firstEventMs)).catch(() => undefined);
+    }
+    if (dirty.length === 0 && entries.length === 0) return;
     for (const entity of dirty) {
       const value = pipeline.exportEntity(entity);
       if (value !== undefined) entries.push({ key: entityKey(entity), value, ttlMs: ENTITY_TTL_MS });
