@@ -106,7 +106,7 @@ export const zstdCodec: Codec = {
 /** What the consumer cannot decode becomes placeholder records (undecodable.ts), never a crash. */
 export function tolerant(name: string, codec: Codec): Codec {
   return {
-    compress: codec.compress,
+    compress: (encoder) => codec.compress(encoder),
     decompress: async (buffer) => {
       try {
         return await codec.decompress(buffer);
