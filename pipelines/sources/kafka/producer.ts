@@ -151,7 +151,10 @@ export class KafkaRecordProducer implements RecordProducer, RepartitionProducer 
     });
     try {
       const sendAll = async (): Promise<void> => {
-        for (const chunk of chunksOf(messages, MAX_SEND_BYTES))
+        // Compressed batches hold 3x the records within the same broker limit (access logs shrink 4-15x):
+        // a third of the acknowledged round trips, which bound the repartition hop's rate.
+        const maxBytes = this.cfg.compression === 'none' ? MAX_SEND_BYTES : 3 * MAX_SEND_BYTES;
+        for (const chunk of chunksOf(messages, maxBytes))
           await this.producer.send({
             topic,
             // Key and value only: parsed events ride the embedded bus, never the wire.
