@@ -4,18 +4,11 @@
  * partition, delivered partition by partition as a Kafka consumer hands them over. The incidents must be
  * replay's (same offender, same kind, detected within one window of event time), with no late record.
  */
-import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../../config/validate.js';
-import { EventClock } from '../../../pipelines/core/clock.js';
 import type { MeshEvent } from '../../../pipelines/core/event.js';
 import type { Incident } from '../../../pipelines/core/incident.js';
-import { Metrics } from '../../../pipelines/core/metrics.js';
-import { MemoryStateStore } from '../../../pipelines/core/state-store.js';
 import { defaultParseOptions, parseLine } from '../../../pipelines/parse/index.js';
-import { WINDOW_DETECTORS } from '../../../pipelines/registry/window-detectors.js';
 import { PartitionClock } from '../../../pipelines/runtime/event-time.js';
-import { createPipeline } from '../../../pipelines/runtime/pipeline.js';
 import { MeshSimulator } from '../../../pipelines/sources/simulator/index.js';
 import { runEvents } from '../../helpers/pipeline.js';
 
@@ -74,27 +67,14 @@ async function runPartitioned(
   perPartitionClocks: boolean,
   inputs?: readonly string[],
 ) {
-  const cfg = resolveConfig({});
-  const clock = new EventClock();
-  const metrics = new Metrics();
-  const incidents: Incident[] = [];
-  const pipeline = createPipeline(
-    cfg,
-    { logger: pino({ level: 'silent' }), clock, metrics, state: new MemoryStateStore(() => clock.nowMs()) },
-    async (incident) => {
-      incidents.push(incident);
-      return incident;
-    },
-    { detectors: WINDOW_DETECTORS },
+  const { incidents, lateEvents } = await runEvents(
+    delivered.map((d) => d.event),
+    {},
+    perPartitionClocks
+      ? (_, i) => ({ task: delivered[i]!.task, input: delivered[i]!.input, wallMs: 0, inputs })
+      : undefined,
   );
-  for (const { event, task, input } of delivered) {
-    clock.advance(event.timeMs);
-    if (perPartitionClocks) pipeline.push(event, { task, input, wallMs: 0, inputs });
-    else pipeline.push(event);
-  }
-  pipeline.finish();
-  await pipeline.drain();
-  return { incidents, late: pipeline.stats.lateEvents };
+  return { incidents, late: lateEvents };
 }
 
 function expectSameAsReplay(kafka: Incident[], replay: Incident[]): void {
