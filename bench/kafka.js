@@ -1,8 +1,10 @@
 // Kafka mode, end to end, in one run against the librdkafka mock cluster (Debian's kcat):
 //   1. throughput: the benchmark input (N simulated Istio JSON lines) is produced to mesh.access-logs
-//      first, keyed by source workload as ingest keys them; then ONE `meshguard serve --role scorer`
-//      process (memory state, no Redis) starts and consumes them; events/s = lines / time from the first
-//      counted batch until all N are counted and committed (read from its /metrics).
+//      first, keyless as shippers write them (so every record takes the repartition hop); then ONE
+//      `meshguard serve --role scorer` process (memory state, no Redis) starts and consumes them;
+//      events/s = lines / time from the first counted batch until all N are counted and committed (read
+//      from its /metrics). Each round also runs `meshguard replay` over the same N lines, side by side:
+//      the ratio Kafka / replay is the figure (target 0.9).
 //   2. detection latency: with the scorer caught up and idle, simulated normal traffic is produced in live
 //      time (event time = now) with attack scenarios injected; for each scenario, latency = the time its
 //      first incident arrives on meshguard.incidents minus the time its first attack record was produced.
@@ -456,6 +458,18 @@ async function measureConsumption(scorer, spawnedAt) {
   };
 }
 
+/** `meshguard replay` over `file`: events per second of its own processing time (its summary line). */
+function replayRate(file) {
+  const out = spawnSync(
+    process.execPath,
+    [join(ROOT, 'bin', 'meshguard.js'), 'replay', '--input', file, '--incidents', join(work, 'replay.jsonl')],
+    { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
+  const summary = JSON.parse(out.stdout.trim().split('\n').pop() ?? '{}');
+  if (!(summary.events > 0)) throw new Error(`replay failed: ${out.stderr.slice(-500)}`);
+  return round((summary.events + summary.rejected) / summary.seconds);
+}
+
 const work = mkdtempSync(join(tmpdir(), 'meshguard-bench-kafka-'));
 const mock = await startKafkaMock();
 let scorer;
@@ -471,8 +485,11 @@ try {
   });
   await producer.connect();
 
-  // 1a. Pre-produce: keys computed first so the produce rate is the client's and the broker's alone.
-  const messages = lines.map((value) => ({ key: keyOf(value), value }));
+  // 1a. Pre-produce keyless, as Fluent Bit, Vector and the OTel exporter do by default: the scorer
+  //     re-keys every record through the repartition topic, and the figure includes that hop.
+  const replayInput = join(work, 'replay-input.jsonl');
+  writeFileSync(replayInput, lines.join('\n') + '\n');
+  const messages = lines.map((value) => ({ key: null, value }));
   lines = undefined;
   const produceStarted = performance.now();
   const CHUNK = 2000;
@@ -491,7 +508,7 @@ try {
   }
   await Promise.all(Array.from({ length: 4 }, produceWorker));
   const produceSeconds = (performance.now() - produceStarted) / 1000;
-  const keys = new Set(messages.map((m) => m.key)).size;
+  const keys = 0;
   messages.length = 0;
   const admin = kafka.admin();
   await admin.connect();
@@ -522,7 +539,9 @@ try {
         'http: { host: 127.0.0.1 }',
         'alerts: { channels: [] }',
         'quarantine: { sink: none }',
-        `kafka: { group_id: bench-${process.pid}-${Date.now()}-${r}, from_beginning: true, session_timeout_ms: 10000, heartbeat_interval_ms: 1000 }`,
+        // lz4 on the repartition hop: cheap, and it keeps the hop within the mock cluster's 5 MiB per
+        // partition retention (uncompressed, the oldest re-keyed records would be deleted before read).
+        `kafka: { group_id: bench-${process.pid}-${Date.now()}-${r}, from_beginning: true, session_timeout_ms: 10000, heartbeat_interval_ms: 1000, compression: lz4 }`,
         '',
       ].join('\n'),
     );
@@ -530,9 +549,12 @@ try {
     scorer = await startScorer(mock.brokers, configFile);
     const upSeconds = (performance.now() - spawnedAt) / 1000;
     const m = await measureConsumption(scorer, spawnedAt);
-    measured.push({ ...m, upSeconds });
+    await scorer.stop();
+    scorer = undefined;
+    const replay = replayRate(replayInput);
+    measured.push({ ...m, upSeconds, replayPerSec: replay, ratio: round(m.eventsPerSec / replay, 3) });
     log(
-      `round ${r + 1}/${rounds}: ${m.eventsPerSec.toLocaleString('en-US')} events/s over ${round(m.consumeSeconds, 2)} s, ${m.eventsPerCpuSecond.toLocaleString('en-US')} per CPU-second`,
+      `round ${r + 1}/${rounds}: ${m.eventsPerSec.toLocaleString('en-US')} events/s over ${round(m.consumeSeconds, 2)} s, ${m.eventsPerCpuSecond.toLocaleString('en-US')} per CPU-second; replay ${replay.toLocaleString('en-US')} events/s (ratio ${round(m.eventsPerSec / replay, 3)})`,
     );
   }
   const mid = [...measured].sort((a, b) => a.eventsPerSec - b.eventsPerSec)[Math.floor(measured.length / 2)];
@@ -543,6 +565,7 @@ try {
     keys,
     partitions: offsets.length,
     compression: 'gzip',
+    keyless: true,
     produceSeconds: round(produceSeconds, 2),
     producedPerSec: round(N / produceSeconds),
     rounds,
@@ -551,6 +574,11 @@ try {
     consumeSeconds: round(mid.consumeSeconds, 2),
     eventsPerSec: mid.eventsPerSec,
     eventsPerSecRounds: measured.map((m) => m.eventsPerSec),
+    // `meshguard replay` over the same lines in the same rounds, and Kafka / replay per round.
+    replayEventsPerSec: round(median(measured.map((m) => m.replayPerSec))),
+    ratioToReplay: round(median(measured.map((m) => m.ratio)), 3),
+    ratioToReplayRounds: measured.map((m) => m.ratio),
+    repartitionHop: true,
     eventsPerCpuSecond: round(median(measured.map((m) => m.eventsPerCpuSecond))),
     scorerCpuSeconds: mid.scorerCpuSeconds,
     fromSpawnSeconds: mid.fromSpawnSeconds,
@@ -558,9 +586,13 @@ try {
   };
   log(`consumed: ${throughput.eventsPerSec.toLocaleString('en-US')} events/s (median of ${rounds} rounds)`);
 
+  log(`Kafka / replay: ${throughput.ratioToReplay} (median of ${rounds} rounds; target 0.9)`);
+
   // 2. Latency, unless --live-seconds 0 (a profile of consumption alone, say).
+  // A scorer of the last round's group (caught up: it starts at the committed offsets) takes the live traffic.
+  if (liveSeconds > 0) scorer = await startScorer(mock.brokers, join(work, `scorer-${rounds - 1}.yaml`));
   const latency = liveSeconds > 0 ? await liveLatency(kafka, producer) : undefined;
-  await scorer.stop();
+  await scorer?.stop();
   const profile = profileDir ? topFrames(profileDir, consumeWindowUs[0], consumeWindowUs[1]) : undefined;
   scorer = undefined;
   report({ throughput, ...(latency ? { latency } : {}), ...(profile ? { profile } : {}) });

@@ -27,6 +27,22 @@ export class Metrics {
     help: 'Events that went through feature extraction and detection.',
     registers: [this.registry],
   });
+  readonly lateEvents = new Counter({
+    name: 'meshguard_late_events_total',
+    help: 'Records that arrived after their window had closed (past the allowed lateness), folded into the oldest open window instead.',
+    registers: [this.registry],
+  });
+  readonly kafkaRecordsSkipped = new Counter({
+    name: 'meshguard_kafka_records_skipped_total',
+    help: 'Records never scored because their offsets were gone from the broker (retention, offset reset), by topic.',
+    labelNames: ['topic'] as const,
+    registers: [this.registry],
+  });
+  readonly repartitioned = new Counter({
+    name: 'meshguard_repartitioned_records_total',
+    help: 'Access-log records re-keyed by their source entity through the repartition topic.',
+    registers: [this.registry],
+  });
   readonly deadLettered = new Counter({
     name: 'meshguard_dead_letter_records_total',
     help: 'Records written to the dead-letter topic or file, by destination.',

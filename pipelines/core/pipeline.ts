@@ -5,11 +5,29 @@
 import type { MeshEvent } from './event.js';
 import type { Incident } from './incident.js';
 
+/** Where a live event came from: its scored partition (task) and the input within it. */
+export interface EventOrigin {
+  task: string;
+  input: string;
+  /** Wall time it was read at (idleness). */
+  wallMs: number;
+  /** Every input the partition has, when known (the upstream partitions of a repartitioned record). */
+  inputs?: readonly string[];
+}
+
 export interface ScoringPipeline {
-  /** Hand one event over (synchronous, allocation-light). Windows close as event time advances. */
-  push(event: MeshEvent): void;
+  /**
+   * Hand one event over (synchronous, allocation-light). Windows close as event time advances. Without
+   * `from`, event time is the newest record (replay); with it (Kafka mode), each scored partition has
+   * its own clock, the minimum of its inputs' watermarks.
+   */
+  push(event: MeshEvent, from?: EventOrigin): void;
   /** Close every window up to the given event time (idle streams still close their windows). */
   advanceTo(timeMs: number): void;
+  /** Kafka mode: let idle inputs stop holding their partition back (wall time now). */
+  advanceClocks(wallMs: number): void;
+  /** Kafka mode: a partition moved away; forget its open windows and clock. */
+  dropTask(task: string): void;
   /** Close all open windows (end of a replay file, shutdown). */
   finish(): void;
   /** Wait until every incident raised so far has been handed to the incident handler. */
@@ -21,6 +39,13 @@ export interface ScoringPipeline {
   importEntity(entity: string, snapshot: string): void;
   /** Entities whose state changed since the last call (and clears the set). */
   takeDirtyEntities(): string[];
+
+  /** Pipeline-wide learning state, shared through the state store (warm-up start, known identities). */
+  readonly firstEventMs: number;
+  restoreFirstEventMs(timeMs: number): void;
+  /** Identities first seen as destinations since the last call, with since when. */
+  takeNewlyKnown(): Array<[string, number]>;
+  restoreKnownSince(identity: string, sinceMs: number): void;
 
   readonly stats: { events: number; incidents: number; entities: number; watermarkMs: number };
 }

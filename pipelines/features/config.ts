@@ -23,6 +23,18 @@ export const WindowingConfig = Type.Object(
       minimum: 0,
       description: 'Per-entity learning period before its detectors may raise incidents.',
     }),
+    partition_idle_secs: Type.Number({
+      default: 60,
+      minimum: 1,
+      description:
+        "Kafka mode: an input (a partition, or one upstream partition inside the repartition topic) silent this long stops holding its partition's event time back (as Flink's withIdleness). Longer than kafka.session_timeout_ms, so a dead replica's backlog still arrives in time when its partitions move.",
+    }),
+    max_out_of_orderness_secs: Type.Number({
+      default: 0,
+      minimum: 0,
+      description:
+        "Kafka mode: how far records within one partition may be out of order; each partition's watermark trails its newest record by this much (allowed_lateness_secs still applies on top).",
+    }),
     entity_idle_secs: Type.Number({
       default: 3600,
       minimum: 60,

@@ -173,6 +173,8 @@ export class WindowAggregator {
     readonly latenessMs: number,
     private readonly onClose: (w: ClosedWindow) => void,
     private readonly onEnd?: (w: ClosedWindow) => void,
+    /** False when event time is driven from outside (advanceTo), e.g. by per-partition watermarks. */
+    private readonly selfClocked = true,
   ) {}
 
   get watermarkMs(): number {
@@ -203,7 +205,7 @@ export class WindowAggregator {
       sources.set(ev.src, sw);
     }
     sw.add(ev);
-    if (ev.timeMs > this.maxEventMs) {
+    if (this.selfClocked && ev.timeMs > this.maxEventMs) {
       this.maxEventMs = ev.timeMs;
       this.advanceTo(this.maxEventMs);
     }

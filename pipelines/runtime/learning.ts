@@ -39,6 +39,8 @@ export class BaselineLearning {
   };
   /** Identity → event time it was first seen as a destination. */
   private readonly knownSince = new Map<string, number>();
+  /** Identities first seen since takeNewlyKnown(), when replicas share them (see trackNewlyKnown). */
+  private newlyKnown: string[] | undefined;
 
   /** @param heavyWindowBytes the exfiltration detector's `min_bytes`: smaller windows are never held out. */
   constructor(private readonly heavyWindowBytes: number) {}
@@ -52,8 +54,33 @@ export class BaselineLearning {
       ev.dstPrincipal !== '' &&
       !this.knownSince.has(ev.dstPrincipal) &&
       this.knownSince.size < MAX_KNOWN_IDENTITIES
-    )
+    ) {
       this.knownSince.set(ev.dstPrincipal, ev.timeMs);
+      this.newlyKnown?.push(ev.dstPrincipal);
+    }
+  }
+
+  /**
+   * Replicas: each sees an identity as a destination only in its own entities' records, and a restarted
+   * one has seen nothing; sharing since when each is known (through the state store) keeps a workload
+   * that only ever served traffic from looking new to the replica that scores its first calls.
+   */
+  trackNewlyKnown(): void {
+    this.newlyKnown ??= [];
+  }
+
+  takeNewlyKnown(): Array<[identity: string, sinceMs: number]> {
+    if (!this.newlyKnown?.length) return [];
+    const out = this.newlyKnown.map((id) => [id, this.knownSince.get(id)!] as [string, number]);
+    this.newlyKnown = [];
+    return out;
+  }
+
+  /** Since when another replica (or this one before a restart) knew `identity`; the earlier time wins. */
+  rememberKnown(identity: string, sinceMs: number): void {
+    const known = this.knownSince.get(identity);
+    if (known === undefined ? this.knownSince.size < MAX_KNOWN_IDENTITIES : sinceMs < known)
+      this.knownSince.set(identity, sinceMs);
   }
 
   /** When a source first seen calling in `sw` was first seen at all (as a destination, maybe earlier). */

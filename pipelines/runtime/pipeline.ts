@@ -6,7 +6,7 @@
 import type { ComponentSettings } from '../core/component.js';
 import type { Finding } from '../core/finding.js';
 import type { MeshEvent } from '../core/event.js';
-import type { IncidentHandler, ScoringPipeline } from '../core/pipeline.js';
+import type { EventOrigin, IncidentHandler, ScoringPipeline } from '../core/pipeline.js';
 import { inSpan } from '../core/tracing.js';
 import type { WindowingConfig } from '../features/config.js';
 import { EntityState } from '../features/entity-state.js';
@@ -23,6 +23,7 @@ import { BaselineLearning } from './learning.js';
 import { offenderOfEntity, offenderOfWindow } from './offender.js';
 import { SensitiveCalls } from './sensitive-calls.js';
 import { createWindowDetectors } from './window-detectors.js';
+import { PartitionClock } from './event-time.js';
 import { windowContext, type WarmUp } from './window-context.js';
 
 /** The config sections the pipeline reads (the root config satisfies it). */
@@ -34,6 +35,12 @@ export interface PipelineConfig {
 
 /** The largest time a JavaScript Date holds (ECMA-262 §21.4.1.22): beyond it toISOString() throws. */
 const MAX_EVENT_TIME_MS = 8.64e15;
+
+interface Task {
+  aggregator: WindowAggregator;
+  /** Absent for the one self-clocked task of a replay or the embedded bus. */
+  clock?: PartitionClock;
+}
 
 export interface PipelineOptions {
   /** Wall clock for latency metrics in live modes; leave undefined in replay (event time only). */
@@ -60,7 +67,12 @@ export interface PipelineOptions {
 export class Pipeline implements ScoringPipeline {
   private readonly addresses = new AddressIdentities();
   private readonly sensitiveCalls = new SensitiveCalls();
+  /** The self-clocked task (replay, the embedded bus): event time is its newest record. */
   private readonly aggregator: WindowAggregator;
+  /** Kafka mode: one task per scored partition, each clocked by its inputs' watermarks. */
+  private readonly tasks = new Map<string, Task>();
+  private readonly windowing: WindowingConfig;
+  private lateReported = 0;
   private readonly entities: TrackedEntities;
   private readonly detectors: WindowDetector[];
   private readonly learning: BaselineLearning;
@@ -79,13 +91,8 @@ export class Pipeline implements ScoringPipeline {
     const w = cfg.windowing;
     this.warmUp = { firstEventMs: NaN, learningMs: w.learning_secs * 1000 };
     this.latenessMs = w.allowed_lateness_secs * 1000;
-    this.aggregator = new WindowAggregator(
-      w.window_secs * 1000,
-      this.latenessMs,
-      (cw) => this.onClose(cw),
-      // With no lateness allowed, a window closes as it ends: nothing to decide early.
-      w.early_decisions && w.allowed_lateness_secs > 0 ? (cw) => this.decideEarly(cw) : undefined,
-    );
+    this.windowing = w;
+    this.aggregator = this.newAggregator(true);
     this.entities = new TrackedEntities({
       logger: settings.logger,
       idleMs: w.entity_idle_secs * 1000,
@@ -93,6 +100,7 @@ export class Pipeline implements ScoringPipeline {
     });
     this.detectors = createWindowDetectors(options.detectors, cfg.detectors, settings);
     this.learning = new BaselineLearning(cfg.detectors.exfiltration.min_bytes);
+    if (options.trackDirtyEntities !== false) this.learning.trackNewlyKnown();
     this.incidents = new IncidentManager({
       dedupWindowMs: cfg.incidents.dedup_window_secs * 1000,
       maxKept: cfg.incidents.max_kept,
@@ -104,12 +112,52 @@ export class Pipeline implements ScoringPipeline {
     });
   }
 
+  private newAggregator(selfClocked: boolean): WindowAggregator {
+    const w = this.windowing;
+    const aggregator: WindowAggregator = new WindowAggregator(
+      w.window_secs * 1000,
+      this.latenessMs,
+      (cw) => this.onClose(cw, aggregator),
+      // With no lateness allowed, a window closes as it ends: nothing to decide early.
+      w.early_decisions && w.allowed_lateness_secs > 0 ? (cw) => this.decideEarly(cw) : undefined,
+      selfClocked,
+    );
+    return aggregator;
+  }
+
+  private task(name: string): Task {
+    let task = this.tasks.get(name);
+    if (task === undefined) {
+      const w = this.windowing;
+      task = {
+        aggregator: this.newAggregator(false),
+        clock: new PartitionClock(w.partition_idle_secs * 1000, w.max_out_of_orderness_secs * 1000),
+      };
+      this.tasks.set(name, task);
+    }
+    return task;
+  }
+
+  private *aggregators(): Iterable<WindowAggregator> {
+    yield this.aggregator;
+    for (const task of this.tasks.values()) yield task.aggregator;
+  }
+
   get stats() {
+    let watermarkMs = this.aggregator.watermarkMs;
+    let lateEvents = 0;
+    for (const a of this.aggregators()) {
+      if (a !== this.aggregator && (watermarkMs === 0 || a.watermarkMs > watermarkMs))
+        watermarkMs = a.watermarkMs;
+      lateEvents += a.lateEvents;
+    }
     return {
       events: this.events,
       incidents: this.incidents.raised,
       entities: this.entities.size,
-      watermarkMs: this.aggregator.watermarkMs,
+      watermarkMs,
+      lateEvents,
+      partitions: this.tasks.size,
     };
   }
 
@@ -117,7 +165,11 @@ export class Pipeline implements ScoringPipeline {
     return this.incidents.recent;
   }
 
-  push(ev: MeshEvent): void {
+  /**
+   * One event. Without `from` it joins the self-clocked task (replay): event time is the newest record.
+   * With it (Kafka mode), it joins its partition's task, whose clock moves with its inputs' watermarks.
+   */
+  push(ev: MeshEvent, from?: EventOrigin): void {
     // One record must not move event time where no Date can follow (incident timestamps): set aside.
     if (!(Math.abs(ev.timeMs) <= MAX_EVENT_TIME_MS)) {
       this.settings.metrics.eventsRejected.inc({
@@ -128,19 +180,44 @@ export class Pipeline implements ScoringPipeline {
       return;
     }
     this.events++;
-    if (this.events === 1) this.warmUp.firstEventMs = ev.timeMs;
+    if (this.events === 1 && !(this.warmUp.firstEventMs <= ev.timeMs)) this.warmUp.firstEventMs = ev.timeMs;
     this.addresses.enrich(ev);
     this.learning.noteDestination(ev);
     this.sensitiveCalls.note(ev);
-    this.aggregator.push(ev);
+    if (from === undefined) return this.aggregator.push(ev);
+    const task = this.task(from.task);
+    if (from.inputs !== undefined && task.clock!.size < from.inputs.length)
+      task.clock!.expect(from.inputs, from.wallMs);
+    task.aggregator.push(ev);
+    if (task.clock!.note(from.input, ev.timeMs, from.wallMs)) task.aggregator.advanceTo(task.clock!.clockMs);
   }
 
+  /** Move every clock to at least `timeMs` (an idle stream, by wall time). */
   advanceTo(timeMs: number): void {
-    this.aggregator.advanceTo(timeMs);
+    for (const a of this.aggregators()) a.advanceTo(timeMs);
+  }
+
+  /**
+   * Kafka mode, after each hand-off and from the housekeeping timer: inputs silent past the idleness
+   * timeout stop holding their partition back; a partition whose inputs are all idle moves on with the
+   * wall time that passed since its last record (its windows close although nothing more arrives).
+   */
+  advanceClocks(wallMs: number): void {
+    for (const task of this.tasks.values()) {
+      const clock = task.clock!;
+      if (clock.recompute(wallMs)) task.aggregator.advanceTo(clock.clockMs);
+      if (clock.clockMs > -Infinity && clock.idle(wallMs))
+        task.aggregator.advanceTo(clock.clockMs + (wallMs - clock.lastWallMs()));
+    }
+  }
+
+  /** A partition moved to another replica: its open windows are the new owner's to build. */
+  dropTask(name: string): void {
+    this.tasks.delete(name);
   }
 
   finish(): void {
-    this.aggregator.finish();
+    for (const a of this.aggregators()) a.finish();
   }
 
   drain(): Promise<void> {
@@ -174,17 +251,32 @@ export class Pipeline implements ScoringPipeline {
     return this.entities.takeDirty();
   }
 
-  private onClose(cw: ClosedWindow): void {
+  /** What learning needs beyond the entities, shared by replicas and kept across restarts. */
+  get firstEventMs(): number {
+    return this.warmUp.firstEventMs;
+  }
+  /** The stream started earlier than this process's first event: warm-up counts from then. */
+  restoreFirstEventMs(timeMs: number): void {
+    if (!(this.warmUp.firstEventMs <= timeMs)) this.warmUp.firstEventMs = timeMs;
+  }
+  takeNewlyKnown(): Array<[string, number]> {
+    return this.learning.takeNewlyKnown();
+  }
+  restoreKnownSince(identity: string, sinceMs: number): void {
+    this.learning.rememberKnown(identity, sinceMs);
+  }
+
+  private onClose(cw: ClosedWindow, aggregator: WindowAggregator): void {
     inSpan(
       'meshguard.window',
       { 'meshguard.window.start_ms': cw.startMs, 'meshguard.window.sources': cw.sources.size },
-      () => this.scoreWindow(cw),
+      () => this.scoreWindow(cw, aggregator),
     );
   }
 
   /** A window closed: score every source in it, raise what fuses into an incident, learn the rest. */
-  private scoreWindow(cw: ClosedWindow): void {
-    const nowMs = Math.max(cw.endMs, this.aggregator.watermarkMs + this.latenessMs);
+  private scoreWindow(cw: ClosedWindow, aggregator: WindowAggregator): void {
+    const nowMs = Math.max(cw.endMs, aggregator.watermarkMs + this.latenessMs);
     const contexts: WindowContext[] = [];
     for (const [src, sw] of cw.sources) {
       const state = this.entities.getOrAdd(src, this.learning.firstSeenMs(sw));
@@ -210,6 +302,9 @@ export class Pipeline implements ScoringPipeline {
     // Counted per window, not per event: a labelled counter increment costs more than scoring an event.
     this.settings.metrics.eventsScored.inc(this.events - this.eventsReported);
     this.eventsReported = this.events;
+    const late = this.tasks.size === 0 ? this.aggregator.lateEvents : this.stats.lateEvents;
+    if (late > this.lateReported) this.settings.metrics.lateEvents.inc(late - this.lateReported);
+    this.lateReported = late;
     if (top.length > 0) this.settings.metrics.setTopWorkloads(top.sort((a, b) => b.score - a.score));
     this.settings.metrics.entitiesTracked.set(this.entities.size);
     this.entities.evictIdle(cw.endMs);

@@ -11,6 +11,7 @@ import { BusSource } from '../../pipelines/sources/bus/source.js';
 import { createKafka } from '../../pipelines/sources/kafka/client.js';
 import { KafkaRecordProducer } from '../../pipelines/sources/kafka/producer.js';
 import { KafkaSource } from '../../pipelines/sources/kafka/source.js';
+import { parseOptionsOf } from '../../pipelines/parse/index.js';
 
 export type Transport =
   | { kind: 'kafka'; producer: KafkaRecordProducer; source: KafkaSource }
@@ -26,7 +27,8 @@ export async function openTransport(
     const kafka = createKafka(cfg.kafka, logger);
     const producer = new KafkaRecordProducer(kafka, cfg.kafka, deps);
     await producer.start();
-    return { kind: 'kafka', producer, source: new KafkaSource(cfg.kafka, deps, kafka) };
+    const source = new KafkaSource(cfg.kafka, deps, { kafka, producer, parseOptions: parseOptionsOf(cfg) });
+    return { kind: 'kafka', producer, source };
   }
   const bus = new EmbeddedBus({ maxPendingRecords: cfg.ingest.max_pending_events, logger });
   const source = new BusSource(bus, {

@@ -15,7 +15,7 @@ import type { MeshEvent } from '../../pipelines/core/event.js';
 import type { ParseResult } from '../../pipelines/core/event.js';
 import { detectFormat, parseLine, type ParseOptions } from '../../pipelines/parse/index.js';
 import type { Metrics } from '../../pipelines/core/metrics.js';
-import type { ScoringPipeline } from '../../pipelines/core/pipeline.js';
+import type { EventOrigin, ScoringPipeline } from '../../pipelines/core/pipeline.js';
 import type { StateStore } from '../../pipelines/core/state-store.js';
 import type { InRecord, OutRecord, RecordProducer } from '../../pipelines/sources/bus/types.js';
 import type { RecordHandler, TopicPartition } from '../../pipelines/sources/source.js';
@@ -28,6 +28,10 @@ import type { MetricSample } from '../../pipelines/metrics/sample.js';
 const ENTITY_TTL_MS = 7 * 24 * 3600 * 1000;
 
 export const entityKey = (entity: string): string => `entity:${entity}`;
+/** Since when an identity is known as a destination (pipeline-wide learning, shared by replicas). */
+export const knownKey = (identity: string): string => `known:${identity}`;
+/** Event time the stream started at: warm-up counts from it, not from a replica's restart. */
+export const FIRST_EVENT_KEY = 'pipeline:first-event-ms';
 
 export interface BatchScorerDeps {
   cfg: MeshguardConfig;
@@ -55,6 +59,7 @@ export class BatchScorer implements RecordHandler {
   private readonly stale = new Set<string>();
   private owned: Set<string> | undefined;
   private lastEventWallMs = 0;
+  private firstEventShared = false;
   private watermarkAtLastEvent = 0;
   private readonly log: Logger;
 
@@ -72,7 +77,10 @@ export class BatchScorer implements RecordHandler {
 
   async onAssignment(assigned: TopicPartition[]): Promise<void> {
     await this.serial(async () => {
+      const before = this.owned;
       this.owned = new Set(assigned.map((a) => `${a.topic}/${a.partition}`));
+      for (const partition of before ?? [])
+        if (!this.owned.has(partition)) this.deps.pipeline.dropTask(partition);
       let moved = 0;
       for (const [entity, partition] of this.partitionOf) {
         if (this.owned.has(partition)) continue;
@@ -95,6 +103,13 @@ export class BatchScorer implements RecordHandler {
   tick(): Promise<void> {
     return this.serial(async () => {
       const now = (this.deps.wallNowMs ?? Date.now)();
+      if (this.deps.countAs === 'kafka') {
+        // Per-partition clocks: an idle input stops holding its partition back after the idleness timeout.
+        this.deps.pipeline.advanceClocks(now);
+        await this.deps.pipeline.drain();
+        await this.writeDirty();
+        return;
+      }
       const windowMs = this.deps.cfg.windowing.window_secs * 1000;
       if (this.lastEventWallMs === 0 || now - this.lastEventWallMs < windowMs) return;
       this.deps.pipeline.advanceTo(this.watermarkAtLastEvent + (now - this.lastEventWallMs));
@@ -118,10 +133,14 @@ export class BatchScorer implements RecordHandler {
     const { cfg, pipeline, metrics } = this.deps;
     const events: MeshEvent[] = [];
     const eventPartition: string[] = [];
+    /** Kafka: the input of each event within its partition (a repartitioned record's upstream partition). */
+    const eventInput: string[] = [];
+    const inputsOf = new Map<string, readonly string[]>();
     const dlq: OutRecord[] = [];
     const ingestedByFormat = new Map<string, number>();
     // Records of one hand-off come from one partition (Kafka) or a few (the bus): name each once.
     let partition = '';
+    let input = '';
     let partitionTopic = '';
     let partitionNumber = -1;
     let format = 'unknown';
@@ -132,6 +151,7 @@ export class BatchScorer implements RecordHandler {
         any = true;
         events.push(result.event);
         eventPartition.push(partition);
+        eventInput.push(input);
         ingestedByFormat.set(format, (ingestedByFormat.get(format) ?? 0) + 1);
       } else reasons.push(result.reason);
     };
@@ -141,6 +161,8 @@ export class BatchScorer implements RecordHandler {
         partitionNumber = record.partition;
         partition = `${record.topic}/${record.partition}`;
       }
+      input = record.input ?? partition;
+      if (record.inputs !== undefined) inputsOf.set(partition, record.inputs);
       if (record.topic === cfg.kafka.topics.metrics) {
         const result = parseAdapterSample(record.value);
         if (result.ok) {
@@ -158,6 +180,7 @@ export class BatchScorer implements RecordHandler {
         for (const event of record.events) {
           events.push(event);
           eventPartition.push(partition);
+          eventInput.push(input);
         }
         continue;
       }
@@ -180,15 +203,28 @@ export class BatchScorer implements RecordHandler {
         metrics.eventsIngested.inc({ source: this.deps.countAs, format }, n);
 
     await this.loadMissingState(events);
+    const wallMs = (this.deps.wallNowMs ?? Date.now)();
+    const kafka = this.deps.countAs === 'kafka';
+    let origin: EventOrigin = { task: '', input: '', wallMs };
     for (let i = 0; i < events.length; i++) {
       const event = events[i]!;
       const before = event.src;
-      pipeline.push(event);
+      if (kafka) {
+        if (origin.task !== eventPartition[i] || origin.input !== eventInput[i])
+          origin = {
+            task: eventPartition[i]!,
+            input: eventInput[i]!,
+            wallMs,
+            inputs: inputsOf.get(eventPartition[i]!),
+          };
+        pipeline.push(event, origin);
+      } else pipeline.push(event);
       // The pipeline may resolve an address to a principal: both keys belong to this partition.
       this.partitionOf.set(before, eventPartition[i]!);
       if (event.src !== before) this.partitionOf.set(event.src, eventPartition[i]!);
     }
     this.scored += events.length;
+    if (kafka) pipeline.advanceClocks(wallMs);
     if (events.length) {
       this.lastEventWallMs = (this.deps.wallNowMs ?? Date.now)();
       this.watermarkAtLastEvent = pipeline.stats.watermarkMs;
@@ -248,9 +284,13 @@ export class BatchScorer implements RecordHandler {
     const wanted = new Set<string>();
     for (const e of events)
       if (e.src && (!pipeline.hasEntity(e.src) || this.stale.has(e.src))) wanted.add(e.src);
+    if (!this.firstEventShared) wanted.add(FIRST_EVENT_KEY);
     if (wanted.size === 0) return;
     const entities = [...wanted];
-    const keys = entities.map(entityKey);
+    const keys = [
+      ...entities.map((e) => (e === FIRST_EVENT_KEY ? e : entityKey(e))),
+      ...entities.map(knownKey),
+    ];
     let snapshots: Array<string | undefined>;
     try {
       snapshots = isBatchStateStore(state)
@@ -265,7 +305,13 @@ export class BatchScorer implements RecordHandler {
     }
     let loaded = 0;
     entities.forEach((entity, i) => {
+      const known = Number(snapshots[entities.length + i]);
+      if (Number.isFinite(known)) pipeline.restoreKnownSince(entity, known);
       const snapshot = snapshots[i];
+      if (entity === FIRST_EVENT_KEY) {
+        if (Number.isFinite(Number(snapshot))) pipeline.restoreFirstEventMs(Number(snapshot));
+        return;
+      }
       this.stale.delete(entity);
       if (snapshot === undefined) return;
       pipeline.importEntity(entity, snapshot);
@@ -277,8 +323,15 @@ export class BatchScorer implements RecordHandler {
   private async writeDirty(): Promise<void> {
     const { pipeline, state } = this.deps;
     const dirty = pipeline.takeDirtyEntities().filter((e) => !this.stale.has(e));
-    if (dirty.length === 0) return;
     const entries: Array<{ key: string; value: string; ttlMs: number }> = [];
+    for (const [identity, sinceMs] of pipeline.takeNewlyKnown())
+      entries.push({ key: knownKey(identity), value: String(sinceMs), ttlMs: ENTITY_TTL_MS });
+    if (!this.firstEventShared && Number.isFinite(pipeline.firstEventMs)) {
+      this.firstEventShared = true;
+      // The first replica to get here names the stream's start; later ones keep it.
+      await state.setIfAbsent(FIRST_EVENT_KEY, String(pipeline.firstEventMs)).catch(() => undefined);
+    }
+    if (dirty.length === 0 && entries.length === 0) return;
     for (const entity of dirty) {
       const value = pipeline.exportEntity(entity);
       if (value !== undefined) entries.push({ key: entityKey(entity), value, ttlMs: ENTITY_TTL_MS });

@@ -4,6 +4,7 @@ import { resolveConfig } from '../../config/validate.js';
 import type { MeshguardConfig } from '../../config/schema.js';
 import type { MeshEvent } from '../../pipelines/core/event.js';
 import type { Incident } from '../../pipelines/core/incident.js';
+import type { EventOrigin } from '../../pipelines/core/pipeline.js';
 import { EventClock } from '../../pipelines/core/clock.js';
 import { Metrics } from '../../pipelines/core/metrics.js';
 import { WINDOW_DETECTORS } from '../../pipelines/registry/window-detectors.js';
@@ -13,7 +14,9 @@ import { MemoryStateStore } from '../../pipelines/core/state-store.js';
 export async function runEvents(
   events: Iterable<MeshEvent>,
   overrides: Record<string, unknown> = {},
-): Promise<{ incidents: Incident[]; cfg: MeshguardConfig; metrics: Metrics }> {
+  /** Kafka mode: where each event came from (its partition's clock); replay's one clock when undefined. */
+  originOf?: (event: MeshEvent, index: number) => EventOrigin,
+): Promise<{ incidents: Incident[]; cfg: MeshguardConfig; metrics: Metrics; lateEvents: number }> {
   const cfg = resolveConfig(overrides);
   const clock = new EventClock();
   const metrics = new Metrics();
@@ -27,11 +30,12 @@ export async function runEvents(
     },
     { detectors: WINDOW_DETECTORS },
   );
+  let i = 0;
   for (const e of events) {
     clock.advance(e.timeMs);
-    pipeline.push(e);
+    pipeline.push(e, originOf?.(e, i++));
   }
   pipeline.finish();
   await pipeline.drain();
-  return { incidents, cfg, metrics };
+  return { incidents, cfg, metrics, lateEvents: pipeline.stats.lateEvents };
 }

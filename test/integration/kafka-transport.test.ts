@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { gzipCodec, snappyCodec } from '../../pipelines/sources/kafka/codecs.js';
+import { gzipCodec, lz4Codec, snappyCodec, zstdCodec } from '../../pipelines/sources/kafka/codecs.js';
 import { pino } from 'pino';
 import { createKafka } from '../../pipelines/sources/kafka/client.js';
 import { KafkaRecordProducer } from '../../pipelines/sources/kafka/producer.js';
@@ -134,34 +134,39 @@ describe('Kafka transport (mock cluster)', () => {
     await producer.shutdown();
   });
 
-  it('reads batches that a librdkafka producer (kcat) compressed with snappy', async () => {
-    const topic = 'transport-snappy';
-    const lines = Array.from(
-      { length: 60 },
-      (_, i) => `workload-${i % 3}:{"n":${i},"pad":"${'x'.repeat(200)}"}`,
-    );
-    const produced = spawnSync(
-      'kcat',
-      ['-P', '-b', mock.brokers.join(','), '-t', topic, '-z', 'snappy', '-K', ':'],
-      { input: `${lines.join('\n')}\n`, encoding: 'utf8' },
-    );
-    expect(produced.status, produced.stderr).toBe(0);
-    const cfg = kafkaConfig({ brokers: mock.brokers, group_id: 'transport-snappy' });
-    const collector = new Collector();
-    const consumer = new KafkaBatchConsumer(createKafka(cfg, logger), cfg, [topic], collector, { logger });
-    await consumer.start();
-    await waitFor(() => collector.records.length >= 60, 20_000, '60 snappy-compressed records');
-    expect(
-      collector.records.map((r) => (JSON.parse(r.value) as { n: number }).n).sort((a, b) => a - b),
-    ).toEqual(Array.from({ length: 60 }, (_, i) => i));
-    expect(collector.commits).toBeGreaterThan(0);
-    await consumer.shutdown();
-  });
+  it.each(['snappy', 'lz4', 'zstd', 'gzip'])(
+    'reads batches that a librdkafka producer (kcat) compressed with %s',
+    async (codecName) => {
+      const topic = `transport-kcat-${codecName}`;
+      const lines = Array.from(
+        { length: 60 },
+        (_, i) => `workload-${i % 3}:{"n":${i},"pad":"${'x'.repeat(200)}"}`,
+      );
+      const produced = spawnSync(
+        'kcat',
+        ['-P', '-b', mock.brokers.join(','), '-t', topic, '-z', codecName, '-K', ':'],
+        { input: `${lines.join('\n')}\n`, encoding: 'utf8' },
+      );
+      expect(produced.status, produced.stderr).toBe(0);
+      const cfg = kafkaConfig({ brokers: mock.brokers, group_id: topic });
+      const collector = new Collector();
+      const consumer = new KafkaBatchConsumer(createKafka(cfg, logger), cfg, [topic], collector, { logger });
+      await consumer.start();
+      await waitFor(() => collector.records.length >= 60, 20_000, `60 ${codecName}-compressed records`);
+      expect(
+        collector.records.map((r) => (JSON.parse(r.value) as { n: number }).n).sort((a, b) => a - b),
+      ).toEqual(Array.from({ length: 60 }, (_, i) => i));
+      expect(collector.commits).toBeGreaterThan(0);
+      await consumer.shutdown();
+    },
+  );
 
-  it('produces gzip- or snappy-compressed batches (kafka.compression) that librdkafka and meshguard read', async () => {
+  it('produces batches compressed with every codec (kafka.compression) that librdkafka and meshguard read', async () => {
     for (const [compression, codec] of [
       ['gzip', gzipCodec],
       ['snappy', snappyCodec],
+      ['lz4', lz4Codec],
+      ['zstd', zstdCodec],
     ] as const) {
       const topic = `transport-produce-${compression}`;
       const cfg = kafkaConfig({ brokers: mock.brokers, group_id: topic, compression });

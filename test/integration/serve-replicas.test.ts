@@ -83,6 +83,9 @@ describe('two scorer replicas, a rebalance and a SIGKILL', () => {
         http: { host: '127.0.0.1' },
         kafka: {
           group_id: 'replicas',
+          // The records are keyed by source workload, and this test counts the hand-offs of this topic's
+          // offsets: no repartition hop (kafka-invariant.test.ts covers the hop).
+          repartition: false,
           from_beginning: true,
           session_timeout_ms: 6000,
           heartbeat_interval_ms: 500,

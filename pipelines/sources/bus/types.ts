@@ -32,6 +32,13 @@ export interface InRecord {
   value: string;
   /** Already-parsed events of `value` (embedded bus only, see OutRecord). */
   events?: MeshEvent[];
+  /**
+   * Which input of its partition the record came through, when a partition has several (a repartitioned
+   * record: the access-log partition it was read from); the partition itself when absent.
+   */
+  input?: string;
+  /** Every input of the record's partition, when known (see `input`). */
+  inputs?: readonly string[];
 }
 
 /** Why a send was refused; ingest turns these into 429 / 503 with Retry-After. */

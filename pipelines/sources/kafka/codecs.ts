@@ -1,16 +1,28 @@
 /**
- * Compression codecs for kafkajs. Its own gzip codec inflates with Node's default 16 KiB output chunks:
- * a 1 MiB fetch of gzip-compressed access logs (~15x on Istio JSON) comes back through ~1,000 zlib
- * callbacks on the event loop plus a concatenation, which was 12-16 % of the scorer's CPU in
- * bench/kafka.js. Sizing the output chunk from the input (about one chunk per record batch) halves the
- * inflate cost of big batches and leaves small ones as they were (a fixed 1 MiB chunk made small batches
- * 5x slower). Same wire format both ways.
+ * Compression codecs for kafkajs: all five of Kafka's (none, gzip, snappy, lz4, zstd), read and written.
+ * kafkajs ships gzip only; without the others a batch a shipper compressed with them (librdkafka-based
+ * Fluent Bit, Vector, the OTel collector) fails to decode and the consumer crashes on it in a loop.
+ *
+ * - gzip: Node's zlib, with the inflate output chunk sized from the input. Its default 16 KiB chunks
+ *   made a 1 MiB fetch of gzip access logs (~15x) cost ~1,000 zlib callbacks (12-16 % of the scorer's
+ *   CPU in bench/kafka.js).
+ * - snappy: snappyjs; raw snappy or the Java client's xerial framing on read, raw on write (librdkafka).
+ * - lz4: lz4-napi, the LZ4 frame format Kafka uses since 0.10 (KIP-57).
+ * - zstd: zstd-codec (the reference C library compiled to WebAssembly); streaming decompression, since
+ *   the Java client and librdkafka write frames without a content size.
+ *
+ * A batch that does not decompress (corrupt, or a codec bug) must not stop the partition: the codec
+ * answers with placeholder records instead (undecodable.ts), which the consumer dead-letters with the
+ * reason and commits past.
  */
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
+import { compressFrame, decompressFrame } from 'lz4-napi';
 import snappy from 'snappyjs';
+import { ZstdCodec } from 'zstd-codec';
 // kafkajs is CommonJS and Node's named-export detection misses these two: take them off the module object.
 import kafkajs from 'kafkajs';
+import { placeholderRecords } from './undecodable.js';
 
 const { CompressionCodecs, CompressionTypes } = kafkajs;
 
@@ -26,19 +38,16 @@ export function inflateChunkSize(compressedBytes: number): number {
   return Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, compressedBytes * EXPECTED_RATIO));
 }
 
-export const gzipCodec = {
-  compress: (encoder: { buffer: Buffer }): Promise<Buffer> => gzip(encoder.buffer),
-  decompress: (buffer: Buffer): Promise<Buffer> =>
-    unzip(buffer, { chunkSize: inflateChunkSize(buffer.length) }),
+export interface Codec {
+  compress(encoder: { buffer: Buffer }): Promise<Buffer>;
+  decompress(buffer: Buffer): Promise<Buffer>;
+}
+
+export const gzipCodec: Codec = {
+  compress: (encoder) => gzip(encoder.buffer),
+  decompress: (buffer) => unzip(buffer, { chunkSize: inflateChunkSize(buffer.length) }),
 };
 
-/**
- * Snappy, which kafkajs leaves to a plug-in: without it a batch compressed with snappy by a shipper
- * (librdkafka-based Fluent Bit, Vector, the Java client) fails to decode and is retried forever. The Java
- * client frames snappy in xerial's stream format (a 16-byte header, then blocks of a 4-byte big-endian
- * length and one raw snappy block); librdkafka reads both and writes raw snappy. Decompression takes
- * either; compression writes raw snappy, as librdkafka does.
- */
 const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]); // \x82SNAPPY\0
 const XERIAL_HEADER_BYTES = 16;
 
@@ -58,14 +67,67 @@ export function snappyDecompress(buffer: Buffer): Buffer {
   return Buffer.concat(blocks);
 }
 
-export const snappyCodec = {
-  compress: async (encoder: { buffer: Buffer }): Promise<Buffer> =>
-    Buffer.from(snappy.compress(encoder.buffer)),
-  decompress: async (buffer: Buffer): Promise<Buffer> => snappyDecompress(buffer),
+export const snappyCodec: Codec = {
+  compress: async (encoder) => Buffer.from(snappy.compress(encoder.buffer)),
+  decompress: async (buffer) => snappyDecompress(buffer),
 };
+
+export const lz4Codec: Codec = {
+  compress: (encoder) => compressFrame(encoder.buffer),
+  decompress: (buffer) => decompressFrame(buffer),
+};
+
+interface ZstdApi {
+  Streaming: new () => {
+    compress(data: Uint8Array, level?: number): Uint8Array | null;
+    decompress(data: Uint8Array): Uint8Array | null;
+  };
+}
+let zstdApi: Promise<ZstdApi> | undefined;
+/** The WebAssembly module loads once, on first use. */
+const loadZstd = (): Promise<ZstdApi> =>
+  (zstdApi ??= new Promise((resolve) => ZstdCodec.run((api: ZstdApi) => resolve(api))));
+/** librdkafka's and the Java client's default level. */
+const ZSTD_LEVEL = 3;
+
+export const zstdCodec: Codec = {
+  compress: async (encoder) => {
+    const out = new (await loadZstd()).Streaming().compress(encoder.buffer, ZSTD_LEVEL);
+    if (!out) throw new Error('zstd: compression failed');
+    return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+  },
+  decompress: async (buffer) => {
+    const out = new (await loadZstd()).Streaming().decompress(buffer);
+    if (!out) throw new Error('zstd: not a valid zstd frame');
+    return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+  },
+};
+
+/** What the consumer cannot decode becomes placeholder records (undecodable.ts), never a crash. */
+export function tolerant(name: string, codec: Codec): Codec {
+  return {
+    compress: (encoder) => codec.compress(encoder),
+    decompress: async (buffer) => {
+      try {
+        return await codec.decompress(buffer);
+      } catch (error) {
+        return placeholderRecords(`${name} decompression failed: ${(error as Error).message}`, buffer);
+      }
+    },
+  };
+}
+
+export const CODECS = {
+  gzip: gzipCodec,
+  snappy: snappyCodec,
+  lz4: lz4Codec,
+  zstd: zstdCodec,
+} as const;
 
 /** Idempotent; kafkajs keeps codecs in one module-wide table. */
 export function registerKafkaCodecs(): void {
-  CompressionCodecs[CompressionTypes.GZIP] = () => gzipCodec;
-  CompressionCodecs[CompressionTypes.Snappy] = () => snappyCodec;
+  CompressionCodecs[CompressionTypes.GZIP] = () => tolerant('gzip', gzipCodec);
+  CompressionCodecs[CompressionTypes.Snappy] = () => tolerant('snappy', snappyCodec);
+  CompressionCodecs[CompressionTypes.LZ4] = () => tolerant('lz4', lz4Codec);
+  CompressionCodecs[CompressionTypes.ZSTD] = () => tolerant('zstd', zstdCodec);
 }

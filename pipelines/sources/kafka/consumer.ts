@@ -7,12 +7,28 @@
  * kafkajs finishes the running batch before it rejoins the group, so a rebalance never interrupts a
  * hand-off; GROUP_JOIN tells the handler which partitions this member owns now.
  */
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Metrics } from '../../core/metrics.js';
-import type { InRecord } from '../bus/types.js';
+import { deadLetterJson } from '../../core/dead-letter.js';
+import type { OutRecord, RecordProducer } from '../bus/types.js';
 import type { RecordHandler, TopicPartition } from '../source.js';
 import type { KafkaConfig } from './config.js';
+import { KEYED_HEADER, UPSTREAM_HEADER, type KafkaInRecord } from './repartition.js';
+import { decodeFailureOf, forgetDecodeFailure } from './undecodable.js';
+
+const READ_HEADERS = [KEYED_HEADER, UPSTREAM_HEADER];
+
+function headersOf(m: KafkaMessage): Record<string, string> | undefined {
+  if (!m.headers) return undefined;
+  let out: Record<string, string> | undefined;
+  for (const name of READ_HEADERS) {
+    const v = m.headers[name];
+    if (v === undefined) continue;
+    (out ??= {})[name] = (Array.isArray(v) ? v[0] : v)?.toString() ?? '';
+  }
+  return out;
+}
 
 /** The scorer's side of the consumer (the source contract's handler). */
 export type ConsumerHandler = RecordHandler;
@@ -31,13 +47,20 @@ export class KafkaBatchConsumer {
   private readonly nextOffset = new Map<string, number>();
   /** Records that were never handed over because the stream jumped past them (retention, offset reset). */
   skipped = 0;
+  /** Batches that could not be decompressed (dead-lettered, committed past). */
+  undecodable = 0;
+  /** Committed offsets read at each join (gap detection, where a new group starts); batches wait for it. */
+  private preparing: Promise<void> = Promise.resolve();
+  private admin: Admin | undefined;
+  /** True from a connection failure or crash until the next good batch or join (readiness). */
+  private disconnected = false;
 
   constructor(
     private readonly kafka: Kafka,
     private readonly cfg: KafkaConfig,
     private readonly topics: string[],
     private readonly handler: ConsumerHandler,
-    private readonly deps: { logger: Logger; metrics?: Metrics },
+    private readonly deps: { logger: Logger; metrics?: Metrics; producer?: RecordProducer },
   ) {
     this.consumer = this.createConsumer();
   }
@@ -74,6 +97,8 @@ export class KafkaBatchConsumer {
           if (!assignment[topic]?.includes(partition)) partitions.delete(partition);
       this.publishLag();
       this.restarts = 0;
+      this.disconnected = false;
+      this.preparing = this.prepareAssignment(this.assigned);
       deps.logger.info(
         {
           group: cfg.group_id,
@@ -91,10 +116,14 @@ export class KafkaBatchConsumer {
     });
     consumer.on(CONNECT, () => deps.metrics?.dependencyUp.set({ dependency: 'kafka' }, 1));
     consumer.on(DISCONNECT, () => {
-      if (!this.stopped) deps.metrics?.dependencyUp.set({ dependency: 'kafka' }, 0);
+      if (this.stopped) return;
+      this.disconnected = true;
+      deps.metrics?.dependencyUp.set({ dependency: 'kafka' }, 0);
     });
+    consumer.on(consumer.events.REQUEST_TIMEOUT, () => (this.disconnected = true));
     consumer.on(STOP, () => (this.running = false));
     consumer.on(CRASH, (event) => {
+      this.disconnected = true;
       deps.logger.error(
         { error: event.payload.error.message, restart: event.payload.restart },
         'Kafka consumer crashed',
@@ -132,7 +161,10 @@ export class KafkaBatchConsumer {
     await consumer.connect();
     // A restart that finished connecting after shutdown must not start fetching.
     if (this.stopped) return void (await consumer.disconnect().catch(() => undefined));
-    await consumer.subscribe({ topics: this.topics, fromBeginning: this.cfg.from_beginning });
+    // Always from the beginning: kafkajs also resets an out-of-range offset (records deleted by retention
+    // before this group read them) to this default, and the latest would skip everything in between.
+    // A new group that should start at new records only is moved to the end in prepareAssignment().
+    await consumer.subscribe({ topics: this.topics, fromBeginning: true });
     if (this.stopped) return void (await consumer.disconnect().catch(() => undefined));
     this.running = true;
     await consumer.run({
@@ -144,9 +176,42 @@ export class KafkaBatchConsumer {
     });
   }
 
-  /** True while fetching and not crashed for good. */
+  /** True while fetching, connected, and not crashed. */
   healthy(): boolean {
-    return this.running && !this.crashed && !this.stopped;
+    return this.running && !this.crashed && !this.stopped && !this.disconnected;
+  }
+
+  /**
+   * At each join: the group's committed offset of every assigned partition becomes the next expected one
+   * (so a reset past it is seen and counted even right after a restart); a partition without one starts
+   * at its end when `from_beginning` is off.
+   */
+  private async prepareAssignment(assigned: TopicPartition[]): Promise<void> {
+    try {
+      this.admin ??= this.kafka.admin();
+      await this.admin.connect();
+      const topics = [...new Set(assigned.map((a) => a.topic))];
+      for (const topic of topics) {
+        const [committed] = await this.admin.fetchOffsets({ groupId: this.cfg.group_id, topics: [topic] });
+        let ends: Map<number, string> | undefined;
+        for (const { partition, offset } of committed?.partitions ?? []) {
+          if (!assigned.some((a) => a.topic === topic && a.partition === partition)) continue;
+          if (Number(offset) >= 0) this.nextOffset.set(`${topic}/${partition}`, Number(offset));
+          else if (!this.cfg.from_beginning) {
+            ends ??= new Map(
+              (await this.admin.fetchTopicOffsets(topic)).map((o) => [o.partition, o.high] as const),
+            );
+            const end = ends.get(partition);
+            if (end !== undefined) this.consumer.seek({ topic, partition, offset: end });
+          }
+        }
+      }
+    } catch (error) {
+      this.deps.logger.warn(
+        { error: (error as Error).message },
+        'Could not read the committed offsets of the new assignment',
+      );
+    }
   }
 
   assignment(): TopicPartition[] {
@@ -161,6 +226,7 @@ export class KafkaBatchConsumer {
     try {
       await this.consumer.stop();
       await this.consumer.disconnect();
+      await this.admin?.disconnect();
     } catch (error) {
       this.deps.logger.warn(
         { error: (error as Error).message },
@@ -179,20 +245,36 @@ export class KafkaBatchConsumer {
     const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
     const chunkSize = this.cfg.max_batch_events;
     const { topic, partition } = batch;
+    await this.preparing;
+    this.disconnected = false;
     this.checkGap(topic, partition, batch.messages[0]?.offset);
     let handedOver = false;
     for (let start = 0; start < batch.messages.length; start += chunkSize) {
       // Stopping or rebalancing: leave the rest uncommitted, the next owner reads it.
       if (!isRunning() || isStale()) break;
       const chunk = batch.messages.slice(start, start + chunkSize);
-      const records: InRecord[] = chunk.map((m) => ({
-        topic,
-        partition,
-        offset: m.offset,
-        key: m.key ? m.key.toString('utf8') : null,
-        value: m.value ? m.value.toString('utf8') : '',
-      }));
-      await this.handler.handle(records);
+      const records: KafkaInRecord[] = [];
+      const failed = new Map<string, { reason: string; sample: string; bytes: number; offsets: string[] }>();
+      for (const m of chunk) {
+        const failure = decodeFailureOf(m.value);
+        if (failure !== undefined) {
+          const { reason, sample, compressedBytes } = failure.failure;
+          const entry = failed.get(failure.id) ?? { reason, sample, bytes: compressedBytes, offsets: [] };
+          entry.offsets.push(m.offset);
+          failed.set(failure.id, entry);
+          continue;
+        }
+        records.push({
+          topic,
+          partition,
+          offset: m.offset,
+          key: m.key ? m.key.toString('utf8') : null,
+          value: m.value ? m.value.toString('utf8') : '',
+          headers: headersOf(m),
+        });
+      }
+      if (failed.size > 0) await this.deadLetterBatches(topic, partition, failed);
+      if (records.length > 0) await this.handler.handle(records);
       const last = chunk[chunk.length - 1]!.offset;
       resolveOffset(last);
       handedOver = true;
@@ -207,6 +289,46 @@ export class KafkaBatchConsumer {
     await heartbeat();
   }
 
+  /** One dead letter per record batch that did not decompress, with the reason and a sample of its bytes. */
+  private async deadLetterBatches(
+    topic: string,
+    partition: number,
+    failed: Map<string, { reason: string; sample: string; bytes: number; offsets: string[] }>,
+  ): Promise<void> {
+    const letters: OutRecord[] = [];
+    for (const [id, f] of failed) {
+      forgetDecodeFailure(id);
+      this.undecodable++;
+      const offsets = `${f.offsets[0]}-${f.offsets[f.offsets.length - 1]}`;
+      this.deps.logger.error(
+        { topic, partition, offsets, records: f.offsets.length, reason: f.reason },
+        'A record batch could not be decoded; it goes to the dead-letter topic',
+      );
+      this.deps.metrics?.eventsRejected.inc(
+        { source: 'kafka', format: 'record-batch', reason: 'undecodable_batch' },
+        f.offsets.length,
+      );
+      letters.push({
+        key: null,
+        value: deadLetterJson(
+          `base64:${f.sample}`,
+          `${f.reason} (${f.offsets.length} records, offsets ${offsets}, ${f.bytes} compressed bytes)`,
+          { source: 'kafka', topic, partition, offset: f.offsets[0]!, format: 'record-batch' },
+          new Date().toISOString(),
+        ),
+      });
+    }
+    try {
+      await this.deps.producer?.send(this.cfg.topics.dlq, letters);
+      this.deps.metrics?.deadLettered.inc({ destination: 'kafka' }, letters.length);
+    } catch (error) {
+      this.deps.logger.warn(
+        { error: (error as Error).message },
+        'Could not write the undecodable batch to the dead-letter topic',
+      );
+    }
+  }
+
   /**
    * kafkajs answers OFFSET_OUT_OF_RANGE (records deleted by retention before this group read them) by
    * resetting to the earliest offset still there and going on silently: at-least-once cannot hold for
@@ -219,6 +341,7 @@ export class KafkaBatchConsumer {
     const first = Number(firstOffset);
     if (expected !== undefined && first > expected) {
       this.skipped += first - expected;
+      this.deps.metrics?.kafkaRecordsSkipped.inc({ topic }, first - expected);
       this.deps.logger.error(
         {
           topic,

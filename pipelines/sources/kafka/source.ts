@@ -4,20 +4,46 @@
  */
 import type { Kafka } from 'kafkajs';
 import type { ComponentSettings } from '../../core/component.js';
+import { defaultParseOptions, type ParseOptions } from '../../parse/index.js';
+import type { RecordProducer } from '../bus/types.js';
 import type { RecordHandler, Source } from '../source.js';
 import { createKafka } from './client.js';
 import type { KafkaConfig } from './config.js';
 import { KafkaBatchConsumer } from './consumer.js';
+import { KafkaRecordProducer } from './producer.js';
+import { RepartitionHandler } from './repartition.js';
+
+/** What the source writes with (dead letters of undecodable batches, the repartition hop). */
+export interface KafkaSourceOptions {
+  /** Share the client with a producer of the same process; made from the config otherwise. */
+  kafka?: Kafka;
+  /** The process's producer; one is made (and owned) otherwise. */
+  producer?: KafkaRecordProducer;
+  /** How the repartition hop finds a record's source entity (the scorer's parse options). */
+  parseOptions?: ParseOptions;
+}
+
+/** A topic's partition count, from the cluster's metadata. */
+async function partitionCount(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+    return topics[0]?.partitions.length ?? 1;
+  } finally {
+    await admin.disconnect();
+  }
+}
 
 export class KafkaSource implements Source {
   private handler: RecordHandler | undefined;
   private consumer: KafkaBatchConsumer | undefined;
+  private ownProducer: KafkaRecordProducer | undefined;
 
   constructor(
     private readonly config: KafkaConfig,
     private readonly settings: Pick<ComponentSettings, 'logger' | 'metrics'>,
-    /** Share the client with a producer of the same process; made from the config otherwise. */
-    private readonly kafka?: Kafka,
+    private readonly options: KafkaSourceOptions = {},
   ) {}
 
   attach(handler: RecordHandler): void {
@@ -28,13 +54,30 @@ export class KafkaSource implements Source {
   async start(): Promise<void> {
     if (!this.handler) throw new Error('KafkaSource: attach() a handler before start()');
     const { config, settings } = this;
-    this.consumer ??= new KafkaBatchConsumer(
-      this.kafka ?? createKafka(config, settings.logger),
-      config,
-      [config.topics.access_logs, config.topics.metrics],
-      this.handler,
-      settings,
-    );
+    if (this.consumer === undefined) {
+      const kafka = this.options.kafka ?? createKafka(config, settings.logger);
+      let producer = this.options.producer;
+      if (producer === undefined) {
+        producer = this.ownProducer = new KafkaRecordProducer(kafka, config, settings);
+        await producer.start();
+      }
+      const topics = [config.topics.access_logs, config.topics.metrics];
+      let handler = this.handler;
+      if (config.repartition) {
+        topics.push(config.topics.repartition);
+        handler = new RepartitionHandler(handler, producer, {
+          accessLogsTopic: config.topics.access_logs,
+          accessLogPartitions: () => partitionCount(kafka, config.topics.access_logs),
+          repartitionTopic: config.topics.repartition,
+          parseOptions: this.options.parseOptions ?? defaultParseOptions,
+          metrics: settings.metrics,
+        });
+      }
+      this.consumer = new KafkaBatchConsumer(kafka, config, topics, handler, {
+        ...settings,
+        producer: producer as RecordProducer,
+      });
+    }
     await this.consumer.start();
   }
 
@@ -50,5 +93,6 @@ export class KafkaSource implements Source {
   /** Stop fetching, finish the batch, commit, leave the group. Idempotent. */
   async shutdown(): Promise<void> {
     await this.consumer?.shutdown();
+    await this.ownProducer?.shutdown();
   }
 }

@@ -1,13 +1,28 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import kafkajs from 'kafkajs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import snappy from 'snappyjs';
+import { execFileSync } from 'node:child_process';
 import {
   gzipCodec,
   inflateChunkSize,
+  lz4Codec,
   registerKafkaCodecs,
   snappyCodec,
+  zstdCodec,
 } from '../../../../../pipelines/sources/kafka/codecs.js';
+import { decodeFailureOf, MAX_PLACEHOLDERS } from '../../../../../pipelines/sources/kafka/undecodable.js';
+
+const registered = (type: number) =>
+  (
+    kafkajs.CompressionCodecs as Record<
+      number,
+      () => {
+        compress: (e: { buffer: Buffer }) => Promise<Buffer>;
+        decompress: (b: Buffer) => Promise<Buffer>;
+      }
+    >
+  )[type]!();
 
 const line = (i: number): string =>
   JSON.stringify({
@@ -17,10 +32,13 @@ const line = (i: number): string =>
   });
 
 describe('Kafka gzip codec', () => {
-  it('is what kafkajs uses for gzip once registered', () => {
+  it('is what kafkajs uses for gzip once registered', async () => {
     registerKafkaCodecs();
     registerKafkaCodecs(); // twice is harmless
-    expect(kafkajs.CompressionCodecs[kafkajs.CompressionTypes.GZIP]()).toBe(gzipCodec);
+    const spy = vi.spyOn(gzipCodec, 'compress');
+    await registered(kafkajs.CompressionTypes.GZIP).compress({ buffer: Buffer.from('x') });
+    expect(spy).toHaveBeenCalledOnce();
+    spy.mockRestore();
   });
 
   it('inflates what any gzip producer wrote, small and large batches alike', async () => {
@@ -51,9 +69,12 @@ describe('Kafka gzip codec', () => {
 describe('Kafka snappy codec', () => {
   const text = Buffer.from('{"start_time":"2026-11-02T08:00:00Z","path":"/api/orders"}\n'.repeat(400));
 
-  it('is what kafkajs uses for snappy once registered', () => {
+  it('is what kafkajs uses for snappy once registered', async () => {
     registerKafkaCodecs();
-    expect(kafkajs.CompressionCodecs[kafkajs.CompressionTypes.Snappy]()).toBe(snappyCodec);
+    const spy = vi.spyOn(snappyCodec, 'compress');
+    await registered(kafkajs.CompressionTypes.Snappy).compress({ buffer: Buffer.from('x') });
+    expect(spy).toHaveBeenCalledOnce();
+    spy.mockRestore();
   });
 
   it('reads raw snappy (librdkafka) and xerial-framed snappy (the Java client), and writes what it reads', async () => {
@@ -79,5 +100,59 @@ describe('Kafka snappy codec', () => {
       snappyCodec.decompress(Buffer.concat([header, Buffer.from([0, 0, 1, 0, 1, 2])])),
     ).rejects.toThrow(/truncated/);
     await expect(snappyCodec.decompress(Buffer.from('definitely not snappy at all'))).rejects.toThrow();
+  });
+});
+
+describe('Kafka lz4 and zstd codecs', () => {
+  const text = Buffer.from(Array.from({ length: 2000 }, (_, i) => line(i)).join('\n'));
+
+  it('read what the reference lz4 and zstd tools write (frames without a content size too)', async () => {
+    const lz4 = execFileSync('lz4', ['-c', '-'], { input: text });
+    expect((await lz4Codec.decompress(lz4)).equals(text)).toBe(true);
+    const zstd = execFileSync('zstd', ['-c', '-'], { input: text });
+    expect((await zstdCodec.decompress(zstd)).equals(text)).toBe(true);
+  });
+
+  it('write what the reference tools read', async () => {
+    const lz4 = await lz4Codec.compress({ buffer: text });
+    expect(execFileSync('lz4', ['-d', '-c', '-'], { input: lz4 }).equals(text)).toBe(true);
+    expect(lz4.length).toBeLessThan(text.length / 3);
+    const zstd = await zstdCodec.compress({ buffer: text });
+    expect(execFileSync('zstd', ['-d', '-c', '-'], { input: zstd }).equals(text)).toBe(true);
+    expect(zstd.length).toBeLessThan(text.length / 5);
+  });
+
+  it('are what kafkajs uses once registered', async () => {
+    registerKafkaCodecs();
+    for (const type of [kafkajs.CompressionTypes.LZ4, kafkajs.CompressionTypes.ZSTD]) {
+      const codec = registered(type);
+      const written = await codec.compress({ buffer: text });
+      expect((await codec.decompress(written)).equals(text)).toBe(true);
+    }
+  });
+});
+
+describe('a batch that does not decompress', () => {
+  it('becomes placeholder records naming the failure, never a throw', async () => {
+    registerKafkaCodecs();
+    for (const type of [
+      kafkajs.CompressionTypes.GZIP,
+      kafkajs.CompressionTypes.Snappy,
+      kafkajs.CompressionTypes.LZ4,
+      kafkajs.CompressionTypes.ZSTD,
+    ]) {
+      const out = await registered(type).decompress(Buffer.from('definitely not compressed data'));
+      // The first record: length, attributes 0, timestamp delta 0, offset delta 0, null key, the value.
+      const length = out[0]! / 2;
+      const record = out.subarray(1, 1 + length);
+      expect(record[2]).toBe(0); // offset delta 0
+      const valueLength = record[4]! / 2;
+      const value = record.subarray(5, 5 + valueLength);
+      const failure = decodeFailureOf(Buffer.from(value));
+      expect(failure?.failure.reason).toMatch(/decompression failed/);
+      expect(failure?.failure.compressedBytes).toBe(30);
+      // Enough records for any batch: kafkajs reads as many as the batch header says.
+      expect(out.length).toBeGreaterThan(MAX_PLACEHOLDERS * 10);
+    }
   });
 });
