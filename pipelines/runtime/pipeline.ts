@@ -63,6 +63,8 @@ export class Pipeline implements ScoringPipeline {
   private readonly aggregator: WindowAggregator;
   private readonly entities: TrackedEntities;
   private readonly detectors: WindowDetector[];
+  /** The detectors that look at each event (observe), not only at windows. */
+  private readonly observers: WindowDetector[];
   private readonly learning: BaselineLearning;
   private readonly incidents: IncidentManager;
   private readonly warmUp: WarmUp;
@@ -92,6 +94,7 @@ export class Pipeline implements ScoringPipeline {
       trackDirty: options.trackDirtyEntities !== false,
     });
     this.detectors = createWindowDetectors(options.detectors, cfg.detectors, settings);
+    this.observers = this.detectors.filter((d) => d.observe !== undefined);
     this.learning = new BaselineLearning(cfg.detectors.exfiltration.min_bytes);
     this.incidents = new IncidentManager({
       dedupWindowMs: cfg.incidents.dedup_window_secs * 1000,
@@ -132,6 +135,7 @@ export class Pipeline implements ScoringPipeline {
     this.addresses.enrich(ev);
     this.learning.noteDestination(ev);
     this.sensitiveCalls.note(ev);
+    for (const d of this.observers) d.observe!(ev);
     this.aggregator.push(ev);
   }
 
