@@ -53,7 +53,7 @@ export const DEFAULT_CONFIG: MeshguardConfig = {
         refit_every: 20000,
         max_shapes: 512,
         max_services: 256,
-        steps: 150,
+        steps: 40,
       },
     },
   },

@@ -34,7 +34,8 @@ function traffic(
   return { events, truth, lines };
 }
 
-const offender = (i: Incident): string => ('principal' in i.workload ? i.workload.principal : i.workload.address);
+const offender = (i: Incident): string =>
+  'principal' in i.workload ? i.workload.principal : i.workload.address;
 
 describe.each([
   ['slow_sql_injection', 'sql_injection'],
@@ -58,7 +59,8 @@ describe.each([
     for (const s of samples) expect(s).toMatch(/=<(sql|traversal|xss|null_byte):[a-z_]+>|<traversal:/);
     // Never a raw payload in the incident.
     const text = JSON.stringify(mine);
-    for (const raw of ['passwd', 'alert(', 'UNION', 'OR+', "'1'='1", '%27', 'script>']) expect(text).not.toContain(raw);
+    for (const raw of ['passwd', 'alert(', 'UNION', 'OR+', "'1'='1", '%27', 'script>'])
+      expect(text).not.toContain(raw);
     // Nobody else is blamed.
     expect(incidents.filter((i) => offender(i) !== t.actor.principal)).toEqual([]);
   }, 60_000);
@@ -79,7 +81,9 @@ describe('benign hard cases', () => {
     const { events, truth } = traffic([['search_hard_cases', 4]], 28);
     const { incidents } = await runEvents(events);
     const actor = truth[0]!.actor.principal;
-    expect(events.filter((e) => e.label === 'search_hard_cases' && e.query.includes('%27')).length).toBeGreaterThan(100);
+    expect(
+      events.filter((e) => e.label === 'search_hard_cases' && e.query.includes('%27')).length,
+    ).toBeGreaterThan(100);
     expect(incidents.filter((i) => offender(i) === actor)).toEqual([]);
     const names = new Set(['sql_injection', 'path_traversal', 'cross_site_scripting', 'request_injection']);
     expect(incidents.filter((i) => i.detectors.some((d) => names.has(d)))).toEqual([]);
