@@ -31,7 +31,12 @@ export const RequestModelConfig = Type.Object(
       minimum: 1,
       description: 'Services with a model (requests to others are checked by the grammar only).',
     }),
-    steps: Type.Integer({ default: 40, minimum: 5, maximum: 2000, description: 'Training steps (full batch, Adam) per fit.' }),
+    steps: Type.Integer({
+      default: 40,
+      minimum: 5,
+      maximum: 2000,
+      description: 'Training steps (full batch, Adam) per fit.',
+    }),
   },
   { additionalProperties: false, default: {} },
 );

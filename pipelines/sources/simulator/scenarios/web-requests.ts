@@ -22,7 +22,9 @@ export interface WebTarget {
 const MAX_RESPONSE_BYTES = 40_000;
 
 const getEndpoints = (w: Workload): EndpointTemplate[] =>
-  w.endpoints.filter((e) => e.method === 'GET' && e.profile !== 'health' && e.respBytes <= MAX_RESPONSE_BYTES);
+  w.endpoints.filter(
+    (e) => e.method === 'GET' && e.profile !== 'health' && e.respBytes <= MAX_RESPONSE_BYTES,
+  );
 
 function targetOf(dst: Workload, endpoint: EndpointTemplate): WebTarget {
   const [basePath, query] = endpoint.path.split('?') as [string, string | undefined];
