@@ -131,19 +131,21 @@ export class RequestContentDetector implements WindowDetector {
   private flush(): void {
     const hits = this.pending;
     this.pending = [];
+    // Only weak signals need the model: a strong hit counts whatever it says (and costs no fit).
     const byService = new Map<string, PendingHit[]>();
     for (const h of hits) {
+      if (h.strong) continue;
       const list = byService.get(h.dst);
       if (list === undefined) byService.set(h.dst, [h]);
       else list.push(h);
     }
     const novelty = new Map<PendingHit, number>();
-    for (const [dst, list] of byService) {
-      const scores = this.models?.novelty(dst, list) ?? list.map(() => Number.NaN);
-      list.forEach((h, i) => novelty.set(h, scores[i]!));
+    for (const [dst, weak] of byService) {
+      const scores = this.models?.novelty(dst, weak) ?? weak.map(() => Number.NaN);
+      weak.forEach((h, i) => novelty.set(h, scores[i]!));
     }
     for (const h of hits) {
-      const n = novelty.get(h)!;
+      const n = novelty.get(h) ?? Number.NaN;
       const weight = h.strong ? (h.status >= 500 ? 1.5 : 1) : n > 1 ? this.config.weak_weight : 0;
       if (weight === 0) continue;
       this.book.add(h.src, h.dst, {
