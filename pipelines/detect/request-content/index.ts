@@ -110,7 +110,8 @@ export class RequestContentDetector implements WindowDetector {
       // Reported in the window of its latest suspicious request (and the next, for records arriving late).
       if (e.lastMs < ctx.startMs - windowMs || e.lastMs >= ctx.endMs) continue;
       if (e.routes.size >= this.config.scan_min_routes) continue; // a scanner's many routes: scanning's
-      const f = contentFinding(ctx, dst, e, this.book.value(e, ctx.endMs), this.config);
+      // As of its latest suspicious request: a single strong request is evidence 1, not 0.99 by the window end.
+      const f = contentFinding(ctx, dst, e, this.book.value(e, e.lastMs), this.config);
       if (f !== undefined) findings.push(f);
     }
     return findings;

@@ -64,17 +64,25 @@ function inspectPath(path: string): { hit: Hit | undefined; shown: string } {
   const whole = inspectContent(path, false);
   if (whole === undefined) return { hit: undefined, shown: pathTemplate(path) };
   let hit: Hit | undefined;
-  const segments = path.split('/').map((segment) => {
+  const shownSegments: string[] = [];
+  // Past the first segment with a hit, the rest is the payload's (`/../../etc/passwd`): not shown.
+  for (const segment of path.split('/')) {
     const h = inspectContent(segment, false);
     hit = stronger(hit, h);
-    return h === undefined ? segment : `<${hitLabel(h)}>`;
-  });
+    if (h === undefined) shownSegments.push(segment);
+    else {
+      shownSegments.push(`<${hitLabel(h)}>`, '…');
+      break;
+    }
+  }
   // A traversal spread over segments (`/a/../../etc/passwd`) is only visible whole.
   if (hit === undefined || (whole.strong && !hit.strong)) {
     hit = whole;
     return { hit, shown: `<${hitLabel(whole)}>` };
   }
-  return { hit, shown: pathTemplate(segments.join('/')) };
+  if (shownSegments[shownSegments.length - 1] === '…' && shownSegments.length - 1 >= path.split('/').length)
+    shownSegments.pop(); // the hit was the last segment: nothing was left out
+  return { hit, shown: pathTemplate(shownSegments.join('/')) };
 }
 
 export function inspectRequest(method: string, path: string, query: string): InspectedRequest {
