@@ -100,29 +100,26 @@ describe('weak hits: ordinary in some fields, evidence only where the model find
 });
 
 describe('benign values: no hit', () => {
-  it.each(
-    [
-      'shoes',
-      '83121',
-      '550e8400-e29b-41d4-a716-446655440000',
-      '2026-12-02T04:21:30Z',
-      'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U',
-      'dGhpcyBpcyBhIGJhc2U2NCB0b2tlbg%3D%3D',
-      '%7B%22filters%22%3A%7B%22size%22%3A%5B%22M%22%2C%22L%22%5D%2C%22price%22%3A%7B%22lt%22%3A50%7D%7D%7D',
-      'https%3A%2F%2Fshop.example.com%2Fcart%3Fitem%3D12%2520blue',
-      '%E6%97%A5%E6%9C%AC%E8%AA%9E',
-      'Jam%F3n+Ib%E9rico',
-      'caf%C3%A9+cr%C3%A8me',
-      'A%F1adir+al+carrito',
-      'price+%3E+10+and+size+%3C+12',
-      'select+a+size',
-      'rock+and+roll',
-      'tom+%26+jerry',
-      'a-b_c.d~e',
-      '1.2.3',
-      '../',
-    ].slice(0, -1),
-  )('%s', (raw) => {
+  it.each([
+    'shoes',
+    '83121',
+    '550e8400-e29b-41d4-a716-446655440000',
+    '2026-12-02T04:21:30Z',
+    'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U',
+    'dGhpcyBpcyBhIGJhc2U2NCB0b2tlbg%3D%3D',
+    '%7B%22filters%22%3A%7B%22size%22%3A%5B%22M%22%2C%22L%22%5D%2C%22price%22%3A%7B%22lt%22%3A50%7D%7D%7D',
+    'https%3A%2F%2Fshop.example.com%2Fcart%3Fitem%3D12%2520blue',
+    '%E6%97%A5%E6%9C%AC%E8%AA%9E',
+    'Jam%F3n+Ib%E9rico',
+    'caf%C3%A9+cr%C3%A8me',
+    'A%F1adir+al+carrito',
+    'price+%3E+10+and+size+%3C+12',
+    'select+a+size',
+    'rock+and+roll',
+    'tom+%26+jerry',
+    'a-b_c.d~e',
+    '1.2.3',
+  ])('%s', (raw) => {
     expect(label(raw)).toBeUndefined();
   });
 });
