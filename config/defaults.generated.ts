@@ -42,6 +42,22 @@ export const DEFAULT_CONFIG: MeshguardConfig = {
       min_bytes: 5000000,
       cumulative_external_bytes: 20000000,
     },
+    request_content: {
+      enabled: true,
+      threshold: 0.99,
+      min_evidence: 1,
+      weak_weight: 0.25,
+      half_life_secs: 900,
+      scan_min_routes: 15,
+      model: {
+        enabled: true,
+        min_requests: 300,
+        refit_every: 20000,
+        max_shapes: 512,
+        max_services: 256,
+        steps: 40,
+      },
+    },
   },
   neural: {
     enabled: true,

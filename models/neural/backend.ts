@@ -42,6 +42,19 @@ export function loadTf(): Promise<Tf> {
   return tfPromise;
 }
 
+/**
+ * The tfjs namespace, loaded synchronously (tfjs is CommonJS in Node, so `require` shares the instance
+ * `loadTf` imports). For models that start in the middle of a synchronous scoring pass, at a point fixed
+ * by the event stream, so a replay stays deterministic. Its backend is the one `initBackend` chose, else
+ * the pure-JS `cpu` one, which tfjs initialises on first use without awaiting.
+ */
+export function loadTfSync(): Tf {
+  const tf = createRequire(import.meta.url)('@tensorflow/tfjs') as Tf;
+  tf.enableProdMode();
+  tfPromise ??= Promise.resolve(tf);
+  return tf;
+}
+
 export interface InitBackendOptions {
   /** Try only this backend and the ones after it in the order above (tests use 'cpu'). */
   prefer?: BackendName;

@@ -37,6 +37,11 @@ export interface MeshEvent {
   method: string;
   /** Path without the query string. */
   path: string;
+  /**
+   * The query string as logged, without the `?` (and without a `#fragment`); '' when none. Raw request
+   * content: read per request by the request-content checks, never kept in state or incidents.
+   */
+  query: string;
   /** HTTP status; 0 for TCP or when absent. */
   status: number;
   responseFlags: string;
@@ -83,6 +88,7 @@ export function emptyEvent(): MeshEvent {
     mtls: false,
     method: '',
     path: '',
+    query: '',
     status: 0,
     responseFlags: '',
     responseCodeDetails: '',

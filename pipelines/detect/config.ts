@@ -5,6 +5,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ExfiltrationConfig } from './exfiltration/config.js';
 import { LateralMovementConfig } from './lateral-movement/config.js';
+import { RequestContentConfig } from './request-content/config.js';
 import { ScanningConfig } from './scanning/config.js';
 import { UnauthorizedAccessConfig } from './unauthorized-access/config.js';
 
@@ -14,6 +15,7 @@ export const DetectorsConfig = Type.Object(
     scanning: ScanningConfig,
     lateral_movement: LateralMovementConfig,
     exfiltration: ExfiltrationConfig,
+    request_content: RequestContentConfig,
   },
   { additionalProperties: false, default: {} },
 );

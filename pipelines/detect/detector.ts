@@ -4,6 +4,7 @@
  * detector names its findings carry in incidents (`names`).
  */
 import type { Factory } from '../core/component.js';
+import type { MeshEvent } from '../core/event.js';
 import type { Finding } from '../core/finding.js';
 import type { IncidentKind } from '../core/incident.js';
 import type { TSchema } from '@sinclair/typebox';
@@ -55,6 +56,11 @@ export interface WindowDetector {
   readonly kind: IncidentKind;
   /** What it finds about one source in one window (usually nothing), in the order fusion meets it. */
   evaluate(ctx: WindowContext): readonly Finding[];
+  /**
+   * Optional: every event, in arrival order, before it joins its window. For checks of each request's
+   * own content, which a window's aggregates do not keep. Cheap, never throws, keeps no raw content.
+   */
+  observe?(ev: MeshEvent): void;
 }
 
 /** How the registry knows a window detector family; its config is the section `detectors.<type>`. */

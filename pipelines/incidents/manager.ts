@@ -177,6 +177,6 @@ function summarize(c: FusedCandidate): string {
     case 'beaconing':
       return `${e.bytes_uploaded_total} bytes uploaded in ${e.contacts} contacts to new external host ${e.external_host}`;
     default:
-      return `${f.detector} score ${f.score.toFixed(4)}`;
+      return typeof e.summary === 'string' ? e.summary : `${f.detector} score ${f.score.toFixed(4)}`;
   }
 }

@@ -15,6 +15,7 @@ import {
   count,
   isoTime,
   pathOnly,
+  queryOnly,
   problem,
   resetProblem,
   text,
@@ -37,6 +38,7 @@ export function buildEvent(
     timeMs = fallbackTimeMs;
   else timeMs = isoTime(st, 'start_time');
 
+  let fullPath = '';
   // Read in key order; the first problem wins and is reported once, after the literal is built.
   const ev: MeshEvent = {
     timeMs,
@@ -55,7 +57,8 @@ export function buildEvent(
     externalHost: '',
     mtls: false,
     method: text(r.method, 'method'),
-    path: pathOnly(text(r.path, 'path')),
+    path: pathOnly((fullPath = text(r.path, 'path'))),
+    query: '',
     status: count(r.response_code, 'response_code', MAX_STATUS),
     responseFlags: text(r.response_flags, 'response_flags'),
     // TCP has no response code details; its RBAC denials (rbac_access_denied_matched_policy[...]) are in the
@@ -74,6 +77,7 @@ export function buildEvent(
     label: text(r.x_meshguard_label, 'x_meshguard_label'),
     podLabels: meta.labels,
   };
+  ev.query = queryOnly(fullPath);
   const sni = text(r.requested_server_name, 'requested_server_name');
   const upstreamHost = text(r.upstream_host, 'upstream_host');
   const remote = text(r.downstream_remote_address, 'downstream_remote_address');

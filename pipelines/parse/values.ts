@@ -233,6 +233,14 @@ export function pathOnly(p: string): string {
   return h === -1 ? p : p.slice(0, h);
 }
 
+/** The query string of a request path, without the `?` and any `#fragment`; '' when it has none. */
+export function queryOnly(p: string): string {
+  const q = p.indexOf('?');
+  if (q === -1) return '';
+  const h = p.indexOf('#', q + 1);
+  return h === -1 ? p.slice(q + 1) : p.slice(q + 1, h);
+}
+
 /** Returned by parseJson when the text is not JSON; the message is in jsonError(). */
 export const NOT_JSON: unique symbol = Symbol('not JSON');
 let lastJsonError = '';

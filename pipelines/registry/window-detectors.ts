@@ -7,12 +7,14 @@ import { checked } from './check.js';
 import type { WindowDetectorFactory } from '../detect/detector.js';
 import { factory as exfiltration } from '../detect/exfiltration/index.js';
 import { factory as lateralMovement } from '../detect/lateral-movement/index.js';
+import { factory as requestContent } from '../detect/request-content/index.js';
 import { factory as scanning } from '../detect/scanning/index.js';
 import { factory as unauthorizedAccess } from '../detect/unauthorized-access/index.js';
 
 export const WINDOW_DETECTORS: readonly WindowDetectorFactory[] = checked([
   unauthorizedAccess,
   scanning,
+  requestContent,
   lateralMovement,
   exfiltration,
 ]);

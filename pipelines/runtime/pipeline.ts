@@ -75,6 +75,8 @@ export class Pipeline implements ScoringPipeline {
   private lateReported = 0;
   private readonly entities: TrackedEntities;
   private readonly detectors: WindowDetector[];
+  /** The detectors that look at each event (observe), not only at windows. */
+  private readonly observers: WindowDetector[];
   private readonly learning: BaselineLearning;
   private readonly incidents: IncidentManager;
   private readonly warmUp: WarmUp;
@@ -99,6 +101,7 @@ export class Pipeline implements ScoringPipeline {
       trackDirty: options.trackDirtyEntities !== false,
     });
     this.detectors = createWindowDetectors(options.detectors, cfg.detectors, settings);
+    this.observers = this.detectors.filter((d) => d.observe !== undefined);
     this.learning = new BaselineLearning(cfg.detectors.exfiltration.min_bytes);
     if (options.trackDirtyEntities !== false) this.learning.trackNewlyKnown();
     this.incidents = new IncidentManager({
@@ -184,6 +187,7 @@ export class Pipeline implements ScoringPipeline {
     this.addresses.enrich(ev);
     this.learning.noteDestination(ev);
     this.sensitiveCalls.note(ev);
+    for (const d of this.observers) d.observe!(ev);
     if (from === undefined) return this.aggregator.push(ev);
     const task = this.task(from.task);
     if (from.inputs !== undefined && task.clock!.size < from.inputs.length)

@@ -362,6 +362,11 @@ const TABLE: Record<string, Entry> = {
     folder: 'pipelines/detect/exfiltration',
     scenario: 'bulk_read_exfiltration',
   },
+  'detector/request_content': {
+    role: 'window_detector',
+    folder: 'pipelines/detect/request-content',
+    scenario: 'slow_sql_injection',
+  },
   'detector/series_stack': { role: 'series_detector', folder: 'models/statistical/series-stack' },
   'detector/autoencoder': {
     role: 'neural_detector',

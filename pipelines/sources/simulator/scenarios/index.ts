@@ -10,6 +10,7 @@ import { canaryShift } from './canary-shift.js';
 import { clientRetries } from './client-retries.js';
 import { cloudMetadataAccess } from './cloud-metadata-access.js';
 import { credentialStuffing } from './credential-stuffing.js';
+import { encodedTraversal } from './encoded-traversal.js';
 import { flashSale } from './flash-sale.js';
 import { kubernetesApiAccess } from './kubernetes-api-access.js';
 import { lateralMovement } from './lateral-movement.js';
@@ -18,12 +19,16 @@ import { objectIdEnumeration } from './object-id-enumeration.js';
 import { passthroughEgress } from './passthrough-egress.js';
 import { pathScanning } from './path-scanning.js';
 import { plaintextInStrictMtls } from './plaintext-in-strict-mtls.js';
+import { queryXss } from './query-xss.js';
 import { rbacProbing } from './rbac-probing.js';
 import { rolloutNewDependency } from './rollout-new-dependency.js';
+import { searchHardCases } from './search-hard-cases.js';
+import { slowSqlInjection } from './slow-sql-injection.js';
 import { slowDripUpload } from './slow-drip-upload.js';
 import { tokenReplay } from './token-replay.js';
 import { trafficSurge } from './traffic-surge.js';
 import { upstreamOutage } from './upstream-outage.js';
+import { vulnerabilityScanner } from './vulnerability-scanner.js';
 
 export const SCENARIOS: readonly ScenarioDefinition[] = [
   credentialStuffing,
@@ -39,6 +44,10 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
   kubernetesApiAccess,
   plaintextInStrictMtls,
   passthroughEgress,
+  slowSqlInjection,
+  encodedTraversal,
+  queryXss,
+  vulnerabilityScanner,
   trafficSurge,
   flashSale,
   upstreamOutage,
@@ -47,6 +56,7 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
   nightlyBatch,
   cacheFlushStorm,
   clientRetries,
+  searchHardCases,
 ];
 
 const byName = new Map<string, ScenarioDefinition>();

@@ -60,6 +60,10 @@ describe('scenario library', () => {
       kubernetes_api_access: ['exfiltration', 'lateral_movement', 'unauthorized_access'],
       plaintext_in_strict_mtls: ['anomaly', 'lateral_movement', 'unauthorized_access'],
       passthrough_egress: ['exfiltration'],
+      slow_sql_injection: ['unauthorized_access'],
+      encoded_traversal: ['unauthorized_access'],
+      query_xss: ['unauthorized_access'],
+      vulnerability_scanner: ['scanning'],
       traffic_surge: [],
       flash_sale: [],
       upstream_outage: [],
@@ -68,6 +72,7 @@ describe('scenario library', () => {
       nightly_batch: [],
       cache_flush_storm: [],
       client_retries: [],
+      search_hard_cases: [],
     });
     for (const s of SCENARIOS) expect(s.attack).toBe(s.acceptableKinds.length > 0);
   });
