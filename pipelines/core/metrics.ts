@@ -104,6 +104,12 @@ export class Metrics {
     labelNames: ['dependency'] as const,
     registers: [this.registry],
   });
+  readonly insecureSetting = new Gauge({
+    name: 'meshguard_insecure_setting',
+    help: 'An explicitly allowed insecure setting in effect (1), by setting: unauthenticated_ingest, unauthenticated_redis, unsigned_webhook.',
+    labelNames: ['setting'] as const,
+    registers: [this.registry],
+  });
   readonly buildInfo = new Gauge({
     name: 'meshguard_build_info',
     help: 'Build information; always 1.',

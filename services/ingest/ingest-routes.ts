@@ -119,13 +119,30 @@ export function ingestRoutes(options: IngestRoutesOptions): FastifyPluginAsync {
     headers: request.headers,
   });
 
+  /** Each request's share of the held-bodies budget, given back once it is answered. */
+  const releases = new WeakMap<FastifyRequest, () => void>();
+
   return async (scope) => {
     scope.removeAllContentTypeParsers();
-    // Every body arrives raw: the source checks each route's media type (415) and decodes its encoding.
-    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+    // Every body is read by the source as it streams in (size, time, inflation bounded); each route then
+    // checks its media type (415) and decodes it.
+    scope.addContentTypeParser('*', (request, payload, done) => {
+      source.readBody(payload, request.headers, request.routeOptions.url ?? request.url).then(
+        ({ body, release }) => {
+          releases.set(request, release);
+          done(null, body);
+        },
+        (error: Error) => done(error, undefined),
+      );
+    });
+    scope.addHook('onResponse', async (request) => {
+      releases.get(request)?.();
+    });
     scope.addHook('onRequest', async (request, reply) => {
       if (!source.authorized(request.headers.authorization)) {
         reply.header('www-authenticate', 'Bearer realm="meshguard-ingest"');
+        // The body is never read: the connection closes after the answer.
+        reply.header('connection', 'close');
         await reply
           .code(401)
           .send({ statusCode: 401, error: 'Unauthorized', message: 'missing or wrong bearer token' });
@@ -133,10 +150,20 @@ export function ingestRoutes(options: IngestRoutesOptions): FastifyPluginAsync {
     });
 
     scope.post('/ingest/envoy', async (request, reply) =>
-      finish(reply, topics.access_logs, 'envoy', source.accessLogs(ingestRequest(request), parseOptions)),
+      finish(
+        reply,
+        topics.access_logs,
+        'envoy',
+        await source.accessLogs(ingestRequest(request), parseOptions),
+      ),
     );
     scope.post('/v1/logs', async (request, reply) =>
-      finish(reply, topics.access_logs, 'otlp-logs', source.otlpLogs(ingestRequest(request), parseOptions)),
+      finish(
+        reply,
+        topics.access_logs,
+        'otlp-logs',
+        await source.otlpLogs(ingestRequest(request), parseOptions),
+      ),
     );
     scope.post('/api/v1/write', async (request, reply) => {
       const body = source.remoteWriteBody(ingestRequest(request));

@@ -3,6 +3,7 @@
  * redis-server: one offender is quarantined once, the blast-radius cap holds across replicas, and an
  * expired quarantine is released (and announced) once.
  */
+import { DEFAULT_CONFIG } from '../../config/defaults.generated.js';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,7 +48,7 @@ async function replicas(n: number, cfg: Partial<QuarantineConfig> = {}) {
   const out = [];
   for (let i = 0; i < n; i++) {
     const store = new RedisStateStore(
-      { url: server.url, tls: false, key_prefix: prefix, snapshot_interval_secs: 30 },
+      { ...DEFAULT_CONFIG.redis, url: server.url, key_prefix: prefix },
       { logger: pino({ level: 'silent' }), maxRetryDelayMs: 200 },
     );
     await store.connect();

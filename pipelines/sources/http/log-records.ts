@@ -90,10 +90,11 @@ function splitOtlpLogs(request: unknown): string[] | undefined {
 }
 
 /** Expand OTLP requests inside a list of records into one record per log record. */
-function expand(records: string[]): Array<{ index: number; text: string }> {
+function expand(records: string[], maxRecordBytes: number): Array<{ index: number; text: string }> {
   const out: Array<{ index: number; text: string }> = [];
   records.forEach((text, index) => {
-    if (text.includes('"resourceLogs"')) {
+    // A whole OTLP request may be long (it holds many records); each record split from it is checked alone.
+    if (text.length <= maxRecordBytes * RECORDS_PER_TURN && text.includes('"resourceLogs"')) {
       try {
         const split = splitOtlpLogs(JSON.parse(text));
         if (split && split.length > 0) {
@@ -109,11 +110,38 @@ function expand(records: string[]): Array<{ index: number; text: string }> {
   return out;
 }
 
-/** Validate each record with the scorer's parser: accepted ones keyed by their source workload, the rest with a reason. */
-export function validateLogRecords(records: string[], opts: ParseOptions): ValidatedRecords {
+/** How many records are validated between two turns of the event loop (so /healthz answers under load). */
+const RECORDS_PER_TURN = 200;
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Validate each record with the scorer's parser: accepted ones keyed by their source workload, the rest with
+ * a reason. A record longer than `maxRecordBytes` is rejected unparsed. The loop yields to the event loop
+ * every RECORDS_PER_TURN records, so a large body never holds the process for long.
+ */
+export async function validateLogRecords(
+  records: string[],
+  opts: ParseOptions,
+  maxRecordBytes = Infinity,
+): Promise<ValidatedRecords> {
   const accepted: ValidatedRecords['accepted'] = [];
   const rejected: Rejection[] = [];
-  for (const { index, text } of expand(records)) {
+  let sinceYield = 0;
+  for (const { index, text } of expand(records, maxRecordBytes)) {
+    if (++sinceYield >= RECORDS_PER_TURN) {
+      sinceYield = 0;
+      await nextTurn();
+    }
+    if (text.length > maxRecordBytes) {
+      rejected.push({
+        index,
+        reason: `record of ${text.length} characters is longer than ingest.max_record_bytes (${maxRecordBytes}); not parsed`,
+        format: 'unknown',
+        record: text.slice(0, 1024),
+      });
+      continue;
+    }
     let key: string | undefined;
     let reason: string | undefined;
     let format = 'unknown';
