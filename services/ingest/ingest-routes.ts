@@ -34,6 +34,10 @@ export interface IngestRoutesOptions {
   logger: Logger;
 }
 
+/** Records handled between two turns of the event loop. */
+const SLICE = 200;
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** How many rejection reasons a response lists. */
 const MAX_ERRORS_IN_RESPONSE = 5;
 
@@ -65,10 +69,16 @@ export function ingestRoutes(options: IngestRoutesOptions): FastifyPluginAsync {
   async function deadLetter(endpoint: string, rejected: Rejection[]): Promise<void> {
     if (rejected.length === 0) return;
     const receivedAt = new Date().toISOString();
-    const records = rejected.map((r) => ({
-      key: null,
-      value: deadLetterJson(r.record, r.reason, { source: 'http', endpoint, format: r.format }, receivedAt),
-    }));
+    const records: OutRecord[] = [];
+    for (let i = 0; i < rejected.length; i++) {
+      // A body of thousands of bad records is written in slices, so other requests are served between.
+      if (i > 0 && i % SLICE === 0) await nextTurn();
+      const r = rejected[i]!;
+      records.push({
+        key: null,
+        value: deadLetterJson(r.record, r.reason, { source: 'http', endpoint, format: r.format }, receivedAt),
+      });
+    }
     try {
       await producer.send(topics.dlq, records);
       metrics.deadLettered.inc({ destination: 'kafka' }, records.length);
@@ -96,8 +106,17 @@ export function ingestRoutes(options: IngestRoutesOptions): FastifyPluginAsync {
     const byFormat = new Map<string, number>();
     for (const r of accepted) byFormat.set(r.format, (byFormat.get(r.format) ?? 0) + 1);
     for (const [format, n] of byFormat) metrics.eventsIngested.inc({ source: 'http', format }, n);
-    for (const r of rejected)
-      metrics.eventsRejected.inc({ source: 'http', format: r.format, reason: reasonClass(r.reason) });
+    // Counted per class, one increment each: a body of thousands of rejects costs a handful of updates.
+    const byClass = new Map<string, { format: string; reason: string; n: number }>();
+    for (const r of rejected) {
+      const reason = reasonClass(r.reason);
+      const key = `${r.format}\u0000${reason}`;
+      const entry = byClass.get(key) ?? { format: r.format, reason, n: 0 };
+      entry.n++;
+      byClass.set(key, entry);
+    }
+    for (const { format, reason, n } of byClass.values())
+      metrics.eventsRejected.inc({ source: 'http', format, reason }, n);
     await deadLetter(endpoint, rejected);
     const errors = rejected.slice(0, MAX_ERRORS_IN_RESPONSE).map(({ index, reason }) => ({ index, reason }));
     if (accepted.length === 0) {

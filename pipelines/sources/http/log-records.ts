@@ -24,11 +24,14 @@ export interface ValidatedRecords {
   rejected: Rejection[];
 }
 
+const ENVOY_TEXT_START = /^\[\d{4}-\d{2}-\d{2}T/;
+
 /** Split a text body into record strings. Throws only on a malformed JSON array (the whole body is unusable). */
 export function splitBody(text: string): string[] {
   const trimmed = text.trim();
   if (trimmed === '') return [];
-  if (trimmed.startsWith('[')) {
+  // Envoy's text format starts with "[<timestamp>]": lines, not a JSON array.
+  if (trimmed.startsWith('[') && !ENVOY_TEXT_START.test(trimmed)) {
     let parsed: unknown;
     try {
       parsed = JSON.parse(trimmed);
@@ -138,7 +141,7 @@ export async function validateLogRecords(
         index,
         reason: `record of ${text.length} characters is longer than ingest.max_record_bytes (${maxRecordBytes}); not parsed`,
         format: 'unknown',
-        record: text.slice(0, 1024),
+        record: text,
       });
       continue;
     }
