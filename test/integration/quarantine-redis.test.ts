@@ -83,12 +83,19 @@ describe('quarantine across replicas (real Redis)', () => {
 
   it('holds the blast-radius cap across replicas', async () => {
     const { managers } = await replicas(2, { max_per_window: 3 });
-    const offenders = Array.from({ length: 8 }, (_, i) => ({ address: `10.9.0.${i + 1}` }));
+    const offenders = Array.from({ length: 8 }, (_, i) => ({
+      namespace: 'shop',
+      serviceAccount: `sa${i}`,
+      principal: `spiffe://cluster.local/ns/shop/sa/sa${i}`,
+    }));
     const actions = await Promise.all(
       offenders.map((w, i) => managers[i % 2]!.decide(incident({ workload: w }))),
     );
-    expect(actions.filter((a) => a.type === 'quarantine')).toHaveLength(3);
-    expect(actions.filter((a) => a.reason?.includes('blast-radius cap'))).toHaveLength(5);
+    expect(actions.filter((a) => a.type === 'quarantine' && a.mode !== 'pending-approval')).toHaveLength(3);
+    // Past the cap they wait for approval, never alert only.
+    const waiting = actions.filter((a) => a.reason?.includes('blast-radius cap'));
+    expect(waiting).toHaveLength(5);
+    for (const a of waiting) expect(a.mode).toBe('pending-approval');
   });
 
   it('releases an expired quarantine once, from whichever replica gets there first', async () => {
