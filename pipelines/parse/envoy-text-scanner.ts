@@ -11,8 +11,6 @@ import { firstNonBlank } from './values.js';
 const ENVOY_DEFAULT_FIELDS = 11;
 /** Istio 1.9+ text default (adds response_code_details and connection_termination_details). */
 const ISTIO_FIELDS = 20;
-/** Istio 1.5–1.8 text default: a Mixer status field instead of response_code_details / termination details. */
-const ISTIO_MIXER_FIELDS = 19;
 
 /** Fill `f` from one text line; returns '' on success or the reason the line does not fit either format. */
 export function scanEnvoyText(line: string, f: EnvoyFields): string {
