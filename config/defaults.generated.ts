@@ -19,6 +19,7 @@ export const DEFAULT_CONFIG: MeshguardConfig = {
     early_decisions: true,
     learning_secs: 120,
     entity_idle_secs: 3600,
+    max_entities: 200000,
   },
   detectors: {
     unauthorized_access: {

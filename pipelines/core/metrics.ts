@@ -49,6 +49,11 @@ export class Metrics {
     help: 'Entities (workloads, edges, external hosts) with live baselines.',
     registers: [this.registry],
   });
+  readonly entitiesEvicted = new Counter({
+    name: 'meshguard_entities_evicted_total',
+    help: 'Tracked entities dropped at the windowing.max_entities cap (least recently seen first).',
+    registers: [this.registry],
+  });
   readonly detectorScore = new Histogram({
     name: 'meshguard_detector_score',
     help: 'Calibrated detector scores of findings, by detector.',
