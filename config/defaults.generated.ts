@@ -5,6 +5,9 @@ export const DEFAULT_CONFIG: MeshguardConfig = {
   http: {
     host: '0.0.0.0',
     port: 8080,
+    max_connections: 512,
+    idle_timeout_ms: 30000,
+    request_timeout_ms: 60000,
   },
   log_level: 'info',
   cluster_domain: 'cluster.local',
@@ -18,6 +21,7 @@ export const DEFAULT_CONFIG: MeshguardConfig = {
     partition_idle_secs: 60,
     max_out_of_orderness_secs: 0,
     entity_idle_secs: 3600,
+    max_entities: 200000,
   },
   detectors: {
     unauthorized_access: {
@@ -139,12 +143,20 @@ export const DEFAULT_CONFIG: MeshguardConfig = {
   redis: {
     url: '',
     tls: false,
+    username: '',
+    password: '',
+    allow_unauthenticated: false,
     key_prefix: 'meshguard:',
     snapshot_interval_secs: 30,
   },
   ingest: {
     token: '',
+    allow_unauthenticated: false,
     body_limit_bytes: 10485760,
+    body_timeout_ms: 30000,
+    max_buffered_bytes: 67108864,
+    max_records_per_request: 20000,
+    max_record_bytes: 65536,
     max_pending_events: 100000,
   },
   admin: {

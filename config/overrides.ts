@@ -32,6 +32,16 @@ export function applyEnv(raw: Json, env: NodeJS.ProcessEnv): Json {
       .map((b) => b.trim())
       .filter(Boolean);
   if (env.MESHGUARD_REDIS_URL) section('redis').url = env.MESHGUARD_REDIS_URL;
+  if (env.MESHGUARD_REDIS_PASSWORD) section('redis').password = env.MESHGUARD_REDIS_PASSWORD;
+  if (env.MESHGUARD_KAFKA_SASL_PASSWORD) {
+    const kafka = section('kafka');
+    const file = isObject(kafka.sasl) ? kafka.sasl : {};
+    kafka.sasl = {
+      mechanism: env.MESHGUARD_KAFKA_SASL_MECHANISM ?? file.mechanism ?? 'scram-sha-512',
+      username: env.MESHGUARD_KAFKA_SASL_USERNAME ?? file.username ?? '',
+      password: env.MESHGUARD_KAFKA_SASL_PASSWORD,
+    };
+  }
   if (env.MESHGUARD_INGEST_TOKEN) section('ingest').token = env.MESHGUARD_INGEST_TOKEN;
   if (env.MESHGUARD_ADMIN_TOKEN) section('admin').token = env.MESHGUARD_ADMIN_TOKEN;
   if (env.MESHGUARD_POLICIES_DIR) section('quarantine').policies_dir = env.MESHGUARD_POLICIES_DIR;

@@ -20,6 +20,21 @@ export const MeshguardConfig = Type.Object(
       {
         host: Type.String({ default: '0.0.0.0' }),
         port: Type.Integer({ default: 8080, minimum: 0, maximum: 65535 }),
+        max_connections: Type.Integer({
+          default: 512,
+          minimum: 1,
+          description: 'Open connections at once; past it new ones are closed on arrival.',
+        }),
+        idle_timeout_ms: Type.Integer({
+          default: 30_000,
+          minimum: 100,
+          description: 'A connection that sends nothing for this long is closed.',
+        }),
+        request_timeout_ms: Type.Integer({
+          default: 60_000,
+          minimum: 100,
+          description: 'A request (headers and body) must have arrived within this (408).',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),

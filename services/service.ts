@@ -21,6 +21,7 @@ import { openTransport, type Transport } from './assembly/transport.js';
 import { adminRoutes } from './http/admin-routes.js';
 import { buildApp } from './ingest/app.js';
 import { BatchScorer } from './scorer/batch-scorer.js';
+import { checkPosture } from './posture.js';
 
 export type Role = 'ingest' | 'scorer' | 'all';
 
@@ -65,6 +66,7 @@ export class Service {
     await enableTracing();
     const { cfg, role, logger, metrics } = this;
     const topics = cfg.kafka.topics;
+    await checkPosture(cfg, { logger, metrics, servesIngest: role !== 'scorer' });
     this.transport = await openTransport(cfg, { logger, metrics });
     const transport = this.transport;
     const probes: Record<string, () => boolean> = {};

@@ -5,6 +5,7 @@ export const ERROR_CODES = {
   MESHGUARD_ERR_CONFIG_FILE: 'config file unreadable',
   MESHGUARD_ERR_CLI_USAGE: 'bad command-line usage',
   MESHGUARD_ERR_INPUT: 'input unreadable',
+  MESHGUARD_ERR_INSECURE: 'insecure deployment refused',
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 

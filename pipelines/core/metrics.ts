@@ -65,6 +65,11 @@ export class Metrics {
     help: 'Entities (workloads, edges, external hosts) with live baselines.',
     registers: [this.registry],
   });
+  readonly entitiesEvicted = new Counter({
+    name: 'meshguard_entities_evicted_total',
+    help: 'Tracked entities dropped at the windowing.max_entities cap (least recently seen first).',
+    registers: [this.registry],
+  });
   readonly detectorScore = new Histogram({
     name: 'meshguard_detector_score',
     help: 'Calibrated detector scores of findings, by detector.',
@@ -118,6 +123,12 @@ export class Metrics {
     name: 'meshguard_dependency_up',
     help: 'Whether a dependency is reachable (1) or not (0), by dependency (kafka, redis, kubernetes).',
     labelNames: ['dependency'] as const,
+    registers: [this.registry],
+  });
+  readonly insecureSetting = new Gauge({
+    name: 'meshguard_insecure_setting',
+    help: 'An explicitly allowed insecure setting in effect (1), by setting: unauthenticated_ingest, unauthenticated_redis, unsigned_webhook.',
+    labelNames: ['setting'] as const,
     registers: [this.registry],
   });
   readonly buildInfo = new Gauge({

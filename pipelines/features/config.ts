@@ -40,6 +40,12 @@ export const WindowingConfig = Type.Object(
       minimum: 60,
       description: 'Entities silent this long are evicted (their baseline is snapshotted first).',
     }),
+    max_entities: Type.Integer({
+      default: 200_000,
+      minimum: 1,
+      description:
+        'Hard cap on tracked entities: past it the least recently seen is dropped (meshguard_entities_evicted_total), so a flood of identities cannot exhaust memory.',
+    }),
   },
   { additionalProperties: false, default: {} },
 );

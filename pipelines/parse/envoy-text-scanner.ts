@@ -11,8 +11,6 @@ import { firstNonBlank } from './values.js';
 const ENVOY_DEFAULT_FIELDS = 11;
 /** Istio 1.9+ text default (adds response_code_details and connection_termination_details). */
 const ISTIO_FIELDS = 20;
-/** Istio 1.5–1.8 text default: a Mixer status field instead of response_code_details / termination details. */
-const ISTIO_MIXER_FIELDS = 19;
 
 /** Fill `f` from one text line; returns '' on success or the reason the line does not fit either format. */
 export function scanEnvoyText(line: string, f: EnvoyFields): string {
@@ -45,62 +43,149 @@ export function scanEnvoyText(line: string, f: EnvoyFields): string {
   f.path = line.slice(s1 + 1, s2);
   f.protocol = line.slice(s2 + 1, reqEnd);
 
-  // The remaining fields, quoted or bare, in order.
-  const t: string[] = [];
+  // The rest is read from both ends, because the client chooses four of its values (X-Forwarded-For,
+  // User-Agent, X-Request-Id, :authority) and Envoy does not escape quotes in them: a value holding '" "'
+  // would shift every field after it. The layout is told by the head (Envoy-written tokens only), the
+  // tail (upstream host, and Istio's cluster and addresses) is read backwards from the end, and only what
+  // lies between is the client's.
+  const head: string[] = [];
   i = reqEnd + 1;
-  for (;;) {
+  const istio = isIstioHead(line, i, end);
+  const headCount = istio === 'istio' ? 9 : istio === 'mixer' ? 8 : 6;
+  while (head.length < headCount) {
     i = skipSpaces(line, i, end);
     if (i >= end) break;
     if (line.charCodeAt(i) === 34) {
       const q = closingQuote(line, i, end);
-      if (q === -1) return `envoy-text: unterminated quoted field ${t.length + 2}`;
-      t.push(line.slice(i + 1, q));
+      if (q === -1) return `envoy-text: unterminated quoted field ${head.length + 2}`;
+      head.push(line.slice(i + 1, q));
       i = q + 1;
     } else {
       let j = line.indexOf(' ', i);
       if (j === -1 || j > end) j = end;
-      t.push(line.slice(i, j));
+      head.push(line.slice(i, j));
       i = j;
     }
-    if (t.length > ISTIO_FIELDS) break;
   }
-
-  let k = 0;
-  f.response_code = t[k++];
-  f.response_flags = t[k++];
-  if (t.length === ISTIO_FIELDS) {
-    f.response_code_details = t[k++];
-    f.connection_termination_details = t[k++];
-  } else if (t.length === ISTIO_MIXER_FIELDS) {
-    k++; // "%DYNAMIC_METADATA(istio.mixer:status)%": nothing to learn from it
-  }
-  if (t.length === ISTIO_FIELDS || t.length === ISTIO_MIXER_FIELDS) {
-    f.upstream_transport_failure_reason = t[k++];
-  } else if (t.length !== ENVOY_DEFAULT_FIELDS) {
+  const tailCount = istio ? ISTIO_TAIL : 0;
+  const tail = readTail(line, i, end, tailCount);
+  if (head.length < headCount || !tail)
     return (
-      `envoy-text: ${t.length + 2} fields, expected ${ENVOY_DEFAULT_FIELDS + 2} (Envoy's default format) ` +
-      `or ${ISTIO_FIELDS + 2} (Istio's)`
+      `envoy-text: ${countFields(line, reqEnd + 1, end) + 2} fields, expected ${ENVOY_DEFAULT_FIELDS + 2} ` +
+      `(Envoy's default format) or ${ISTIO_FIELDS + 2} (Istio's)`
     );
+  let k = 0;
+  f.response_code = head[k++];
+  f.response_flags = head[k++];
+  if (istio === 'istio') {
+    f.response_code_details = head[k++];
+    f.connection_termination_details = head[k++];
+  } else if (istio === 'mixer') k++; // "%DYNAMIC_METADATA(istio.mixer:status)%": nothing to learn from it
+  if (istio) f.upstream_transport_failure_reason = head[k++];
+  f.bytes_received = head[k++];
+  f.bytes_sent = head[k++];
+  f.duration = head[k++];
+  f.upstream_service_time = head[k++];
+  const client = clientFields(line, i, tail.start);
+  if (client) [f.x_forwarded_for, f.user_agent, f.request_id, f.authority] = client;
+  else {
+    // Ambiguous: a value held '" "'. Nothing of it is trusted as a field; the whole span is kept as the
+    // User-Agent (evidence), and the line is still scored on the fields Envoy wrote.
+    f.x_forwarded_for = '-';
+    f.user_agent = line.slice(i, tail.start).trim();
+    f.request_id = '-';
+    f.authority = '-';
   }
-  f.bytes_received = t[k++];
-  f.bytes_sent = t[k++];
-  f.duration = t[k++];
-  f.upstream_service_time = t[k++];
-  f.x_forwarded_for = t[k++];
-  f.user_agent = t[k++];
-  f.request_id = t[k++];
-  f.authority = t[k++];
-  f.upstream_host = t[k++];
-  if (t.length !== ENVOY_DEFAULT_FIELDS) {
-    f.upstream_cluster = t[k++];
-    f.upstream_local_address = t[k++];
-    f.downstream_local_address = t[k++];
-    f.downstream_remote_address = t[k++];
-    f.requested_server_name = t[k++];
-    f.route_name = t[k++];
+  f.upstream_host = tail.upstreamHost;
+  if (istio) {
+    [
+      f.upstream_cluster,
+      f.upstream_local_address,
+      f.downstream_local_address,
+      f.downstream_remote_address,
+      f.requested_server_name,
+      f.route_name,
+    ] = tail.bare;
   }
   f.known = 1;
   return '';
+}
+
+/** Bare tokens after the quoted upstream host in Istio's text default. */
+const ISTIO_TAIL = 6;
+
+/**
+ * Which layout the tokens after the request line have: Envoy's default goes on with BYTES_RECEIVED (a
+ * number); Istio's with RESPONSE_CODE_DETAILS and CONNECTION_TERMINATION_DETAILS and then the quoted
+ * UPSTREAM_TRANSPORT_FAILURE_REASON (the 1.5–1.8 Mixer layout has one token there instead of two).
+ */
+function isIstioHead(line: string, from: number, end: number): 'istio' | 'mixer' | undefined {
+  const tokens: string[] = [];
+  let i = from;
+  while (tokens.length < 5) {
+    i = skipSpaces(line, i, end);
+    if (i >= end) break;
+    let j = line.indexOf(' ', i);
+    if (j === -1 || j > end) j = end;
+    tokens.push(line.slice(i, j));
+    i = j;
+  }
+  if (tokens[4]?.startsWith('"')) return 'istio';
+  if (tokens[3]?.startsWith('"')) return 'mixer';
+  return undefined;
+}
+
+/**
+ * The tail read backwards from the end: `bareCount` bare tokens, then the quoted upstream host (an
+ * address Envoy wrote, never quotes or spaces). `start` is where the client's span ends.
+ */
+function readTail(
+  line: string,
+  from: number,
+  end: number,
+  bareCount: number,
+): { start: number; upstreamHost: string; bare: string[] } | undefined {
+  const bare: string[] = [];
+  let j = end;
+  while (bare.length < bareCount) {
+    while (j > from && line.charCodeAt(j - 1) === 32) j--;
+    const s = line.lastIndexOf(' ', j - 1);
+    if (s < from) return undefined;
+    const token = line.slice(s + 1, j);
+    if (token.includes('"')) return undefined;
+    bare.unshift(token);
+    j = s;
+  }
+  while (j > from && line.charCodeAt(j - 1) === 32) j--;
+  if (line.charCodeAt(j - 1) !== 34) return undefined;
+  const open = line.lastIndexOf(' "', j - 2);
+  if (open < from - 1) return undefined;
+  const upstreamHost = line.slice(open + 2, j - 1);
+  if (upstreamHost.includes('"') || upstreamHost.includes(' ')) return undefined;
+  return { start: open + 1, upstreamHost, bare };
+}
+
+/** The four client-chosen quoted fields, or undefined when their span does not split into exactly four. */
+function clientFields(line: string, from: number, to: number): [string, string, string, string] | undefined {
+  const span = line.slice(from, to).trim();
+  if (span.length < 2 || !span.startsWith('"') || !span.endsWith('"')) return undefined;
+  const parts = span.slice(1, -1).split('" "');
+  return parts.length === 4 ? [parts[0]!, parts[1]!, parts[2]!, parts[3]!] : undefined;
+}
+
+/** How many fields a naive left-to-right read finds (for the rejection reason only). */
+function countFields(line: string, from: number, end: number): number {
+  let n = 0;
+  let i = from;
+  for (;;) {
+    i = skipSpaces(line, i, end);
+    if (i >= end) return n;
+    const q = line.charCodeAt(i) === 34 ? closingQuote(line, i, end) : -1;
+    let j = q !== -1 ? q + 1 : line.indexOf(' ', i);
+    if (j === -1 || j > end) j = end;
+    n++;
+    i = j;
+  }
 }
 
 function skipSpaces(s: string, i: number, end: number): number {

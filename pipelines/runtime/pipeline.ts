@@ -99,6 +99,8 @@ export class Pipeline implements ScoringPipeline {
       logger: settings.logger,
       idleMs: w.entity_idle_secs * 1000,
       trackDirty: options.trackDirtyEntities !== false,
+      maxEntities: w.max_entities,
+      onEvict: () => settings.metrics.entitiesEvicted.inc(),
     });
     this.detectors = createWindowDetectors(options.detectors, cfg.detectors, settings);
     this.observers = this.detectors.filter((d) => d.observe !== undefined);

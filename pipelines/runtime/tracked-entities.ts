@@ -19,6 +19,10 @@ export class TrackedEntities {
       idleMs: number;
       /** Keep the set of changed entities (off in a replay, which never snapshots). */
       trackDirty: boolean;
+      /** Hard cap: past it the least recently seen entity is dropped. */
+      maxEntities?: number;
+      /** Called once per entity dropped at the cap. */
+      onEvict?: () => void;
     },
   ) {}
 
@@ -30,14 +34,29 @@ export class TrackedEntities {
     return this.states.get(entity);
   }
 
-  /** The entity's state, made with `firstSeenMs` and tracked from now on if new. */
+  /**
+   * The entity's state, made with `firstSeenMs` and tracked from now on if new. The map is kept in order
+   * of last use (re-inserted on each use), so at the cap the first entry is the least recently seen.
+   */
   getOrAdd(entity: string, firstSeenMs: number): EntityState {
     let state = this.states.get(entity);
     if (state === undefined) {
       state = new EntityState(firstSeenMs);
-      this.states.set(entity, state);
-    }
+      this.makeRoom();
+    } else this.states.delete(entity);
+    this.states.set(entity, state);
     return state;
+  }
+
+  /** Drop least recently seen entities until one more fits under the cap. */
+  private makeRoom(): void {
+    const max = this.opts.maxEntities ?? Infinity;
+    while (this.states.size >= max) {
+      const oldest = this.states.keys().next().value as string;
+      this.states.delete(oldest);
+      this.dirty.delete(oldest);
+      this.opts.onEvict?.();
+    }
   }
 
   /** A closed window was folded into the entity's state. */
@@ -56,7 +75,9 @@ export class TrackedEntities {
 
   import(entity: string, snapshot: string): void {
     try {
-      this.states.set(entity, EntityState.fromJSON(snapshot));
+      const state = EntityState.fromJSON(snapshot);
+      if (!this.states.has(entity)) this.makeRoom();
+      this.states.set(entity, state);
     } catch (error) {
       this.opts.logger.warn(
         { entity, error: (error as Error).message },

@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../core/metrics.js';
 import { MemoryStateStore, type StateStore } from '../core/state-store.js';
 import type { RedisConfig } from './config.js';
+import { redisCredentials } from './redis-auth.js';
 
 /** Bound on writes kept while Redis is unreachable (one entry per key, newest wins). */
 export const MAX_PENDING_WRITES = 100_000;
@@ -52,7 +53,7 @@ export class RedisStateStore implements StateStore {
       // Exponential backoff with jitter, capped, forever: Redis coming back is the normal case.
       retryStrategy: (times) =>
         Math.min(maxDelay, 100 * 2 ** Math.min(times, 10)) + Math.floor(Math.random() * 100),
-      ...(cfg.tls ? { tls: {} } : {}),
+      ...redisCredentials(cfg),
     };
     this.client = new Redis(cfg.url, options);
     this.setUp(false);

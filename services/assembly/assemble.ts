@@ -14,6 +14,10 @@ import type { Incident } from '../../pipelines/core/incident.js';
 import { Metrics } from '../../pipelines/core/metrics.js';
 import type { MetricSample } from '../../pipelines/metrics/sample.js';
 import { createResponders, type Responders } from '../../pipelines/responders/index.js';
+import {
+  dependencyProtection,
+  type AddressOwnerLookup,
+} from '../../pipelines/responders/quarantine/index.js';
 import { createNeuralHook, type NeuralHook } from '../../pipelines/runtime/neural.js';
 import { createPipeline, type PipelineOptions } from '../../pipelines/runtime/pipeline.js';
 import { WINDOW_DETECTORS } from '../../pipelines/registry/window-detectors.js';
@@ -33,6 +37,11 @@ export interface AssemblyOptions {
   metricSeries?: boolean;
   /** Live processes: the responders' quarantine expiry tick once started (replay and demo drive it). */
   expiryIntervalMs?: number;
+  /**
+   * Which pod an address is bound to now (the runtime's address bindings): an address offender bound to a
+   * pod in a protected namespace is never quarantined.
+   */
+  addressOwner?: AddressOwnerLookup;
   /** Receives every closed window's feature rows in place of the neural model (`train` collects them). */
   onFeatures?: PipelineOptions['onFeatures'];
 }
@@ -74,6 +83,12 @@ export async function assemble(
   const settings: ComponentSettings = { logger, clock, metrics, state };
   const responders = createResponders(cfg, settings, {
     ...(opts.expiryIntervalMs !== undefined ? { expiryIntervalMs: opts.expiryIntervalMs } : {}),
+    // meshguard's own dependencies are never quarantined: the namespaces of its Kafka and Redis service
+    // names and the addresses of its brokers, its Redis and its API server (in-cluster).
+    protection: dependencyProtection(
+      [...cfg.kafka.brokers, cfg.redis.url, process.env.KUBERNETES_SERVICE_HOST],
+      opts.addressOwner,
+    ),
   });
   let neural: NeuralHook | undefined;
   try {

@@ -28,10 +28,11 @@ const SCHEDULE: Array<{ scenario: string; afterMs: number }> = [
   { scenario: 'slow_drip_upload', afterMs: 80_000 },
 ];
 
-const HELP = `meshguard demo [--duration 60s] [--port 8080] [--config FILE] [--seed N] [--services N]
+const HELP = `meshguard demo [--duration 60s] [--port 8080] [--host 127.0.0.1] [--config FILE] [--seed N] [--services N]
 
 Runs meshguard in embedded mode on simulated mesh traffic with attacks. Stops after --duration
-(default: runs until Ctrl-C).`;
+(default: runs until Ctrl-C). It listens on loopback only; another --host needs an ingest token
+(MESHGUARD_INGEST_TOKEN), as \`serve\` does.`;
 
 export async function runDemo(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -39,6 +40,7 @@ export async function runDemo(argv: string[]): Promise<number> {
     options: {
       duration: { type: 'string' },
       port: { type: 'string' },
+      host: { type: 'string', default: '127.0.0.1' },
       config: { type: 'string' },
       seed: { type: 'string', default: '7' },
       services: { type: 'string', default: '24' },
@@ -57,7 +59,7 @@ export async function runDemo(argv: string[]): Promise<number> {
     overrides: {
       redis: { url: '' },
       kafka: { brokers: [] },
-      ...(port !== undefined ? { http: { port } } : {}),
+      http: { host: values.host, ...(port !== undefined ? { port } : {}) },
     },
   });
 

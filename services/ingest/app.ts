@@ -54,7 +54,14 @@ export function buildApp(cfg: MeshguardConfig, deps: IngestDeps): FastifyInstanc
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: cfg.ingest.body_limit_bytes,
     return503OnClosing: true,
+    // Slow clients cannot hold connections open: idle sockets close, whole requests have a deadline.
+    connectionTimeout: cfg.http.idle_timeout_ms,
+    requestTimeout: cfg.http.request_timeout_ms,
+    keepAliveTimeout: Math.min(5000, cfg.http.idle_timeout_ms),
   });
+  app.server.headersTimeout = Math.min(cfg.http.request_timeout_ms, 60_000);
+  // Past the cap Node closes new connections on arrival: a flood of sockets cannot exhaust the process.
+  app.server.maxConnections = cfg.http.max_connections;
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     const status = error instanceof HttpError ? error.statusCode : (error.statusCode ?? 500);

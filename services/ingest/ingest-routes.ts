@@ -34,6 +34,10 @@ export interface IngestRoutesOptions {
   logger: Logger;
 }
 
+/** Records handled between two turns of the event loop. */
+const SLICE = 200;
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** How many rejection reasons a response lists. */
 const MAX_ERRORS_IN_RESPONSE = 5;
 
@@ -65,10 +69,16 @@ export function ingestRoutes(options: IngestRoutesOptions): FastifyPluginAsync {
   async function deadLetter(endpoint: string, rejected: Rejection[]): Promise<void> {
     if (rejected.length === 0) return;
     const receivedAt = new Date().toISOString();
-    const records = rejected.map((r) => ({
-      key: null,
-      value: deadLetterJson(r.record, r.reason, { source: 'http', endpoint, format: r.format }, receivedAt),
-    }));
+    const records: OutRecord[] = [];
+    for (let i = 0; i < rejected.length; i++) {
+      // A body of thousands of bad records is written in slices, so other requests are served between.
+      if (i > 0 && i % SLICE === 0) await nextTurn();
+      const r = rejected[i]!;
+      records.push({
+        key: null,
+        value: deadLetterJson(r.record, r.reason, { source: 'http', endpoint, format: r.format }, receivedAt),
+      });
+    }
     try {
       await producer.send(topics.dlq, records);
       metrics.deadLettered.inc({ destination: 'kafka' }, records.length);
@@ -96,8 +106,17 @@ export function ingestRoutes(options: IngestRoutesOptions): FastifyPluginAsync {
     const byFormat = new Map<string, number>();
     for (const r of accepted) byFormat.set(r.format, (byFormat.get(r.format) ?? 0) + 1);
     for (const [format, n] of byFormat) metrics.eventsIngested.inc({ source: 'http', format }, n);
-    for (const r of rejected)
-      metrics.eventsRejected.inc({ source: 'http', format: r.format, reason: reasonClass(r.reason) });
+    // Counted per class, one increment each: a body of thousands of rejects costs a handful of updates.
+    const byClass = new Map<string, { format: string; reason: string; n: number }>();
+    for (const r of rejected) {
+      const reason = reasonClass(r.reason);
+      const key = `${r.format}\u0000${reason}`;
+      const entry = byClass.get(key) ?? { format: r.format, reason, n: 0 };
+      entry.n++;
+      byClass.set(key, entry);
+    }
+    for (const { format, reason, n } of byClass.values())
+      metrics.eventsRejected.inc({ source: 'http', format, reason }, n);
     await deadLetter(endpoint, rejected);
     const errors = rejected.slice(0, MAX_ERRORS_IN_RESPONSE).map(({ index, reason }) => ({ index, reason }));
     if (accepted.length === 0) {
@@ -119,13 +138,30 @@ export function ingestRoutes(options: IngestRoutesOptions): FastifyPluginAsync {
     headers: request.headers,
   });
 
+  /** Each request's share of the held-bodies budget, given back once it is answered. */
+  const releases = new WeakMap<FastifyRequest, () => void>();
+
   return async (scope) => {
     scope.removeAllContentTypeParsers();
-    // Every body arrives raw: the source checks each route's media type (415) and decodes its encoding.
-    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+    // Every body is read by the source as it streams in (size, time, inflation bounded); each route then
+    // checks its media type (415) and decodes it.
+    scope.addContentTypeParser('*', (request, payload, done) => {
+      source.readBody(payload, request.headers, request.routeOptions.url ?? request.url).then(
+        ({ body, release }) => {
+          releases.set(request, release);
+          done(null, body);
+        },
+        (error: Error) => done(error, undefined),
+      );
+    });
+    scope.addHook('onResponse', async (request) => {
+      releases.get(request)?.();
+    });
     scope.addHook('onRequest', async (request, reply) => {
       if (!source.authorized(request.headers.authorization)) {
         reply.header('www-authenticate', 'Bearer realm="meshguard-ingest"');
+        // The body is never read: the connection closes after the answer.
+        reply.header('connection', 'close');
         await reply
           .code(401)
           .send({ statusCode: 401, error: 'Unauthorized', message: 'missing or wrong bearer token' });
@@ -133,10 +169,20 @@ export function ingestRoutes(options: IngestRoutesOptions): FastifyPluginAsync {
     });
 
     scope.post('/ingest/envoy', async (request, reply) =>
-      finish(reply, topics.access_logs, 'envoy', source.accessLogs(ingestRequest(request), parseOptions)),
+      finish(
+        reply,
+        topics.access_logs,
+        'envoy',
+        await source.accessLogs(ingestRequest(request), parseOptions),
+      ),
     );
     scope.post('/v1/logs', async (request, reply) =>
-      finish(reply, topics.access_logs, 'otlp-logs', source.otlpLogs(ingestRequest(request), parseOptions)),
+      finish(
+        reply,
+        topics.access_logs,
+        'otlp-logs',
+        await source.otlpLogs(ingestRequest(request), parseOptions),
+      ),
     );
     scope.post('/api/v1/write', async (request, reply) => {
       const body = source.remoteWriteBody(ingestRequest(request));

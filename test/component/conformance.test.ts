@@ -170,7 +170,7 @@ async function driveHttp(f: LooseFactory, config: unknown): Promise<void> {
   limited.admit(1)();
 
   const ndjson = { 'content-type': 'application/x-ndjson' };
-  const valid = source.accessLogs(
+  const valid = await source.accessLogs(
     { body: Buffer.from(fixtureLines('parse/istio-json.log').join('\n')), headers: ndjson },
     defaultParseOptions,
   );
@@ -184,7 +184,7 @@ async function driveHttp(f: LooseFactory, config: unknown): Promise<void> {
     'null',
     '{"a":1}',
   ];
-  const garbage = source.accessLogs(
+  const garbage = await source.accessLogs(
     { body: Buffer.from(garbageLines.join('\n'), 'latin1'), headers: ndjson },
     defaultParseOptions,
   );
@@ -192,9 +192,9 @@ async function driveHttp(f: LooseFactory, config: unknown): Promise<void> {
   expect(garbage.rejected).toHaveLength(garbageLines.length);
   for (const r of garbage.rejected) expect(r.reason).not.toBe('');
   // A body that cannot be split into records at all is the client's error (400), not a crash.
-  expect(() =>
+  await expect(
     source.accessLogs({ body: Buffer.from('[{"a":'), headers: ndjson }, defaultParseOptions),
-  ).toThrow(HttpError);
+  ).rejects.toThrow(HttpError);
 
   await source.shutdown();
   await source.shutdown();

@@ -191,7 +191,7 @@ describe('POST /ingest/envoy with hostile lines', () => {
           const res = await app.inject({
             method: 'POST',
             url: '/ingest/envoy',
-            headers: { 'content-type': 'text/plain' },
+            headers: { 'content-type': 'application/x-ndjson' },
             payload: [VALID[0]!, line, VALID[2]!].join('\n'),
           });
           const ms = Date.now() - started;
@@ -220,7 +220,7 @@ describe('POST /ingest/envoy with hostile lines', () => {
         const res = await app.inject({
           method: 'POST',
           url: '/ingest/envoy',
-          headers: { 'content-type': 'text/plain' },
+          headers: { 'content-type': 'application/x-ndjson' },
           payload: `${VALID[0]}\n${'a'.repeat(10 * 1024 * 1024)}`,
         });
         expect(res.statusCode).toBe(413);
@@ -274,30 +274,30 @@ describe('POST /ingest/envoy with hostile lines', () => {
       ['no Content-Type', {}, VALID[0]!, 415],
       [
         'unsupported Content-Encoding (br)',
-        { 'content-type': 'text/plain', 'content-encoding': 'br' },
+        { 'content-type': 'application/x-ndjson', 'content-encoding': 'br' },
         VALID[0]!,
         415,
       ],
       [
         'Content-Encoding gzip, body not gzip',
-        { 'content-type': 'text/plain', 'content-encoding': 'gzip' },
+        { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' },
         VALID[0]!,
         400,
       ],
       [
         'gzip cut short',
-        { 'content-type': 'text/plain', 'content-encoding': 'gzip' },
+        { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' },
         gzipSync(Buffer.from(VALID.slice(0, 20).join('\n'))).subarray(0, 40),
         400,
       ],
       [
         'gzip bomb (1 MiB limit, 200 MiB of zeros)',
-        { 'content-type': 'text/plain', 'content-encoding': 'gzip' },
+        { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' },
         gzipSync(Buffer.alloc(200 * 1024 * 1024)),
         413,
       ],
-      ['only blank lines', { 'content-type': 'text/plain' }, '\n\n   \n', 400],
-      ['only junk', { 'content-type': 'text/plain' }, 'junk\nmore junk', 400],
+      ['only blank lines', { 'content-type': 'application/x-ndjson' }, '\n\n   \n', 400],
+      ['only junk', { 'content-type': 'application/x-ndjson' }, 'junk\nmore junk', 400],
     ];
     for (const [name, headers, payload, status, says] of cases) {
       await report.check(

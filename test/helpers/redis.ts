@@ -1,10 +1,14 @@
 /** A real redis-server for tests, on a free port, with persistence off; stopped after. */
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createServer, connect } from 'node:net';
 
 export interface RedisServer {
   port: number;
+  /** With the password in it when the server requires one (the default). */
   url: string;
+  /** The requirepass of the server ('' when started with { password: '' }). */
+  password: string;
   stop(): Promise<void>;
   /** Stop and start again on the same port (to test outages); the data is gone. */
   restart(): Promise<void>;
@@ -43,10 +47,16 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   }
 }
 
-export async function startRedis(port?: number): Promise<RedisServer> {
+/**
+ * Started with a password (requirepass), as meshguard's `serve` demands; `{ password: '' }` starts one that
+ * accepts anyone, to test that refusal.
+ */
+export async function startRedis(port?: number, opts: { password?: string } = {}): Promise<RedisServer> {
   if (spawnSync('sh', ['-c', 'command -v redis-server']).status !== 0) throw new Error(INSTALL_HINT);
   const chosen = port ?? (await freePort());
-  let child = launch(chosen);
+  const password = opts.password ?? `test-${randomBytes(8).toString('hex')}`;
+  const launch = () => start(chosen, password);
+  let child = launch();
   await waitForPort(chosen, 10_000);
   const stop = (): Promise<void> =>
     new Promise<void>((resolve) => {
@@ -58,20 +68,31 @@ export async function startRedis(port?: number): Promise<RedisServer> {
     });
   return {
     port: chosen,
-    url: `redis://127.0.0.1:${chosen}`,
+    url: password ? `redis://:${password}@127.0.0.1:${chosen}` : `redis://127.0.0.1:${chosen}`,
+    password,
     stop,
     restart: async () => {
       await stop();
-      child = launch(chosen);
+      child = launch();
       await waitForPort(chosen, 10_000);
     },
   };
 }
 
-function launch(port: number) {
+function start(port: number, password: string) {
   return spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      ...(password ? ['--requirepass', password] : []),
+    ],
     {
       stdio: 'ignore',
     },

@@ -3,6 +3,7 @@
  * redis-server: one offender is quarantined once, the blast-radius cap holds across replicas, and an
  * expired quarantine is released (and announced) once.
  */
+import { DEFAULT_CONFIG } from '../../config/defaults.generated.js';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,7 +48,7 @@ async function replicas(n: number, cfg: Partial<QuarantineConfig> = {}) {
   const out = [];
   for (let i = 0; i < n; i++) {
     const store = new RedisStateStore(
-      { url: server.url, tls: false, key_prefix: prefix, snapshot_interval_secs: 30 },
+      { ...DEFAULT_CONFIG.redis, url: server.url, key_prefix: prefix },
       { logger: pino({ level: 'silent' }), maxRetryDelayMs: 200 },
     );
     await store.connect();
@@ -82,12 +83,19 @@ describe('quarantine across replicas (real Redis)', () => {
 
   it('holds the blast-radius cap across replicas', async () => {
     const { managers } = await replicas(2, { max_per_window: 3 });
-    const offenders = Array.from({ length: 8 }, (_, i) => ({ address: `10.9.0.${i + 1}` }));
+    const offenders = Array.from({ length: 8 }, (_, i) => ({
+      namespace: 'shop',
+      serviceAccount: `sa${i}`,
+      principal: `spiffe://cluster.local/ns/shop/sa/sa${i}`,
+    }));
     const actions = await Promise.all(
       offenders.map((w, i) => managers[i % 2]!.decide(incident({ workload: w }))),
     );
-    expect(actions.filter((a) => a.type === 'quarantine')).toHaveLength(3);
-    expect(actions.filter((a) => a.reason?.includes('blast-radius cap'))).toHaveLength(5);
+    expect(actions.filter((a) => a.type === 'quarantine' && a.mode !== 'pending-approval')).toHaveLength(3);
+    // Past the cap they wait for approval, never alert only.
+    const waiting = actions.filter((a) => a.reason?.includes('blast-radius cap'));
+    expect(waiting).toHaveLength(5);
+    for (const a of waiting) expect(a.mode).toBe('pending-approval');
   });
 
   it('releases an expired quarantine once, from whichever replica gets there first', async () => {

@@ -1,4 +1,5 @@
 /** RedisStateStore against a real redis-server: shared dedup, prefixing, SCAN, and riding out an outage. */
+import { DEFAULT_CONFIG } from '../../config/defaults.generated.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { RedisStateStore } from '../../pipelines/state/redis-state-store.js';
@@ -12,7 +13,7 @@ let server: RedisServer;
 
 function store(metrics?: Metrics, prefix = 'mg-test:'): RedisStateStore {
   return new RedisStateStore(
-    { url: server.url, tls: false, key_prefix: prefix, snapshot_interval_secs: 30 },
+    { ...DEFAULT_CONFIG.redis, url: server.url, key_prefix: prefix },
     { logger, ...(metrics ? { metrics } : {}), maxRetryDelayMs: 200 },
   );
 }
@@ -94,7 +95,7 @@ describe('RedisStateStore', () => {
 
   it('connect() to an unreachable Redis resolves false instead of throwing', async () => {
     const s = new RedisStateStore(
-      { url: 'redis://127.0.0.1:1', tls: false, key_prefix: 'x:', snapshot_interval_secs: 30 },
+      { ...DEFAULT_CONFIG.redis, url: 'redis://127.0.0.1:1', key_prefix: 'x:', snapshot_interval_secs: 30 },
       { logger },
     );
     expect(await s.connect()).toBe(false);

@@ -33,10 +33,14 @@ export function channelName(channel: Pick<RoutingConfig, 'name' | 'type'>): stri
   return channel.name ?? channel.type;
 }
 
-/** Whether a channel takes this incident: severity at or above min_severity, and kind in kinds when set. */
+/**
+ * Whether a channel takes this incident: severity at or above min_severity (or a quarantine waiting for
+ * approval, which pages whatever its severity: a person must decide), and kind in kinds when set.
+ */
 export function routes(cfg: RoutingConfig, incident: Incident): boolean {
   const rank = severityRank(incident.severity);
-  if (rank < 0 || rank < severityRank(cfg.min_severity)) return false;
+  const awaitsApproval = incident.action?.mode === 'pending-approval';
+  if (rank < 0 || (rank < severityRank(cfg.min_severity) && !awaitsApproval)) return false;
   return !cfg.kinds || cfg.kinds.includes(incident.kind);
 }
 

@@ -59,6 +59,8 @@ export async function postJson(opts: PostOptions): Promise<Delivery> {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'meshguard', ...opts.headers },
       body: opts.body,
+      // A redirect is never followed: it could carry the signed alert (and its secrets) to another host.
+      redirect: 'manual',
       signal: AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)]),
     });
   } catch (error) {
@@ -78,7 +80,12 @@ export async function postJson(opts: PostOptions): Promise<Delivery> {
   } catch {
     // The status is what counts; a body cut off mid-way changes nothing.
   }
-  const detail = excerpt ? `: ${redact(excerpt, secrets)}` : '';
+  const detail =
+    response.status >= 300 && response.status < 400
+      ? ': redirect not followed (alerts are delivered only to the configured URL)'
+      : excerpt
+        ? `: ${redact(excerpt, secrets)}`
+        : '';
   const error = new Error(`${opts.channel}: HTTP ${response.status}${detail}`);
   return classifyHttpStatus(response.status, response.headers.get('retry-after'), now(), error);
 }

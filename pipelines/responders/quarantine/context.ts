@@ -7,6 +7,7 @@ import type { QuarantineConfig } from './config.js';
 import type { QuarantineEnforcer } from './enforcement.js';
 import type { BlastRadiusCap } from './guardrails.js';
 import type { QuarantineLedger } from './ledger.js';
+import type { Protection } from './protection.js';
 
 export interface QuarantineContext {
   cfg: QuarantineConfig;
@@ -19,6 +20,8 @@ export interface QuarantineContext {
   audit: AuditTrail;
   cap: BlastRadiusCap;
   enforcer: QuarantineEnforcer;
+  /** Protected dependencies and the address → pod lookup (protection.ts). */
+  protection: Protection;
   /** Wait while another replica writes the record it claimed; injectable so tests do not sleep. */
   sleep: (ms: number) => Promise<void>;
 }

@@ -5,7 +5,7 @@
  */
 import type { Incident, IncidentAction } from '../../core/incident.js';
 import type { QuarantineContext } from './context.js';
-import { needsApproval, screenIncident } from './guardrails.js';
+import { isStrongEvidence, needsApproval, screenIncident } from './guardrails.js';
 import type { Offender } from './policy.js';
 import { entryOf } from './audit-trail.js';
 import { actionOf, alreadyQuarantined, newRecord } from './record.js';
@@ -34,7 +34,7 @@ function skip(ctx: QuarantineContext, result: string, reason: string): IncidentA
 async function decideOrThrow(ctx: QuarantineContext, incident: Incident): Promise<IncidentAction> {
   const { cfg, ledger, audit, enforcer } = ctx;
 
-  const screening = screenIncident(incident, cfg, ctx.trustDomain);
+  const screening = screenIncident(incident, cfg, ctx.trustDomain, ctx.protection);
   if (!screening.ok) {
     if (screening.result === 'invalid')
       ctx.logger.warn(
@@ -107,18 +107,21 @@ async function decideOrThrow(ctx: QuarantineContext, incident: Incident): Promis
     return actionOf(record, record.reason);
   }
 
-  if (!(await ctx.cap.take(now))) {
-    await ledger.unclaim(offender.hash);
-    const reason = ctx.cap.reachedReason;
-    await audit.write({
-      actor: 'meshguard',
-      action: 'skip',
-      reason,
-      incidentId: incident.id,
-      offender: incident.workload,
-      quarantineId: plan.id,
-    });
-    return skip(ctx, 'cap_reached', reason);
+  if (!(await ctx.cap.take(now, isStrongEvidence(incident)))) {
+    // Never downgraded to an alert: decoys that spent the cap must not buy the real offender its freedom.
+    // The quarantine waits for a person, and the alert of a pending approval pages every channel.
+    const pending = newRecord(plan, incident, offender, 'meshguard', now, 'pending-approval');
+    const weak = isStrongEvidence(incident) ? '' : ` (weak evidence may use ${ctx.cap.weakShare} of them)`;
+    pending.reason = `${plan.reason} Waiting for approval: ${ctx.cap.reachedReason}${weak}; on-call is paged to approve or dismiss it.`;
+    await ledger.save(pending);
+    ctx.metrics.quarantineActions.inc({ action: 'apply', result: 'cap_reached_pending_approval' });
+    await audit.write(entryOf(pending, 'meshguard', 'pending-approval', pending.reason));
+    await ledger.refreshGauge();
+    ctx.logger.warn(
+      { quarantineId: pending.id, incidentId: incident.id },
+      'Blast-radius cap reached; the quarantine waits for approval.',
+    );
+    return actionOf(pending, pending.reason);
   }
 
   return enforcer.applyAutomatic(record, 'meshguard', 'quarantine');

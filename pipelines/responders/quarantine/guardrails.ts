@@ -8,21 +8,35 @@ import { severityRank, type Incident } from '../../core/incident.js';
 import type { StateStore } from '../../core/state-store.js';
 import type { QuarantineConfig } from './config.js';
 import { describeOffender, toPolicyPrincipal, type Offender } from './policy.js';
+import { NO_PROTECTION, type Protection } from './protection.js';
 
 /** Built-in protected namespaces: the control plane and Kubernetes itself. meshguard's own is added from config. */
 export const BUILT_IN_PROTECTED_NAMESPACES = ['kube-system', 'istio-system'] as const;
 
 const CAP = 'quarantine-cap:';
+const WEAK_CAP = 'quarantine-cap-weak:';
 
-export function protectedNamespaces(cfg: QuarantineConfig): Set<string> {
+export function protectedNamespaces(
+  cfg: QuarantineConfig,
+  protection: Protection = NO_PROTECTION,
+): Set<string> {
   return new Set(
-    [...BUILT_IN_PROTECTED_NAMESPACES, cfg.own_namespace, ...cfg.protected_namespaces].filter(Boolean),
+    [
+      ...BUILT_IN_PROTECTED_NAMESPACES,
+      cfg.own_namespace,
+      ...cfg.protected_namespaces,
+      ...protection.namespaces,
+    ].filter(Boolean),
   );
 }
 
 /** Why this offender must never be quarantined, or undefined when it may be. */
-export function protectedReason(offender: Offender, cfg: QuarantineConfig): string | undefined {
-  const namespaces = protectedNamespaces(cfg);
+export function protectedReason(
+  offender: Offender,
+  cfg: QuarantineConfig,
+  protection: Protection = NO_PROTECTION,
+): string | undefined {
+  const namespaces = protectedNamespaces(cfg, protection);
   if (offender.namespace && namespaces.has(offender.namespace))
     return `namespace "${offender.namespace}" is protected (never quarantined): alert only`;
   if (offender.principal) {
@@ -31,6 +45,13 @@ export function protectedReason(offender: Offender, cfg: QuarantineConfig): stri
     const protectedPrincipals = new Set(cfg.protected_principals.map(toPolicyPrincipal));
     if (protectedPrincipals.has(offender.principal))
       return `principal "${offender.principal}" is protected (quarantine.protected_principals): alert only`;
+  }
+  if (offender.address) {
+    if (protection.addresses.has(offender.address))
+      return `address ${offender.address} is one of meshguard's own dependencies or its API server (never quarantined): alert only`;
+    const owner = protection.addressOwner?.(offender.address);
+    if (owner && namespaces.has(owner.namespace))
+      return `address ${offender.address} is bound to pod ${owner.namespace}/${owner.pod} in a protected namespace (never quarantined): alert only`;
   }
   return undefined;
 }
@@ -49,7 +70,12 @@ export type Screening =
     };
 
 /** enabled → an offender a policy can match → not protected → severity at least min_severity. */
-export function screenIncident(incident: Incident, cfg: QuarantineConfig, trustDomain: string): Screening {
+export function screenIncident(
+  incident: Incident,
+  cfg: QuarantineConfig,
+  trustDomain: string,
+  protection: Protection = NO_PROTECTION,
+): Screening {
   if (!cfg.enabled)
     return {
       ok: false,
@@ -64,7 +90,7 @@ export function screenIncident(incident: Incident, cfg: QuarantineConfig, trustD
       reason: `cannot quarantine: ${described.error}`,
       error: described.error,
     };
-  const protectedWhy = protectedReason(described.offender, cfg);
+  const protectedWhy = protectedReason(described.offender, cfg, protection);
   if (protectedWhy) return { ok: false, result: 'protected', reason: protectedWhy };
   if (severityRank(incident.severity) < severityRank(cfg.min_severity))
     return {
@@ -81,8 +107,23 @@ export function needsApproval(incident: Incident, cfg: QuarantineConfig): boolea
 }
 
 /**
- * At most max_per_window automatic quarantines per cap_window_secs. Each quarantine claims a slot
- * `quarantine-cap:<bucket>:<slot>` with setIfAbsent, so the cap holds across replicas.
+ * Whether an incident is strong evidence against a verified identity: an mTLS principal, severity high or
+ * critical, and either two detectors agreeing or a score of at least 0.9. Weak incidents (an address, one
+ * borderline detector) draw from only half of the blast-radius cap, so cheap decoys cannot spend it all.
+ */
+export function isStrongEvidence(incident: Incident): boolean {
+  return (
+    'principal' in incident.workload &&
+    severityRank(incident.severity) >= severityRank('high') &&
+    (incident.detectors.length >= 2 || incident.score >= 0.9)
+  );
+}
+
+/**
+ * At most max_per_window automatic quarantines per cap_window_secs, of which weak incidents may take at
+ * most half. Each quarantine claims a slot `quarantine-cap:<bucket>:<slot>` with setIfAbsent (a weak one
+ * first a slot of its own pool `quarantine-cap-weak:`), so the cap holds across replicas. Past the cap a
+ * quarantine waits for approval (decide.ts): it is never silently downgraded to an alert.
  */
 export class BlastRadiusCap {
   constructor(
@@ -90,26 +131,35 @@ export class BlastRadiusCap {
     private readonly store: StateStore,
   ) {}
 
-  /** The reason an incident only alerts once the window is full. */
+  /** The reason a quarantine waits for approval once the window is full. */
   get reachedReason(): string {
-    return `blast-radius cap reached: ${this.cfg.max_per_window} quarantines within ${this.cfg.cap_window_secs}s (quarantine.max_per_window): alert only`;
+    return `blast-radius cap reached: ${this.cfg.max_per_window} quarantines within ${this.cfg.cap_window_secs}s (quarantine.max_per_window)`;
   }
 
-  /** Take one slot of the cap at `now`; false when the window is full. */
-  async take(now: number): Promise<boolean> {
-    const max = this.cfg.max_per_window;
+  /** The most slots weak incidents may hold within one window. */
+  get weakShare(): number {
+    return Math.floor(this.cfg.max_per_window / 2);
+  }
+
+  /** Take one slot of the cap at `now`; false when the window is full (for weak incidents: their half). */
+  async take(now: number, strong = true): Promise<boolean> {
+    if (!strong && !(await this.takeFrom(WEAK_CAP, this.weakShare, now))) return false;
+    return this.takeFrom(CAP, this.cfg.max_per_window, now);
+  }
+
+  private async takeFrom(prefix: string, max: number, now: number): Promise<boolean> {
     if (max <= 0) return false;
     const windowMs = this.cfg.cap_window_secs * 1000;
     const bucket = Math.floor(now / windowMs);
     // Sliding window from two fixed buckets: slots of the previous bucket still count while they are
     // younger than the window, so a burst across a bucket boundary cannot double the cap.
     let stillLive = 0;
-    for (const key of await this.store.keys(`${CAP}${bucket - 1}:`)) {
+    for (const key of await this.store.keys(`${prefix}${bucket - 1}:`)) {
       const at = Number(await this.store.get(key));
       if (Number.isFinite(at) && at > now - windowMs) stillLive++;
     }
     for (let slot = 0; slot + stillLive < max; slot++) {
-      if (await this.store.setIfAbsent(`${CAP}${bucket}:${slot}`, String(now), windowMs * 2)) return true;
+      if (await this.store.setIfAbsent(`${prefix}${bucket}:${slot}`, String(now), windowMs * 2)) return true;
     }
     return false;
   }

@@ -7,6 +7,7 @@ import { DEFAULT_ADMIN_URL } from '../alerts/config.js';
 import { QuarantineConfig } from './config.js';
 import { QuarantineManager } from './manager.js';
 import { createSink } from './sinks/index.js';
+import type { Protection } from './protection.js';
 import type { PolicySink } from './sinks/sink.js';
 
 /** What the quarantine responder needs beyond the common settings; every field has a default. */
@@ -21,6 +22,8 @@ export interface QuarantineSettings extends ComponentSettings {
   sleep?: (ms: number) => Promise<void>;
   /** Live processes: start() releases expired quarantines on this wall-time tick (QuarantineManagerOptions). */
   expiryIntervalMs?: number;
+  /** meshguard's own dependencies and the address → pod lookup (protection.ts). */
+  protection?: Protection;
 }
 
 /** The quarantine responder's factory: its instance is the QuarantineManager. */
@@ -41,11 +44,18 @@ export const factory: QuarantineFactory = {
       trustDomain: settings.trustDomain,
       sleep: settings.sleep,
       expiryIntervalMs: settings.expiryIntervalMs,
+      protection: settings.protection,
     });
   },
 };
 
 export { QuarantineConfig } from './config.js';
+export {
+  dependencyProtection,
+  type AddressOwner,
+  type AddressOwnerLookup,
+  type Protection,
+} from './protection.js';
 export { QuarantineManager, type QuarantineManagerOptions } from './manager.js';
 export type { ReleaseListener } from './enforcement.js';
 export {

@@ -21,6 +21,7 @@ import { BlastRadiusCap } from './guardrails.js';
 import { QuarantineLedger } from './ledger.js';
 import { approve, quarantineManually, release } from './operator-actions.js';
 import type { AuthorizationPolicyManifest } from './policy.js';
+import { NO_PROTECTION, type Protection } from './protection.js';
 import type { QuarantineRecord } from './record.js';
 import type { PolicySink } from './sinks/sink.js';
 
@@ -40,6 +41,8 @@ export interface QuarantineManagerOptions {
    * advances.
    */
   expiryIntervalMs?: number;
+  /** meshguard's own dependencies and the address → pod lookup (protection.ts). */
+  protection?: Protection;
 }
 
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -83,6 +86,7 @@ export class QuarantineManager implements Component {
       cap: new BlastRadiusCap(cfg, settings.state),
       enforcer,
       sleep,
+      protection: opts.protection ?? NO_PROTECTION,
     };
   }
 

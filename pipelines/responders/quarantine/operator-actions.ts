@@ -63,7 +63,7 @@ export async function quarantineManually(
   const described = describeOffender(workload, ctx.trustDomain);
   if (!described.ok) throw new QuarantineError('invalid', described.error);
   const offender = described.offender;
-  const protectedWhy = protectedReason(offender, cfg);
+  const protectedWhy = protectedReason(offender, cfg, ctx.protection);
   if (protectedWhy) throw new QuarantineError('forbidden', protectedWhy.replace(/: alert only$/, ''));
   const existing = await ledger.activeFor(offender.hash);
   if (existing) return existing;

@@ -4,15 +4,16 @@
  * (services/ingest) hand each request here and produce what comes back.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { Component } from '../../core/component.js';
 import type { ParseOptions } from '../../parse/index.js';
 import { bearerMatches } from './auth.js';
-import { decodeBody, requireMediaType } from './body.js';
+import { readBody, requireEncoding, requireMediaType, unsnappy } from './body.js';
 import type { IngestConfig } from './config.js';
 import { HttpError } from './http-error.js';
 import { splitBody, validateLogRecords, type ValidatedRecords } from './log-records.js';
 
-/** One POST as the routes hand it over: the raw (possibly compressed) bytes and the request's headers. */
+/** One POST as the routes hand it over: its body (read and inflated by readBody) and the request's headers. */
 export interface IngestRequest {
   body: Buffer;
   headers: IncomingHttpHeaders;
@@ -30,9 +31,29 @@ const LOG_TYPES = [
   'text/plain',
 ];
 
+/**
+ * The media types a web page can POST cross-origin without a CORS preflight: any page open in a browser
+ * inside the network could post them, so they are accepted only from a caller that holds the token.
+ */
+export const BROWSER_SIMPLE_TYPES = [
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data',
+];
+
+/** The Content-Encodings each endpoint takes (remote_write's snappy is uncompressed by remoteWriteBody). */
+const ENCODINGS: Record<string, readonly string[]> = {
+  '/ingest/envoy': ['identity', 'gzip', 'x-gzip'],
+  '/v1/logs': ['identity', 'gzip'],
+  '/v1/metrics': ['identity', 'gzip'],
+  '/api/v1/write': ['snappy', 'identity'],
+};
+
 export class HttpSource implements Component {
   /** Records handed to the transport and not yet acknowledged. */
   private pending = 0;
+  /** Bytes of request bodies held in memory right now, across requests. */
+  private buffered = 0;
 
   constructor(private readonly config: IngestConfig) {}
 
@@ -46,39 +67,84 @@ export class HttpSource implements Component {
   }
 
   /**
+   * Read an endpoint's body from the socket: the encoding checked (415), gzip inflated as it arrives, the
+   * body limit (413), the body timeout (408) and the process-wide budget of held bodies (503) enforced.
+   * Call the returned release when the request is answered.
+   */
+  async readBody(
+    stream: Readable,
+    headers: IncomingHttpHeaders,
+    endpoint: string,
+  ): Promise<{ body: Buffer; release: () => void }> {
+    // remote_write 0.1.0 bodies are always snappy block-compressed; a missing header still means snappy.
+    const fallback = endpoint === '/api/v1/write' ? 'snappy' : undefined;
+    const encoding = requireEncoding(
+      headers['content-encoding'] ?? fallback,
+      ENCODINGS[endpoint] ?? ['identity'],
+    );
+    const declared = Number(headers['content-length']);
+    let held = 0;
+    const release = (): void => {
+      this.buffered -= held;
+      held = 0;
+    };
+    try {
+      const body = await readBody(stream, encoding, Number.isFinite(declared) ? declared : undefined, {
+        limitBytes: this.config.body_limit_bytes,
+        timeoutMs: this.config.body_timeout_ms,
+        hold: (bytes) => {
+          if (this.buffered + bytes > this.config.max_buffered_bytes) return false;
+          this.buffered += bytes;
+          held += bytes;
+          return true;
+        },
+      });
+      return { body, release };
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
+  /**
    * Admit `count` records to the transport, or refuse with 429 when more than `max_pending_events` would be
    * in flight. Call the returned release once the send has settled, whatever its outcome.
    */
   admit(count: number): () => void {
-    if (this.pending + count > this.config.max_pending_events)
-      throw new HttpError(429, `too many records in flight (${this.pending}); retry later`, {
-        'retry-after': '1',
-      });
+    this.refuseWhenFull(count);
     this.pending += count;
     return () => {
       this.pending -= count;
     };
   }
 
-  /** POST /ingest/envoy: NDJSON, text lines or a JSON array of access-log records, maybe gzipped. */
-  accessLogs(request: IngestRequest, parseOptions: ParseOptions): ValidatedRecords {
-    requireMediaType(request.headers['content-type'], LOG_TYPES, '/ingest/envoy');
-    const body = this.decode(request, ['identity', 'gzip', 'x-gzip']);
+  /** POST /ingest/envoy: NDJSON, text lines or a JSON array of access-log records. */
+  async accessLogs(request: IngestRequest, parseOptions: ParseOptions): Promise<ValidatedRecords> {
+    const type = requireMediaType(request.headers['content-type'], LOG_TYPES, '/ingest/envoy');
+    if (this.config.token === '' && BROWSER_SIMPLE_TYPES.includes(type))
+      throw new HttpError(
+        415,
+        `Content-Type ${type} is accepted only with an ingest token (any web page can post it); send application/x-ndjson or configure ingest.token`,
+      );
     let records: string[];
     try {
-      records = splitBody(body.toString('utf8'));
+      records = splitBody(request.body.toString('utf8'));
     } catch (error) {
       throw new HttpError(400, (error as Error).message);
     }
-    return validateLogRecords(records, parseOptions);
+    // Counted before any record is parsed: a body that could never be admitted costs no parsing.
+    this.refuseOversized(records.length);
+    this.refuseWhenFull(records.length);
+    return validateLogRecords(records, parseOptions, this.config.max_record_bytes);
   }
 
   /** POST /v1/logs: one OTLP/HTTP JSON ExportLogsServiceRequest. */
-  otlpLogs(request: IngestRequest, parseOptions: ParseOptions): ValidatedRecords {
+  async otlpLogs(request: IngestRequest, parseOptions: ParseOptions): Promise<ValidatedRecords> {
     this.refuseOtlpProtobuf(request, '/v1/logs', 'logs');
-    const text = this.decode(request, ['identity', 'gzip']).toString('utf8');
+    const text = request.body.toString('utf8');
+    let parsed: unknown;
     try {
-      JSON.parse(text);
+      parsed = JSON.parse(text);
     } catch (error) {
       throw new HttpError(
         400,
@@ -87,7 +153,10 @@ export class HttpSource implements Component {
     }
     if (!text.includes('"resourceLogs"'))
       throw new HttpError(400, 'body has no resourceLogs (OTLP ExportLogsServiceRequest expected)');
-    return validateLogRecords([text], parseOptions);
+    const count = countOtlpLogRecords(parsed);
+    this.refuseOversized(count);
+    this.refuseWhenFull(count);
+    return validateLogRecords([text], parseOptions, this.config.max_record_bytes);
   }
 
   /** POST /api/v1/write: the uncompressed Prometheus remote_write 0.1.0 WriteRequest bytes. */
@@ -100,17 +169,16 @@ export class HttpSource implements Component {
     const version = request.headers['x-prometheus-remote-write-version'];
     if (typeof version === 'string' && version !== '' && !version.startsWith('0.1'))
       throw new HttpError(415, `remote_write version ${version} is not supported (0.1.0 is)`);
-    // remote_write 0.1.0 bodies are always snappy block-compressed; a missing header still means snappy.
-    const encoding = request.headers['content-encoding'] ?? 'snappy';
-    return decodeBody(request.body, encoding, this.config.body_limit_bytes, ['snappy']);
+    if ((request.headers['content-encoding'] ?? 'snappy').trim().toLowerCase() === 'identity')
+      return request.body;
+    return unsnappy(request.body, this.config.body_limit_bytes);
   }
 
   /** POST /v1/metrics: the parsed OTLP/HTTP JSON ExportMetricsServiceRequest. */
   otlpMetricsJson(request: IngestRequest): unknown {
     this.refuseOtlpProtobuf(request, '/v1/metrics', 'metrics');
-    const body = this.decode(request, ['identity', 'gzip']);
     try {
-      return JSON.parse(body.toString('utf8'));
+      return JSON.parse(request.body.toString('utf8'));
     } catch (error) {
       throw new HttpError(
         400,
@@ -119,13 +187,19 @@ export class HttpSource implements Component {
     }
   }
 
-  private decode(request: IngestRequest, encodings: readonly string[]): Buffer {
-    return decodeBody(
-      request.body,
-      request.headers['content-encoding'],
-      this.config.body_limit_bytes,
-      encodings,
-    );
+  private refuseOversized(count: number): void {
+    if (count > this.config.max_records_per_request)
+      throw new HttpError(
+        413,
+        `body holds ${count} records, more than ingest.max_records_per_request (${this.config.max_records_per_request}); send smaller batches`,
+      );
+  }
+
+  private refuseWhenFull(count: number): void {
+    if (this.pending + count > this.config.max_pending_events)
+      throw new HttpError(429, `too many records in flight (${this.pending}); retry later`, {
+        'retry-after': '1',
+      });
   }
 
   /** OTLP endpoints take JSON; protobuf gets a 415 that says how to configure the exporter. */
@@ -141,4 +215,20 @@ export class HttpSource implements Component {
         `OTLP/HTTP protobuf ${signal} are not supported; configure the exporter with encoding: json`,
       );
   }
+}
+
+/** How many log records an OTLP ExportLogsServiceRequest holds (0 when it is not one). */
+function countOtlpLogRecords(request: unknown): number {
+  let count = 0;
+  const resourceLogs = (request as { resourceLogs?: unknown } | null)?.resourceLogs;
+  if (!Array.isArray(resourceLogs)) return 0;
+  for (const rl of resourceLogs) {
+    const scopeLogs = (rl as { scopeLogs?: unknown } | null)?.scopeLogs;
+    if (!Array.isArray(scopeLogs)) continue;
+    for (const sl of scopeLogs) {
+      const logRecords = (sl as { logRecords?: unknown } | null)?.logRecords;
+      if (Array.isArray(logRecords)) count += logRecords.length;
+    }
+  }
+  return count;
 }

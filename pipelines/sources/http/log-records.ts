@@ -24,11 +24,14 @@ export interface ValidatedRecords {
   rejected: Rejection[];
 }
 
+const ENVOY_TEXT_START = /^\[\d{4}-\d{2}-\d{2}T/;
+
 /** Split a text body into record strings. Throws only on a malformed JSON array (the whole body is unusable). */
 export function splitBody(text: string): string[] {
   const trimmed = text.trim();
   if (trimmed === '') return [];
-  if (trimmed.startsWith('[')) {
+  // Envoy's text format starts with "[<timestamp>]": lines, not a JSON array.
+  if (trimmed.startsWith('[') && !ENVOY_TEXT_START.test(trimmed)) {
     let parsed: unknown;
     try {
       parsed = JSON.parse(trimmed);
@@ -90,10 +93,11 @@ function splitOtlpLogs(request: unknown): string[] | undefined {
 }
 
 /** Expand OTLP requests inside a list of records into one record per log record. */
-function expand(records: string[]): Array<{ index: number; text: string }> {
+function expand(records: string[], maxRecordBytes: number): Array<{ index: number; text: string }> {
   const out: Array<{ index: number; text: string }> = [];
   records.forEach((text, index) => {
-    if (text.includes('"resourceLogs"')) {
+    // A whole OTLP request may be long (it holds many records); each record split from it is checked alone.
+    if (text.length <= maxRecordBytes * RECORDS_PER_TURN && text.includes('"resourceLogs"')) {
       try {
         const split = splitOtlpLogs(JSON.parse(text));
         if (split && split.length > 0) {
@@ -109,11 +113,38 @@ function expand(records: string[]): Array<{ index: number; text: string }> {
   return out;
 }
 
-/** Validate each record with the scorer's parser: accepted ones keyed by their source workload, the rest with a reason. */
-export function validateLogRecords(records: string[], opts: ParseOptions): ValidatedRecords {
+/** How many records are validated between two turns of the event loop (so /healthz answers under load). */
+const RECORDS_PER_TURN = 200;
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Validate each record with the scorer's parser: accepted ones keyed by their source workload, the rest with
+ * a reason. A record longer than `maxRecordBytes` is rejected unparsed. The loop yields to the event loop
+ * every RECORDS_PER_TURN records, so a large body never holds the process for long.
+ */
+export async function validateLogRecords(
+  records: string[],
+  opts: ParseOptions,
+  maxRecordBytes = Infinity,
+): Promise<ValidatedRecords> {
   const accepted: ValidatedRecords['accepted'] = [];
   const rejected: Rejection[] = [];
-  for (const { index, text } of expand(records)) {
+  let sinceYield = 0;
+  for (const { index, text } of expand(records, maxRecordBytes)) {
+    if (++sinceYield >= RECORDS_PER_TURN) {
+      sinceYield = 0;
+      await nextTurn();
+    }
+    if (text.length > maxRecordBytes) {
+      rejected.push({
+        index,
+        reason: `record of ${text.length} characters is longer than ingest.max_record_bytes (${maxRecordBytes}); not parsed`,
+        format: 'unknown',
+        record: text,
+      });
+      continue;
+    }
     let key: string | undefined;
     let reason: string | undefined;
     let format = 'unknown';

@@ -80,7 +80,7 @@ describe('POST /ingest/envoy', () => {
     const res = await app.inject({
       method: 'POST',
       url: '/ingest/envoy',
-      headers: { 'content-type': 'text/plain' },
+      headers: { 'content-type': 'application/x-ndjson' },
       payload: 'garbage\nmore garbage',
     });
     expect(res.statusCode).toBe(400);
@@ -89,7 +89,7 @@ describe('POST /ingest/envoy', () => {
     const empty = await app.inject({
       method: 'POST',
       url: '/ingest/envoy',
-      headers: { 'content-type': 'text/plain' },
+      headers: { 'content-type': 'application/x-ndjson' },
       payload: '',
     });
     expect(empty.statusCode).toBe(400);
@@ -109,21 +109,21 @@ describe('POST /ingest/envoy', () => {
     const wrongEncoding = await app.inject({
       method: 'POST',
       url: '/ingest/envoy',
-      headers: { 'content-type': 'text/plain', 'content-encoding': 'br' },
+      headers: { 'content-type': 'application/x-ndjson', 'content-encoding': 'br' },
       payload: accessLog(),
     });
     expect(wrongEncoding.statusCode).toBe(415);
     const tooBig = await app.inject({
       method: 'POST',
       url: '/ingest/envoy',
-      headers: { 'content-type': 'text/plain' },
+      headers: { 'content-type': 'application/x-ndjson' },
       payload: `${accessLog()}\n`.repeat(10),
     });
     expect(tooBig.statusCode).toBe(413);
     const bomb = await app.inject({
       method: 'POST',
       url: '/ingest/envoy',
-      headers: { 'content-type': 'text/plain', 'content-encoding': 'gzip' },
+      headers: { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' },
       payload: gzipSync(Buffer.alloc(2048 * 20, 32)),
     });
     expect(bomb.statusCode).toBe(413);
@@ -156,7 +156,7 @@ describe('POST /ingest/envoy', () => {
       app.inject({
         method: 'POST',
         url: '/ingest/envoy',
-        headers: { 'content-type': 'text/plain' },
+        headers: { 'content-type': 'application/x-ndjson' },
         payload: Array.from({ length: n }, (_, i) => accessLog({ request_id: `r${i}` })).join('\n'),
       });
     const first = send(2);
@@ -175,7 +175,7 @@ describe('POST /ingest/envoy', () => {
     const down = await app.inject({
       method: 'POST',
       url: '/ingest/envoy',
-      headers: { 'content-type': 'text/plain' },
+      headers: { 'content-type': 'application/x-ndjson' },
       payload: accessLog(),
     });
     expect(down.statusCode).toBe(503);
@@ -185,7 +185,7 @@ describe('POST /ingest/envoy', () => {
     const slow = await app.inject({
       method: 'POST',
       url: '/ingest/envoy',
-      headers: { 'content-type': 'text/plain' },
+      headers: { 'content-type': 'application/x-ndjson' },
       payload: accessLog(),
     });
     expect(slow.statusCode).toBe(503);

@@ -9,7 +9,12 @@ describe('http source', () => {
   it('is registered as source "http" and creates from its config defaults', () => {
     expect(factory.kind).toBe('source');
     expect(factory.type).toBe('http');
-    expect(defaults).toEqual({ token: '', body_limit_bytes: 10 * 1024 * 1024, max_pending_events: 100_000 });
+    expect(defaults).toMatchObject({
+      token: '',
+      allow_unauthenticated: false,
+      body_limit_bytes: 10 * 1024 * 1024,
+      max_pending_events: 100_000,
+    });
     expect(factory.create(defaults, {} as never)).toBeInstanceOf(HttpSource);
   });
 

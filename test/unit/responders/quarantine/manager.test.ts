@@ -167,7 +167,7 @@ describe('QuarantineManager', () => {
       await expect(m.approve('nope', 'bob')).rejects.toBeInstanceOf(QuarantineError);
     });
 
-    it('caps quarantines per window, then alerts only with the reason', async () => {
+    it('caps quarantines per window, then waits for approval (never alert only) with the reason', async () => {
       const { m, sink, clock } = manager({ cfg: { max_per_window: 2, cap_window_secs: 600 } });
       clock.now = T0 + 550_000; // late in a 10-minute bucket (T0 starts one)
       expect((await m.decide(incident({ workload: workload(1) }))).type).toBe('quarantine');
@@ -175,15 +175,17 @@ describe('QuarantineManager', () => {
       expect((await m.decide(incident({ workload: workload(2) }))).type).toBe('quarantine');
       clock.advance(1000);
       const third = await m.decide(incident({ workload: workload(3) }));
-      expect(third.type).toBe('alert');
+      expect(third).toMatchObject({ type: 'quarantine', mode: 'pending-approval' });
       expect(third.reason).toMatch(/blast-radius cap reached: 2 quarantines within 600s/);
+      expect(third.reason).toMatch(/on-call is paged/);
       expect(sink.policies.size).toBe(2);
       // Still capped just across a bucket boundary (sliding, not fixed, window)...
       clock.now = T0 + 600_000 + 1000;
-      expect((await m.decide(incident({ workload: workload(4) }))).type).toBe('alert');
+      expect((await m.decide(incident({ workload: workload(4) }))).mode).toBe('pending-approval');
       // ...and open again once the window has passed since the earlier quarantines.
       clock.now = T0 + 551_000 + 600_000 + 1;
-      expect((await m.decide(incident({ workload: workload(5) }))).type).toBe('quarantine');
+      expect((await m.decide(incident({ workload: workload(5) }))).mode).toBe('enforce');
+      expect(sink.policies.size).toBe(3);
     });
   });
 
