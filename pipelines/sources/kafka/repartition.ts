@@ -84,7 +84,7 @@ export class RepartitionHandler implements RecordHandler {
     this.upstreamCount ??= await this.opts.accessLogPartitions();
     for (const record of records) {
       const headers = { [UPSTREAM_HEADER]: `${record.partition}/${this.upstreamCount}` };
-      const { accepted, rejected } = validateLogRecords([record.value], this.opts.parseOptions);
+      const { accepted, rejected } = await validateLogRecords([record.value], this.opts.parseOptions);
       for (const a of accepted) out.push({ key: a.key, value: a.value, headers });
       for (const r of rejected) direct.push({ ...record, value: r.record });
     }
