@@ -56,6 +56,16 @@ export {
 } from './record.js';
 export type { AuditEntry, AuditAction } from './audit-trail.js';
 export type { AuthorizationPolicyManifest, NetworkPolicyManifest } from './policy.js';
+export { writerFor, ObservedCallGraph } from './mesh/index.js';
+export type {
+  CallerDirectory,
+  CallerIdentity,
+  WorkloadRef,
+  MeshName,
+  MeshResource,
+  MeshPolicyWriter,
+} from './mesh/index.js';
+export { ConsulSink, type ConsulSinkOptions } from './sinks/consul.js';
 export type { PolicySink, SinkName } from './sinks/sink.js';
 export { createSink } from './sinks/index.js';
 export { GitOpsSink } from './sinks/gitops.js';

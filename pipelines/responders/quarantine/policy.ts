@@ -127,7 +127,7 @@ function namespaceOfTarget(target: string): string | undefined {
 /** Evidence keys that hold the attacked services (hosts, principals, or objects with a namespace). */
 // Not `sensitive_destinations`: those are mostly outside the mesh (the API server, cloud metadata), where a
 // namespace-scoped policy protects nothing and would only narrow the quarantine.
-const TARGET_KEYS = ['targets', 'destinations', 'dst', 'destinations_denied', 'new_destinations'];
+export const TARGET_KEYS = ['targets', 'destinations', 'dst', 'destinations_denied', 'new_destinations'];
 
 /**
  * The namespaces of the attacked services, when the evidence names them. Read from the incident's evidence
