@@ -10,6 +10,7 @@
  * The objects are per server and shared by every quarantine protecting it (merge.ts): Linkerd's
  * authorizations are a union, so one MeshTLSAuthentication must exclude every quarantined caller.
  */
+import { MANAGED_BY, MANAGED_BY_LABEL } from '../policy.js';
 import { EXCLUDED_IDENTITY, EXCLUDED_WAS_CALLER } from './merge.js';
 import { dnsName, expiresAtOf, ownedMeta, quarantineId, reasonOf, undoOf } from './common.js';
 import { MAX_DESTINATIONS, targetsOf, type Destination } from './targets.js';
@@ -57,7 +58,12 @@ async function serversFor(input: WriterInput, d: Destination, mode: string): Pro
   const existing = (await input.reader.listKind(SERVER_API, 'Server', d.namespace)).filter((s) =>
     selects(s, d),
   );
-  if (existing.length) return existing.map((s) => ({ server: structuredClone(s), ours: false }));
+  // A Server meshguard wrote for an earlier quarantine is shared, with its authorizations, not wrapped again.
+  if (existing.length)
+    return existing.map((s) => ({
+      server: structuredClone(s),
+      ours: s.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY,
+    }));
   if (d.port === undefined) return [];
   return [
     {
@@ -211,7 +217,13 @@ export const linkerdWriter: MeshPolicyWriter = {
           );
         // The Server goes last: its default turns deny only once the authorizations are in place.
         add((m) => {
-          if (ours) return { ...server, metadata: meta(serverName, m) };
+          if (ours)
+            return {
+              apiVersion: server.apiVersion,
+              kind: 'Server',
+              metadata: meta(serverName, m),
+              spec: { ...(server.spec as object), accessPolicy: mode },
+            };
           const spec = { ...(server.spec as Record<string, unknown>), accessPolicy: mode };
           return {
             apiVersion: server.apiVersion,

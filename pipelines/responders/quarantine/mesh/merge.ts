@@ -113,9 +113,9 @@ export function mergeResource(
   const next = clone(current);
   setHolders(next, [...holders(current), id]);
   const spec = next.spec as Spec;
-  if (next.kind === 'Server' && !ownedByMeshguard(current)) {
+  if (next.kind === 'Server') {
     // Someone else's Server: change only its default authorization, and remember the original once.
-    if (!(RESTORE_ACCESS_POLICY in next.metadata.annotations!))
+    if (!ownedByMeshguard(current) && !(RESTORE_ACCESS_POLICY in next.metadata.annotations!))
       next.metadata.annotations![RESTORE_ACCESS_POLICY] = JSON.stringify(spec.accessPolicy ?? null);
     const wanted = (ours.spec as Spec).accessPolicy;
     // Dry-run never loosens: a Server that already denies by default stays deny, not audit.
