@@ -15,8 +15,9 @@ const DIR = new URL('../fixtures/crds/', import.meta.url).pathname;
 type Schema = Record<string, unknown>;
 
 /** Kubernetes structural-schema extensions → plain JSON Schema, unknown fields closed. */
-function toJsonSchema(node: unknown, top = false): unknown {
-  if (Array.isArray(node)) return node.map((n) => toJsonSchema(n));
+/** `branch`: inside anyOf/oneOf/allOf/not, which in a structural schema only validate values, never declare fields. */
+function toJsonSchema(node: unknown, top = false, branch = false): unknown {
+  if (Array.isArray(node)) return node.map((n) => toJsonSchema(n, false, branch));
   if (typeof node !== 'object' || node === null) return node;
   const s = { ...(node as Schema) };
   if (s['x-kubernetes-int-or-string']) {
@@ -28,8 +29,11 @@ function toJsonSchema(node: unknown, top = false): unknown {
   for (const k of ['properties', 'additionalProperties', 'items', 'anyOf', 'oneOf', 'allOf', 'not'] as const)
     if (s[k] !== undefined) {
       if (k === 'properties')
-        s[k] = Object.fromEntries(Object.entries(s[k] as Schema).map(([p, v]) => [p, toJsonSchema(v)]));
-      else s[k] = toJsonSchema(s[k]);
+        s[k] = Object.fromEntries(
+          Object.entries(s[k] as Schema).map(([p, v]) => [p, toJsonSchema(v, false, branch)]),
+        );
+      else if (k === 'items' || k === 'additionalProperties') s[k] = toJsonSchema(s[k], false, branch);
+      else s[k] = toJsonSchema(s[k], false, true);
     }
   if (top) {
     // metadata is the API server's, not the CRD's.
@@ -40,7 +44,8 @@ function toJsonSchema(node: unknown, top = false): unknown {
       kind: { type: 'string' },
     };
   }
-  if (s.properties && s.additionalProperties === undefined && !preserve) s.additionalProperties = false;
+  if (s.properties && s.additionalProperties === undefined && !preserve && !branch)
+    s.additionalProperties = false;
   return s;
 }
 

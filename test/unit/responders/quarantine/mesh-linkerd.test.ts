@@ -186,4 +186,18 @@ describe('linkerd quarantine', () => {
     expect(action.type).toBe('alert');
     expect(action.reason).toMatch(/Linkerd has no DENY and no mesh-wide policy/);
   });
+
+  it('the schema check catches what the API server would refuse or prune', () => {
+    const mta = {
+      apiVersion: 'policy.linkerd.io/v1alpha1',
+      kind: 'MeshTLSAuthentication',
+      metadata: { name: 'x' },
+    };
+    expect(crdErrors({ ...mta, spec: { identities: ['Not An Identity'] } } as never).join(' ')).toMatch(
+      /pattern/,
+    );
+    expect(crdErrors({ ...mta, spec: { identities: [], denied: ['x'] } } as never).join(' ')).toMatch(
+      /denied/,
+    );
+  });
 });
