@@ -8,6 +8,7 @@ import { QuarantineConfig } from './config.js';
 import { QuarantineManager } from './manager.js';
 import { createSink } from './sinks/index.js';
 import type { PolicySink } from './sinks/sink.js';
+import type { CallerDirectory } from './mesh/callers.js';
 
 /** What the quarantine responder needs beyond the common settings; every field has a default. */
 export interface QuarantineSettings extends ComponentSettings {
@@ -21,6 +22,8 @@ export interface QuarantineSettings extends ComponentSettings {
   sleep?: (ms: number) => Promise<void>;
   /** Live processes: start() releases expired quarantines on this wall-time tick (QuarantineManagerOptions). */
   expiryIntervalMs?: number;
+  /** The learned call graph: who legitimately calls a destination (Linkerd quarantines authorize them). */
+  callers?: CallerDirectory;
 }
 
 /** The quarantine responder's factory: its instance is the QuarantineManager. */
@@ -41,6 +44,7 @@ export const factory: QuarantineFactory = {
       trustDomain: settings.trustDomain,
       sleep: settings.sleep,
       expiryIntervalMs: settings.expiryIntervalMs,
+      callers: settings.callers,
     });
   },
 };
