@@ -12,6 +12,7 @@ import {
   type PolicySink,
   type QuarantineConfig,
   type QuarantineManager,
+  type CallerDirectory,
 } from './quarantine/index.js';
 
 /** The parts of the configuration the responders read (the whole MeshguardConfig satisfies it). */
@@ -43,6 +44,8 @@ export interface RespondersDeps {
    * the demo leave it unset and drive `quarantine.expireDue(nowMs)` themselves as their time advances.
    */
   expiryIntervalMs?: number;
+  /** Who legitimately calls a destination (Linkerd quarantines authorize them minus the offender). */
+  callers?: CallerDirectory;
 }
 
 export function createResponders(
@@ -59,6 +62,7 @@ export function createResponders(
     sink: deps.sink,
     sleep: deps.sleep,
     expiryIntervalMs: deps.expiryIntervalMs,
+    callers: deps.callers,
   });
 
   const notify = async (incident: Incident, event: 'trigger' | 'resolve'): Promise<void> => {

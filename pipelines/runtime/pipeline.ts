@@ -55,6 +55,8 @@ export interface PipelineOptions {
    * (pipelines/registry/window-detectors.ts), handed in by the assembly.
    */
   detectors: readonly WindowDetectorFactory[];
+  /** Sees every accepted event after enrichment (the responders' call graph learns from it). */
+  onEvent?: (ev: MeshEvent) => void;
 }
 
 export class Pipeline implements ScoringPipeline {
@@ -132,6 +134,7 @@ export class Pipeline implements ScoringPipeline {
     this.addresses.enrich(ev);
     this.learning.noteDestination(ev);
     this.sensitiveCalls.note(ev);
+    this.options.onEvent?.(ev);
     this.aggregator.push(ev);
   }
 

@@ -14,6 +14,8 @@ import type { Incident } from '../../pipelines/core/incident.js';
 import { Metrics } from '../../pipelines/core/metrics.js';
 import type { MetricSample } from '../../pipelines/metrics/sample.js';
 import { createResponders, type Responders } from '../../pipelines/responders/index.js';
+import { ObservedCallGraph } from '../../pipelines/responders/quarantine/index.js';
+import type { MeshEvent } from '../../pipelines/core/event.js';
 import { createNeuralHook, type NeuralHook } from '../../pipelines/runtime/neural.js';
 import { createPipeline, type PipelineOptions } from '../../pipelines/runtime/pipeline.js';
 import { WINDOW_DETECTORS } from '../../pipelines/registry/window-detectors.js';
@@ -72,8 +74,12 @@ export async function assemble(
   const metrics = opts.metrics ?? new Metrics();
   const state = await createStateStore(cfg.redis, { logger, metrics, now: () => clock.nowMs() });
   const settings: ComponentSettings = { logger, clock, metrics, state };
+  // Linkerd has no DENY: its quarantine authorizes a server's other callers, learned here from the events
+  // this process scores (with several scorers, each knows the calls of the sources it owns).
+  const callGraph = cfg.quarantine.mesh === 'linkerd' ? new ObservedCallGraph() : undefined;
   const responders = createResponders(cfg, settings, {
     ...(opts.expiryIntervalMs !== undefined ? { expiryIntervalMs: opts.expiryIntervalMs } : {}),
+    ...(callGraph ? { callers: callGraph } : {}),
   });
   let neural: NeuralHook | undefined;
   try {
@@ -101,6 +107,7 @@ export async function assemble(
           ? { onFeatures: neural.onFeatures }
           : {}),
       detectors: WINDOW_DETECTORS,
+      ...(callGraph ? { onEvent: (ev: MeshEvent) => callGraph.observe(ev) } : {}),
     },
   );
   // Loaded only when asked for: an access-log replay has no metric samples to score.
