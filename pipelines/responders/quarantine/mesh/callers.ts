@@ -26,7 +26,20 @@ export interface CallerIdentity {
 export interface CallerDirectory {
   /** The identities that legitimately call `destination` (any order; the offender may be among them). */
   callersOf(destination: WorkloadRef): CallerIdentity[] | Promise<CallerIdentity[]>;
+  /** The ports `destination` is called on, when known (a Linkerd Server needs one and evidence may not say). */
+  portsOf?(destination: WorkloadRef): number[] | Promise<number[]>;
 }
+
+/** The destination port of a call: `outbound|9080||reviews...` / `inbound|9080|...`, else the authority's. */
+function portOfCall(ev: Pick<MeshEvent, 'upstreamCluster' | 'authority'>): number | undefined {
+  const cluster = /^(?:outbound|inbound)\|(\d+)\|/.exec(ev.upstreamCluster)?.[1];
+  const text = cluster ?? /:(\d+)$/.exec(ev.authority)?.[1];
+  const n = Number(text);
+  return Number.isInteger(n) && n > 0 && n < 65536 ? n : undefined;
+}
+
+/** At most this many ports remembered per destination. */
+const MAX_PORTS = 16;
 
 const PRINCIPAL = /\/ns\/([^/]+)\/sa\/([^/]+)$/;
 
@@ -36,6 +49,7 @@ const MAX_DESTINATIONS = 20_000;
 
 export class ObservedCallGraph implements CallerDirectory {
   private readonly callers = new Map<string, Map<string, CallerIdentity>>();
+  private readonly ports = new Map<string, Set<number>>();
 
   /**
    * Learn from one event: a successful call from an identified source to an identified destination,
@@ -45,7 +59,8 @@ export class ObservedCallGraph implements CallerDirectory {
     ev: Pick<
       MeshEvent,
       'srcPrincipal' | 'dst' | 'dstNamespace' | 'dstServiceAccount' | 'status' | 'responseFlags'
-    >,
+    > &
+      Partial<Pick<MeshEvent, 'upstreamCluster' | 'authority'>>,
   ): void {
     if (ev.status === 401 || ev.status === 403 || /\bUAEX\b|RBAC/.test(ev.responseFlags)) return;
     const src = PRINCIPAL.exec(ev.srcPrincipal);
@@ -54,7 +69,17 @@ export class ObservedCallGraph implements CallerDirectory {
     const names = new Set<string>();
     if (service) names.add(`${service.namespace}/${service.name}`);
     if (ev.dstNamespace && ev.dstServiceAccount) names.add(`${ev.dstNamespace}/${ev.dstServiceAccount}`);
-    for (const key of names) this.remember(key, src[1]!, src[2]!);
+    const port = portOfCall({ upstreamCluster: ev.upstreamCluster ?? '', authority: ev.authority ?? '' });
+    for (const key of names) {
+      this.remember(key, src[1]!, src[2]!);
+      const known = this.ports.get(key) ?? new Set<number>();
+      if (port !== undefined && known.size < MAX_PORTS && this.callers.has(key))
+        this.ports.set(key, known.add(port));
+    }
+  }
+
+  portsOf(destination: WorkloadRef): number[] {
+    return [...(this.ports.get(`${destination.namespace}/${destination.name}`) ?? [])].sort((a, b) => a - b);
   }
 
   private remember(key: string, namespace: string, serviceAccount: string): void {

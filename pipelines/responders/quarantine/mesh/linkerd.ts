@@ -119,7 +119,14 @@ export const linkerdWriter: MeshPolicyWriter = {
       planned.push({ build: (reason, undo) => make({ reason, undo }), preview });
     };
     const namespaces = new Set<string>();
+    // A destination named without a port is contained on every port it is known to be called on.
+    const resolved: Destination[] = [];
     for (const d of destinations.slice(0, MAX_DESTINATIONS)) {
+      const ports = d.port === undefined ? ((await input.callers.portsOf?.(d)) ?? []) : [];
+      if (ports.length) for (const port of ports) resolved.push({ ...d, port });
+      else resolved.push(d);
+    }
+    for (const d of resolved) {
       const choices = await serversFor(input, d, mode);
       if (choices.length === 0) {
         notEnforced.push(

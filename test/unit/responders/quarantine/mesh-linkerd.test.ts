@@ -200,4 +200,21 @@ describe('linkerd quarantine', () => {
       /denied/,
     );
   });
+
+  it('contains a destination named without a port on the ports the call graph saw it called on', async () => {
+    const graph = callGraph();
+    graph.observe({
+      ...emptyEvent(),
+      srcPrincipal: 'spiffe://cluster.local/ns/shop/sa/productpage',
+      dst: 'reviews.shop.svc.cluster.local',
+      upstreamCluster: 'outbound|9080||reviews.shop.svc.cluster.local',
+      status: 200,
+    });
+    const m = manager('enforce', new FakeClock(), graph);
+    const action = await m.decide(
+      incident({ evidence: { destinations_denied: ['reviews.shop.svc.cluster.local'] } }),
+    );
+    expect(action.type).toBe('quarantine');
+    expect((await files())['meshguard-reviews-9080.server.yaml']!.spec).toMatchObject({ port: 9080 });
+  });
 });
