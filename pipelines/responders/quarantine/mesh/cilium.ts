@@ -12,7 +12,7 @@
  *   otherwise dry-run only suggests them.
  */
 import { isIP } from 'node:net';
-import { expiresAtOf, ownedMeta, quarantineId, reasonOf, undoOf } from './common.js';
+import { appliedOrSuggested, expiresAtOf, ownedMeta, quarantineId, reasonOf } from './common.js';
 import { MAX_DESTINATIONS, targetsOf } from './targets.js';
 import type { MeshResource } from './resource.js';
 import type { MeshPolicyWriter } from './writer.js';
@@ -102,19 +102,12 @@ export const ciliumWriter: MeshPolicyWriter = {
         metadata: ownedMeta({ input, id, name: s.name, namespace: s.namespace, reason, undo, expiresAt }),
         spec: s.spec,
       }));
-    const undo = suggestOnly
-      ? 'nothing applied (dry-run suggestions)'
-      : undoOf(build(''), [], id, input.adminUrl);
-    const resources = build(undo);
     return {
       id,
-      policies: suggestOnly ? [] : resources,
-      changes: suggestOnly ? [] : resources.map(() => ({ op: 'create' as const })),
-      suggestions: suggestOnly ? resources : [],
+      ...appliedOrSuggested({ id, input, op: 'create', suggestOnly, build }),
       scope: destinations.length ? 'namespaces' : 'mesh-wide',
       notEnforced,
       reason,
-      undo,
       expiresAt,
     };
   },

@@ -13,7 +13,7 @@ import {
   quarantineName,
 } from '../policy.js';
 import { groupOf, type MeshResource, type ResourceMeta } from './resource.js';
-import type { WriterInput } from './writer.js';
+import type { MeshPlan, WriterInput } from './writer.js';
 
 /** The offender's identity as every non-Istio resource names it, so each is auditable on its own. */
 export const OFFENDER_ANNOTATION = 'meshguard.io/offender';
@@ -106,4 +106,27 @@ export function undoOf(
     (r) => `${r.kind} ${r.metadata.namespace ? `${r.metadata.namespace}/` : ''}${r.metadata.name}`,
   );
   return `${api} (restores exactly what meshguard changed in ${names.join(', ')}${kubectl ? `, and runs ${kubectl}` : ''})`;
+}
+
+/**
+ * The resources of a plan, applied (each created or merged, with the undo instruction) or, in a dry-run
+ * the mesh cannot express, written as suggestions only. `build` makes them with the given undo text.
+ */
+export function appliedOrSuggested(o: {
+  id: string;
+  input: WriterInput;
+  op: 'create' | 'merge';
+  suggestOnly: boolean;
+  build: (undo: string) => MeshResource[];
+}): Pick<MeshPlan, 'policies' | 'changes' | 'suggestions' | 'undo'> {
+  const preview = o.build('');
+  const undo = o.suggestOnly
+    ? 'nothing applied (dry-run suggestions)'
+    : o.op === 'create'
+      ? undoOf(preview, [], o.id, o.input.adminUrl)
+      : undoOf([], preview, o.id, o.input.adminUrl);
+  const resources = o.build(undo);
+  return o.suggestOnly
+    ? { policies: [], changes: [], suggestions: resources, undo }
+    : { policies: resources, changes: resources.map(() => ({ op: o.op })), suggestions: [], undo };
 }

@@ -13,7 +13,7 @@
  * - Intentions have no dry-run: in dry-run the ServiceIntentions are written as suggestions only.
  */
 import { CONSUL_SOURCE_MARK } from './merge.js';
-import { expiresAtOf, ownedMeta, quarantineId, reasonOf, undoOf } from './common.js';
+import { appliedOrSuggested, expiresAtOf, ownedMeta, quarantineId, reasonOf } from './common.js';
 import { MAX_DESTINATIONS, targetsOf } from './targets.js';
 import type { MeshResource } from './resource.js';
 import type { MeshPolicyWriter, WriterInput } from './writer.js';
@@ -95,17 +95,12 @@ export const consulWriter: MeshPolicyWriter = {
           ],
         },
       }));
-    const undo = dryRun ? 'nothing applied (dry-run suggestions)' : undoOf([], build(''), id, input.adminUrl);
-    const resources = build(undo);
     return {
       id,
-      policies: dryRun ? [] : resources,
-      changes: dryRun ? [] : resources.map(() => ({ op: 'merge' as const })),
-      suggestions: dryRun ? resources : [],
+      ...appliedOrSuggested({ id, input, op: 'merge', suggestOnly: dryRun, build }),
       scope: targets.includes('*') ? 'mesh-wide' : 'namespaces',
       notEnforced,
       reason,
-      undo,
       expiresAt,
     };
   },

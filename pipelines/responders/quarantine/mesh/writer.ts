@@ -4,25 +4,14 @@
  * enforce. The guardrails, dry-run-first, retries, audit and release around it are the same for all
  * meshes (decide.ts, enforcement.ts); only what is written differs.
  */
-import type { Incident, QuarantineApplyMode } from '../../../core/incident.js';
-import type { QuarantineConfig } from '../config.js';
-import type { Offender } from '../policy.js';
+import type { PlanInput } from '../policy.js';
 import type { ResourceReader } from '../sinks/sink.js';
 import type { CallerDirectory } from './callers.js';
 import type { ChangeState, MeshName, MeshResource } from './resource.js';
 import type { ResourceKind } from '../sinks/kubernetes.js';
 
-export interface WriterInput {
-  incident: Incident;
-  offender: Offender;
-  cfg: QuarantineConfig;
-  /** The mode the resources are applied in once in place. */
-  applyMode: QuarantineApplyMode;
-  nowMs: number;
-  /** Base URL of the admin API, for the undo instruction. */
-  adminUrl: string;
-  /** Overrides the `<kind>` part of the name (manual quarantines use `manual`). */
-  nameKind?: string;
+/** What the Istio builder takes (policy.ts), plus what other meshes need to read and to know. */
+export interface WriterInput extends PlanInput {
   trustDomain: string;
   /** What exists already (the sink): pre-existing Servers, intentions entries. */
   reader: ResourceReader;
