@@ -75,6 +75,7 @@ export const DEFAULT_CONFIG: MeshguardConfig = {
   quarantine: {
     enabled: true,
     mode: 'dry-run',
+    mesh: 'istio',
     sink: 'gitops',
     policies_dir: './out/policies',
     min_severity: 'medium',
@@ -97,6 +98,19 @@ export const DEFAULT_CONFIG: MeshguardConfig = {
         istio: 'egressgateway',
       },
       enabled: true,
+    },
+    linkerd: {
+      control_plane_namespace: 'linkerd',
+      probe_networks: [],
+    },
+    consul: {
+      address: 'http://127.0.0.1:8500',
+      token: '',
+      namespace: '',
+    },
+    cilium: {
+      clusterwide: false,
+      policy_audit_mode: false,
     },
   },
   alerts: {

@@ -13,6 +13,7 @@ import {
   type QuarantineConfig,
   type QuarantineManager,
   type Protection,
+  type CallerDirectory,
 } from './quarantine/index.js';
 
 /** The parts of the configuration the responders read (the whole MeshguardConfig satisfies it). */
@@ -46,6 +47,8 @@ export interface RespondersDeps {
   expiryIntervalMs?: number;
   /** meshguard's own dependencies and the address → pod lookup the quarantine guardrails read. */
   protection?: Protection;
+  /** Who legitimately calls a destination (Linkerd quarantines authorize them minus the offender). */
+  callers?: CallerDirectory;
 }
 
 export function createResponders(
@@ -63,6 +66,7 @@ export function createResponders(
     sleep: deps.sleep,
     expiryIntervalMs: deps.expiryIntervalMs,
     protection: deps.protection,
+    callers: deps.callers,
   });
 
   const notify = async (incident: Incident, event: 'trigger' | 'resolve'): Promise<void> => {

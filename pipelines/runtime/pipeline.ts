@@ -62,6 +62,8 @@ export interface PipelineOptions {
    * (pipelines/registry/window-detectors.ts), handed in by the assembly.
    */
   detectors: readonly WindowDetectorFactory[];
+  /** Sees every accepted event after enrichment (the responders' call graph learns from it). */
+  onEvent?: (ev: MeshEvent) => void;
 }
 
 export class Pipeline implements ScoringPipeline {
@@ -189,6 +191,7 @@ export class Pipeline implements ScoringPipeline {
     this.addresses.enrich(ev);
     this.learning.noteDestination(ev);
     this.sensitiveCalls.note(ev);
+    this.options.onEvent?.(ev);
     for (const d of this.observers) d.observe!(ev);
     if (from === undefined) return this.aggregator.push(ev);
     const task = this.task(from.task);

@@ -18,6 +18,8 @@ import {
   dependencyProtection,
   type AddressOwnerLookup,
 } from '../../pipelines/responders/quarantine/index.js';
+import { ObservedCallGraph } from '../../pipelines/responders/quarantine/index.js';
+import type { MeshEvent } from '../../pipelines/core/event.js';
 import { createNeuralHook, type NeuralHook } from '../../pipelines/runtime/neural.js';
 import { createPipeline, type PipelineOptions } from '../../pipelines/runtime/pipeline.js';
 import { WINDOW_DETECTORS } from '../../pipelines/registry/window-detectors.js';
@@ -81,6 +83,9 @@ export async function assemble(
   const metrics = opts.metrics ?? new Metrics();
   const state = await createStateStore(cfg.redis, { logger, metrics, now: () => clock.nowMs() });
   const settings: ComponentSettings = { logger, clock, metrics, state };
+  // Linkerd has no DENY: its quarantine authorizes a server's other callers, learned here from the events
+  // this process scores (with several scorers, each knows the calls of the sources it owns).
+  const callGraph = cfg.quarantine.mesh === 'linkerd' ? new ObservedCallGraph() : undefined;
   const responders = createResponders(cfg, settings, {
     ...(opts.expiryIntervalMs !== undefined ? { expiryIntervalMs: opts.expiryIntervalMs } : {}),
     // meshguard's own dependencies are never quarantined: the namespaces of its Kafka and Redis service
@@ -89,6 +94,7 @@ export async function assemble(
       [...cfg.kafka.brokers, cfg.redis.url, process.env.KUBERNETES_SERVICE_HOST],
       opts.addressOwner,
     ),
+    ...(callGraph ? { callers: callGraph } : {}),
   });
   let neural: NeuralHook | undefined;
   try {
@@ -116,6 +122,7 @@ export async function assemble(
           ? { onFeatures: neural.onFeatures }
           : {}),
       detectors: WINDOW_DETECTORS,
+      ...(callGraph ? { onEvent: (ev: MeshEvent) => callGraph.observe(ev) } : {}),
     },
   );
   // Loaded only when asked for: an access-log replay has no metric samples to score.

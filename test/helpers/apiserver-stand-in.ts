@@ -1,8 +1,9 @@
 /**
  * A small local HTTP stand-in for the Kubernetes API server, enough for meshguard's kubernetes sink:
- * discovery of security.istio.io/v1, server-side apply (PATCH application/apply-patch+yaml), GET, LIST
- * (cluster-wide and per namespace, with labelSelector) and DELETE of authorizationpolicies. It can
- * answer errors on demand (409, 500, 429 with Retry-After, 403) and records every request.
+ * discovery of the policy APIs of each mesh (Istio, Linkerd, Consul, Cilium), server-side apply (PATCH
+ * application/apply-patch+yaml), create (POST, 409 AlreadyExists), replace (PUT, 409 Conflict when the
+ * resourceVersion changed), GET, LIST (cluster-wide and per namespace, with labelSelector) and DELETE.
+ * It can answer errors on demand (409, 500, 429 with Retry-After, 403) and records every request.
  *
  * No apiserver can run on the test machines; this speaks the same wire format the real one does for
  * these calls, so @kubernetes/client-node talks to it unchanged.
@@ -13,8 +14,71 @@ import { register } from 'node:module';
 import { randomUUID } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 
-const GROUP_VERSION = 'security.istio.io/v1';
-const RESOURCE = 'authorizationpolicies';
+interface ResourceType {
+  groupVersion: string;
+  plural: string;
+  kind: string;
+  namespaced: boolean;
+}
+
+/** The kinds the stand-in serves: every kind a meshguard mesh writer emits. */
+const RESOURCES: ResourceType[] = [
+  {
+    groupVersion: 'security.istio.io/v1',
+    plural: 'authorizationpolicies',
+    kind: 'AuthorizationPolicy',
+    namespaced: true,
+  },
+  { groupVersion: 'policy.linkerd.io/v1beta3', plural: 'servers', kind: 'Server', namespaced: true },
+  {
+    groupVersion: 'policy.linkerd.io/v1alpha1',
+    plural: 'authorizationpolicies',
+    kind: 'AuthorizationPolicy',
+    namespaced: true,
+  },
+  {
+    groupVersion: 'policy.linkerd.io/v1alpha1',
+    plural: 'meshtlsauthentications',
+    kind: 'MeshTLSAuthentication',
+    namespaced: true,
+  },
+  {
+    groupVersion: 'policy.linkerd.io/v1alpha1',
+    plural: 'networkauthentications',
+    kind: 'NetworkAuthentication',
+    namespaced: true,
+  },
+  {
+    groupVersion: 'consul.hashicorp.com/v1alpha1',
+    plural: 'serviceintentions',
+    kind: 'ServiceIntentions',
+    namespaced: true,
+  },
+  {
+    groupVersion: 'cilium.io/v2',
+    plural: 'ciliumnetworkpolicies',
+    kind: 'CiliumNetworkPolicy',
+    namespaced: true,
+  },
+  {
+    groupVersion: 'cilium.io/v2',
+    plural: 'ciliumclusterwidenetworkpolicies',
+    kind: 'CiliumClusterwideNetworkPolicy',
+    namespaced: false,
+  },
+];
+const ISTIO = 'security.istio.io/v1';
+
+/** Istio's policies keep the `<namespace>/<name>` key older tests read; other kinds are prefixed by kind and group. */
+export function objectKey(
+  groupVersion: string,
+  kind: string,
+  namespace: string | undefined,
+  name: string,
+): string {
+  const where = `${namespace ?? ''}/${name}`;
+  return groupVersion === ISTIO ? where : `${kind}.${groupVersion.split('/')[0]}:${where}`;
+}
 
 export interface RecordedRequest {
   method: string;
@@ -29,7 +93,7 @@ export interface StoredObject {
   kind: string;
   metadata: {
     name: string;
-    namespace: string;
+    namespace?: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
     resourceVersion?: string;
@@ -180,66 +244,93 @@ export class ApiServerStandIn {
       );
     }
 
-    const base = `/apis/${GROUP_VERSION}`;
-    if (method === 'GET' && url.pathname === base) {
+    const discovery = /^\/apis\/([^/]+\/[^/]+)$/.exec(url.pathname);
+    if (method === 'GET' && discovery) {
+      const types = RESOURCES.filter((r) => r.groupVersion === discovery[1]);
+      if (!types.length) return this.send(res, 404, status(404, 'NotFound', `no API group ${discovery[1]}`));
       return this.send(res, 200, {
         kind: 'APIResourceList',
         apiVersion: 'v1',
-        groupVersion: GROUP_VERSION,
-        resources: [
-          {
-            name: RESOURCE,
-            singularName: 'authorizationpolicy',
-            namespaced: true,
-            kind: 'AuthorizationPolicy',
-            verbs: ['delete', 'deletecollection', 'get', 'list', 'patch', 'create', 'update', 'watch'],
-          },
-        ],
+        groupVersion: discovery[1],
+        resources: types.map((t) => ({
+          name: t.plural,
+          singularName: t.kind.toLowerCase(),
+          namespaced: t.namespaced,
+          kind: t.kind,
+          verbs: ['delete', 'deletecollection', 'get', 'list', 'patch', 'create', 'update', 'watch'],
+        })),
       });
     }
 
-    const list = (namespace?: string): void => {
-      const items = [...this.objects.values()].filter(
-        (o) =>
-          (!namespace || o.metadata.namespace === namespace) &&
-          matchesSelector(o.metadata.labels, url.searchParams.get('labelSelector') ?? undefined),
-      );
-      this.send(res, 200, {
-        apiVersion: GROUP_VERSION,
-        kind: 'AuthorizationPolicyList',
-        metadata: { resourceVersion: String(this.version) },
-        items,
-      });
-    };
-    if (method === 'GET' && url.pathname === `${base}/${RESOURCE}`) return list();
-
-    const m = new RegExp(`^${base}/namespaces/([^/]+)/${RESOURCE}(?:/([^/]+))?$`).exec(url.pathname);
-    if (!m)
+    const m =
+      /^\/apis\/([^/]+\/[^/]+)\/namespaces\/([^/]+)\/([^/]+)(?:\/([^/]+))?$/.exec(url.pathname) ??
+      /^\/apis\/([^/]+\/[^/]+)()\/([^/]+)(?:\/([^/]+))?$/.exec(url.pathname);
+    const type = m && RESOURCES.find((r) => r.groupVersion === m[1] && r.plural === m[3]);
+    if (!m || !type)
       return this.send(
         res,
         404,
         status(404, 'NotFound', `the server could not find the requested resource ${url.pathname}`),
       );
-    const namespace = decodeURIComponent(m[1]!);
-    const name = m[2] ? decodeURIComponent(m[2]) : undefined;
+    const namespace = m[2] ? decodeURIComponent(m[2]) : undefined;
+    const name = m[4] ? decodeURIComponent(m[4]) : undefined;
     if (!name) {
-      if (method === 'GET') return list(namespace);
-      return this.send(res, 405, status(405, 'MethodNotAllowed', 'only GET on the collection'));
+      if (method === 'GET') {
+        const items = [...this.objects.values()].filter(
+          (o) =>
+            o.apiVersion === type.groupVersion &&
+            o.kind === type.kind &&
+            (!namespace || o.metadata.namespace === namespace) &&
+            matchesSelector(o.metadata.labels, url.searchParams.get('labelSelector') ?? undefined),
+        );
+        return this.send(res, 200, {
+          apiVersion: type.groupVersion,
+          kind: `${type.kind}List`,
+          metadata: { resourceVersion: String(this.version) },
+          items,
+        });
+      }
+      if (method !== 'POST')
+        return this.send(res, 405, status(405, 'MethodNotAllowed', 'only GET and POST on the collection'));
     }
-    const key = `${namespace}/${name}`;
+    const obj = body as StoredObject;
+    const objName = name ?? obj?.metadata?.name;
+    const key = objectKey(type.groupVersion, type.kind, namespace, objName ?? '');
     const existing = this.objects.get(key);
+    const notFound = (): void =>
+      this.send(res, 404, status(404, 'NotFound', `${type.plural} "${objName}" not found`));
 
-    if (method === 'GET') {
-      return existing
-        ? this.send(res, 200, existing)
-        : this.send(res, 404, status(404, 'NotFound', `authorizationpolicies "${name}" not found`));
-    }
+    if (method === 'GET') return existing ? this.send(res, 200, existing) : notFound();
     if (method === 'DELETE') {
-      if (!existing)
-        return this.send(res, 404, status(404, 'NotFound', `authorizationpolicies "${name}" not found`));
+      if (!existing) return notFound();
       this.objects.delete(key);
       return this.send(res, 200, status(200, '', ''));
     }
+    if (
+      !obj ||
+      typeof obj !== 'object' ||
+      obj.kind !== type.kind ||
+      obj.metadata?.name !== objName ||
+      (obj.metadata.namespace && obj.metadata.namespace !== namespace)
+    )
+      return this.send(res, 400, status(400, 'BadRequest', 'body does not match the URL'));
+    const store = (operation: string): StoredObject => {
+      const stored: StoredObject = {
+        ...obj,
+        metadata: {
+          ...obj.metadata,
+          ...(namespace ? { namespace } : {}),
+          uid: existing?.metadata.uid ?? randomUUID(),
+          creationTimestamp: existing?.metadata.creationTimestamp ?? new Date().toISOString(),
+          resourceVersion: String(++this.version),
+          managedFields: [
+            { manager: url.searchParams.get('fieldManager') ?? '', operation, apiVersion: type.groupVersion },
+          ],
+        },
+      };
+      this.objects.set(key, stored);
+      return stored;
+    };
     if (method === 'PATCH') {
       // Server-side apply only, as the real server requires for this content type: fieldManager is mandatory.
       if (!contentType.startsWith('application/apply-patch+yaml'))
@@ -250,30 +341,31 @@ export class ApiServerStandIn {
         );
       if (!url.searchParams.get('fieldManager'))
         return this.send(res, 422, status(422, 'Invalid', 'fieldManager is required for apply requests'));
-      const obj = body as StoredObject;
-      if (
-        !obj ||
-        typeof obj !== 'object' ||
-        obj.kind !== 'AuthorizationPolicy' ||
-        obj.metadata?.name !== name ||
-        (obj.metadata.namespace && obj.metadata.namespace !== namespace)
-      )
-        return this.send(res, 400, status(400, 'BadRequest', 'body does not match the URL'));
-      const stored: StoredObject = {
-        ...obj,
-        metadata: {
-          ...obj.metadata,
-          namespace,
-          uid: existing?.metadata.uid ?? randomUUID(),
-          creationTimestamp: existing?.metadata.creationTimestamp ?? new Date().toISOString(),
-          resourceVersion: String(++this.version),
-          managedFields: [
-            { manager: url.searchParams.get('fieldManager')!, operation: 'Apply', apiVersion: GROUP_VERSION },
-          ],
-        },
-      };
-      this.objects.set(key, stored);
-      return this.send(res, existing ? 200 : 201, stored);
+      const had = existing !== undefined;
+      return this.send(res, had ? 200 : 201, store('Apply'));
+    }
+    if (method === 'POST') {
+      if (existing)
+        return this.send(
+          res,
+          409,
+          status(409, 'AlreadyExists', `${type.plural} "${objName}" already exists`),
+        );
+      return this.send(res, 201, store('Update'));
+    }
+    if (method === 'PUT') {
+      if (!existing) return notFound();
+      if (obj.metadata.resourceVersion !== existing.metadata.resourceVersion)
+        return this.send(
+          res,
+          409,
+          status(
+            409,
+            'Conflict',
+            `the object has been modified; please apply your changes to the latest version`,
+          ),
+        );
+      return this.send(res, 200, store('Update'));
     }
     return this.send(res, 405, status(405, 'MethodNotAllowed', `${method} not supported by the stand-in`));
   }

@@ -11,7 +11,7 @@ import type { Clock } from '../../core/clock.js';
 import type { QuarantineMode, WorkloadIdentity } from '../../core/incident.js';
 import type { StateStore } from '../../core/state-store.js';
 import type { QuarantineConfig } from './config.js';
-import type { AuthorizationPolicyManifest } from './policy.js';
+import type { MeshResource } from './mesh/resource.js';
 import type { QuarantineRecord } from './record.js';
 
 const AUDIT = 'quarantine-audit:';
@@ -36,7 +36,7 @@ export interface AuditEntry {
   incidentId?: string;
   offender?: WorkloadIdentity;
   mode?: QuarantineMode;
-  policies?: AuthorizationPolicyManifest[];
+  policies?: MeshResource[];
   undo?: string;
 }
 

@@ -14,10 +14,28 @@ export const QuarantineConfig = Type.Object(
       default: 'dry-run',
       description: 'dry-run writes policies with istio.io/dry-run so Istio logs but does not enforce them.',
     }),
-    sink: Type.Union([Type.Literal('gitops'), Type.Literal('kubernetes'), Type.Literal('none')], {
-      default: 'gitops',
-      description: 'gitops writes YAML files to policies_dir; kubernetes applies them server-side.',
-    }),
+    mesh: Type.Union(
+      [
+        Type.Literal('istio'),
+        Type.Literal('ambient'),
+        Type.Literal('linkerd'),
+        Type.Literal('consul'),
+        Type.Literal('cilium'),
+      ],
+      {
+        default: 'istio',
+        description:
+          "The mesh whose policy objects quarantine writes: Istio AuthorizationPolicy (sidecars or ambient), Linkerd's authorizations, Consul intentions, Cilium network policies.",
+      },
+    ),
+    sink: Type.Union(
+      [Type.Literal('gitops'), Type.Literal('kubernetes'), Type.Literal('consul'), Type.Literal('none')],
+      {
+        default: 'gitops',
+        description:
+          "gitops writes YAML files to policies_dir; kubernetes applies them to the API server; consul writes intentions through Consul's HTTP API (mesh consul only).",
+      },
+    ),
     policies_dir: Type.String({ default: './out/policies' }),
     // Defaults: every medium-or-worse incident gets a dry-run policy (evaluated and logged by Istio, not
     // enforced), so a team sees what enforcement would do before turning it on.
@@ -83,6 +101,52 @@ export const QuarantineConfig = Type.Object(
         enabled: Type.Boolean({
           default: true,
           description: 'Whether egress goes through an Istio egress gateway.',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    linkerd: Type.Object(
+      {
+        control_plane_namespace: Type.String({
+          default: 'linkerd',
+          description:
+            "Linkerd's namespace: part of every proxy identity (<sa>.<ns>.serviceaccount.identity.<this>.<trust_domain>).",
+        }),
+        probe_networks: Type.Array(Type.String(), {
+          default: [],
+          description:
+            "The nodes' CIDRs, where kubelet probes come from: authorized by a NetworkAuthentication on each quarantined server. Empty: Linkerd's default probe authorization (Servers without HTTPRoutes).",
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    consul: Type.Object(
+      {
+        address: Type.String({
+          default: 'http://127.0.0.1:8500',
+          description: "Consul's HTTP API (sink consul).",
+        }),
+        token: Type.String({
+          default: '',
+          description: 'ACL token with operator:write (env CONSUL_HTTP_TOKEN when empty).',
+        }),
+        namespace: Type.String({
+          default: '',
+          description: 'Consul Enterprise namespace of the services (empty: none).',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    cilium: Type.Object(
+      {
+        clusterwide: Type.Boolean({
+          default: false,
+          description: 'Write CiliumClusterwideNetworkPolicy instead of namespaced CiliumNetworkPolicy.',
+        }),
+        policy_audit_mode: Type.Boolean({
+          default: false,
+          description:
+            "The agents (policy-audit-mode) or the offenders' endpoints run in policy audit mode: dry-run policies are then applied (Hubble shows AUDIT verdicts); otherwise dry-run only suggests them.",
         }),
       },
       { additionalProperties: false, default: {} },

@@ -61,7 +61,7 @@ async function decideOrThrow(ctx: QuarantineContext, incident: Incident): Promis
 
   const now = ctx.clock.nowMs();
   const approval = needsApproval(incident, cfg);
-  const plan = enforcer.plan(incident, offender, now);
+  const plan = await enforcer.plan(incident, offender, now);
 
   const invalid = await enforcer.invalidReasons(plan);
   if (invalid.length) {

@@ -1,6 +1,8 @@
 /**
- * Planning a quarantine's policies and putting them in place or taking them away through the sink: the
- * plan is built and validated (an invalid policy is never applied), sink outcomes are retried while
+ * Planning a quarantine's resources (the configured mesh's writer) and putting them in place or taking
+ * them away through the sink: the plan is built and validated (an invalid resource is never applied),
+ * resources meshguard owns are applied and deleted, shared ones are read, merged and written back
+ * conditionally (mesh/merge.ts; a lost race reads and merges again), sink outcomes are retried while
  * retryable, and every outcome is recorded in the ledger, the audit trail, the metrics and the log.
  */
 import type { Logger } from 'pino';
@@ -11,11 +13,16 @@ import type { Metrics } from '../../core/metrics.js';
 import { entryOf, type AuditAction, type AuditTrail } from './audit-trail.js';
 import type { QuarantineConfig } from './config.js';
 import type { QuarantineLedger } from './ledger.js';
-import { buildQuarantinePlan, type Offender, type QuarantinePlan } from './policy.js';
+import type { Offender } from './policy.js';
+import type { CallerDirectory } from './mesh/callers.js';
+import { mergeResource, unmergeResource } from './mesh/merge.js';
+import { refOf, refText, type ChangeState, type MeshResource } from './mesh/resource.js';
+import type { MeshPlan, MeshPolicyWriter } from './mesh/writer.js';
 import { actionOf, isLive, QuarantineError, type QuarantineRecord } from './record.js';
 import type { PolicySink } from './sinks/sink.js';
 import { errorOf } from './sinks/sink.js';
 import { validatePolicy } from './validate.js';
+import type { AuthorizationPolicyManifest } from './policy.js';
 
 export type ReleaseListener = (record: QuarantineRecord, incident: Incident) => void;
 
@@ -31,6 +38,10 @@ export interface EnforcerOptions {
   adminUrl: string;
   /** Wait between sink retries; injectable so tests do not sleep. */
   sleep: (ms: number) => Promise<void>;
+  /** The configured mesh's policy writer. */
+  writer: MeshPolicyWriter;
+  callers: CallerDirectory;
+  trustDomain: string;
 }
 
 export class QuarantineEnforcer {
@@ -47,9 +58,9 @@ export class QuarantineEnforcer {
     this.listeners.push(listener);
   }
 
-  /** The policies that quarantine this offender from `nowMs`, in the configured mode. */
-  plan(incident: Incident, offender: Offender, nowMs: number, nameKind?: string): QuarantinePlan {
-    return buildQuarantinePlan({
+  /** The resources that quarantine this offender from `nowMs`, in the configured mode and mesh. */
+  plan(incident: Incident, offender: Offender, nowMs: number, nameKind?: string): Promise<MeshPlan> {
+    return this.o.writer.plan({
       incident,
       offender,
       cfg: this.o.cfg,
@@ -57,15 +68,25 @@ export class QuarantineEnforcer {
       nowMs,
       adminUrl: this.o.adminUrl,
       nameKind,
+      trustDomain: this.o.trustDomain,
+      reader: this.o.sink,
+      callers: this.o.callers,
     });
   }
 
-  /** Every reason the plan's policies must not be applied, each naming its policy (empty = valid). */
-  async invalidReasons(plan: QuarantinePlan): Promise<string[]> {
+  /** Every reason the plan's resources must not be applied, each naming its resource (empty = valid). */
+  async invalidReasons(plan: MeshPlan): Promise<string[]> {
     const errors: string[] = [];
-    for (const p of plan.policies)
-      for (const e of await validatePolicy(p))
-        errors.push(`${p.metadata.namespace}/${p.metadata.name}: ${e}`);
+    if (plan.policies.length === 0 && plan.suggestions.length === 0)
+      errors.push(`the ${this.o.writer.mesh} writer has nothing to apply: ${plan.notEnforced.join('; ')}`);
+    const istio = this.o.writer.mesh === 'istio' || this.o.writer.mesh === 'ambient';
+    // Istio's suggestions are Kubernetes NetworkPolicies, reviewed by a person; other meshes suggest their own kinds.
+    for (const p of istio ? plan.policies : [...plan.policies, ...plan.suggestions]) {
+      const found = istio
+        ? await validatePolicy(p as AuthorizationPolicyManifest)
+        : this.o.writer.invariantErrors(p);
+      for (const e of found) errors.push(`${refText(refOf(p))}: ${e}`);
+    }
     return errors;
   }
 
@@ -84,10 +105,7 @@ export class QuarantineEnforcer {
       };
     }
     await this.markApplied(record, actor, action);
-    const applied =
-      record.mode === 'dry-run'
-        ? 'applied in dry-run (Istio logs, does not enforce)'
-        : 'applied (enforcement follows as proxies receive it)';
+    const applied = this.o.writer.appliedText(record.mode === 'dry-run' ? 'dry-run' : 'enforce');
     return actionOf(record, `${record.reason} Policy ${applied}.`);
   }
 
@@ -130,21 +148,23 @@ export class QuarantineEnforcer {
     if (!(await ledger.claimRelease(record, by)))
       throw new QuarantineError('conflict', `quarantine ${record.id} is being released already`);
     if (record.state === 'active') {
-      for (const p of record.policies) {
-        const d = await this.withRetry(() => sink.delete(p.metadata.namespace, p.metadata.name));
+      // Reverse order: a Linkerd Server's default goes back before the authorizations it relied on go.
+      for (let i = record.policies.length - 1; i >= 0; i--) {
+        const p = record.policies[i]!;
+        const d = await this.takeOut(record, p, changeOf(record, i));
         if (d.code !== 'ok') {
           await ledger.unclaimRelease(record);
           metrics.quarantineActions.inc({ action: 'release', result: 'error' });
           await audit.write(entryOf(record, by, 'error', `release failed: ${d.error.message}`));
           throw new QuarantineError(
             'sink_failed',
-            `policy ${p.metadata.namespace}/${p.metadata.name} could not be deleted: ${d.error.message}`,
+            `${refText(refOf(p))} could not be released: ${d.error.message}`,
           );
         }
       }
-      for (const s of record.suggestions)
-        await sink.deleteSuggestion?.(s.metadata.namespace, s.metadata.name);
     }
+    if (record.state === 'active' || record.suggestions.length)
+      for (const s of record.suggestions) await sink.deleteSuggestion?.(refOf(s));
     const released: QuarantineRecord = {
       ...record,
       state: 'released',
@@ -187,15 +207,43 @@ export class QuarantineEnforcer {
     return last;
   }
 
+  /** Merge meshguard's part into a shared resource: read, merge, conditional write; a lost race starts over. */
+  private async putIn(record: QuarantineRecord, resource: MeshResource, index: number): Promise<Delivery> {
+    const { sink } = this.o;
+    return this.withRetry(async () => {
+      const current = await sink.read(refOf(resource));
+      const { next, undo } = mergeResource(current?.resource, resource, record.id);
+      const d = await sink.write(next, current?.version);
+      if (d.code === 'ok') {
+        record.changes ??= record.policies.map(() => ({ op: 'create' }));
+        record.changes[index] = { op: 'merge', undo };
+      }
+      return d;
+    });
+  }
+
+  /** Take this quarantine's part out of a resource: delete what it owns, unmerge what it shares. */
+  private takeOut(record: QuarantineRecord, resource: MeshResource, change: ChangeState): Promise<Delivery> {
+    const { sink } = this.o;
+    const ref = refOf(resource);
+    if (change.op === 'create') return this.withRetry(() => sink.delete(ref));
+    return this.withRetry(async () => {
+      const current = await sink.read(ref);
+      const next = unmergeResource(current?.resource, resource, record.id, change.undo);
+      if (next === undefined) return { code: 'ok' };
+      return next === null ? sink.delete(ref, current!.version) : sink.write(next, current!.version);
+    });
+  }
+
   private async applyAll(record: QuarantineRecord): Promise<Delivery> {
     const { sink } = this.o;
-    for (const policy of record.policies) {
-      const d = await this.withRetry(() => sink.apply(policy));
+    for (const [i, policy] of record.policies.entries()) {
+      const d =
+        changeOf(record, i).op === 'merge'
+          ? await this.putIn(record, policy, i)
+          : await this.withRetry(() => sink.apply(policy));
       if (d.code !== 'ok')
-        return {
-          code: d.code,
-          error: new Error(`${policy.metadata.namespace}/${policy.metadata.name}: ${d.error.message}`),
-        };
+        return { code: d.code, error: new Error(`${refText(refOf(policy))}: ${d.error.message}`) };
     }
     for (const s of record.suggestions) {
       if (!sink.suggest) break;
@@ -203,7 +251,7 @@ export class QuarantineEnforcer {
       if (d.code !== 'ok')
         this.o.logger.warn(
           { quarantineId: record.id, error: d.error.message },
-          'Could not write the NetworkPolicy suggestion.',
+          'Could not write a suggestion.',
         );
     }
     return { code: 'ok' };
@@ -242,4 +290,9 @@ export class QuarantineEnforcer {
       'Quarantine policy could not be applied; alerting only.',
     );
   }
+}
+
+/** How the record's i-th resource is put in place (records from before merges: created). */
+function changeOf(record: QuarantineRecord, i: number): ChangeState {
+  return record.changes?.[i] ?? { op: 'create' };
 }

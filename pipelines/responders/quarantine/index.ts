@@ -9,6 +9,7 @@ import { QuarantineManager } from './manager.js';
 import { createSink } from './sinks/index.js';
 import type { Protection } from './protection.js';
 import type { PolicySink } from './sinks/sink.js';
+import type { CallerDirectory } from './mesh/callers.js';
 
 /** What the quarantine responder needs beyond the common settings; every field has a default. */
 export interface QuarantineSettings extends ComponentSettings {
@@ -24,6 +25,8 @@ export interface QuarantineSettings extends ComponentSettings {
   expiryIntervalMs?: number;
   /** meshguard's own dependencies and the address → pod lookup (protection.ts). */
   protection?: Protection;
+  /** The learned call graph: who legitimately calls a destination (Linkerd quarantines authorize them). */
+  callers?: CallerDirectory;
 }
 
 /** The quarantine responder's factory: its instance is the QuarantineManager. */
@@ -45,6 +48,7 @@ export const factory: QuarantineFactory = {
       sleep: settings.sleep,
       expiryIntervalMs: settings.expiryIntervalMs,
       protection: settings.protection,
+      callers: settings.callers,
     });
   },
 };
@@ -66,6 +70,16 @@ export {
 } from './record.js';
 export type { AuditEntry, AuditAction } from './audit-trail.js';
 export type { AuthorizationPolicyManifest, NetworkPolicyManifest } from './policy.js';
+export { writerFor, ObservedCallGraph } from './mesh/index.js';
+export type {
+  CallerDirectory,
+  CallerIdentity,
+  WorkloadRef,
+  MeshName,
+  MeshResource,
+  MeshPolicyWriter,
+} from './mesh/index.js';
+export { ConsulSink, type ConsulSinkOptions } from './sinks/consul.js';
 export type { PolicySink, SinkName } from './sinks/sink.js';
 export { createSink } from './sinks/index.js';
 export { GitOpsSink } from './sinks/gitops.js';

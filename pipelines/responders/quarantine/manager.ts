@@ -22,6 +22,9 @@ import { QuarantineLedger } from './ledger.js';
 import { approve, quarantineManually, release } from './operator-actions.js';
 import type { AuthorizationPolicyManifest } from './policy.js';
 import { NO_PROTECTION, type Protection } from './protection.js';
+import type { CallerDirectory } from './mesh/callers.js';
+import { writerFor } from './mesh/index.js';
+import type { MeshResource } from './mesh/resource.js';
 import type { QuarantineRecord } from './record.js';
 import type { PolicySink } from './sinks/sink.js';
 
@@ -43,7 +46,12 @@ export interface QuarantineManagerOptions {
   expiryIntervalMs?: number;
   /** meshguard's own dependencies and the address → pod lookup (protection.ts). */
   protection?: Protection;
+  /** Who legitimately calls a destination (Linkerd quarantines authorize them minus the offender). */
+  callers?: CallerDirectory;
 }
+
+/** Without a learned call graph, Linkerd authorizes no caller but kubelet probes: strict, and said in the incident. */
+const NO_CALLERS: CallerDirectory = { callersOf: () => [] };
 
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -72,6 +80,9 @@ export class QuarantineManager implements Component {
       logger,
       adminUrl: opts.adminUrl,
       sleep,
+      writer: writerFor(cfg.mesh ?? 'istio'),
+      callers: opts.callers ?? NO_CALLERS,
+      trustDomain: opts.trustDomain ?? 'cluster.local',
     });
     this.sink = opts.sink;
     this.expiryIntervalMs = opts.expiryIntervalMs;
@@ -161,7 +172,7 @@ export class QuarantineManager implements Component {
   }
 
   /** Policies the sink currently holds (for reconciliation and the admin API). */
-  sinkPolicies(): Promise<AuthorizationPolicyManifest[]> {
+  sinkPolicies(): Promise<MeshResource[]> {
     return this.sink.list();
   }
 }

@@ -6,7 +6,8 @@
 import type { Incident, WorkloadIdentity } from '../../core/incident.js';
 import type { QuarantineContext } from './context.js';
 import { protectedReason } from './guardrails.js';
-import { describeOffender, REASON_ANNOTATION, type QuarantinePlan } from './policy.js';
+import { describeOffender, REASON_ANNOTATION } from './policy.js';
+import type { MeshPlan } from './mesh/writer.js';
 import { newRecord, QuarantineError, type QuarantineRecord } from './record.js';
 
 export async function getOrThrow(ctx: QuarantineContext, id: string): Promise<QuarantineRecord> {
@@ -15,7 +16,7 @@ export async function getOrThrow(ctx: QuarantineContext, id: string): Promise<Qu
   return record;
 }
 
-async function throwIfInvalid(ctx: QuarantineContext, plan: QuarantinePlan): Promise<void> {
+async function throwIfInvalid(ctx: QuarantineContext, plan: MeshPlan): Promise<void> {
   const invalid = await ctx.enforcer.invalidReasons(plan);
   if (invalid.length) throw new QuarantineError('invalid', `policy failed validation: ${invalid.join('; ')}`);
 }
@@ -29,7 +30,7 @@ export async function approve(ctx: QuarantineContext, id: string, by: string): P
   if (!described.ok) throw new QuarantineError('invalid', described.error);
   const now = ctx.clock.nowMs();
   const nameKind = record.incident.detectors.includes('manual') ? 'manual' : undefined;
-  const plan = ctx.enforcer.plan(record.incident, described.offender, now, nameKind);
+  const plan = await ctx.enforcer.plan(record.incident, described.offender, now, nameKind);
   await throwIfInvalid(ctx, plan);
   const approved: QuarantineRecord = {
     ...newRecord(plan, record.incident, described.offender, record.createdBy, now, ctx.cfg.mode),
@@ -82,9 +83,11 @@ export async function quarantineManually(
     evidence: { manual: true, requestedBy: by, reason },
     action: { type: 'quarantine' },
   };
-  const plan = ctx.enforcer.plan(incident, offender, now, 'manual');
+  const plan = await ctx.enforcer.plan(incident, offender, now, 'manual');
   plan.reason = `Manual quarantine of ${offender.principal ?? offender.address} by ${by}: ${reason.replace(/\s+/g, ' ').trim()} (until ${plan.expiresAt}).`;
-  for (const p of plan.policies) p.metadata.annotations[REASON_ANNOTATION] = plan.reason;
+  for (const p of [...plan.policies, ...plan.suggestions])
+    if (p.metadata.annotations?.[REASON_ANNOTATION] !== undefined)
+      p.metadata.annotations[REASON_ANNOTATION] = plan.reason;
   await throwIfInvalid(ctx, plan);
   if (!(await ledger.claim(offender.hash, plan.id))) {
     const other = await ledger.activeFor(offender.hash);

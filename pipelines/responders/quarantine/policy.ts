@@ -82,13 +82,34 @@ export function toPolicyPrincipal(principal: string): string {
   return principal.replace(/^spiffe:\/\//, '');
 }
 
+/** `spiffe://<td>.consul/ns/<ns>/dc/<dc>/svc/<svc>` (Consul Connect), optionally with `/ap/<partition>`. */
+const CONSUL_PRINCIPAL =
+  /^[A-Za-z0-9.\-_]+\.consul(?:\/ap\/[a-z0-9-]+)?\/ns\/[a-z0-9-]+\/dc\/[a-z0-9-]+\/svc\/[a-z0-9-]+$/;
+
+/** A Linkerd proxy identity (`<sa>.<ns>.serviceaccount.identity.<linkerd-ns>.<td>`) → `<td>/ns/<ns>/sa/<sa>`. */
+function fromLinkerdIdentity(principal: string): string {
+  const m = /^([a-z0-9-]+)\.([a-z0-9-]+)\.serviceaccount\.identity\.[a-z0-9-]+\.([a-z0-9.-]+)$/.exec(
+    principal,
+  );
+  return m ? `${m[3]}/ns/${m[2]}/sa/${m[1]}` : principal;
+}
+
 /** Who the incident names as the offender, in the forms a policy can match. Never throws. */
 export function describeOffender(workload: WorkloadIdentity, trustDomain: string): OffenderResult {
   if (typeof workload !== 'object' || workload === null)
     return { ok: false, error: 'incident has no workload' };
   if ('serviceAccount' in workload && typeof workload.serviceAccount === 'string') {
+    // Consul's SPIFFE form names a service, not a service account: matched as such by the Consul writer.
+    const consul = workload.principal ? CONSUL_PRINCIPAL.exec(toPolicyPrincipal(workload.principal)) : null;
+    if (consul) {
+      const principal = consul[0];
+      return {
+        ok: true,
+        offender: { key: principal, hash: hash8(principal), principal, namespace: workload.namespace },
+      };
+    }
     const principal = workload.principal
-      ? toPolicyPrincipal(workload.principal)
+      ? toPolicyPrincipal(fromLinkerdIdentity(workload.principal))
       : workload.namespace && workload.serviceAccount
         ? `${trustDomain}/ns/${workload.namespace}/sa/${workload.serviceAccount}`
         : '';
@@ -127,7 +148,7 @@ function namespaceOfTarget(target: string): string | undefined {
 /** Evidence keys that hold the attacked services (hosts, principals, or objects with a namespace). */
 // Not `sensitive_destinations`: those are mostly outside the mesh (the API server, cloud metadata), where a
 // namespace-scoped policy protects nothing and would only narrow the quarantine.
-const TARGET_KEYS = ['targets', 'destinations', 'dst', 'destinations_denied', 'new_destinations'];
+export const TARGET_KEYS = ['targets', 'destinations', 'dst', 'destinations_denied', 'new_destinations'];
 
 /**
  * The namespaces of the attacked services, when the evidence names them. Read from the incident's evidence

@@ -4,12 +4,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Incident, IncidentAction, QuarantineMode, WorkloadIdentity } from '../../core/incident.js';
-import type {
-  AuthorizationPolicyManifest,
-  NetworkPolicyManifest,
-  Offender,
-  QuarantinePlan,
-} from './policy.js';
+import type { Offender } from './policy.js';
+import type { ChangeState, MeshName, MeshResource } from './mesh/resource.js';
+import type { MeshPlan } from './mesh/writer.js';
 
 export type QuarantineState = 'pending-approval' | 'active' | 'released' | 'failed';
 
@@ -25,9 +22,14 @@ export interface QuarantineRecord {
   /** The incident that caused it (a synthetic one for manual quarantines). */
   incident: Incident;
   scope: 'mesh-wide' | 'namespaces';
-  policies: AuthorizationPolicyManifest[];
-  /** NetworkPolicies meshguard suggests but never applies. */
-  suggestions: NetworkPolicyManifest[];
+  /** The mesh whose resources these are (absent in records written before meshes other than Istio). */
+  mesh?: MeshName;
+  /** The resources meshguard put (or puts, once approved) in place. */
+  policies: MeshResource[];
+  /** How each of `policies` is put in place, with what its merge took away (absent: all created). */
+  changes?: ChangeState[];
+  /** Resources meshguard suggests but never applies (a NetworkPolicy, a dry-run Consul or Cilium policy). */
+  suggestions: MeshResource[];
   notEnforced: string[];
   reason: string;
   undo: string;
@@ -62,7 +64,7 @@ export function isLive(record: QuarantineRecord): boolean {
 
 /** A fresh record for a plan; `pending-approval` mode makes it wait, any other mode makes it active. */
 export function newRecord(
-  plan: QuarantinePlan,
+  plan: MeshPlan,
   incident: Incident,
   offender: Offender,
   by: string,
@@ -79,6 +81,7 @@ export function newRecord(
     incident: { ...incident, action: { ...incident.action } },
     scope: plan.scope,
     policies: plan.policies,
+    changes: plan.changes,
     suggestions: plan.suggestions,
     notEnforced: plan.notEnforced,
     reason: plan.reason,

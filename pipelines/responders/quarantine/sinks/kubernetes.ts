@@ -1,8 +1,11 @@
 /**
- * The `kubernetes` sink: server-side apply of AuthorizationPolicies through @kubernetes/client-node
- * (`PATCH` with `application/apply-patch+yaml`, `fieldManager=meshguard`, `force=true` so meshguard
- * re-owns its own fields after a hand edit). Credentials: the configured kubeconfig, else the default
- * chain (KUBECONFIG, ~/.kube/config, in-cluster service account).
+ * The `kubernetes` sink: any mesh's resources through @kubernetes/client-node. Resources meshguard owns
+ * alone go by server-side apply (`PATCH` with `application/apply-patch+yaml`, `fieldManager=meshguard`,
+ * `force=true` so meshguard re-owns its own fields after a hand edit). Shared resources (a pre-existing
+ * Linkerd Server, a ServiceIntentions with other sources) are read, merged and written back with `PUT`
+ * naming the resourceVersion read (or `POST` when there was none), so a concurrent edit is never lost:
+ * the API server answers 409 and the caller merges again. Credentials: the configured kubeconfig, else
+ * the default chain (KUBECONFIG, ~/.kube/config, in-cluster service account).
  *
  * Outcomes are classified, not retried here: 409 (conflict), 429 and 5xx are retryable (with
  * Retry-After when given), other 4xx are permanent (RBAC, schema), network errors retryable.
@@ -12,17 +15,21 @@
  * none sinks (and everything else) working there; this sink then answers a permanent error saying why.
  */
 import type * as KubernetesClient from '@kubernetes/client-node';
-import type { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
 import type { Delivery } from '../../../core/delivery.js';
 import type { Metrics } from '../../../core/metrics.js';
 import { parseRetryAfter } from '../../../runtime/delivery.js';
-import type { AuthorizationPolicyManifest } from '../policy.js';
+import type { MeshResource, ResourceRef, VersionedResource } from '../mesh/resource.js';
 import { MANAGED_BY, MANAGED_BY_LABEL } from '../policy.js';
 import { errorOf, type PolicySink } from './sink.js';
 
 export const FIELD_MANAGER = 'meshguard';
-const API_VERSION = 'security.istio.io/v1';
-const KIND = 'AuthorizationPolicy';
+
+/** A kind meshguard writes, listed by list(). */
+export interface ResourceKind {
+  apiVersion: string;
+  kind: string;
+}
 
 type ClientModule = typeof KubernetesClient;
 let clientModule: Promise<ClientModule> | undefined;
@@ -87,6 +94,8 @@ export interface KubernetesSinkOptions {
   kubeConfig?: KubeConfig;
   kubeconfigPath?: string;
   metrics?: Metrics;
+  /** The kinds list() looks through (the configured mesh's); default Istio's AuthorizationPolicy. */
+  kinds?: ResourceKind[];
 }
 
 export class KubernetesSink implements PolicySink {
@@ -131,30 +140,51 @@ export class KubernetesSink implements PolicySink {
     }
   }
 
-  async apply(policy: AuthorizationPolicyManifest): Promise<Delivery> {
+  private guarded(
+    c: { api: KubernetesObjectApi },
+    op: (api: KubernetesObjectApi) => Promise<unknown>,
+  ): Promise<Delivery> {
+    return op(c.api).then(
+      () => {
+        this.up(true);
+        return { code: 'ok' } as Delivery;
+      },
+      (error: unknown) => this.outcome(error),
+    );
+  }
+
+  async apply(resource: MeshResource): Promise<Delivery> {
     const c = await this.api();
     if (!c.ok) return c.delivery;
-    try {
-      await c.api.patch(
-        structuredClone(policy),
+    return this.guarded(c, (api) =>
+      api.patch(
+        structuredClone(resource) as KubernetesObject,
         undefined,
         undefined,
         FIELD_MANAGER,
         true,
         c.mod.PatchStrategy.ServerSideApply,
-      );
-      this.up(true);
-      return { code: 'ok' };
-    } catch (error) {
-      return this.outcome(error);
-    }
+      ),
+    );
   }
 
-  async delete(namespace: string, name: string): Promise<Delivery> {
+  async write(resource: MeshResource, version: string | undefined): Promise<Delivery> {
+    const c = await this.api();
+    if (!c.ok) return c.delivery;
+    const body = structuredClone(resource) as KubernetesObject & { metadata: { resourceVersion?: string } };
+    if (version === undefined) {
+      delete body.metadata.resourceVersion;
+      return this.guarded(c, (api) => api.create(body, undefined, undefined, FIELD_MANAGER));
+    }
+    body.metadata.resourceVersion = version; // the API server answers 409 if it changed since
+    return this.guarded(c, (api) => api.replace(body, undefined, undefined, FIELD_MANAGER));
+  }
+
+  async delete(ref: ResourceRef): Promise<Delivery> {
     const c = await this.api();
     if (!c.ok) return c.delivery;
     try {
-      await c.api.delete({ apiVersion: API_VERSION, kind: KIND, metadata: { namespace, name } });
+      await c.api.delete({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: metaOf(ref) });
       this.up(true);
       return { code: 'ok' };
     } catch (error) {
@@ -166,26 +196,52 @@ export class KubernetesSink implements PolicySink {
     }
   }
 
-  async list(): Promise<AuthorizationPolicyManifest[]> {
+  async read(ref: ResourceRef): Promise<VersionedResource | undefined> {
     const c = await this.api();
     if (!c.ok) throw c.delivery.error;
     try {
-      const out: AuthorizationPolicyManifest[] = [];
+      const obj = (await c.api.read({
+        apiVersion: ref.apiVersion,
+        kind: ref.kind,
+        metadata: metaOf(ref),
+      })) as unknown as MeshResource;
+      this.up(true);
+      return { resource: obj, version: obj.metadata.resourceVersion ?? '' };
+    } catch (error) {
+      if (apiError(error)?.code === 404) {
+        this.up(true);
+        return undefined;
+      }
+      this.outcome(error);
+      throw errorOf(error);
+    }
+  }
+
+  async listKind(
+    apiVersion: string,
+    kind: string,
+    namespace?: string,
+    labelSelector?: string,
+  ): Promise<MeshResource[]> {
+    const c = await this.api();
+    if (!c.ok) throw c.delivery.error;
+    try {
+      const out: MeshResource[] = [];
       let continueToken: string | undefined;
       do {
-        const page = await c.api.list<AuthorizationPolicyManifest & { metadata: { name: string } }>(
-          API_VERSION,
-          KIND,
+        const page = await c.api.list<KubernetesObject>(
+          apiVersion,
+          kind,
+          namespace,
           undefined,
           undefined,
           undefined,
           undefined,
-          undefined,
-          `${MANAGED_BY_LABEL}=${MANAGED_BY}`,
+          labelSelector,
           500,
           continueToken,
         );
-        out.push(...(page.items as AuthorizationPolicyManifest[]));
+        out.push(...(page.items as unknown as MeshResource[]));
         continueToken = page.metadata?._continue || undefined;
       } while (continueToken);
       this.up(true);
@@ -195,4 +251,17 @@ export class KubernetesSink implements PolicySink {
       throw errorOf(error);
     }
   }
+
+  async list(): Promise<MeshResource[]> {
+    const out: MeshResource[] = [];
+    for (const k of this.opts.kinds ?? [{ apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy' }])
+      out.push(
+        ...(await this.listKind(k.apiVersion, k.kind, undefined, `${MANAGED_BY_LABEL}=${MANAGED_BY}`)),
+      );
+    return out;
+  }
+}
+
+function metaOf(ref: ResourceRef): { name: string; namespace?: string } {
+  return ref.namespace === undefined ? { name: ref.name } : { name: ref.name, namespace: ref.namespace };
 }

@@ -1,17 +1,26 @@
-/** The `none` sink: policies are built, validated and audited but go nowhere (alerting-only deployments). */
+/** The `none` sink: resources are built, validated and audited but go nowhere (alerting-only deployments). */
 import type { Delivery } from '../../../core/delivery.js';
-import type { AuthorizationPolicyManifest } from '../policy.js';
+import type { MeshResource, VersionedResource } from '../mesh/resource.js';
 import type { PolicySink } from './sink.js';
 
 export class NoneSink implements PolicySink {
   readonly name = 'none' as const;
-  async apply(_policy: AuthorizationPolicyManifest): Promise<Delivery> {
+  async apply(_resource: MeshResource): Promise<Delivery> {
     return { code: 'ok' };
   }
-  async delete(_namespace: string, _name: string): Promise<Delivery> {
+  async write(_resource: MeshResource, _version: string | undefined): Promise<Delivery> {
     return { code: 'ok' };
   }
-  async list(): Promise<AuthorizationPolicyManifest[]> {
+  async delete(): Promise<Delivery> {
+    return { code: 'ok' };
+  }
+  async list(): Promise<MeshResource[]> {
+    return [];
+  }
+  async read(): Promise<VersionedResource | undefined> {
+    return undefined;
+  }
+  async listKind(): Promise<MeshResource[]> {
     return [];
   }
 }

@@ -62,7 +62,7 @@ describe('gitops sink', () => {
     await writeFile(join(dir, 'README.txt'), 'not a namespace');
     const listed = await sink.list();
     expect(listed).toHaveLength(1);
-    expect(listed[0]!.metadata.labels['app.kubernetes.io/managed-by']).toBe('meshguard');
+    expect(listed[0]!.metadata.labels?.['app.kubernetes.io/managed-by']).toBe('meshguard');
   });
 
   it('writes the NetworkPolicy suggestion under a name no sync tool applies, and removes it on release', async () => {
@@ -86,7 +86,16 @@ describe('gitops sink', () => {
 
   it('refuses path segments that could leave the directory', async () => {
     const sink = new GitOpsSink(dir);
-    expect((await sink.delete('..', 'etc')).code).toBe('permanent');
+    expect(
+      (
+        await sink.delete({
+          apiVersion: 'security.istio.io/v1',
+          kind: 'AuthorizationPolicy',
+          namespace: '..',
+          name: 'etc',
+        })
+      ).code,
+    ).toBe('permanent');
   });
 
   it('classifies an unwritable directory as permanent', async () => {

@@ -13,6 +13,7 @@ import {
   type QuarantineConfig,
   type QuarantineRecord,
 } from '../../../../pipelines/responders/quarantine/index.js';
+import type { MeshResource, ResourceRef } from '../../../../pipelines/responders/quarantine/mesh/resource.js';
 import { ADMIN_URL, FakeClock, FRONTEND, T0, incident, quarantineConfig, settings } from './fixtures.js';
 
 /** An in-memory sink that records calls and can be told to fail. */
@@ -29,15 +30,24 @@ class RecordingSink implements PolicySink {
     this.policies.set(`${policy.metadata.namespace}/${policy.metadata.name}`, policy);
     return { code: 'ok' };
   }
-  async delete(namespace: string, name: string): Promise<Delivery> {
+  async write(policy: MeshResource): Promise<Delivery> {
+    return this.apply(policy as AuthorizationPolicyManifest);
+  }
+  async delete(ref: ResourceRef): Promise<Delivery> {
     this.deletes++;
     const fail = this.failNext.shift();
     if (fail) return fail;
-    this.policies.delete(`${namespace}/${name}`);
+    this.policies.delete(`${ref.namespace}/${ref.name}`);
     return { code: 'ok' };
   }
   async list(): Promise<AuthorizationPolicyManifest[]> {
     return [...this.policies.values()];
+  }
+  async read(): Promise<undefined> {
+    return undefined;
+  }
+  async listKind(): Promise<MeshResource[]> {
+    return [];
   }
 }
 
@@ -258,7 +268,7 @@ describe('QuarantineManager', () => {
         quarantineId: action.policy,
         at: new Date(T0).toISOString(),
       });
-      expect(trail[0]!.policies?.[0]?.spec.action).toBe('DENY');
+      expect((trail[0]!.policies?.[0]?.spec as { action?: string }).action).toBe('DENY');
       expect(trail[0]!.undo).toContain('kubectl delete authorizationpolicy');
       expect(trail[1]).toMatchObject({
         actor: 'alice (admin API)',
