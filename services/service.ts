@@ -19,6 +19,7 @@ import { parseOptionsOf } from '../pipelines/parse/index.js';
 import type { EmbeddedBus } from '../pipelines/sources/bus/embedded-bus.js';
 import { openTransport, type Transport } from './assembly/transport.js';
 import { adminRoutes } from './http/admin-routes.js';
+import { consoleRoutes } from './http/console/routes.js';
 import { buildApp } from './ingest/app.js';
 import { BatchScorer } from './scorer/batch-scorer.js';
 
@@ -96,6 +97,8 @@ export class Service {
                 token: cfg.admin.token,
               },
             },
+            // The incident console: a page that reads the admin API above like any client.
+            { plugin: consoleRoutes, options: {} },
           ]
         : [],
     });
