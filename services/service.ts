@@ -95,6 +95,8 @@ export class Service {
                 },
                 quarantine: responders.quarantine,
                 token: cfg.admin.token,
+                history: this.scoring?.pipeline.history,
+                alertDeliveries: (id: string) => responders.alerts.deliveries?.(id) ?? [],
               },
             },
             // The incident console: a page that reads the admin API above like any client.
@@ -128,6 +130,7 @@ export class Service {
       onIncident: (incident) => this.publish(incident, transport),
       expiryIntervalMs: this.housekeepingMs,
       metricSeries: true,
+      keepHistory: true,
     });
     const onMetricSample = scoring.onMetricSample!;
     const { pipeline, responders, settings } = scoring;

@@ -43,38 +43,44 @@ export function QuarantineAction({ verb, quarantine, onDone }) {
     }
   };
   return html`<div class="action">
-    ${!open &&
-    html`<button
-      type="button"
-      class=${`btn btn-${verb}`}
-      onClick=${() => {
-        setOpen(true);
-        setResult(undefined);
-        setTimeout(() => input.current?.focus(), 0);
-      }}
-    >
-      ${label}
-    </button>`}
-    ${open &&
-    html`<form class="reason-form" onSubmit=${submit} aria-label=${`${label} quarantine ${quarantine.id}`}>
-      <label for=${fieldId}>Reason for “${label}” (kept in the audit trail)</label>
-      <input
-        id=${fieldId}
-        ref=${input}
-        required
-        minlength="3"
-        maxlength="1000"
-        value=${reason}
-        onInput=${(e) => setReason(e.currentTarget.value)}
-        onKeyDown=${(e) => e.key === 'Escape' && setOpen(false)}
-      />
-      <div class="buttons">
-        <button type="submit" class=${`btn btn-${verb}`} disabled=${busy}>Confirm ${label}</button>
-        <button type="button" class="btn" onClick=${() => setOpen(false)}>Cancel</button>
-      </div>
-    </form>`}
-    ${result &&
-    html`<p class=${result.ok ? 'ok' : 'error'} role=${result.ok ? 'status' : 'alert'}>${result.text}</p>`}
+    ${
+      !open &&
+      html`<button
+        type="button"
+        class=${`btn btn-${verb}`}
+        onClick=${() => {
+          setOpen(true);
+          setResult(undefined);
+          setTimeout(() => input.current?.focus(), 0);
+        }}
+      >
+        ${label}
+      </button>`
+    }
+    ${
+      open &&
+      html`<form class="reason-form" onSubmit=${submit} aria-label=${`${label} quarantine ${quarantine.id}`}>
+        <label for=${fieldId}>Reason for “${label}” (kept in the audit trail)</label>
+        <input
+          id=${fieldId}
+          ref=${input}
+          required
+          minlength="3"
+          maxlength="1000"
+          value=${reason}
+          onInput=${(e) => setReason(e.currentTarget.value)}
+          onKeyDown=${(e) => e.key === 'Escape' && setOpen(false)}
+        />
+        <div class="buttons">
+          <button type="submit" class=${`btn btn-${verb}`} disabled=${busy}>Confirm ${label}</button>
+          <button type="button" class="btn" onClick=${() => setOpen(false)}>Cancel</button>
+        </div>
+      </form>`
+    }
+    ${
+      result &&
+      html`<p class=${result.ok ? 'ok' : 'error'} role=${result.ok ? 'status' : 'alert'}>${result.text}</p>`
+    }
   </div>`;
 }
 

@@ -35,8 +35,7 @@ function explain(status, serverMessage, method) {
     return write
       ? `Refused: this action needs the admin token. Enter it under "Admin token" at the top of the page. (${serverMessage})`
       : `Refused: this meshguard requires the admin token to read. Enter it under "Admin token" at the top of the page. (${serverMessage})`;
-  if (status === 403)
-    return `Refused: ${serverMessage}. The console is read-only on this meshguard.`;
+  if (status === 403) return `Refused: ${serverMessage}. The console is read-only on this meshguard.`;
   return serverMessage || `HTTP ${status}`;
 }
 

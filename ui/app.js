@@ -58,12 +58,16 @@ function View({ path, search }) {
   if (path === '/ui/health') return html`<${HealthView} />`;
   if (path === '/ui/' || path === '/ui' || path === '/ui/incidents')
     return html`<${IncidentsView} search=${search} />`;
-  return html`<section><h1>Not found</h1><p>No console page at ${path}. <a href="/ui/">All incidents</a></p></section>`;
+  return html`<section>
+    <h1>Not found</h1>
+    <p>No console page at ${path}. <a href="/ui/">All incidents</a></p>
+  </section>`;
 }
 
 function App() {
   const { path, search } = useLocation();
-  const current = NAV.find(([href]) => href === path)?.[0] ?? (path.startsWith('/ui/incidents') ? '/ui/' : '');
+  const current =
+    NAV.find(([href]) => href === path)?.[0] ?? (path.startsWith('/ui/incidents') ? '/ui/' : '');
   return html`<div onClick=${interceptLinks}>
     <a class="skip" href="#main">Skip to content</a>
     <header>

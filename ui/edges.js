@@ -35,11 +35,23 @@ export function EdgeGraph({ incident }) {
   });
   const newCount = edges.filter((e) => e.isNew).length;
   return html`<div class="grid2">
-    <svg class="edge-graph" viewBox=${`0 0 ${size} ${size}`} role="img" aria-label=${`${edges.length} destinations, ${newCount} new`}>
+    <svg
+      class="edge-graph"
+      viewBox=${`0 0 ${size} ${size}`}
+      role="img"
+      aria-label=${`${edges.length} destinations, ${newCount} new`}
+    >
       ${placed.map((e) => html`<line class=${e.isNew ? 'new' : 'usual'} x1=${c} y1=${c} x2=${e.x} y2=${e.y} />`)}
       <circle cx=${c} cy=${c} r="8" fill="currentColor" />
       ${placed.map(
-        (e) => html`<text x=${e.x} y=${e.y} text-anchor=${e.x < c - 5 ? 'end' : e.x > c + 5 ? 'start' : 'middle'} dy="4">${e.dst.length > 28 ? `${e.dst.slice(0, 27)}…` : e.dst}</text>`,
+        (e) =>
+          html`<text
+            x=${e.x}
+            y=${e.y}
+            text-anchor=${e.x < c - 5 ? 'end' : e.x > c + 5 ? 'start' : 'middle'}
+            dy="4"
+            >${e.dst.length > 28 ? `${e.dst.slice(0, 27)}…` : e.dst}</text
+          >`,
       )}
     </svg>
     <ul class="edges">

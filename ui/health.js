@@ -15,7 +15,8 @@ export function parseMetrics(text) {
     const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
     if (!m) continue;
     const labels = {};
-    for (const l of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]] = l[2].replace(/\\(.)/g, '$1');
+    for (const l of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g))
+      labels[l[1]] = l[2].replace(/\\(.)/g, '$1');
     samples.push({ name: m[1], labels, value: Number(m[3]) });
   }
   return samples;
@@ -24,12 +25,25 @@ export function parseMetrics(text) {
 function Table({ caption, columns, rows, empty }) {
   return html`<section>
     <h2>${caption}</h2>
-    ${rows.length === 0
-      ? html`<p class="status">${empty}</p>`
-      : html`<table>
-          <thead><tr>${columns.map((c) => html`<th scope="col">${c}</th>`)}</tr></thead>
-          <tbody>${rows.map((r) => html`<tr>${r.map((v) => html`<td>${v}</td>`)}</tr>`)}</tbody>
-        </table>`}
+    ${
+      rows.length === 0
+        ? html`<p class="status">${empty}</p>`
+        : html`<table>
+            <thead>
+              <tr>
+                ${columns.map((c) => html`<th scope="col">${c}</th>`)}
+              </tr>
+            </thead>
+            <tbody>
+              ${rows.map(
+                (r) =>
+                  html`<tr>
+                    ${r.map((v) => html`<td>${v}</td>`)}
+                  </tr>`,
+              )}
+            </tbody>
+          </table>`
+    }
   </section>`;
 }
 
@@ -40,10 +54,16 @@ export function HealthView() {
   const models = usePoll('/api/entities/models', 5000);
   const samples = typeof data === 'string' ? parseMetrics(data) : [];
   const ingested = pick(samples, 'meshguard_events_ingested_total');
-  const lag = [...pick(samples, 'meshguard_consumer_lag_messages'), ...pick(samples, 'meshguard_pipeline_lag_seconds')];
+  const lag = [
+    ...pick(samples, 'meshguard_consumer_lag_messages'),
+    ...pick(samples, 'meshguard_pipeline_lag_seconds'),
+  ];
   const rejected = pick(samples, 'meshguard_events_rejected_total').filter((s) => s.value > 0);
   const deps = pick(samples, 'meshguard_dependency_up');
-  const alerts = [...pick(samples, 'meshguard_alerts_sent_total'), ...pick(samples, 'meshguard_alerts_failed_total')];
+  const alerts = [
+    ...pick(samples, 'meshguard_alerts_sent_total'),
+    ...pick(samples, 'meshguard_alerts_failed_total'),
+  ];
   const states = models.data?.workloads ?? [];
   return html`<section aria-labelledby="health-title">
     <h1 id="health-title">Health</h1>
@@ -58,7 +78,13 @@ export function HealthView() {
     <${Table}
       caption="Lag"
       columns=${['metric', 'labels', 'value']}
-      rows=${lag.map((s) => [s.name.replace('meshguard_', ''), Object.entries(s.labels).map(([k, v]) => `${k}=${v}`).join(' ') || '-', formatNumber(s.value)])}
+      rows=${lag.map((s) => [
+        s.name.replace('meshguard_', ''),
+        Object.entries(s.labels)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ') || '-',
+        formatNumber(s.value),
+      ])}
       empty="No lag reported (the embedded bus has none)."
     />
     <${Table}
@@ -78,20 +104,44 @@ export function HealthView() {
       columns=${['channel', 'sent', 'failed']}
       rows=${[...new Set(alerts.map((s) => s.labels.channel))].map((ch) => [
         ch,
-        formatNumber(alerts.find((s) => s.labels.channel === ch && s.name.endsWith('sent_total'))?.value ?? 0),
-        formatNumber(alerts.find((s) => s.labels.channel === ch && s.name.endsWith('failed_total'))?.value ?? 0),
+        formatNumber(
+          alerts.find((s) => s.labels.channel === ch && s.name.endsWith('sent_total'))?.value ?? 0,
+        ),
+        formatNumber(
+          alerts.find((s) => s.labels.channel === ch && s.name.endsWith('failed_total'))?.value ?? 0,
+        ),
       ])}
       empty="No alert sent yet."
     />
     <section>
       <h2>Model state per workload</h2>
       ${models.error && html`<p class="error" role="alert">${models.error.message}</p>`}
-      ${models.data &&
-      html`<p>${models.data.learning} learning, ${models.data.scoring} scoring (meshguard_entities_tracked ${formatNumber(pick(samples, 'meshguard_entities_tracked')[0]?.value ?? 0)}).</p>
-        <table>
-          <thead><tr><th scope="col">workload</th><th scope="col">state</th><th scope="col">windows seen</th></tr></thead>
-          <tbody>${states.map((w) => html`<tr><td>${w.workload}</td><td>${w.state}</td><td>${w.windows}</td></tr>`)}</tbody>
-        </table>`}
+      ${
+        models.data &&
+        html`<p>
+            ${models.data.learning} learning, ${models.data.scoring} scoring (meshguard_entities_tracked
+            ${formatNumber(pick(samples, 'meshguard_entities_tracked')[0]?.value ?? 0)}).
+          </p>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">workload</th>
+                <th scope="col">state</th>
+                <th scope="col">windows seen</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${states.map(
+                (w) =>
+                  html`<tr>
+                    <td>${w.workload}</td>
+                    <td>${w.state}</td>
+                    <td>${w.windows}</td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>`
+      }
     </section>
   </section>`;
 }

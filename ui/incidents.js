@@ -17,7 +17,13 @@ import { navigate } from './router.js';
 
 const html = htm.bind(h);
 const POLL_MS = 3000;
-const SINCE = { '': 'any time', '15m': 'last 15 minutes', '1h': 'last hour', '6h': 'last 6 hours', '24h': 'last 24 hours' };
+const SINCE = {
+  '': 'any time',
+  '15m': 'last 15 minutes',
+  '1h': 'last hour',
+  '6h': 'last 6 hours',
+  '24h': 'last 24 hours',
+};
 const SINCE_MS = { '15m': 15 * 60_000, '1h': 3_600_000, '6h': 6 * 3_600_000, '24h': 24 * 3_600_000 };
 
 function Select({ id, label, value, options, onChange }) {
@@ -33,7 +39,8 @@ export function matches(incident, f, nowMs) {
   if (f.kind && incident.kind !== f.kind) return false;
   if (f.severity && incident.severity !== f.severity) return false;
   if (f.namespace && namespaceOf(incident.workload) !== f.namespace) return false;
-  if (f.since && SINCE_MS[f.since] && nowMs - Date.parse(incident.detectedAt) > SINCE_MS[f.since]) return false;
+  if (f.since && SINCE_MS[f.since] && nowMs - Date.parse(incident.detectedAt) > SINCE_MS[f.since])
+    return false;
   return true;
 }
 
@@ -107,23 +114,33 @@ export function IncidentsView({ search }) {
     </form>
     ${error && html`<p class="error" role="alert">${error.message}</p>`}
     <p class="status" aria-live="polite">
-      ${loading
-        ? 'Loading incidents…'
-        : `${shown.length} of ${data?.total ?? all.length} incidents shown, newest first; updated live.`}
+      ${
+        loading
+          ? 'Loading incidents…'
+          : `${shown.length} of ${data?.total ?? all.length} incidents shown, newest first; updated live.`
+      }
     </p>
-    ${shown.length > 0 &&
-    html`<table class="incidents">
-      <caption class="visually-hidden">Incidents, newest first</caption>
-      <thead>
-        <tr>
-          <th scope="col">Time</th><th scope="col">Kind</th><th scope="col">Offender</th>
-          <th scope="col">Severity</th><th scope="col">Score</th><th scope="col">Action</th>
-          <th scope="col">Incident</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${shown.map((i) => html`<${Row} key=${i.id} incident=${i} />`)}
-      </tbody>
-    </table>`}
+    ${
+      shown.length > 0 &&
+      html`<table class="incidents">
+        <caption class="visually-hidden">
+          Incidents, newest first
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Time</th>
+            <th scope="col">Kind</th>
+            <th scope="col">Offender</th>
+            <th scope="col">Severity</th>
+            <th scope="col">Score</th>
+            <th scope="col">Action</th>
+            <th scope="col">Incident</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${shown.map((i) => html`<${Row} key=${i.id} incident=${i} />`)}
+        </tbody>
+      </table>`
+    }
   </section>`;
 }

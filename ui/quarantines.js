@@ -38,13 +38,32 @@ export function QuarantineCard({ quarantine: q, onDone, headingLevel = 3 }) {
       <dt>Scope</dt><dd>${q.scope}</dd>
       <dt>Created</dt><dd>${formatTime(q.createdAt)} by ${q.createdBy}</dd>
       <dt>Expires</dt><dd>${formatTime(q.expiresAt)}</dd>
-      ${q.approvedBy && html`<dt>Approved</dt><dd>${formatTime(q.approvedAt)} by ${q.approvedBy}</dd>`}
-      ${q.releasedBy &&
-      html`<dt>Released</dt><dd>${formatTime(q.releasedAt)} by ${q.releasedBy}: ${q.releaseReason ?? ''}</dd>`}
-      ${q.error && html`<dt>Error</dt><dd class="error">${q.error}</dd>`}
+      ${
+        q.approvedBy &&
+        html`<dt>Approved</dt>
+          <dd>${formatTime(q.approvedAt)} by ${q.approvedBy}</dd>`
+      }
+      ${
+        q.releasedBy &&
+        html`<dt>Released</dt>
+          <dd>${formatTime(q.releasedAt)} by ${q.releasedBy}: ${q.releaseReason ?? ''}</dd>`
+      }
+      ${
+        q.error &&
+        html`<dt>Error</dt>
+          <dd class="error">${q.error}</dd>`
+      }
       <dt>Why</dt><dd>${q.reason}</dd>
-      ${q.notEnforced?.length > 0 && html`<dt>Not enforced</dt><dd>${q.notEnforced.join('; ')}</dd>`}
-      ${incidentId && html`<dt>Incident</dt><dd><a href=${incidentPath(incidentId)}>${incidentId}</a></dd>`}
+      ${
+        q.notEnforced?.length > 0 &&
+        html`<dt>Not enforced</dt>
+          <dd>${q.notEnforced.join('; ')}</dd>`
+      }
+      ${
+        incidentId &&
+        html`<dt>Incident</dt>
+          <dd><a href=${incidentPath(incidentId)}>${incidentId}</a></dd>`
+      }
     </dl>
     <div class="actions">
       ${actionsFor(q).map(
@@ -59,8 +78,8 @@ function Budget() {
   if (error) return html`<p class="error" role="alert">Blast-radius budget: ${error.message}</p>`;
   if (!data) return null;
   return html`<p class="budget" data-testid="budget">
-    Blast-radius budget: <strong>${data.remaining} of ${data.max}</strong> automatic quarantines left in
-    the current ${Math.round(data.windowSecs / 60)}-minute window.
+    Blast-radius budget: <strong>${data.remaining} of ${data.max}</strong> automatic quarantines left in the
+    current ${Math.round(data.windowSecs / 60)}-minute window.
   </p>`;
 }
 

@@ -27,8 +27,12 @@ function Chart({ points, metric, title, incidentMs }) {
     const xs = points.map((p) => p.endMs / 1000);
     const observed = points.map((p) => p[metric]);
     const mean = points.map((p) => p.baseline[metric]?.mean ?? null);
-    const hi = points.map((p) => (p.baseline[metric] ? p.baseline[metric].mean + 2 * p.baseline[metric].std : null));
-    const lo = points.map((p) => (p.baseline[metric] ? Math.max(0, p.baseline[metric].mean - 2 * p.baseline[metric].std) : null));
+    const hi = points.map((p) =>
+      p.baseline[metric] ? p.baseline[metric].mean + 2 * p.baseline[metric].std : null,
+    );
+    const lo = points.map((p) =>
+      p.baseline[metric] ? Math.max(0, p.baseline[metric].mean - 2 * p.baseline[metric].std) : null,
+    );
     const fg = css('--fg');
     const accent = css('--accent');
     const alarm = css('--critical');
@@ -39,7 +43,10 @@ function Chart({ points, metric, title, incidentMs }) {
         width: width(),
         height: 180,
         scales: { x: { time: true } },
-        axes: [{ stroke: fg }, { stroke: fg, values: (_u, ticks) => ticks.map((t) => formatNumber(t, metric)) }],
+        axes: [
+          { stroke: fg },
+          { stroke: fg, values: (_u, ticks) => ticks.map((t) => formatNumber(t, metric)) },
+        ],
         series: [
           {},
           { label: 'observed', stroke: accent, width: 2 },
@@ -76,7 +83,12 @@ function Chart({ points, metric, title, incidentMs }) {
       plot.destroy();
     };
   }, [points, metric, title, incidentMs]);
-  return html`<div class="chart" ref=${box} role="img" aria-label=${`${title}: observed against the learned baseline band; the red line marks the detection`}></div>`;
+  return html`<div
+    class="chart"
+    ref=${box}
+    role="img"
+    aria-label=${`${title}: observed against the learned baseline band; the red line marks the detection`}
+  ></div>`;
 }
 
 export function Timeline({ incident }) {
@@ -85,9 +97,14 @@ export function Timeline({ incident }) {
   if (loading) return html`<p class="status">Loading the offender's traffic…</p>`;
   const points = data?.points ?? [];
   if (points.length === 0)
-    return html`<p class="status">No traffic history kept for this offender in this process (it may have gone idle, or the incident came from another replica).</p>`;
+    return html`<p class="status">
+      No traffic history kept for this offender in this process (it may have gone idle, or the incident came
+      from another replica).
+    </p>`;
   const incidentMs = Date.parse(incident.detectedAt);
-  const last = points.reduce((best, p) => (Math.abs(p.endMs - incidentMs) < Math.abs(best.endMs - incidentMs) ? p : best));
+  const last = points.reduce((best, p) =>
+    Math.abs(p.endMs - incidentMs) < Math.abs(best.endMs - incidentMs) ? p : best,
+  );
   return html`<div>
     <p>
       In the window ending ${formatTime(new Date(last.endMs).toISOString())}:
@@ -97,13 +114,19 @@ export function Timeline({ incident }) {
     <details>
       <summary>The same figures as a table</summary>
       <table>
-        <thead><tr><th scope="col">Window end</th>${METRICS.map(([m]) => html`<th scope="col">${m} (baseline)</th>`)}</tr></thead>
+        <thead>
+          <tr>
+            <th scope="col">Window end</th>
+            ${METRICS.map(([m]) => html`<th scope="col">${m} (baseline)</th>`)}
+          </tr>
+        </thead>
         <tbody>
           ${points.map(
-            (p) => html`<tr>
-              <td>${formatTime(new Date(p.endMs).toISOString())}</td>
-              ${METRICS.map(([m]) => html`<td>${formatNumber(p[m], m)} (${formatNumber(p.baseline[m]?.mean ?? 0, m)})</td>`)}
-            </tr>`,
+            (p) =>
+              html`<tr>
+                <td>${formatTime(new Date(p.endMs).toISOString())}</td>
+                ${METRICS.map(([m]) => html`<td>${formatNumber(p[m], m)} (${formatNumber(p.baseline[m]?.mean ?? 0, m)})</td>`)}
+              </tr>`,
           )}
         </tbody>
       </table>

@@ -35,6 +35,8 @@ export interface AssemblyOptions {
   expiryIntervalMs?: number;
   /** Receives every closed window's feature rows in place of the neural model (`train` collects them). */
   onFeatures?: PipelineOptions['onFeatures'];
+  /** Keep each entity's recent windows for the incident console (serve). */
+  keepHistory?: boolean;
 }
 
 export interface Assembly {
@@ -101,6 +103,7 @@ export async function assemble(
           ? { onFeatures: neural.onFeatures }
           : {}),
       detectors: WINDOW_DETECTORS,
+      keepHistory: opts.keepHistory ?? false,
     },
   );
   // Loaded only when asked for: an access-log replay has no metric samples to score.
