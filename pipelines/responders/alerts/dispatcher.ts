@@ -105,6 +105,7 @@ export function createAlertDispatcher(
       ...settings,
       name,
       adminUrl: cfg.admin_url,
+      consoleUrl: cfg.console_url,
       wallNowMs,
       write: deps.write,
     });
