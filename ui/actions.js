@@ -32,10 +32,12 @@ export function QuarantineAction({ verb, quarantine, onDone }) {
     setBusy(true);
     try {
       await perform(verb, quarantine.id, reason.trim());
-      setResult({ ok: true, text: `Quarantine ${quarantine.id} ${done}.` });
+      const text = `Quarantine ${quarantine.id} ${done}.`;
+      setResult({ ok: true, text });
       setOpen(false);
       setReason('');
-      onDone?.();
+      // The card may move to another group (and be drawn anew): the view shows the outcome too.
+      onDone?.(text);
     } catch (error) {
       setResult({ ok: false, text: error.message });
     } finally {

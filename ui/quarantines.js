@@ -1,6 +1,7 @@
 // The quarantine ledger: pending approval, active, released, expired and failed, with the actions each
 // allows, and how much of the blast-radius budget is left.
 import { h } from 'preact';
+import { useState } from 'preact/hooks';
 import htm from 'htm';
 import { usePoll } from './api.js';
 import { QuarantineAction, actionsFor } from './actions.js';
@@ -85,11 +86,17 @@ function Budget() {
 
 export function QuarantinesView() {
   const { data, error, loading, reload } = usePoll('/api/quarantines', POLL_MS);
+  const [outcome, setOutcome] = useState('');
+  const done = (text) => {
+    setOutcome(text);
+    void reload();
+  };
   const all = data?.quarantines ?? [];
   return html`<section aria-labelledby="quarantines-title">
     <h1 id="quarantines-title">Quarantines</h1>
     <${Budget} />
     ${error && html`<p class="error" role="alert">${error.message}</p>`}
+    <p class="ok" role="status" data-testid="outcome">${outcome}</p>
     ${loading && html`<p class="status">Loading the ledger…</p>`}
     ${!loading && all.length === 0 && html`<p class="status">No quarantine yet.</p>`}
     ${GROUPS.map(([state, title]) => {
@@ -97,7 +104,7 @@ export function QuarantinesView() {
       if (inGroup.length === 0) return null;
       return html`<section class="group" aria-labelledby=${`group-${state}`}>
         <h2 id=${`group-${state}`}>${title} (${inGroup.length})</h2>
-        ${inGroup.map((q) => html`<${QuarantineCard} key=${q.revision} quarantine=${q} onDone=${reload} />`)}
+        ${inGroup.map((q) => html`<${QuarantineCard} key=${q.revision} quarantine=${q} onDone=${done} />`)}
       </section>`;
     })}
   </section>`;
