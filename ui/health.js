@@ -119,7 +119,7 @@ export function HealthView() {
       ${
         models.data &&
         html`<p>
-            ${models.data.learning} learning, ${models.data.scoring} scoring (meshguard_entities_tracked
+            ${models.data.learning} learning, ${models.data.scoring} scoring (meshguard_entities_tracked:
             ${formatNumber(pick(samples, 'meshguard_entities_tracked')[0]?.value ?? 0)}).
           </p>
           <table>

@@ -50,8 +50,10 @@ function Row({ incident }) {
     <td data-label="Time"><time datetime=${incident.detectedAt}>${formatTime(incident.detectedAt)}</time></td>
     <td data-label="Kind"><span class="kind">${incident.kind}</span></td>
     <td data-label="Offender">
-      <span class="offender">${offenderName(incident.workload)}</span>
-      <span class="principal">${offenderDetail(incident.workload)}</span>
+      <div>
+        <span class="offender">${offenderName(incident.workload)}</span>
+        <span class="principal">${offenderDetail(incident.workload)}</span>
+      </div>
     </td>
     <td data-label="Severity"><span class=${`sev sev-${incident.severity}`}>${incident.severity}</span></td>
     <td data-label="Score">${typeof incident.score === 'number' ? incident.score.toFixed(2) : '-'}</td>
