@@ -126,4 +126,16 @@ describe('incident console on a running demo', () => {
     await deep.page.getByText('kind: AuthorizationPolicy').first().waitFor();
     expect([...problems, ...deep.problems]).toEqual([]);
   });
+
+  it('shows health: the sources and model state per workload, the figures of /metrics', async () => {
+    const { page, problems } = await watchedPage(browser, base);
+    await page.goto(`${base}/ui/health`);
+    await page.getByRole('cell', { name: 'simulator' }).waitFor();
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const tracked = Number(/^meshguard_entities_tracked (\S+)$/m.exec(metrics)![1]);
+    expect(tracked).toBeGreaterThan(0);
+    await page.getByText(/\d+ learning, \d+ scoring/).waitFor();
+    expect(await page.getByRole('cell', { name: 'scoring' }).count()).toBeGreaterThan(0);
+    expect(problems).toEqual([]);
+  });
 });

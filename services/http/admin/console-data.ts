@@ -5,7 +5,7 @@
  */
 import { stringify } from 'yaml';
 import { sendError } from './errors.js';
-import { refused } from './quarantines.js';
+import { actor, refused } from './quarantines.js';
 import { defineRoute } from './route.js';
 import {
   BudgetSchema,
@@ -17,9 +17,6 @@ import {
   ModelList,
   QuarantineSchema,
 } from './schemas.js';
-
-/** Who acts, as the audit trail records it. */
-const actor = (by: string | undefined): string => (by ? `${by} (admin API)` : 'admin API');
 
 export const consoleDataRoutes = [
   defineRoute({

@@ -31,7 +31,7 @@ export function refused(reply: FastifyReply, error: unknown): FastifyReply {
 }
 
 /** Who acts, as the audit trail records it. */
-const actor = (by: string | undefined): string => (by ? `${by} (admin API)` : 'admin API');
+export const actor = (by: string | undefined): string => (by ? `${by} (admin API)` : 'admin API');
 
 /** The offender named in a manual quarantine, or what is missing. */
 function toWorkload(w: Static<typeof ManualBody>['workload']): WorkloadIdentity | string {
