@@ -47,12 +47,12 @@ beforeAll(async () => {
     detail: () => output,
   });
   base = /console: +(http:\/\/localhost:\d+)\/ui\//.exec(output)![1]!;
-  await waitFor(async () => (await incidents()).length >= 3, 60_000, 'three incidents', {
+  await waitFor(async () => (await incidents()).length >= 3, 120_000, 'three incidents', {
     intervalMs: 500,
     detail: () => output,
   });
   browser = await launchChromium();
-}, 150_000);
+}, 300_000);
 
 afterAll(async () => {
   await browser?.close();
