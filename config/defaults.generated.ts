@@ -119,6 +119,7 @@ export const DEFAULT_CONFIG: MeshguardConfig = {
         type: 'console',
         min_severity: 'low',
         timeout_ms: 5000,
+        format: 'block',
       },
     ],
     retry: {
@@ -131,6 +132,7 @@ export const DEFAULT_CONFIG: MeshguardConfig = {
     dedup_ttl_secs: 604800,
     shutdown_timeout_ms: 5000,
     admin_url: 'http://localhost:8080',
+    console_url: '',
   },
   kafka: {
     brokers: [],

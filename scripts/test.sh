@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # `npm test`: everything the suite needs on a fresh Debian machine, then the suite itself.
 # The integration tests start real Redis, Kafka (librdkafka's mock cluster via kcat), Prometheus and
-# Alertmanager on free ports; they are installed here from Debian's packages when missing.
+# Alertmanager on free ports, and drive the incident console in headless Chromium; they are installed
+# here from Debian's packages when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(kcat redis-server prometheus prometheus-alertmanager)
+PACKAGES=(kcat redis-server prometheus prometheus-alertmanager chromium)
 missing=()
-for bin in kcat redis-server prometheus promtool prometheus-alertmanager; do
+for bin in kcat redis-server prometheus promtool prometheus-alertmanager chromium; do
   command -v "$bin" >/dev/null 2>&1 || missing+=("$bin")
 done
 if ((${#missing[@]})); then

@@ -19,6 +19,7 @@ import { parseOptionsOf } from '../pipelines/parse/index.js';
 import type { EmbeddedBus } from '../pipelines/sources/bus/embedded-bus.js';
 import { openTransport, type Transport } from './assembly/transport.js';
 import { adminRoutes } from './http/admin-routes.js';
+import { consoleRoutes } from './http/console/routes.js';
 import { buildApp } from './ingest/app.js';
 import { BatchScorer } from './scorer/batch-scorer.js';
 import { checkPosture } from './posture.js';
@@ -96,8 +97,12 @@ export class Service {
                 },
                 quarantine: responders.quarantine,
                 token: cfg.admin.token,
+                history: this.scoring?.pipeline.history,
+                alertDeliveries: (id: string) => responders.alerts.deliveries?.(id) ?? [],
               },
             },
+            // The incident console: a page that reads the admin API above like any client.
+            { plugin: consoleRoutes, options: {} },
           ]
         : [],
     });
@@ -127,6 +132,7 @@ export class Service {
       onIncident: (incident) => this.publish(incident, transport),
       expiryIntervalMs: this.housekeepingMs,
       metricSeries: true,
+      keepHistory: true,
     });
     const onMetricSample = scoring.onMetricSample!;
     const { pipeline, responders, settings } = scoring;

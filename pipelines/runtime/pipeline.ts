@@ -19,6 +19,7 @@ import { fuse } from '../incidents/fusion.js';
 import { IncidentManager } from '../incidents/manager.js';
 import { AddressIdentities } from './address-identities.js';
 import { TrackedEntities } from './tracked-entities.js';
+import { DEFAULT_HISTORY_LIMITS, EntityHistory, historyKeyOf, historyPoint } from './entity-history.js';
 import { BaselineLearning } from './learning.js';
 import { offenderOfEntity, offenderOfWindow } from './offender.js';
 import { SensitiveCalls } from './sensitive-calls.js';
@@ -64,6 +65,8 @@ export interface PipelineOptions {
   detectors: readonly WindowDetectorFactory[];
   /** Sees every accepted event after enrichment (the responders' call graph learns from it). */
   onEvent?: (ev: MeshEvent) => void;
+  /** Keep each entity's recent windows for people to read (serve and the demo; off in replay). */
+  keepHistory?: boolean;
 }
 
 export class Pipeline implements ScoringPipeline {
@@ -85,6 +88,8 @@ export class Pipeline implements ScoringPipeline {
   private readonly latenessMs: number;
   private events = 0;
   private eventsReported = 0;
+  /** Recent windows per entity (the console's timeline); undefined unless options.keepHistory. */
+  readonly history: EntityHistory | undefined;
 
   constructor(
     cfg: PipelineConfig,
@@ -108,6 +113,7 @@ export class Pipeline implements ScoringPipeline {
     this.observers = this.detectors.filter((d) => d.observe !== undefined);
     this.learning = new BaselineLearning(cfg.detectors.exfiltration.min_bytes);
     if (options.trackDirtyEntities !== false) this.learning.trackNewlyKnown();
+    this.history = options.keepHistory ? new EntityHistory() : undefined;
     this.incidents = new IncidentManager({
       dedupWindowMs: cfg.incidents.dedup_window_secs * 1000,
       maxKept: cfg.incidents.max_kept,
@@ -304,6 +310,17 @@ export class Pipeline implements ScoringPipeline {
         this.incidents.offer(candidate, offenderOfWindow(sw), nowMs);
         top.push({ workload: sw.principal || sw.address || sw.src, score: candidate.score });
       }
+      // Before learning: the band each window is drawn against is the one it was judged by.
+      this.history?.record(
+        historyKeyOf(sw),
+        historyPoint(
+          sw,
+          ctx.state,
+          cw.endMs,
+          ctx.learning || ctx.warmingUp,
+          DEFAULT_HISTORY_LIMITS.edgesPerPoint,
+        ),
+      );
       this.learning.learn(ctx.state, cw, ctx, candidate !== undefined);
       this.entities.changed(sw.src);
     }

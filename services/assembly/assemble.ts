@@ -46,6 +46,8 @@ export interface AssemblyOptions {
   addressOwner?: AddressOwnerLookup;
   /** Receives every closed window's feature rows in place of the neural model (`train` collects them). */
   onFeatures?: PipelineOptions['onFeatures'];
+  /** Keep each entity's recent windows for the incident console (serve). */
+  keepHistory?: boolean;
 }
 
 export interface Assembly {
@@ -123,6 +125,7 @@ export async function assemble(
           : {}),
       detectors: WINDOW_DETECTORS,
       ...(callGraph ? { onEvent: (ev: MeshEvent) => callGraph.observe(ev) } : {}),
+      keepHistory: opts.keepHistory ?? false,
     },
   );
   // Loaded only when asked for: an access-log replay has no metric samples to score.

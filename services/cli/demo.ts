@@ -7,11 +7,10 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config/load.js';
-import type { Incident } from '../../pipelines/core/incident.js';
 import { MeshSimulator } from '../../pipelines/sources/simulator/index.js';
 import { createLogger } from '../assembly/assemble.js';
 import { Service } from '../service.js';
-import { parseDuration, parsePort } from './args.js';
+import { parseDuration, parsePort, usageError } from './args.js';
 
 const HISTORY_MS = 10 * 60_000;
 const TICK_MS = 500;
@@ -28,11 +27,16 @@ const SCHEDULE: Array<{ scenario: string; afterMs: number }> = [
   { scenario: 'slow_drip_upload', afterMs: 80_000 },
 ];
 
-const HELP = `meshguard demo [--duration 60s] [--port 8080] [--host 127.0.0.1] [--config FILE] [--seed N] [--services N]
+const HELP = `meshguard demo [--duration 60s] [--port 8080] [--host 127.0.0.1] [--config FILE] [--seed N]
+              [--services N] [--log-level debug|info|warn|error|silent]
 
-Runs meshguard in embedded mode on simulated mesh traffic with attacks. Stops after --duration
-(default: runs until Ctrl-C). It listens on loopback only; another --host needs an ingest token
-(MESHGUARD_INGEST_TOKEN), as \`serve\` does.`;
+Runs meshguard in embedded mode on simulated mesh traffic with attacks: one line per incident with the
+link to its page in the incident console (/ui/), a summary at the end. Structured logs (stderr) at
+warn unless --log-level asks for more. Stops after --duration (default: runs until Ctrl-C). It listens
+on loopback only; another --host needs an ingest token (MESHGUARD_INGEST_TOKEN), as \`serve\` does.`;
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+type LogLevel = (typeof LOG_LEVELS)[number];
 
 export async function runDemo(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -44,6 +48,7 @@ export async function runDemo(argv: string[]): Promise<number> {
       config: { type: 'string' },
       seed: { type: 'string', default: '7' },
       services: { type: 'string', default: '24' },
+      'log-level': { type: 'string', default: 'warn' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -53,32 +58,42 @@ export async function runDemo(argv: string[]): Promise<number> {
   }
   const durationMs = values.duration ? parseDuration(values.duration, '--duration') : Infinity;
   const port = parsePort(values.port);
+  const logLevel = values['log-level'] as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel))
+    throw usageError(`--log-level: one of ${LOG_LEVELS.join(', ')}, not "${logLevel}"\n\n${HELP}`);
   // Embedded mode whatever the config says about Kafka and Redis: one process, state in memory.
+  const overrides = {
+    redis: { url: '' },
+    kafka: { brokers: [] },
+    log_level: logLevel,
+    http: { host: values.host, ...(port !== undefined ? { port } : {}) },
+  };
+  const loaded = await loadConfig({ file: values.config, overrides });
+  // The terminal shows one line per incident (the console channel as a line) linking to this process's
+  // console, unless the config names the console's external URL.
   const cfg = await loadConfig({
     file: values.config,
     overrides: {
-      redis: { url: '' },
-      kafka: { brokers: [] },
-      http: { host: values.host, ...(port !== undefined ? { port } : {}) },
+      ...overrides,
+      alerts: {
+        console_url: loaded.alerts.console_url || `http://localhost:${loaded.http.port}`,
+        channels: loaded.alerts.channels.map((c) => (c.type === 'console' ? { ...c, format: 'line' } : c)),
+      },
     },
   });
 
-  const print = (incident: Incident): void => {
-    const who =
-      'principal' in incident.workload ? incident.workload.principal : `address ${incident.workload.address}`;
-    const action = incident.action.policy
-      ? `${incident.action.type} (${incident.action.mode}) policy ${incident.action.policy}`
-      : `${incident.action.type}${incident.action.reason ? `: ${incident.action.reason}` : ''}`;
-    process.stdout.write(
-      `\n▶ INCIDENT ${incident.kind} [${incident.severity}] score ${incident.score} — ${who}\n  ${String(
-        incident.evidence.summary ?? '',
-      )}\n  action: ${action}\n`,
-    );
-  };
+  const counts = new Map<string, number>();
+  let quarantined = 0;
   // The service itself, in embedded mode: records go through the bus, the batch scorer and the
-  // pipeline exactly as in `meshguard serve`; the demo only feeds the bus and prints.
+  // pipeline exactly as in `meshguard serve`; the demo only feeds the bus and counts what it raised.
   const logger = createLogger(cfg.log_level);
-  const service = new Service(cfg, 'all', logger, { onIncident: print, housekeepingMs: TICK_MS });
+  const service = new Service(cfg, 'all', logger, {
+    onIncident: (incident) => {
+      counts.set(incident.kind, (counts.get(incident.kind) ?? 0) + 1);
+      if (incident.action.type === 'quarantine') quarantined++;
+    },
+    housekeepingMs: TICK_MS,
+  });
   await service.start();
   const bus = service.embeddedBus!;
   const { pipeline, neural } = service.scoringParts!;
@@ -120,7 +135,7 @@ export async function runDemo(argv: string[]): Promise<number> {
         logger.warn({ error: (error as Error).message }, 'Neural model training failed.'),
       );
   process.stdout.write(
-    `Baselines ready. Streaming live traffic with attacks.\n  metrics:   http://localhost:${service.port}/metrics\n  incidents: http://localhost:${service.port}/api/incidents\n  policies:  ${cfg.quarantine.sink === 'gitops' ? cfg.quarantine.policies_dir : cfg.quarantine.sink}\n`,
+    `Baselines ready. Streaming live traffic with attacks.\n  console:   http://localhost:${service.port}/ui/\n  metrics:   http://localhost:${service.port}/metrics\n  incidents: http://localhost:${service.port}/api/incidents\n  policies:  ${cfg.quarantine.sink === 'gitops' ? cfg.quarantine.policies_dir : cfg.quarantine.sink}\n\n`,
   );
 
   let last = start;
@@ -140,6 +155,9 @@ export async function runDemo(argv: string[]): Promise<number> {
 
   await service.stop();
   const { events, incidents } = pipeline.stats;
-  process.stdout.write(`\nmeshguard demo: ${events} events scored, ${incidents} incidents raised.\n`);
+  const byKind = [...counts].map(([kind, n]) => `${n} ${kind}`).join(', ');
+  process.stdout.write(
+    `\nmeshguard demo: ${events} events scored, ${incidents} incidents raised${byKind ? ` (${byKind})` : ''}, ${quarantined} quarantined (${cfg.quarantine.mode}).\n`,
+  );
   return 0;
 }

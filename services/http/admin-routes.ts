@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TSchema } from '@sinclair/typebox';
 import { auditRoutes } from './admin/audit.js';
 import { authorize } from './admin/auth.js';
+import { consoleDataRoutes } from './admin/console-data.js';
 import { sendError } from './admin/errors.js';
 import { incidentRoutes } from './admin/incidents.js';
 import { serveOpenApi } from './admin/openapi.js';
@@ -18,7 +19,12 @@ import { ErrorBody } from './admin/schemas.js';
 
 export type { AdminRoutesOptions } from './admin/route.js';
 
-export const ADMIN_ROUTES: readonly AdminRoute[] = [...incidentRoutes, ...quarantineRoutes, ...auditRoutes];
+export const ADMIN_ROUTES: readonly AdminRoute[] = [
+  ...incidentRoutes,
+  ...quarantineRoutes,
+  ...auditRoutes,
+  ...consoleDataRoutes,
+];
 
 // A body-optional route posted with no body at all (curl -X POST) is validated as {}.
 const emptyBodyIsObject = async (request: FastifyRequest): Promise<void> => {

@@ -18,7 +18,20 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
+/** The incident console's files in dist/ui (scripts/build-ui.mjs), refreshed when ui/ is newer. */
+function ensureConsoleBuilt(): void {
+  const shell = join(ROOT, 'dist', 'ui', 'index.html');
+  const newest = Math.max(...readdirSync(join(ROOT, 'ui')).map((f) => statSync(join(ROOT, 'ui', f)).mtimeMs));
+  if (existsSync(shell) && statSync(shell).mtimeMs >= newest) return;
+  const run = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-ui.mjs')], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  if (run.status !== 0) throw new Error(`node scripts/build-ui.mjs failed: ${run.stderr}`);
+}
+
 export function ensureBuilt(): void {
+  ensureConsoleBuilt();
   const built = join(ROOT, 'dist', 'services', 'cli', 'meshguard.js');
   const sources = Math.max(
     ...['services', 'pipelines', 'models', 'config'].map((d) => newestMtime(join(ROOT, d))),

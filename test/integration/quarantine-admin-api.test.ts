@@ -244,10 +244,16 @@ describe('admin API with a token', () => {
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/api/audit',
+      '/api/entities/history',
+      '/api/entities/models',
       '/api/incidents',
       '/api/incidents/{id}',
+      '/api/incidents/{id}/alerts',
       '/api/quarantines',
+      '/api/quarantines/budget',
       '/api/quarantines/{id}/approve',
+      '/api/quarantines/{id}/extend',
+      '/api/quarantines/{id}/policy.yaml',
       '/api/quarantines/{id}/release',
     ]);
     expect(

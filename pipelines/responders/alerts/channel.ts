@@ -16,6 +16,8 @@ export interface ChannelSettings extends ComponentSettings {
   name?: string;
   /** Base URL of the admin API (undo fallbacks, links back to the incident); default http://localhost:8080. */
   adminUrl?: string;
+  /** Base URL of the incident console the alerts link to (default: adminUrl). */
+  consoleUrl?: string;
   /** Wall time for transport fields (default Date.now); see ChannelContext.wallNowMs. */
   wallNowMs?: () => number;
   /** Where the console channel writes (default stdout). */
@@ -33,6 +35,8 @@ export interface ChannelContext {
   name: string;
   /** Base URL of the admin API (undo fallbacks, links back to the incident). */
   adminUrl: string;
+  /** Base URL of the incident console (alerts link to its page of the incident); default adminUrl. */
+  consoleUrl?: string;
   /**
    * Wall time for transport fields (webhook-timestamp, Alertmanager endsAt): receivers compare them with
    * their own clocks, so they must not follow settings.clock, which is event time in replay.
@@ -48,6 +52,7 @@ export function channelContext(config: RoutingConfig, settings: ChannelSettings)
     settings,
     name: settings.name ?? channelName(config),
     adminUrl: settings.adminUrl ?? DEFAULT_ADMIN_URL,
+    consoleUrl: settings.consoleUrl || settings.adminUrl || DEFAULT_ADMIN_URL,
     wallNowMs: settings.wallNowMs ?? Date.now,
     write: settings.write,
   };

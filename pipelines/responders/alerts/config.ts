@@ -57,6 +57,11 @@ export const AlertsConfig = Type.Object(
     ),
     /** Base URL of the admin API, used in the undo instructions of alerts. */
     admin_url: Type.String({ default: DEFAULT_ADMIN_URL }),
+    console_url: Type.String({
+      default: '',
+      description:
+        'External base URL of the incident console (https://meshguard.example.com); every alert links to <console_url>/ui/incidents/<id>. Empty: admin_url.',
+    }),
   },
   { additionalProperties: false, default: {} },
 );

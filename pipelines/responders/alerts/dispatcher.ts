@@ -10,12 +10,15 @@ import { DeliveryQueue, type Sleep } from '../../runtime/delivery.js';
 import { channelName, routes } from './channel-config.js';
 import { createChannel } from './channels.js';
 import type { AlertsConfig, ChannelConfig } from './config.js';
+import { DeliveryLog, type DeliveryRecord } from './delivery-log.js';
 import type { AlertEvent } from './format.js';
 import { validateAlertsConfig } from './validate.js';
 
 export interface AlertDispatcher {
   notify(incident: Incident, event: 'trigger' | 'resolve'): Promise<void>;
   shutdown(): Promise<void>;
+  /** What became of the alerts this process sent for one incident (absent on test doubles). */
+  deliveries?(incidentId: string): DeliveryRecord[];
 }
 
 /** The dispatcher as built, with drain() for callers that must wait for delivery (replay's end, tests). */
@@ -24,6 +27,8 @@ export interface AlertDispatcherHandle extends AlertDispatcher {
   drain(): Promise<void>;
   /** The channel names, in configuration order. */
   readonly channels: readonly string[];
+  /** What became of the alerts this process sent for one incident. */
+  deliveries(incidentId: string): DeliveryRecord[];
 }
 
 /** Test seams and process wiring; production needs none of them. */
@@ -84,6 +89,7 @@ export function createAlertDispatcher(
     maxRetryAfterMs: cfg.retry.max_retry_after_ms,
   };
 
+  const log = new DeliveryLog(wallNowMs);
   const forget = async (job: Job): Promise<void> => {
     // A failed alert may be tried again by a later notify (a re-raised incident, a retried release).
     try {
@@ -99,6 +105,7 @@ export function createAlertDispatcher(
       ...settings,
       name,
       adminUrl: cfg.admin_url,
+      consoleUrl: cfg.console_url,
       wallNowMs,
       write: deps.write,
     });
@@ -116,7 +123,11 @@ export function createAlertDispatcher(
         record: { incident_id: job.incident.id, event: job.event, incident: job.incident },
         fields: { incident_id: job.incident.id, event: job.event },
       }),
-      onDeadLetter: forget,
+      onDelivered: (job, attempts) => log.delivered(job.incident.id, name, job.event, attempts),
+      onDeadLetter: async (job, reason) => {
+        log.failed(job.incident.id, name, job.event, reason);
+        await forget(job);
+      },
       sleep: deps.sleep,
       random: deps.random,
       now: wallNowMs,
@@ -176,6 +187,7 @@ export function createAlertDispatcher(
             );
             return;
           }
+          log.queued(incident.id, c.name, event);
           c.queue.enqueue({ incident, event, dedupKey });
         }),
       );
@@ -206,5 +218,11 @@ export function createAlertDispatcher(
     await stopping;
   }
 
-  return { notify, shutdown, drain, channels: channels.map((c) => c.name) };
+  return {
+    notify,
+    shutdown,
+    drain,
+    channels: channels.map((c) => c.name),
+    deliveries: (incidentId) => log.for(incidentId),
+  };
 }

@@ -23,6 +23,8 @@ export interface AlertText {
   done: string;
   /** The exact command or step that undoes the automatic action. */
   undo: string;
+  /** The incident's page in the console. */
+  link: string;
   /** One line for summaries (PagerDuty summary, Alertmanager summary annotation); at most 1024 characters. */
   summary: string;
   /** The whole block, a few lines, for the console and descriptions. */
@@ -218,7 +220,35 @@ function describeUndo(incident: Incident, event: AlertEvent, adminUrl: string): 
   return `release the quarantine of incident ${str(incident.id)} through the admin API (${base}/api/quarantines)`;
 }
 
-export function formatAlert(incident: Incident, event: AlertEvent, opts: { adminUrl: string }): AlertText {
+/** One line for a terminal: time, kind, offender, severity, action, and the link to the incident's page. */
+export function formatAlertLine(
+  incident: Incident,
+  event: AlertEvent,
+  opts: { adminUrl: string; consoleUrl?: string },
+): string {
+  const time = /T(\d\d:\d\d:\d\d)/.exec(str(incident.detectedAt))?.[1] ?? str(incident.detectedAt);
+  const action = incident.action ?? { type: 'alert' };
+  const done =
+    event === 'resolve'
+      ? 'released'
+      : action.type === 'quarantine'
+        ? `quarantine (${str(action.mode)})`
+        : 'alert only';
+  const severity = event === 'resolve' ? 'RESOLVED' : str(incident.severity, 'unknown').toUpperCase();
+  const link = consoleIncidentUrl(opts.consoleUrl || opts.adminUrl, str(incident.id));
+  return `${time}  ${severity.padEnd(8)} ${str(incident.kind).padEnd(19)} ${clip(workloadShortName(incident.workload), 40).padEnd(28)} ${done.padEnd(26)} ${link}`;
+}
+
+/** The incident's page in the console: a stable URL every alert carries. */
+export function consoleIncidentUrl(consoleUrl: string, incidentId: string): string {
+  return `${consoleUrl.replace(/\/+$/, '')}/ui/incidents/${encodeURIComponent(incidentId)}`;
+}
+
+export function formatAlert(
+  incident: Incident,
+  event: AlertEvent,
+  opts: { adminUrl: string; consoleUrl?: string },
+): AlertText {
   const severity = str(incident.severity, 'unknown');
   const name = workloadShortName(incident.workload);
   const prefix = event === 'resolve' ? 'RESOLVED' : severity.toUpperCase();
@@ -234,6 +264,7 @@ export function formatAlert(incident: Incident, event: AlertEvent, opts: { admin
   const howSure = `score ${score}, severity ${severity}, detectors: ${detectors}`;
   const done = describeAction(incident, event);
   const undo = describeUndo(incident, event, opts.adminUrl);
+  const link = consoleIncidentUrl(opts.consoleUrl || opts.adminUrl, str(incident.id));
   const keyEvidence = evidence[0] ? `; ${evidence[0]}` : '';
   const summary = clip(`${title}: ${what}${keyEvidence} (${howSure})`, 1024);
   const text = [
@@ -244,7 +275,8 @@ export function formatAlert(incident: Incident, event: AlertEvent, opts: { admin
     `  sure:   ${howSure}`,
     `  done:   ${done}`,
     `  undo:   ${undo}`,
+    `  view:   ${link}`,
     `  id:     ${str(incident.id)} (first event ${str(incident.firstEventTime)}, detected ${str(incident.detectedAt)})`,
   ].join('\n');
-  return { title, who, what, evidence, howSure, done, undo, summary, text };
+  return { title, who, what, evidence, howSure, done, undo, link, summary, text };
 }

@@ -15,3 +15,4 @@ export { validateAlertsConfig } from './validate.js';
 export { createChannel } from './channels.js';
 export type { ChannelFactory, ChannelSettings } from './channel.js';
 export { formatAlert, type AlertText, type AlertEvent } from './format.js';
+export type { DeliveryRecord, DeliveryStatus } from './delivery-log.js';

@@ -24,5 +24,6 @@ export function validateAlertsConfig(cfg: AlertsConfig, path = 'alerts'): string
   if (cfg.retry.max_backoff_ms < cfg.retry.initial_backoff_ms)
     errors.push(`${path}.retry.max_backoff_ms: must be at least retry.initial_backoff_ms`);
   errors.push(...urlErrors(cfg.admin_url, `${path}.admin_url`));
+  if (cfg.console_url) errors.push(...urlErrors(cfg.console_url, `${path}.console_url`));
   return errors;
 }

@@ -20,6 +20,7 @@ export type AuditAction =
   | 'quarantine'
   | 'pending-approval'
   | 'approve'
+  | 'extend'
   | 'release'
   | 'expire'
   | 'manual-quarantine'

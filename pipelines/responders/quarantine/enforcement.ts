@@ -109,16 +109,20 @@ export class QuarantineEnforcer {
     return actionOf(record, `${record.reason} Policy ${applied}.`);
   }
 
-  /** Apply a prepared record for a person (approve, manual); on failure throw QuarantineError('sink_failed'). */
+  /**
+   * Apply a prepared record for a person (approve, extend, manual); on failure throw
+   * QuarantineError('sink_failed'). `why` is the person's reason for the audit trail (default: the record's).
+   */
   async applyOrThrow(
     record: QuarantineRecord,
     actor: string,
     action: AuditAction,
+    why: string = record.reason,
   ): Promise<QuarantineRecord> {
     const result = await this.applyAll(record);
     if (result.code !== 'ok') {
-      if (action === 'approve') {
-        // Keep it pending so the approval can be retried once the sink is back.
+      if (action === 'approve' || action === 'extend') {
+        // Keep it as it was (pending, or active until its old expiry) so the person can retry.
         await this.o.audit.write(
           entryOf(record, actor, 'error', `approval could not be applied: ${result.error.message}`),
         );
@@ -131,7 +135,7 @@ export class QuarantineEnforcer {
         `policy could not be applied (${this.sinkName} sink): ${result.error.message}`,
       );
     }
-    await this.markApplied(record, actor, action);
+    await this.markApplied(record, actor, action, why);
     return record;
   }
 
@@ -257,13 +261,18 @@ export class QuarantineEnforcer {
     return { code: 'ok' };
   }
 
-  private async markApplied(record: QuarantineRecord, actor: string, action: AuditAction): Promise<void> {
+  private async markApplied(
+    record: QuarantineRecord,
+    actor: string,
+    action: AuditAction,
+    why: string = record.reason,
+  ): Promise<void> {
     await this.o.ledger.save(record);
     this.o.metrics.quarantineActions.inc({
       action: action === 'approve' ? 'approve' : 'apply',
       result: 'ok',
     });
-    await this.o.audit.write(entryOf(record, actor, action, record.reason));
+    await this.o.audit.write(entryOf(record, actor, action, why));
     await this.o.ledger.refreshGauge();
     this.o.logger.info(
       {

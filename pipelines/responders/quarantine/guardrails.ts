@@ -136,6 +136,19 @@ export class BlastRadiusCap {
     return `blast-radius cap reached: ${this.cfg.max_per_window} quarantines within ${this.cfg.cap_window_secs}s (quarantine.max_per_window)`;
   }
 
+  /** Slots taken within the window ending at `now` (the same count take() checks against). */
+  async used(now: number): Promise<number> {
+    const windowMs = this.cfg.cap_window_secs * 1000;
+    const bucket = Math.floor(now / windowMs);
+    let used = 0;
+    for (const b of [bucket - 1, bucket])
+      for (const key of await this.store.keys(`${CAP}${b}:`)) {
+        const at = Number(await this.store.get(key));
+        if (Number.isFinite(at) && at > now - windowMs) used++;
+      }
+    return used;
+  }
+
   /** The most slots weak incidents may hold within one window. */
   get weakShare(): number {
     return Math.floor(this.cfg.max_per_window / 2);

@@ -19,7 +19,7 @@ import { QuarantineEnforcer, type ReleaseListener } from './enforcement.js';
 import { expireDue } from './expiry.js';
 import { BlastRadiusCap } from './guardrails.js';
 import { QuarantineLedger } from './ledger.js';
-import { approve, quarantineManually, release } from './operator-actions.js';
+import { approve, extend, quarantineManually, release } from './operator-actions.js';
 import type { AuthorizationPolicyManifest } from './policy.js';
 import { NO_PROTECTION, type Protection } from './protection.js';
 import type { CallerDirectory } from './mesh/callers.js';
@@ -137,9 +137,14 @@ export class QuarantineManager implements Component {
     return decideQuarantine(this.ctx, incident);
   }
 
-  /** Approve a pending quarantine: rebuilt with a fresh TTL and applied. */
-  approve(id: string, by: string): Promise<QuarantineRecord> {
-    return approve(this.ctx, id, by);
+  /** Approve a pending quarantine: rebuilt with a fresh TTL and applied. `why` goes into the audit trail. */
+  approve(id: string, by: string, why?: string): Promise<QuarantineRecord> {
+    return approve(this.ctx, id, by, why);
+  }
+
+  /** Extend an active quarantine by `secs` (default one TTL) past its current expiry. */
+  extend(id: string, by: string, why: string, secs?: number): Promise<QuarantineRecord> {
+    return extend(this.ctx, id, by, why, secs);
   }
 
   /** Release a quarantine (delete its policies), notify listeners. */
@@ -155,6 +160,13 @@ export class QuarantineManager implements Component {
   /** Release every quarantine whose TTL ran out by `nowMs` (the injected clock's time). */
   expireDue(nowMs: number): Promise<QuarantineRecord[]> {
     return expireDue(this.ctx, nowMs);
+  }
+
+  /** The blast-radius budget: automatic quarantines left in the current cap window. */
+  async blastRadius(): Promise<{ max: number; windowSecs: number; used: number; remaining: number }> {
+    const { max_per_window: max, cap_window_secs: windowSecs } = this.ctx.cfg;
+    const used = await this.ctx.cap.used(this.ctx.clock.nowMs());
+    return { max, windowSecs, used, remaining: Math.max(0, max - used) };
   }
 
   get(id: string): Promise<QuarantineRecord | undefined> {

@@ -6,7 +6,7 @@
 import type { Incident, WorkloadIdentity } from '../../core/incident.js';
 import type { QuarantineContext } from './context.js';
 import { protectedReason } from './guardrails.js';
-import { describeOffender, REASON_ANNOTATION } from './policy.js';
+import { describeOffender, EXPIRES_ANNOTATION, REASON_ANNOTATION } from './policy.js';
 import type { MeshPlan } from './mesh/writer.js';
 import { newRecord, QuarantineError, type QuarantineRecord } from './record.js';
 
@@ -21,8 +21,13 @@ async function throwIfInvalid(ctx: QuarantineContext, plan: MeshPlan): Promise<v
   if (invalid.length) throw new QuarantineError('invalid', `policy failed validation: ${invalid.join('; ')}`);
 }
 
-/** Approve a pending quarantine: rebuilt with a fresh TTL and applied. */
-export async function approve(ctx: QuarantineContext, id: string, by: string): Promise<QuarantineRecord> {
+/** Approve a pending quarantine: rebuilt with a fresh TTL and applied. `why` goes into the audit trail. */
+export async function approve(
+  ctx: QuarantineContext,
+  id: string,
+  by: string,
+  why?: string,
+): Promise<QuarantineRecord> {
   const record = await getOrThrow(ctx, id);
   if (record.state !== 'pending-approval')
     throw new QuarantineError('conflict', `quarantine ${id} is ${record.state}, not pending approval`);
@@ -39,7 +44,36 @@ export async function approve(ctx: QuarantineContext, id: string, by: string): P
     approvedAt: new Date(now).toISOString(),
   };
   // A person approved it: the automatic blast-radius cap does not apply to human decisions.
-  return ctx.enforcer.applyOrThrow(approved, by, 'approve');
+  return ctx.enforcer.applyOrThrow(approved, by, 'approve', why ?? approved.reason);
+}
+
+/**
+ * Extend an active quarantine by `secs` (default one TTL) past its current expiry: its policies are
+ * re-applied with the new expiry annotation, so a restarted replica honours it too.
+ */
+export async function extend(
+  ctx: QuarantineContext,
+  id: string,
+  by: string,
+  why: string,
+  secs: number = ctx.cfg.ttl_secs,
+): Promise<QuarantineRecord> {
+  const record = await getOrThrow(ctx, id);
+  if (record.state !== 'active')
+    throw new QuarantineError('conflict', `quarantine ${id} is ${record.state}, not active`);
+  const from = Math.max(ctx.clock.nowMs(), Date.parse(record.expiresAt) || 0);
+  const expiresAt = new Date(from + secs * 1000).toISOString();
+  const withExpiry = <T extends { metadata?: { annotations?: Record<string, string> } }>(m: T): T => ({
+    ...m,
+    metadata: { ...m.metadata, annotations: { ...m.metadata?.annotations, [EXPIRES_ANNOTATION]: expiresAt } },
+  });
+  const extended: QuarantineRecord = {
+    ...record,
+    expiresAt,
+    policies: record.policies.map(withExpiry),
+    suggestions: record.suggestions.map(withExpiry),
+  };
+  return ctx.enforcer.applyOrThrow(extended, by, 'extend', why);
 }
 
 /** Release a quarantine (delete its policies) and notify the release listeners. */

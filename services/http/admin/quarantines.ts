@@ -6,7 +6,7 @@ import { QuarantineError } from '../../../pipelines/responders/quarantine/index.
 import { sendError } from './errors.js';
 import { defineRoute } from './route.js';
 import {
-  ByBody,
+  ApproveBody,
   IdParams,
   ManualBody,
   QuarantineList,
@@ -24,14 +24,14 @@ const QUARANTINE_STATUS: Record<string, number> = {
   sink_failed: 502,
 };
 
-function refused(reply: FastifyReply, error: unknown): FastifyReply {
+export function refused(reply: FastifyReply, error: unknown): FastifyReply {
   if (error instanceof QuarantineError)
     return sendError(reply, QUARANTINE_STATUS[error.code] ?? 500, error.message);
   throw error;
 }
 
 /** Who acts, as the audit trail records it. */
-const actor = (by: string | undefined): string => (by ? `${by} (admin API)` : 'admin API');
+export const actor = (by: string | undefined): string => (by ? `${by} (admin API)` : 'admin API');
 
 /** The offender named in a manual quarantine, or what is missing. */
 function toWorkload(w: Static<typeof ManualBody>['workload']): WorkloadIdentity | string {
@@ -92,13 +92,13 @@ export const quarantineRoutes = [
     url: '/api/quarantines/:id/approve',
     summary: 'Approve a quarantine waiting for approval; it is applied with a fresh TTL.',
     access: 'write',
-    request: { params: IdParams, body: ByBody },
+    request: { params: IdParams, body: ApproveBody },
     bodyOptional: true,
     response: { status: 200, schema: QuarantineSchema, description: 'The applied quarantine' },
     errors: [401, 403, 404, 409, 502],
     async handle({ quarantine }, request, reply) {
       try {
-        return await quarantine.approve(request.params.id, actor(request.body.by));
+        return await quarantine.approve(request.params.id, actor(request.body.by), request.body.reason);
       } catch (error) {
         return refused(reply, error);
       }

@@ -5,6 +5,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Incident } from '../../../pipelines/core/incident.js';
+import type { DeliveryRecord } from '../../../pipelines/responders/alerts/index.js';
+import type { EntityHistory } from '../../../pipelines/runtime/entity-history.js';
 import type { QuarantineManager } from '../../../pipelines/responders/quarantine/index.js';
 
 export interface AdminRoutesOptions {
@@ -12,6 +14,10 @@ export interface AdminRoutesOptions {
   quarantine: QuarantineManager;
   /** The admin bearer token; empty = read-only API. */
   token: string;
+  /** Recent windows per entity (the console's timeline), when the process keeps them. */
+  history?: EntityHistory;
+  /** What became of the alerts sent for an incident, when the process sends alerts. */
+  alertDeliveries?: (incidentId: string) => DeliveryRecord[];
 }
 
 /** Read routes are open without a token; write routes need one (auth.ts). */

@@ -140,6 +140,25 @@ export const ByBody = Type.Object(
   },
   { additionalProperties: false },
 );
+export const ApproveBody = Type.Object(
+  {
+    by: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    reason: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 1000, description: 'Why (kept in the audit trail).' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export const ExtendBody = Type.Object(
+  {
+    by: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    reason: Type.String({ minLength: 1, maxLength: 1000, description: 'Why (kept in the audit trail).' }),
+    secs: Type.Optional(
+      Type.Integer({ minimum: 60, maximum: 30 * 86400, description: 'How much longer (default one TTL).' }),
+    ),
+  },
+  { additionalProperties: false },
+);
 export const ReleaseBody = Type.Object(
   {
     by: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
@@ -167,3 +186,62 @@ export const ManualBody = Type.Object(
 export const IncidentList = Type.Object({ incidents: Type.Array(IncidentSchema), total: Type.Integer() });
 export const QuarantineList = Type.Object({ quarantines: Type.Array(QuarantineSchema) });
 export const AuditList = Type.Object({ entries: Type.Array(AuditEntrySchema) });
+
+const BandSchema = Type.Object({ mean: Type.Number(), std: Type.Number() });
+export const HistoryQuery = Type.Object(
+  { workload: Type.String({ minLength: 1, maxLength: 512, description: 'A principal, or an address.' }) },
+  { additionalProperties: false },
+);
+export const HistorySchema = Type.Object({
+  workload: Type.String(),
+  points: Type.Array(
+    Type.Object({
+      endMs: Type.Number(),
+      requests: Type.Number(),
+      errors: Type.Number(),
+      bytes: Type.Number(),
+      baseline: Type.Object({ requests: BandSchema, errors: BandSchema, bytes: BandSchema }),
+      learning: Type.Boolean(),
+      windowsSeen: Type.Number(),
+      edges: Type.Array(
+        Type.Object({
+          dst: Type.String(),
+          requests: Type.Number(),
+          bytes: Type.Number(),
+          isNew: Type.Boolean(),
+        }),
+      ),
+    }),
+  ),
+});
+export const ModelList = Type.Object({
+  learning: Type.Integer(),
+  scoring: Type.Integer(),
+  workloads: Type.Array(
+    Type.Object({
+      workload: Type.String(),
+      state: Type.Union([Type.Literal('learning'), Type.Literal('scoring')]),
+      windows: Type.Integer(),
+      lastMs: Type.Number(),
+    }),
+  ),
+});
+export const DeliveryList = Type.Object({
+  deliveries: Type.Array(
+    Type.Object({
+      channel: Type.String(),
+      event: Type.String(),
+      status: Type.Union([Type.Literal('queued'), Type.Literal('delivered'), Type.Literal('failed')]),
+      attempts: Type.Integer(),
+      error: Type.Optional(Type.String()),
+      queuedAt: Type.String(),
+      updatedAt: Type.String(),
+    }),
+  ),
+});
+export const BudgetSchema = Type.Object({
+  max: Type.Integer(),
+  windowSecs: Type.Integer(),
+  used: Type.Integer(),
+  remaining: Type.Integer(),
+});

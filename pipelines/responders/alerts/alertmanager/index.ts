@@ -6,13 +6,7 @@
  */
 import type { Delivery } from '../../../core/delivery.js';
 import type { Incident } from '../../../core/incident.js';
-import {
-  AlertChannel,
-  channelContext,
-  incidentUrl,
-  type ChannelContext,
-  type ChannelFactory,
-} from '../channel.js';
+import { AlertChannel, channelContext, type ChannelContext, type ChannelFactory } from '../channel.js';
 import { formatAlert, type AlertEvent } from '../format.js';
 import { postJson } from '../http.js';
 import { AlertmanagerConfig, validateAlertmanagerConfig } from './config.js';
@@ -40,9 +34,9 @@ export function alertmanagerLabels(incident: Incident): Record<string, string> {
 export function alertmanagerAlerts(
   incident: Incident,
   event: AlertEvent,
-  opts: { adminUrl: string; nowMs: number; expireAfterSecs: number },
+  opts: { adminUrl: string; consoleUrl?: string; nowMs: number; expireAfterSecs: number },
 ): Array<Record<string, unknown>> {
-  const alert = formatAlert(incident, event, { adminUrl: opts.adminUrl });
+  const alert = formatAlert(incident, event, { adminUrl: opts.adminUrl, consoleUrl: opts.consoleUrl });
   const detected = Date.parse(incident.detectedAt);
   const startsMs = Number.isNaN(detected) ? undefined : detected;
   let endsMs: number | undefined;
@@ -57,10 +51,11 @@ export function alertmanagerAlerts(
         summary: alert.summary,
         description: alert.text,
         undo: alert.undo,
+        console_url: alert.link,
       },
       ...(startsMs !== undefined ? { startsAt: new Date(startsMs).toISOString() } : {}),
       ...(endsMs !== undefined ? { endsAt: new Date(endsMs).toISOString() } : {}),
-      generatorURL: incidentUrl(opts.adminUrl, incident.id),
+      generatorURL: alert.link,
     },
   ];
 }
@@ -78,6 +73,7 @@ export class AlertmanagerChannel extends AlertChannel {
   async respond(incident: Incident, event: AlertEvent, signal: AbortSignal): Promise<Delivery> {
     const body = alertmanagerAlerts(incident, event, {
       adminUrl: this.ctx.adminUrl,
+      consoleUrl: this.ctx.consoleUrl,
       nowMs: this.ctx.wallNowMs(),
       expireAfterSecs: this.cfg.expire_after_secs,
     });

@@ -2,19 +2,27 @@
 import type { Delivery } from '../../../core/delivery.js';
 import type { Incident } from '../../../core/incident.js';
 import { AlertChannel, channelContext, type ChannelContext, type ChannelFactory } from '../channel.js';
-import { formatAlert, type AlertEvent } from '../format.js';
+import { formatAlert, formatAlertLine, type AlertEvent } from '../format.js';
 import { ConsoleConfig } from './config.js';
 
 export class ConsoleChannel extends AlertChannel {
   private readonly write: (text: string) => void;
-  constructor(ctx: ChannelContext) {
+  constructor(
+    ctx: ChannelContext,
+    private readonly format: ConsoleConfig['format'] = 'block',
+  ) {
     super(ctx);
     this.write = ctx.write ?? ((text) => process.stdout.write(text));
   }
 
   async respond(incident: Incident, event: AlertEvent): Promise<Delivery> {
     try {
-      this.write(formatAlert(incident, event, { adminUrl: this.ctx.adminUrl }).text + '\n\n');
+      const opts = { adminUrl: this.ctx.adminUrl, consoleUrl: this.ctx.consoleUrl };
+      this.write(
+        this.format === 'line'
+          ? formatAlertLine(incident, event, opts) + '\n'
+          : formatAlert(incident, event, opts).text + '\n\n',
+      );
       return { code: 'ok' };
     } catch (error) {
       // A closed stdout will not reopen on retry.
@@ -30,5 +38,5 @@ export const factory: ChannelFactory<typeof ConsoleConfig, ConsoleChannel> = {
   kind: 'responder',
   type: 'console',
   configSchema: ConsoleConfig,
-  create: (config, settings) => new ConsoleChannel(channelContext(config, settings)),
+  create: (config, settings) => new ConsoleChannel(channelContext(config, settings), config.format),
 };

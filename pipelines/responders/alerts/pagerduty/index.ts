@@ -35,10 +35,11 @@ export function pagerDutyEvent(
   event: AlertEvent,
   routingKey: string,
   adminUrl: string,
+  consoleUrl = adminUrl,
 ): Record<string, unknown> {
   const dedup_key = pagerDutyDedupKey(incident.id);
   if (event === 'resolve') return { routing_key: routingKey, event_action: 'resolve', dedup_key };
-  const alert = formatAlert(incident, event, { adminUrl });
+  const alert = formatAlert(incident, event, { adminUrl, consoleUrl });
   const w = incident.workload as Record<string, string | undefined>;
   return {
     routing_key: routingKey,
@@ -59,10 +60,14 @@ export function pagerDutyEvent(
         how_sure: alert.howSure,
         done: alert.done,
         undo: alert.undo,
+        console: alert.link,
         incident,
       },
     },
-    links: [{ href: incidentUrl(adminUrl, incident.id), text: 'Incident in meshguard' }],
+    links: [
+      { href: alert.link, text: 'Incident in the meshguard console' },
+      { href: incidentUrl(adminUrl, incident.id), text: 'Incident in the meshguard admin API' },
+    ],
     client: 'meshguard',
     client_url: adminUrl,
   };
@@ -80,7 +85,9 @@ export class PagerDutyChannel extends AlertChannel {
     return postJson({
       channel: this.name,
       url: this.cfg.url,
-      body: JSON.stringify(pagerDutyEvent(incident, event, this.cfg.routing_key, this.ctx.adminUrl)),
+      body: JSON.stringify(
+        pagerDutyEvent(incident, event, this.cfg.routing_key, this.ctx.adminUrl, this.ctx.consoleUrl),
+      ),
       timeoutMs: this.cfg.timeout_ms,
       signal,
       secrets: [this.cfg.routing_key],

@@ -26,8 +26,9 @@ export function slackPayload(
   incident: Incident,
   event: AlertEvent,
   adminUrl: string,
+  consoleUrl = adminUrl,
 ): Record<string, unknown> {
-  const alert = formatAlert(incident, event, { adminUrl });
+  const alert = formatAlert(incident, event, { adminUrl, consoleUrl });
   const field = (label: string, value: string) => ({
     type: 'mrkdwn',
     text: clip(`*${label}*\n${escapeMrkdwn(value)}`, 2000),
@@ -68,9 +69,9 @@ export function slackPayload(
         elements: [
           {
             type: 'mrkdwn',
-            text: escapeMrkdwn(
+            text: `<${alert.link}|Open in the meshguard console> · ${escapeMrkdwn(
               `incident ${incident.id} · first event ${incident.firstEventTime} · detected ${incident.detectedAt}`,
-            ),
+            )}`,
           },
         ],
       },
@@ -90,7 +91,7 @@ export class SlackChannel extends AlertChannel {
     return postJson({
       channel: this.name,
       url: this.cfg.url,
-      body: JSON.stringify(slackPayload(incident, event, this.ctx.adminUrl)),
+      body: JSON.stringify(slackPayload(incident, event, this.ctx.adminUrl, this.ctx.consoleUrl)),
       timeoutMs: this.cfg.timeout_ms,
       signal,
       now: this.ctx.wallNowMs,

@@ -5,7 +5,7 @@
 import type { Delivery } from '../../../core/delivery.js';
 import type { Incident } from '../../../core/incident.js';
 import { AlertChannel, channelContext, type ChannelContext, type ChannelFactory } from '../channel.js';
-import type { AlertEvent } from '../format.js';
+import { consoleIncidentUrl, type AlertEvent } from '../format.js';
 import { postJson } from '../http.js';
 import { WebhookConfig, validateWebhookConfig } from './config.js';
 import { decodeWebhookSecret, signStandardWebhook, webhookMessageId } from './signature.js';
@@ -25,13 +25,17 @@ export class WebhookChannel extends AlertChannel {
     }
   }
 
-  /** The request body: the Incident plus the event. */
-  static body(incident: Incident, event: AlertEvent): string {
-    return JSON.stringify({ event, ...incident });
+  /** The request body: the Incident plus the event and the link to its page in the console. */
+  static body(incident: Incident, event: AlertEvent, consoleUrl?: string): string {
+    return JSON.stringify({
+      event,
+      ...incident,
+      ...(consoleUrl ? { consoleUrl: consoleIncidentUrl(consoleUrl, incident.id) } : {}),
+    });
   }
 
   async respond(incident: Incident, event: AlertEvent, signal: AbortSignal): Promise<Delivery> {
-    const body = WebhookChannel.body(incident, event);
+    const body = WebhookChannel.body(incident, event, this.ctx.consoleUrl);
     const id = webhookMessageId(incident.id, event);
     // Signed at each attempt with the current time: receivers reject stale timestamps, and the id stays the same.
     const timestamp = Math.floor(this.ctx.wallNowMs() / 1000);

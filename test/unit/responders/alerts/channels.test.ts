@@ -174,8 +174,12 @@ describe('payloads', () => {
       },
       links: [
         {
+          href: 'http://mg.example:8080/ui/incidents/inc-exfil-shop-frontend-1',
+          text: 'Incident in the meshguard console',
+        },
+        {
           href: 'http://mg.example:8080/api/incidents/inc-exfil-shop-frontend-1',
-          text: 'Incident in meshguard',
+          text: 'Incident in the meshguard admin API',
         },
       ],
     });
@@ -207,7 +211,7 @@ describe('payloads', () => {
     expect(alert!.annotations.undo).toContain('kubectl -n shop delete');
     expect(alert!.startsAt).toBe('2025-03-01T03:00:00.000Z');
     expect(alert!.endsAt).toBe(new Date(NOW + 3600_000).toISOString());
-    expect(alert!.generatorURL).toBe('http://mg.example:8080/api/incidents/inc-exfil-shop-frontend-1');
+    expect(alert!.generatorURL).toBe('http://mg.example:8080/ui/incidents/inc-exfil-shop-frontend-1');
     const [end] = resolved!.json as AmAlert[];
     expect(end!.labels).toEqual(alert!.labels);
     expect(end!.endsAt).toBe(new Date(NOW).toISOString());
