@@ -76,7 +76,18 @@ function flowEvent(flow: Record<string, unknown>, opts: ParseOptions): ParseResu
   let dstIp = str(ip['destination']);
 
   if (
-    !countsOnce(flow, l4, http !== undefined, dns !== undefined, l7Type, isReply, dropped, direction, source)
+    !countsOnce(
+      flow,
+      l4,
+      http !== undefined,
+      dns !== undefined,
+      l7Type,
+      isReply,
+      dropped,
+      direction,
+      source,
+      destination,
+    )
   )
     return null;
   // A reply runs server → client: the caller is its destination.
@@ -119,8 +130,9 @@ function flowEvent(flow: Record<string, unknown>, opts: ParseOptions): ParseResu
  *   status code); HTTP requests are counted by their response, DNS by the request (it has the query);
  * - TCP counts the opening SYN only (every flow when a field mask dropped the flags); UDP and ICMP every
  *   non-reply flow;
- * - a pod's connection is observed leaving it (EGRESS) and, on the destination's node, arriving
- *   (INGRESS): the EGRESS flow is counted, the INGRESS one only when the source is not a pod.
+ * - a connection between two pods is observed leaving one (EGRESS) and arriving at the other (INGRESS):
+ *   the INGRESS flow is counted (where an ingress policy drops it, the same flow is the drop), the EGRESS
+ *   one only when it was dropped there (egress policy) or one end is not a pod (world, host, API server).
  */
 function countsOnce(
   flow: Record<string, unknown>,
@@ -132,12 +144,14 @@ function countsOnce(
   dropped: boolean,
   direction: string,
   source: FlowEndpoint,
+  destination: FlowEndpoint,
 ): boolean {
   if (dropped) return !isReply || http;
   if (http) return l7Type === 'RESPONSE' || (l7Type === '' && !isReply);
   if (dns) return !isReply && l7Type !== 'RESPONSE';
   if (isReply || flow['Type'] === 'L7') return false;
-  if (direction === 'INGRESS' && source.pod !== '') return false;
+  // Pod to pod: counted where it arrives (an ingress policy drop is that same flow, not a second one).
+  if (direction === 'EGRESS' && destination.pod !== '' && source.pod !== '') return false;
   const tcp = l4['TCP'];
   if (isPlainObject(tcp)) {
     // Without flags (an exporter field mask) each flow is all there is to count.
@@ -200,7 +214,6 @@ function fillDestination(
     ev.egress = true;
     ev.externalHost = fqdn !== '' ? fqdn : ip;
     ev.dst = ev.externalHost || ev.dst;
-    ev.upstreamCluster = 'PassthroughCluster';
   }
 }
 

@@ -38,6 +38,12 @@ export function ztunnelRecord(payload: Payload, opts: ParseOptions, shippedMs: n
   return buildZtunnelEvent(f, opts, shippedMs);
 }
 
+/** The port of `host:port` ('' when absent). */
+function addressPort(a: string): string {
+  const colon = a.lastIndexOf(':');
+  return colon === -1 ? '' : a.slice(colon + 1);
+}
+
 function buildZtunnelEvent(f: ZtunnelFields, opts: ParseOptions, shippedMs: number): ParseResult | null {
   resetProblem();
   const timeMs = f.time === undefined && shippedMs > 0 ? shippedMs : isoTime(f.time, 'time');
@@ -96,6 +102,7 @@ function buildZtunnelEvent(f: ZtunnelFields, opts: ParseOptions, shippedMs: numb
     if (ev.dstNamespace === '') ev.dstNamespace = dstIdentity.namespace;
   }
   const target = hbone !== '' ? hbone : addr;
+  const targetAddress = text(f.dstHboneAddr, 'dst.hbone_addr') || text(f.dstAddr, 'dst.addr');
   ev.dst =
     service !== '' ? service : dstIdentity.id !== '' ? dstIdentity.id : target !== '' ? `ip:${target}` : '';
   if (outbound && dstIdentity.id === '' && dstWorkload === '') {
@@ -105,7 +112,9 @@ function buildZtunnelEvent(f: ZtunnelFields, opts: ParseOptions, shippedMs: numb
       ev.egress = true;
       ev.externalHost = host;
       ev.dst = host;
-      ev.upstreamCluster = 'PassthroughCluster';
+      // A ServiceEntry names the host (dst.service); without one the connection went out unregistered.
+      ev.upstreamCluster =
+        service !== '' ? `outbound|${addressPort(targetAddress)}||${service}` : 'PassthroughCluster';
     }
   }
 
