@@ -8,7 +8,8 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config/load.js';
 import type { Incident } from '../../pipelines/core/incident.js';
-import { MeshSimulator } from '../../pipelines/sources/simulator/index.js';
+import { FORMAT_OF_MESH, MeshSimulator } from '../../pipelines/sources/simulator/index.js';
+import { meshOf } from './simulate.js';
 import { createLogger } from '../assembly/assemble.js';
 import { Service } from '../service.js';
 import { parseDuration, parsePort } from './args.js';
@@ -29,9 +30,11 @@ const SCHEDULE: Array<{ scenario: string; afterMs: number }> = [
 ];
 
 const HELP = `meshguard demo [--duration 60s] [--port 8080] [--config FILE] [--seed N] [--services N]
+               [--mesh istio|linkerd|consul|ambient|cilium]
 
 Runs meshguard in embedded mode on simulated mesh traffic with attacks. Stops after --duration
-(default: runs until Ctrl-C).`;
+(default: runs until Ctrl-C). --mesh picks whose records are simulated (Istio's by default); the format
+is detected per record. Quarantine writes the policy objects of the config's quarantine settings.`;
 
 export async function runDemo(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -42,6 +45,7 @@ export async function runDemo(argv: string[]): Promise<number> {
       config: { type: 'string' },
       seed: { type: 'string', default: '7' },
       services: { type: 'string', default: '24' },
+      mesh: { type: 'string', default: 'istio' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -50,6 +54,7 @@ export async function runDemo(argv: string[]): Promise<number> {
     return 0;
   }
   const durationMs = values.duration ? parseDuration(values.duration, '--duration') : Infinity;
+  const mesh = meshOf(values.mesh);
   const port = parsePort(values.port);
   // Embedded mode whatever the config says about Kafka and Redis: one process, state in memory.
   const cfg = await loadConfig({
@@ -87,12 +92,13 @@ export async function runDemo(argv: string[]): Promise<number> {
     seed: Number(values.seed),
     startMs: start - HISTORY_MS,
     services: Number(values.services),
+    mesh,
   });
   const send = async (fromMs: number, toMs: number): Promise<void> => {
     const batch: Array<{ key: string | null; value: string }> = [];
     sim.generate(fromMs, toMs, (record) => batch.push({ key: null, value: JSON.stringify(record) }));
     // Records handed to the bus skip the ingest endpoints, which count what they accept: count them here.
-    service.metrics.eventsIngested.inc({ source: 'simulator', format: 'istio-json' }, batch.length);
+    service.metrics.eventsIngested.inc({ source: 'simulator', format: FORMAT_OF_MESH[mesh] }, batch.length);
     // The bus is bounded (it refuses rather than grows): hand over in slices and let it drain.
     for (let i = 0; i < batch.length; i += 2000) {
       await bus.send(topic, batch.slice(i, i + 2000));
@@ -101,7 +107,7 @@ export async function runDemo(argv: string[]): Promise<number> {
   };
 
   process.stdout.write(
-    `meshguard demo: simulated mesh of ${sim.topology.workloads.length} workloads; learning from ${HISTORY_MS / 60_000} minutes of history…\n`,
+    `meshguard demo: simulated ${mesh} mesh of ${sim.topology.workloads.length} workloads (${FORMAT_OF_MESH[mesh]} records); learning from ${HISTORY_MS / 60_000} minutes of history…\n`,
   );
   await send(start - HISTORY_MS, start);
   await bus.drain();
