@@ -3,6 +3,7 @@
  * (the section key is the family's factory type).
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { DnsTunnelConfig } from './exfiltration/dns-tunnel/config.js';
 import { ExfiltrationConfig } from './exfiltration/config.js';
 import { LateralMovementConfig } from './lateral-movement/config.js';
 import { ScanningConfig } from './scanning/config.js';
@@ -14,6 +15,7 @@ export const DetectorsConfig = Type.Object(
     scanning: ScanningConfig,
     lateral_movement: LateralMovementConfig,
     exfiltration: ExfiltrationConfig,
+    dns_tunnel: DnsTunnelConfig,
   },
   { additionalProperties: false, default: {} },
 );

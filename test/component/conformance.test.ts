@@ -387,6 +387,12 @@ const TABLE: Record<string, Entry> = {
     folder: 'pipelines/detect/exfiltration',
     scenario: 'bulk_read_exfiltration',
   },
+  'detector/dns_tunnel': {
+    role: 'window_detector',
+    folder: 'pipelines/detect/exfiltration/dns-tunnel',
+    // Hubble DNS flows (test/helpers/dns-traffic.ts): the Istio simulator's records carry no DNS.
+    scenario: 'dns_tunnel',
+  },
   'detector/series_stack': { role: 'series_detector', folder: 'models/statistical/series-stack' },
   'detector/autoencoder': {
     role: 'neural_detector',
