@@ -62,6 +62,14 @@ export const DEFAULT_CONFIG: MeshguardConfig = {
         steps: 40,
       },
     },
+    dns_tunnel: {
+      enabled: true,
+      threshold: 0.99,
+      min_queries: 20,
+      min_subdomain_length: 30,
+      min_entropy: 3.5,
+      ignore_suffixes: ['cluster.local', 'in-addr.arpa', 'ip6.arpa'],
+    },
   },
   neural: {
     enabled: true,

@@ -64,6 +64,11 @@ export interface MeshEvent {
    * caller's on outbound ones. Shared and frozen; NO_LABELS when the shipper added none.
    */
   podLabels: Readonly<Record<string, string>>;
+  /**
+   * The DNS name queried, for DNS flows (Hubble L7 DNS), lower-cased without the trailing dot. Optional:
+   * set only by the formats that see DNS, so every other event keeps the shared shape.
+   */
+  dnsQuery?: string;
 }
 
 /** The one empty label set, shared by every event without shipper labels (never mutated). */
@@ -108,4 +113,24 @@ export function emptyEvent(): MeshEvent {
 /** Outcome of parsing one record: an event, or a reason it was rejected (never a throw). */
 export type ParseResult = { ok: true; event: MeshEvent } | { ok: false; reason: string };
 
-export type InputFormat = 'istio-json' | 'envoy-text' | 'otlp-json';
+export type InputFormat =
+  | 'istio-json'
+  | 'envoy-text'
+  | 'otlp-json'
+  | 'linkerd-json'
+  | 'linkerd-apache'
+  | 'consul-json'
+  | 'ztunnel'
+  | 'hubble-json';
+
+/** Every format name, in the order `--format` lists them. */
+export const INPUT_FORMATS: readonly InputFormat[] = [
+  'istio-json',
+  'envoy-text',
+  'otlp-json',
+  'linkerd-json',
+  'linkerd-apache',
+  'consul-json',
+  'ztunnel',
+  'hubble-json',
+];

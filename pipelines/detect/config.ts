@@ -3,6 +3,7 @@
  * (the section key is the family's factory type).
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { DnsTunnelConfig } from './exfiltration/dns-tunnel/config.js';
 import { ExfiltrationConfig } from './exfiltration/config.js';
 import { LateralMovementConfig } from './lateral-movement/config.js';
 import { RequestContentConfig } from './request-content/config.js';
@@ -16,6 +17,7 @@ export const DetectorsConfig = Type.Object(
     lateral_movement: LateralMovementConfig,
     exfiltration: ExfiltrationConfig,
     request_content: RequestContentConfig,
+    dns_tunnel: DnsTunnelConfig,
   },
   { additionalProperties: false, default: {} },
 );

@@ -8,6 +8,8 @@ import type { MeshEvent } from '../core/event.js';
 export const MAX_PATHS_PER_WINDOW = 256;
 export const MAX_EDGES_PER_WINDOW = 256;
 export const MAX_CONTACT_TIMES = 64;
+/** DNS names kept per source and window (a tunnel shows well within this many). */
+export const MAX_DNS_QUERIES_PER_WINDOW = 512;
 
 export class EdgeWindow {
   requests = 0;
@@ -57,6 +59,8 @@ export class SourceWindow {
   readonly pathErrors = new Map<string, number>();
   pathsOverflow = 0;
   readonly deniedExamples: string[] = [];
+  /** Names queried, for formats that see DNS (Hubble): the DNS-tunnel check reads them. */
+  readonly dnsQueries: string[] = [];
 
   constructor(readonly src: string) {}
 
@@ -93,6 +97,10 @@ export class SourceWindow {
     this.durationSum += ev.durationMs;
     const plaintext = ev.direction === 'inbound' && !ev.mtls;
     if (plaintext) this.plaintextInbound++;
+
+    const dns = ev.dnsQuery;
+    if (dns !== undefined && dns !== '' && this.dnsQueries.length < MAX_DNS_QUERIES_PER_WINDOW)
+      this.dnsQueries.push(dns);
 
     if (ev.egress) {
       const host = ev.externalHost || ev.dst;

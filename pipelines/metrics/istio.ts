@@ -8,6 +8,7 @@
  * rate of `_count` and `_sum` and, when both move in the same interval, the interval's mean
  * (`<name>:mean`: mean request size, mean latency). Buckets are dropped: too many series for what they add.
  */
+import { meshSourceEntity } from './meshes.js';
 import { seriesKey, type MetricSample } from './sample.js';
 
 export const ISTIO_COUNTERS: ReadonlySet<string> = new Set([
@@ -117,7 +118,10 @@ export class CounterRates {
   }
 }
 
-/** The offender key of a metric series: the source principal, else `namespace/workload` of the source. */
+/**
+ * The offender key of a metric series: the source principal, else `namespace/workload` of the source;
+ * for Linkerd's and Consul's proxy metrics, their own source labels (meshes.ts).
+ */
 export function sourceEntity(labels: Record<string, string>): string | undefined {
   const known = (v: string | undefined): v is string => !!v && v !== 'unknown';
   if (known(labels.source_principal)) return labels.source_principal;
@@ -125,5 +129,5 @@ export function sourceEntity(labels: Record<string, string>): string | undefined
     return known(labels.source_workload_namespace)
       ? `${labels.source_workload_namespace}/${labels.source_workload}`
       : labels.source_workload;
-  return undefined;
+  return meshSourceEntity(labels);
 }

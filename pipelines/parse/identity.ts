@@ -181,7 +181,7 @@ function resolveOutbound(
 
   if (host !== '') {
     ev.dst = host;
-    if (!isMeshHostCached(host, hosts, opts)) {
+    if (!cluster.consul && !isMeshHostCached(host, hosts, opts)) {
       ev.egress = true;
       ev.externalHost = host;
     }

@@ -23,10 +23,14 @@ export function spiffeNamespace(id: string): string {
   return b === -1 ? '' : id.slice(a + 4, b);
 }
 
-/** Service-account segment of a SPIFFE id. */
+/**
+ * Service-account segment of a SPIFFE id; for Consul's `.../dc/<dc>/svc/<service>` the service, which is
+ * what a Consul workload's identity names.
+ */
 export function spiffeServiceAccount(id: string): string {
-  const a = id.indexOf('/sa/');
-  if (a === -1) return '';
+  let a = id.indexOf('/sa/');
+  if (a === -1) a = id.indexOf('/svc/') + 1;
+  if (a <= 0) return '';
   const b = id.indexOf('/', a + 4);
   return b === -1 ? id.slice(a + 4) : id.slice(a + 4, b);
 }

@@ -6,6 +6,9 @@
  *   Service declares.
  * - `outbound|<port>|<subset>|<host>`: logged by the source's sidecar; `PassthroughCluster`: outbound to an
  *   address the mesh does not know (ALLOW_ANY); `BlackHoleCluster`: the same, blocked (REGISTRY_ONLY).
+ * Consul's names for the same: `local_app` (inbound to the local application),
+ * `<svc>.<ns>[.<partition>].<dc>.internal.<trust domain>.consul` (an upstream service, the name its SNI also
+ * carries) and `original-destination` (transparent proxy to an address Consul does not know).
  */
 import { MEMO_ENTRIES, Memo } from './memo.js';
 
@@ -33,8 +36,18 @@ function clusterKind(c: string): number {
     case 73 /* I */:
       if (c.startsWith('InboundPassthroughCluster')) return KIND_INBOUND_PASSTHROUGH;
       break;
+    case 108 /* l */:
+      if (c === 'local_app') return KIND_INBOUND;
+      break;
   }
+  if (c === 'original-destination') return KIND_PASSTHROUGH;
+  if (isConsulUpstream(c)) return KIND_OUTBOUND;
   return KIND_UNKNOWN;
+}
+
+/** A Consul upstream cluster: `web.default.dc1.internal.<trust domain>.consul` (also peered `.external.`). */
+export function isConsulUpstream(c: string): boolean {
+  return c.endsWith('.consul') && (c.indexOf('.internal.') > 0 || c.indexOf('.external.') > 0);
 }
 
 /** `outbound|9080|v1|reviews.shop.svc.cluster.local` → `reviews.shop.svc.cluster.local` ('' if absent). */
@@ -54,6 +67,8 @@ export class ClusterInfo {
     readonly kind: number,
     readonly host: string,
     readonly egressGateway: boolean,
+    /** A Consul service name: inside the mesh whatever the cluster domain says. */
+    readonly consul: boolean = false,
   ) {}
 }
 
@@ -62,8 +77,12 @@ const clusters = new Memo<ClusterInfo>(MEMO_ENTRIES);
 export function clusterInfo(c: string): ClusterInfo {
   let info = clusters.get(c);
   if (info === undefined) {
-    const host = clusterHost(c);
-    info = clusters.set(c, new ClusterInfo(clusterKind(c), host, host.indexOf('egressgateway') !== -1));
+    const consul = isConsulUpstream(c);
+    const host = consul ? c : clusterHost(c);
+    info = clusters.set(
+      c,
+      new ClusterInfo(clusterKind(c), host, host.indexOf('egressgateway') !== -1, consul),
+    );
   }
   return info;
 }

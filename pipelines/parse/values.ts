@@ -264,6 +264,26 @@ export function jsonError(): string {
   return lastJsonError;
 }
 
+let cachedLine: string | undefined;
+let cachedDoc: unknown = NOT_JSON;
+let cachedError = '';
+
+/**
+ * parseJson, remembering the last line: format detection decodes a line to look at its keys, and the
+ * parser it picks then reads the same document instead of decoding it twice. Documents are never mutated.
+ */
+export function parseJsonCached(s: string): unknown {
+  if (s === cachedLine) {
+    lastJsonError = cachedError;
+    return cachedDoc;
+  }
+  const doc = parseJson(s);
+  cachedLine = s;
+  cachedDoc = doc;
+  cachedError = lastJsonError;
+  return doc;
+}
+
 /**
  * The first step of every JSON format: the size check and the one JSON.parse of the line. Returns the
  * document, or NOT_JSON after emitting the rejection.
@@ -273,7 +293,7 @@ export function decodeJsonLine(line: string, emit: Emit): unknown {
     emit(reject(tooLongReason(line)));
     return NOT_JSON;
   }
-  const o = parseJson(line);
+  const o = parseJsonCached(line);
   if (o === NOT_JSON) emit(reject(`not JSON: ${jsonError()}`));
   return o;
 }

@@ -5,6 +5,7 @@
  */
 import { checked } from './check.js';
 import type { WindowDetectorFactory } from '../detect/detector.js';
+import { factory as dnsTunnel } from '../detect/exfiltration/dns-tunnel/index.js';
 import { factory as exfiltration } from '../detect/exfiltration/index.js';
 import { factory as lateralMovement } from '../detect/lateral-movement/index.js';
 import { factory as requestContent } from '../detect/request-content/index.js';
@@ -17,4 +18,5 @@ export const WINDOW_DETECTORS: readonly WindowDetectorFactory[] = checked([
   requestContent,
   lateralMovement,
   exfiltration,
+  dnsTunnel,
 ]);

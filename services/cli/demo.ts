@@ -7,7 +7,9 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config/load.js';
-import { MeshSimulator } from '../../pipelines/sources/simulator/index.js';
+import type { Incident } from '../../pipelines/core/incident.js';
+import { FORMAT_OF_MESH, MeshSimulator } from '../../pipelines/sources/simulator/index.js';
+import { meshOf } from './simulate.js';
 import { createLogger } from '../assembly/assemble.js';
 import { Service } from '../service.js';
 import { parseDuration, parsePort, usageError } from './args.js';
@@ -28,12 +30,15 @@ const SCHEDULE: Array<{ scenario: string; afterMs: number }> = [
 ];
 
 const HELP = `meshguard demo [--duration 60s] [--port 8080] [--host 127.0.0.1] [--config FILE] [--seed N]
-              [--services N] [--log-level debug|info|warn|error|silent]
+              [--services N] [--mesh istio|linkerd|consul|ambient|cilium]
+              [--log-level debug|info|warn|error|silent]
 
 Runs meshguard in embedded mode on simulated mesh traffic with attacks: one line per incident with the
 link to its page in the incident console (/ui/), a summary at the end. Structured logs (stderr) at
 warn unless --log-level asks for more. Stops after --duration (default: runs until Ctrl-C). It listens
-on loopback only; another --host needs an ingest token (MESHGUARD_INGEST_TOKEN), as \`serve\` does.`;
+on loopback only; another --host needs an ingest token (MESHGUARD_INGEST_TOKEN), as \`serve\` does.
+--mesh picks whose records are simulated (Istio's by default; the format is detected per record) and
+the mesh whose policy objects quarantine writes.`;
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 type LogLevel = (typeof LOG_LEVELS)[number];
@@ -49,6 +54,7 @@ export async function runDemo(argv: string[]): Promise<number> {
       seed: { type: 'string', default: '7' },
       services: { type: 'string', default: '24' },
       'log-level': { type: 'string', default: 'warn' },
+      mesh: { type: 'string', default: 'istio' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -57,6 +63,7 @@ export async function runDemo(argv: string[]): Promise<number> {
     return 0;
   }
   const durationMs = values.duration ? parseDuration(values.duration, '--duration') : Infinity;
+  const mesh = meshOf(values.mesh);
   const port = parsePort(values.port);
   const logLevel = values['log-level'] as LogLevel;
   if (!LOG_LEVELS.includes(logLevel))
@@ -104,12 +111,13 @@ export async function runDemo(argv: string[]): Promise<number> {
     seed: Number(values.seed),
     startMs: start - HISTORY_MS,
     services: Number(values.services),
+    mesh,
   });
   const send = async (fromMs: number, toMs: number): Promise<void> => {
     const batch: Array<{ key: string | null; value: string }> = [];
     sim.generate(fromMs, toMs, (record) => batch.push({ key: null, value: JSON.stringify(record) }));
     // Records handed to the bus skip the ingest endpoints, which count what they accept: count them here.
-    service.metrics.eventsIngested.inc({ source: 'simulator', format: 'istio-json' }, batch.length);
+    service.metrics.eventsIngested.inc({ source: 'simulator', format: FORMAT_OF_MESH[mesh] }, batch.length);
     // The bus is bounded (it refuses rather than grows): hand over in slices and let it drain.
     for (let i = 0; i < batch.length; i += 2000) {
       await bus.send(topic, batch.slice(i, i + 2000));
@@ -118,7 +126,7 @@ export async function runDemo(argv: string[]): Promise<number> {
   };
 
   process.stdout.write(
-    `meshguard demo: simulated mesh of ${sim.topology.workloads.length} workloads; learning from ${HISTORY_MS / 60_000} minutes of history…\n`,
+    `meshguard demo: simulated ${mesh} mesh of ${sim.topology.workloads.length} workloads (${FORMAT_OF_MESH[mesh]} records); learning from ${HISTORY_MS / 60_000} minutes of history…\n`,
   );
   await send(start - HISTORY_MS, start);
   await bus.drain();

@@ -10,19 +10,20 @@ import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, type ConfigOverrides } from '../../config/load.js';
 import type { MeshguardConfig } from '../../config/schema.js';
-import type { InputFormat, ParseResult } from '../../pipelines/core/event.js';
+import { INPUT_FORMATS, type InputFormat, type ParseResult } from '../../pipelines/core/event.js';
 import { parseLine } from '../../pipelines/parse/index.js';
 import { EventClock } from '../../pipelines/core/clock.js';
 import { assemble } from '../assembly/assemble.js';
 import { parseOptionsOf } from '../../pipelines/parse/index.js';
 import { usageError } from './args.js';
 
-const FORMATS = ['auto', 'istio-json', 'envoy-text', 'otlp-json'] as const;
+const FORMATS = ['auto', ...INPUT_FORMATS] as const;
 
 const HELP = `meshguard replay --input FILE|- --incidents OUT.jsonl [options]
 
   --input FILE|-        access logs, one record per line ('-' = stdin)
-  --format F            auto (default), istio-json, envoy-text or otlp-json
+  --format F            auto (default), istio-json, envoy-text, otlp-json, linkerd-json,
+                        linkerd-apache, consul-json, ztunnel or hubble-json
   --incidents FILE      where to write incidents, one JSON object per line
   --policies-dir DIR    write quarantine AuthorizationPolicies as YAML here (GitOps)
   --rejected FILE       write each rejected record with its reason (JSON lines)

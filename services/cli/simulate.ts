@@ -11,14 +11,20 @@ import {
   scenarioByName,
 } from '../../pipelines/sources/simulator/scenarios/index.js';
 import { simulateInto } from '../../pipelines/sources/simulator/run.js';
+import { FORMAT_OF_MESH, SIM_MESHES, type SimMesh } from '../../pipelines/sources/simulator/renderers.js';
 import { parseDuration, usageError } from './args.js';
 
 const HELP = `meshguard simulate [--duration 30m] [--seed 1] [--services 50] [--rate 200]
                    [--scenarios all|none|a,b] [--benign all|none|a,b] [--identity spiffe|address]
-                   [--one-sidecar] [--output FILE|-] [--labels FILE.json] [--start ISO]
+                   [--one-sidecar] [--mesh istio|linkerd|consul|ambient|cilium]
+                   [--output FILE|-] [--labels FILE.json] [--start ISO]
 
-Writes simulated Istio access-log records (NDJSON) to --output (default: stdout) and the scenarios'
-ground truth (scenario, actor, start/end, acceptable incident kinds) to --labels.
+Writes simulated mesh access-log records (NDJSON) to --output (default: stdout) and the scenarios'
+ground truth (scenario, actor, start/end, acceptable incident kinds) to --labels. --mesh picks whose
+records: Istio's sidecars (istio-json, the default), Linkerd's proxies (linkerd-json), Consul's Envoy
+sidecars (consul-json), Istio ambient's ztunnels (ztunnel) or Cilium's Hubble (hubble-json); replay
+reads each with --format auto. The L4-only formats (ztunnel, Hubble) cannot show HTTP-level attacks,
+and Linkerd logs inbound HTTP only (no egress): see docs/meshes.md.
 Normal traffic comes first (10 minutes, or a third of a shorter run); scenarios follow, one at a time.
 
 Attacks: ${ATTACK_SCENARIOS.join(', ')}
@@ -35,6 +41,13 @@ function scenarioList(text: string, all: readonly string[], flag: string): strin
     if (!scenarioByName(n)) throw usageError(`${flag}: unknown scenario "${n}" (known: ${all.join(', ')})`);
   }
   return names;
+}
+
+/** The `--mesh` value, checked. */
+export function meshOf(text: string): SimMesh {
+  if (!(SIM_MESHES as readonly string[]).includes(text))
+    throw usageError(`--mesh: expected one of ${SIM_MESHES.join(', ')}, got "${text}"`);
+  return text as SimMesh;
 }
 
 function positiveInt(text: string, flag: string): number {
@@ -61,6 +74,7 @@ function parse(argv: string[]) {
       benign: { type: 'string', default: 'all' },
       identity: { type: 'string', default: 'spiffe' },
       'one-sidecar': { type: 'boolean', default: false },
+      mesh: { type: 'string', default: 'istio' },
       output: { type: 'string', default: '-' },
       labels: { type: 'string' },
       start: { type: 'string' },
@@ -88,7 +102,9 @@ export async function runSimulate(argv: string[]): Promise<number> {
   if (!Number.isFinite(startMs)) throw usageError(`--start: not an ISO-8601 time: "${values.start}"`);
   const seed = Number(values.seed);
   if (!Number.isInteger(seed)) throw usageError(`--seed: expected an integer, got "${values.seed}"`);
+  const mesh = meshOf(values.mesh);
   const opts = {
+    mesh,
     seed,
     startMs,
     durationMs: parseDuration(values.duration, '--duration'),
@@ -134,6 +150,8 @@ export async function runSimulate(argv: string[]): Promise<number> {
       durationMs: opts.durationMs,
       services: result.sim.topology.workloads.length,
       identity,
+      mesh,
+      format: FORMAT_OF_MESH[mesh],
       records: result.records,
       scenarios: result.truth.map((t) => ({
         ...t,

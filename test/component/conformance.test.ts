@@ -281,6 +281,31 @@ const TABLE: Record<string, Entry> = {
     folder: 'pipelines/parse/otlp-json',
     fixture: 'parse/otlp.log',
   },
+  'parser/linkerd_json': {
+    role: 'access_parser',
+    folder: 'pipelines/parse/linkerd-json',
+    fixture: 'parse/linkerd-json.log',
+  },
+  'parser/linkerd_apache': {
+    role: 'access_parser',
+    folder: 'pipelines/parse/linkerd-apache',
+    fixture: 'parse/linkerd-apache.log',
+  },
+  'parser/consul_json': {
+    role: 'access_parser',
+    folder: 'pipelines/parse/consul-json',
+    fixture: 'parse/consul.log',
+  },
+  'parser/ztunnel': {
+    role: 'access_parser',
+    folder: 'pipelines/parse/ztunnel',
+    fixture: 'parse/ztunnel.log',
+  },
+  'parser/hubble_json': {
+    role: 'access_parser',
+    folder: 'pipelines/parse/hubble-json',
+    fixture: 'parse/hubble.log',
+  },
   'parser/remote_write': {
     role: 'metric_parser',
     folder: 'pipelines/metrics/remote-write',
@@ -366,6 +391,12 @@ const TABLE: Record<string, Entry> = {
     role: 'window_detector',
     folder: 'pipelines/detect/request-content',
     scenario: 'slow_sql_injection',
+  },
+  'detector/dns_tunnel': {
+    role: 'window_detector',
+    folder: 'pipelines/detect/exfiltration/dns-tunnel',
+    // Hubble DNS flows (test/helpers/dns-traffic.ts): the Istio simulator's records carry no DNS.
+    scenario: 'dns_tunnel',
   },
   'detector/series_stack': { role: 'series_detector', folder: 'models/statistical/series-stack' },
   'detector/autoencoder': {

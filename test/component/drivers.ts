@@ -17,7 +17,9 @@ import type { Incident, IncidentKind } from '../../pipelines/core/incident.js';
 import { Metrics } from '../../pipelines/core/metrics.js';
 import { MemoryStateStore } from '../../pipelines/core/state-store.js';
 import type { WindowDetectorFactory } from '../../pipelines/detect/detector.js';
+import { factory as hubbleJson } from '../../pipelines/parse/hubble-json/index.js';
 import { factory as istioJson } from '../../pipelines/parse/istio-json/index.js';
+import { TUNNEL_ACTOR, dnsTrafficLines } from '../helpers/dns-traffic.js';
 import type { Parser } from '../../pipelines/parse/parser.js';
 import { createPipeline, type Pipeline } from '../../pipelines/runtime/pipeline.js';
 import { MeshSimulator, type GroundTruth } from '../../pipelines/sources/simulator/index.js';
@@ -108,9 +110,42 @@ export const TRAFFIC = {
 const traffic = new Map<string, { events: MeshEvent[]; truth: GroundTruth }>();
 let parser: Parser | undefined;
 
+/**
+ * Attacks the Istio simulator cannot show, as another mesh's records: a DNS tunnel in Hubble DNS flows
+ * (no Envoy log sees DNS), through the registered hubble_json parser.
+ */
+const OTHER_MESH_TRAFFIC: Record<string, () => { events: MeshEvent[]; truth: GroundTruth }> = {
+  dns_tunnel: () => {
+    const p = hubbleJson.create(
+      filledConfig(hubbleJson.configSchema) as Parameters<typeof hubbleJson.create>[0],
+      componentSettings(),
+    );
+    const events: MeshEvent[] = [];
+    for (const line of dnsTrafficLines({ startMs: T0, endMs: TRAFFIC.endMs, attackMs: TRAFFIC.attackMs }))
+      p.parse(line, (r) => {
+        if (r.ok) events.push(r.event);
+        else throw new Error(`DNS flow rejected: ${r.reason}`);
+      });
+    const truth: GroundTruth = {
+      scenario: 'dns_tunnel',
+      attack: true,
+      acceptableKinds: ['exfiltration'],
+      actor: { ...TUNNEL_ACTOR },
+      startMs: TRAFFIC.attackMs,
+      endMs: TRAFFIC.endMs,
+    };
+    return { events, truth };
+  },
+};
+
 /** Baseline traffic with one scenario, as Istio JSON records through the registered istio_json parser. */
 export function attackTraffic(scenario: string): { events: MeshEvent[]; truth: GroundTruth } {
   let run = traffic.get(scenario);
+  const other = OTHER_MESH_TRAFFIC[scenario];
+  if (run === undefined && other !== undefined) {
+    run = other();
+    traffic.set(scenario, run);
+  }
   if (run === undefined) {
     parser ??= istioJson.create(
       filledConfig(istioJson.configSchema) as Parameters<typeof istioJson.create>[0],

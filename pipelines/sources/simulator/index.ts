@@ -11,6 +11,7 @@ export { SCENARIOS, ATTACK_SCENARIOS, BENIGN_SCENARIOS, scenarioByName } from '.
 export type { ScenarioDefinition, ScenarioContext, ScenarioPlan } from './scenario.js';
 export type { Topology, Workload, Edge, ExternalHost, Pod } from './topology.js';
 export { ISTIO_JSON_KEYS, type AccessRecord, type RenderOptions } from './records.js';
+export { FORMAT_OF_MESH, SIM_MESHES, type SimMesh } from './renderers.js';
 export { planRun, simulateInto, type RunOptions, type RunPlan } from './run.js';
 export { Rng, mixSeed } from './prng.js';
 export { SimulatorConfig } from './config.js';

@@ -54,7 +54,7 @@ const MS_SUFFIX: readonly string[] = Array.from(
 let cachedSecond = -1;
 let cachedPrefix = '';
 /** ISO-8601 with milliseconds, as %START_TIME% prints it; the per-second prefix is cached (hot path). */
-function startTime(ms: number): string {
+export function startTime(ms: number): string {
   const sec = Math.floor(ms / 1000);
   if (sec !== cachedSecond) {
     cachedSecond = sec;
@@ -75,7 +75,7 @@ function hex8(n: number): string {
 }
 const NIBBLE = '0123456789abcdef';
 /** x-request-id as Envoy makes it (UUID v4 layout), derived from the request's entropy. */
-function requestId(entropy: number): string {
+export function requestId(entropy: number): string {
   const b = hash2(entropy, 2);
   const c = hash2(entropy, 3);
   return (
@@ -96,7 +96,7 @@ function requestId(entropy: number): string {
   );
 }
 /** Ephemeral port in the Linux default range. */
-function port(entropy: number, k: number): number {
+export function port(entropy: number, k: number): number {
   return 32768 + (hash2(entropy, k) % 28232);
 }
 
@@ -124,14 +124,14 @@ function stringsOf(w: Workload): WorkloadStrings {
   return s;
 }
 
-function authorityOf(src: Workload, dst: Workload): string {
+export function authorityOf(src: Workload, dst: Workload): string {
   const s = stringsOf(dst);
   return src.namespace === dst.namespace ? s.short : s.qualified;
 }
 
 /** The Fluent Bit block for a pod: shared and frozen, since it is the same for every record of the pod. */
 const k8sBlocks = new WeakMap<Pod, Readonly<Record<string, unknown>>>();
-function k8sBlock(w: Workload, pod: Pod): Readonly<Record<string, unknown>> {
+export function k8sBlock(w: Workload, pod: Pod): Readonly<Record<string, unknown>> {
   let b = k8sBlocks.get(pod);
   if (!b) {
     b = Object.freeze({

@@ -6,7 +6,8 @@
  */
 import type { IncidentKind } from '../../core/incident.js';
 import { Rng, hashUniform, mixSeed } from './prng.js';
-import { renderRequest, type AccessRecord, type RenderOptions } from './records.js';
+import type { AccessRecord, RenderOptions } from './records.js';
+import { rendererFor, type Renderer, type SimMesh } from './renderers.js';
 import type { ScenarioDefinition, ScenarioPlan } from './scenario.js';
 import { scenarioByName, SCENARIOS } from './scenarios/index.js';
 import { arrivals, edgeRate, normalRequest, type SimRequest } from './traffic.js';
@@ -24,6 +25,8 @@ export interface SimulatorOptions {
   identity?: 'spiffe' | 'address';
   /** Also emit the source sidecar's outbound record for in-mesh requests. Default true. */
   bothSidecars?: boolean;
+  /** Whose records to write: Istio's sidecars (default) or another mesh's formats (renderers.ts). */
+  mesh?: SimMesh;
 }
 
 export interface GroundTruth {
@@ -55,6 +58,7 @@ export class MeshSimulator {
   readonly topology: Topology;
   private readonly seed: number;
   private readonly render: RenderOptions;
+  private readonly renderer: Renderer;
   private readonly scheduled: Scheduled[] = [];
   private readonly usedActors = new Set<Workload>();
 
@@ -62,6 +66,7 @@ export class MeshSimulator {
     this.seed = opts.seed >>> 0;
     this.topology = buildTopology(this.seed, opts.services, opts.ratePerSec ?? 200);
     this.render = { identity: opts.identity ?? 'spiffe', bothSidecars: opts.bothSidecars ?? true };
+    this.renderer = rendererFor(opts.mesh ?? 'istio', this.render);
   }
 
   /** Scheduled scenarios so far (ground truth for evaluation). */
@@ -146,8 +151,7 @@ export class MeshSimulator {
       keys.sort();
       for (let i = 0; i < keys.length; i++) {
         const r = batch[(keys[i] as number) % 2 ** 22] as SimRequest;
-        if (r.timeMs >= fromMs && r.timeMs < toMs)
-          renderRequest(r, this.render, emit as (record: AccessRecord) => void);
+        if (r.timeMs >= fromMs && r.timeMs < toMs) this.renderer(r, emit as (record: AccessRecord) => void);
       }
     }
   }

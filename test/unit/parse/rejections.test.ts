@@ -38,7 +38,7 @@ describe('every rejection names what is wrong', () => {
     ['   ', 'empty line'],
     [
       'GET / HTTP/1.1',
-      `unknown format: a line must start with "{" (JSON, OTLP) or "[" (Envoy text), not 'G'`,
+      `unknown format: not JSON, an Envoy text line, a ztunnel line or a Linkerd apache line: 'GET / HTTP/1.1'`,
     ],
     ['{"start_time": "2020-', 'not JSON: '],
     ['["not", "text"]', 'envoy-text: expected "\\"METHOD PATH PROTOCOL\\"" after the time'],
