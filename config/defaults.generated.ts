@@ -22,12 +22,14 @@ export const DEFAULT_CONFIG: MeshguardConfig = {
       enabled: true,
       threshold: 0.99,
       min_denials: 10,
+      min_short_sessions: 20,
     },
     scanning: {
       enabled: true,
       threshold: 0.99,
       min_not_found: 10,
       min_new_paths: 15,
+      min_failed_targets: 10,
     },
     lateral_movement: {
       enabled: true,
