@@ -24,6 +24,11 @@ import { slowDripUpload } from './slow-drip-upload.js';
 import { tokenReplay } from './token-replay.js';
 import { trafficSurge } from './traffic-surge.js';
 import { upstreamOutage } from './upstream-outage.js';
+import { tcpPasswordGuessing } from './tcp-password-guessing.js';
+import { hostSweep, portSweep } from './network-sweep.js';
+import { singleFlowRead } from './single-flow-read.js';
+import { scanThenExfiltration } from './scan-then-exfiltration.js';
+import { tcpDependencyOutage } from './tcp-dependency-outage.js';
 
 export const SCENARIOS: readonly ScenarioDefinition[] = [
   credentialStuffing,
@@ -39,6 +44,11 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
   kubernetesApiAccess,
   plaintextInStrictMtls,
   passthroughEgress,
+  tcpPasswordGuessing,
+  portSweep,
+  hostSweep,
+  singleFlowRead,
+  scanThenExfiltration,
   trafficSurge,
   flashSale,
   upstreamOutage,
@@ -47,6 +57,7 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
   nightlyBatch,
   cacheFlushStorm,
   clientRetries,
+  tcpDependencyOutage,
 ];
 
 const byName = new Map<string, ScenarioDefinition>();
