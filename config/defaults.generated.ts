@@ -52,6 +52,12 @@ export const DEFAULT_CONFIG: MeshguardConfig = {
     dedup_window_secs: 3600,
     max_kept: 1000,
   },
+  addresses: {
+    mesh_cidrs: [],
+    pod_ips_file: '',
+    binding_ttl_secs: 900,
+    max_bindings: 200000,
+  },
   quarantine: {
     enabled: true,
     mode: 'dry-run',

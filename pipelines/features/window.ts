@@ -79,6 +79,8 @@ export class SourceWindow {
   serviceAccount = '';
   workload = '';
   address = '';
+  /** Events whose caller address a client could have chosen (X-Forwarded-For): it may not name an offender. */
+  indirectAddresses = 0;
   readonly edges = new Map<string, EdgeWindow>();
   readonly external = new Map<string, ExternalWindow>();
   /** Distinct paths with their error counts (capped: a scanner's thousand paths need not all be kept). */
@@ -105,6 +107,7 @@ export class SourceWindow {
     if (this.serviceAccount === '' && ev.srcServiceAccount !== '') this.serviceAccount = ev.srcServiceAccount;
     if (this.workload === '' && ev.srcWorkload !== '') this.workload = ev.srcWorkload;
     if (this.address === '' && ev.srcAddress !== '') this.address = ev.srcAddress;
+    if (ev.srcAddressDirect === false && ev.srcAddress !== '') this.indirectAddresses++;
 
     const status = ev.status;
     const details = ev.responseCodeDetails;

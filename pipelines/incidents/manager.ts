@@ -18,6 +18,11 @@ export interface OffenderIdentity {
   serviceAccount: string;
   workload: string;
   address: string;
+  /**
+   * The address is the connection's direct peer in every record (never from X-Forwarded-For): only then
+   * may an address name an offender for a response. Undefined when not known (no address).
+   */
+  addressDirect?: boolean;
 }
 
 export function workloadOf(id: OffenderIdentity): WorkloadIdentity {
@@ -192,8 +197,13 @@ function evidenceOf(c: FusedCandidate, id: OffenderIdentity): Record<string, unk
       ...f.evidence,
     })),
   };
-  if (id.principal === '')
+  if (id.principal === '') {
     evidence.identity_note = 'the logs carry no caller identity; the offender is named by its address';
+    evidence.address_direct = id.addressDirect === true;
+    if (id.addressDirect !== true)
+      evidence.address_note =
+        'the address may come from X-Forwarded-For (Envoy logs it with port 0): it is what the client claimed, not proven';
+  }
   if (id.workload !== '') evidence.workload_name = id.workload;
   return evidence;
 }

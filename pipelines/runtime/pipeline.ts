@@ -17,7 +17,8 @@ import type { WindowContext, WindowDetector, WindowDetectorFactory } from '../de
 import type { IncidentsConfig } from '../incidents/config.js';
 import { fuse } from '../incidents/fusion.js';
 import { IncidentManager } from '../incidents/manager.js';
-import { AddressIdentities } from './address-identities.js';
+import { AddressIdentities, type AddressBindingLookup } from './address-identities.js';
+import type { AddressesConfig } from './address-config.js';
 import { TrackedEntities } from './tracked-entities.js';
 import { BaselineLearning } from './learning.js';
 import { offenderOfEntity, offenderOfWindow } from './offender.js';
@@ -30,6 +31,8 @@ export interface PipelineConfig {
   windowing: WindowingConfig;
   detectors: DetectorsConfig;
   incidents: IncidentsConfig;
+  /** Mesh CIDRs, pod-IP file, binding lifetime and cap (defaults when absent). */
+  addresses?: AddressesConfig;
 }
 
 /** The largest time a JavaScript Date holds (ECMA-262 §21.4.1.22): beyond it toISOString() throws. */
@@ -58,7 +61,7 @@ export interface PipelineOptions {
 }
 
 export class Pipeline implements ScoringPipeline {
-  private readonly addresses = new AddressIdentities();
+  private readonly addresses: AddressIdentities;
   private readonly sensitiveCalls = new SensitiveCalls();
   private readonly aggregator: WindowAggregator;
   private readonly entities: TrackedEntities;
@@ -77,6 +80,7 @@ export class Pipeline implements ScoringPipeline {
     private readonly options: PipelineOptions,
   ) {
     const w = cfg.windowing;
+    this.addresses = new AddressIdentities(cfg.addresses);
     this.warmUp = { firstEventMs: NaN, learningMs: w.learning_secs * 1000 };
     this.latenessMs = w.allowed_lateness_secs * 1000;
     this.aggregator = new WindowAggregator(
@@ -111,6 +115,11 @@ export class Pipeline implements ScoringPipeline {
       entities: this.entities.size,
       watermarkMs: this.aggregator.watermarkMs,
     };
+  }
+
+  /** Which workload an address is bound to now: for the quarantine guardrails (protected pods). */
+  get addressBindings(): AddressBindingLookup {
+    return this.addresses;
   }
 
   get recentIncidents() {
@@ -212,6 +221,7 @@ export class Pipeline implements ScoringPipeline {
     this.eventsReported = this.events;
     if (top.length > 0) this.settings.metrics.setTopWorkloads(top.sort((a, b) => b.score - a.score));
     this.settings.metrics.entitiesTracked.set(this.entities.size);
+    this.settings.metrics.reportAddressBindings(this.addresses.size, this.addresses.dropped);
     this.entities.evictIdle(cw.endMs);
     this.incidents.prune(cw.endMs);
   }
