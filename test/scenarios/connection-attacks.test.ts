@@ -26,6 +26,7 @@ describe('connection-level attacks, end to end', () => {
       'host_sweep',
       'single_flow_read',
       'scan_then_exfiltration',
+      'passthrough_lateral_movement',
     ];
     const run = await evaluateRun({
       seed: 5,
@@ -47,9 +48,12 @@ describe('connection-level attacks, end to end', () => {
     const both = outcome(run, 'scan_then_exfiltration').incidents.map((i) => i.kind);
     expect(both).toContain('scanning');
     expect(both).toContain('exfiltration');
-    // Sweeps are scanning, not unauthorized access.
+    // Sweeps are scanning, not unauthorized access; a pivot to pod addresses is not exfiltration.
     for (const name of ['port_sweep', 'host_sweep'])
       expect(outcome(run, name).incidents.map((i) => i.kind)).not.toContain('unauthorized_access');
+    expect(outcome(run, 'passthrough_lateral_movement').incidents.map((i) => i.kind)).not.toContain(
+      'exfiltration',
+    );
     expect(run.falseIncidents.filter((i) => i.detectors.some((d) => NEW_DETECTORS.includes(d)))).toEqual([]);
     expect(run.outcomes.filter((o) => o.highAgainstBenign)).toEqual([]);
   }, 300_000);

@@ -29,6 +29,7 @@ import { hostSweep, portSweep } from './network-sweep.js';
 import { singleFlowRead } from './single-flow-read.js';
 import { scanThenExfiltration } from './scan-then-exfiltration.js';
 import { tcpDependencyOutage } from './tcp-dependency-outage.js';
+import { passthroughLateralMovement } from './passthrough-lateral-movement.js';
 
 export const SCENARIOS: readonly ScenarioDefinition[] = [
   credentialStuffing,
@@ -49,6 +50,7 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
   hostSweep,
   singleFlowRead,
   scanThenExfiltration,
+  passthroughLateralMovement,
   trafficSurge,
   flashSale,
   upstreamOutage,

@@ -65,6 +65,7 @@ describe('scenario library', () => {
       host_sweep: ['scanning'],
       single_flow_read: ['exfiltration'],
       scan_then_exfiltration: ['exfiltration', 'scanning'],
+      passthrough_lateral_movement: ['lateral_movement'],
       traffic_surge: [],
       flash_sale: [],
       upstream_outage: [],
