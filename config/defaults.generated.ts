@@ -28,12 +28,14 @@ export const DEFAULT_CONFIG: MeshguardConfig = {
       enabled: true,
       threshold: 0.99,
       min_denials: 10,
+      min_short_sessions: 20,
     },
     scanning: {
       enabled: true,
       threshold: 0.99,
       min_not_found: 10,
       min_new_paths: 15,
+      min_failed_targets: 10,
     },
     lateral_movement: {
       enabled: true,
@@ -79,6 +81,12 @@ export const DEFAULT_CONFIG: MeshguardConfig = {
   incidents: {
     dedup_window_secs: 3600,
     max_kept: 1000,
+  },
+  addresses: {
+    mesh_cidrs: [],
+    pod_ips_file: '',
+    binding_ttl_secs: 900,
+    max_bindings: 200000,
   },
   quarantine: {
     enabled: true,

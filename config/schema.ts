@@ -13,6 +13,7 @@ import { QuarantineConfig } from '../pipelines/responders/quarantine/config.js';
 import { AlertsConfig } from '../pipelines/responders/alerts/config.js';
 import { KafkaConfig } from '../pipelines/sources/kafka/config.js';
 import { RedisConfig } from '../pipelines/state/config.js';
+import { AddressesConfig } from '../pipelines/runtime/address-config.js';
 
 export const MeshguardConfig = Type.Object(
   {
@@ -53,6 +54,7 @@ export const MeshguardConfig = Type.Object(
     detectors: DetectorsConfig,
     neural: NeuralConfig,
     incidents: IncidentsConfig,
+    addresses: AddressesConfig,
     quarantine: QuarantineConfig,
     alerts: AlertsConfig,
     kafka: KafkaConfig,

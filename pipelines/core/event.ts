@@ -21,12 +21,20 @@ export interface MeshEvent {
   srcWorkload: string;
   /** Caller IP (no port) when known. */
   srcAddress: string;
+  /**
+   * Optional: true when `srcAddress` is the direct peer of the connection (Envoy's
+   * %DOWNSTREAM_DIRECT_REMOTE_ADDRESS%, or the pod that wrote an outbound record), not an address a client
+   * could choose (X-Forwarded-For, logged with port 0). Only a direct address may name an offender.
+   */
+  srcAddressDirect?: boolean;
 
   /** Stable key of the destination: service host (reviews.shop.svc.cluster.local), principal or address. */
   dst: string;
   dstNamespace: string;
   dstServiceAccount: string;
   dstPrincipal: string;
+  /** Optional: the destination port (downstream_local_address), 0 when absent. Scans count distinct ports. */
+  dstPort?: number;
   /** True when an outbound request leaves the mesh (PassthroughCluster or a host outside the cluster). */
   egress: boolean;
   /** The external host for egress, else ''. */
@@ -84,10 +92,12 @@ export function emptyEvent(): MeshEvent {
     srcServiceAccount: '',
     srcWorkload: '',
     srcAddress: '',
+    srcAddressDirect: false,
     dst: '',
     dstNamespace: '',
     dstServiceAccount: '',
     dstPrincipal: '',
+    dstPort: 0,
     egress: false,
     externalHost: '',
     mtls: false,

@@ -60,6 +60,24 @@ export class Metrics {
     help: 'Wall-clock time minus the newest event time processed (how far behind live traffic scoring is).',
     registers: [this.registry],
   });
+  readonly addressBindings = new Gauge({
+    name: 'meshguard_address_bindings',
+    help: 'Pod addresses currently bound to a workload (pod-IP file, shipper metadata, mTLS peers).',
+    registers: [this.registry],
+  });
+  readonly addressBindingsDropped = new Counter({
+    name: 'meshguard_address_bindings_dropped_total',
+    help: 'Address bindings dropped: evicted past addresses.max_bindings (least recently seen) or expired.',
+    registers: [this.registry],
+  });
+  private addressDroppedReported = 0;
+  /** The binding map's size and its running dropped count (the counter moves by the difference). */
+  reportAddressBindings(size: number, dropped: number): void {
+    this.addressBindings.set(size);
+    if (dropped > this.addressDroppedReported)
+      this.addressBindingsDropped.inc(dropped - this.addressDroppedReported);
+    this.addressDroppedReported = dropped;
+  }
   readonly entitiesTracked = new Gauge({
     name: 'meshguard_entities_tracked',
     help: 'Entities (workloads, edges, external hosts) with live baselines.',

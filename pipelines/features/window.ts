@@ -10,6 +10,26 @@ export const MAX_EDGES_PER_WINDOW = 256;
 export const MAX_CONTACT_TIMES = 64;
 /** DNS names kept per source and window (a tunnel shows well within this many). */
 export const MAX_DNS_QUERIES_PER_WINDOW = 512;
+/** Distinct destination host:port pairs kept per window (a sweep's thousand ports need not all be kept). */
+export const MAX_TARGETS_PER_WINDOW = 512;
+/** A TCP session this short and this small carries no work: a login attempt, a probe, a refused connect. */
+export const SHORT_SESSION_MS = 5000;
+export const SMALL_SESSION_BYTES = 16_384;
+
+/** Envoy response flags of a connection that never reached a working upstream. */
+const CONNECTION_FAILURE = /(?:^|,)(?:UF|UH|NR|URX|NC)(?:,|$)/;
+
+/** A plain TCP session record: no HTTP status and no method. */
+export function isTcpSession(ev: MeshEvent): boolean {
+  return ev.status === 0 && ev.method === '';
+}
+
+/** Connection outcome: refused, unroutable or without a healthy upstream, or a TCP session that moved nothing. */
+export function isFailedConnection(ev: MeshEvent): boolean {
+  const flags = ev.responseFlags;
+  if (flags.length > 1 && CONNECTION_FAILURE.test(flags)) return true;
+  return isTcpSession(ev) && ev.bytesUp === 0 && ev.bytesDown === 0;
+}
 
 export class EdgeWindow {
   requests = 0;
@@ -21,6 +41,15 @@ export class EdgeWindow {
   /** Requests logged by the destination's sidecar (the ones whose mTLS status is known). */
   inbound = 0;
   firstMs = Number.MAX_SAFE_INTEGER;
+  /** Plain TCP sessions, those that talked but short and small (no work done), and failed connections. */
+  tcpSessions = 0;
+  shortSessions = 0;
+  failed = 0;
+  /** Largest single request or connection, each way: one flow can be a dump on its own. */
+  maxFlowDown = 0;
+  maxFlowUp = 0;
+  /** Distinct sizes of the short sessions (a password guesser repeats one exchange). */
+  readonly shortSizes = new Set<number>();
 }
 
 export class ExternalWindow {
@@ -52,6 +81,8 @@ export class SourceWindow {
   serviceAccount = '';
   workload = '';
   address = '';
+  /** Events whose caller address a client could have chosen (X-Forwarded-For): it may not name an offender. */
+  indirectAddresses = 0;
   readonly edges = new Map<string, EdgeWindow>();
   readonly external = new Map<string, ExternalWindow>();
   /** Distinct paths with their error counts (capped: a scanner's thousand paths need not all be kept). */
@@ -61,6 +92,13 @@ export class SourceWindow {
   readonly deniedExamples: string[] = [];
   /** Names queried, for formats that see DNS (Hubble): the DNS-tunnel check reads them. */
   readonly dnsQueries: string[] = [];
+  /** Connections that failed (flags UF/UH/NR/URX/NC, or TCP sessions that moved nothing). */
+  failedConnections = 0;
+  firstFailedMs = Number.MAX_SAFE_INTEGER;
+  /** Distinct destination `host:port` pairs of TCP sessions and failed connections, and the failed ones (capped). */
+  readonly targets = new Set<string>();
+  readonly failedTargets = new Set<string>();
+  targetsOverflow = 0;
 
   constructor(readonly src: string) {}
 
@@ -73,6 +111,7 @@ export class SourceWindow {
     if (this.serviceAccount === '' && ev.srcServiceAccount !== '') this.serviceAccount = ev.srcServiceAccount;
     if (this.workload === '' && ev.srcWorkload !== '') this.workload = ev.srcWorkload;
     if (this.address === '' && ev.srcAddress !== '') this.address = ev.srcAddress;
+    if (ev.srcAddressDirect === false && ev.srcAddress !== '') this.indirectAddresses++;
 
     const status = ev.status;
     const details = ev.responseCodeDetails;
@@ -97,6 +136,8 @@ export class SourceWindow {
     this.durationSum += ev.durationMs;
     const plaintext = ev.direction === 'inbound' && !ev.mtls;
     if (plaintext) this.plaintextInbound++;
+    const failed = isFailedConnection(ev);
+    this.noteTarget(ev, failed);
 
     const dns = ev.dnsQuery;
     if (dns !== undefined && dns !== '' && this.dnsQueries.length < MAX_DNS_QUERIES_PER_WINDOW)
@@ -133,6 +174,18 @@ export class SourceWindow {
     if (plaintext) edge.plaintext++;
     if (ev.direction === 'inbound') edge.inbound++;
     if (t < edge.firstMs) edge.firstMs = t;
+    if (ev.bytesDown > edge.maxFlowDown) edge.maxFlowDown = ev.bytesDown;
+    if (ev.bytesUp > edge.maxFlowUp) edge.maxFlowUp = ev.bytesUp;
+    if (failed) edge.failed++;
+    if (isTcpSession(ev)) {
+      edge.tcpSessions++;
+      const size = ev.bytesUp + ev.bytesDown;
+      // Refused connections are an outage or a probe, not a login attempt: only sessions that talked.
+      if (!failed && ev.durationMs < SHORT_SESSION_MS && size < SMALL_SESSION_BYTES) {
+        edge.shortSessions++;
+        if (edge.shortSizes.size < 64) edge.shortSizes.add(size);
+      }
+    }
 
     const path = ev.path;
     if (path !== '') {
@@ -143,6 +196,28 @@ export class SourceWindow {
       if ((denied || notFound) && (seen !== undefined || this.paths.size < MAX_PATHS_PER_WINDOW))
         this.pathErrors.set(path, (this.pathErrors.get(path) ?? 0) + 1);
     }
+  }
+
+  /**
+   * Distinct destinations and ports of connection-level traffic (TCP sessions and failed connections),
+   * and the failed ones: what a sweep leaves behind. Ordinary HTTP requests are skipped (the hot path).
+   */
+  private noteTarget(ev: MeshEvent, failed: boolean): void {
+    if (failed) {
+      this.failedConnections++;
+      if (ev.timeMs < this.firstFailedMs) this.firstFailedMs = ev.timeMs;
+    } else if (!isTcpSession(ev)) return;
+    const target = `${ev.egress ? ev.externalHost || ev.dst : ev.dst}:${ev.dstPort ?? 0}`;
+    if (this.targets.has(target)) {
+      if (failed && this.failedTargets.size < MAX_TARGETS_PER_WINDOW) this.failedTargets.add(target);
+      return;
+    }
+    if (this.targets.size >= MAX_TARGETS_PER_WINDOW) {
+      this.targetsOverflow++;
+      return;
+    }
+    this.targets.add(target);
+    if (failed) this.failedTargets.add(target);
   }
 
   /** Earliest suspicious event: the first denial or 404 when there were any, else the first event. */

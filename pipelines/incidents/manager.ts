@@ -1,6 +1,6 @@
 /**
- * Turns fused candidates into incidents: one per offender within the dedup window (later findings of
- * the same offender are counted, not re-raised), claimed through the shared StateStore so replicas that
+ * Turns fused candidates into incidents: one per offender and kind within the dedup window (later
+ * findings are counted, not re-raised, unless more severe: then the incident is raised again), claimed through the shared StateStore so replicas that
  * both see an attack raise it once. Hand-off to the responders is ordered and awaited through drain().
  */
 import { createHash } from 'node:crypto';
@@ -18,6 +18,11 @@ export interface OffenderIdentity {
   serviceAccount: string;
   workload: string;
   address: string;
+  /**
+   * The address is the connection's direct peer in every record (never from X-Forwarded-For): only then
+   * may an address name an offender for a response. Undefined when not known (no address).
+   */
+  addressDirect?: boolean;
 }
 
 export function workloadOf(id: OffenderIdentity): WorkloadIdentity {
@@ -39,6 +44,8 @@ export class IncidentManager {
   readonly recent: Incident[] = [];
   raised = 0;
   suppressed = 0;
+  /** Incidents raised again, more severe (each also counts in `raised`). */
+  escalated = 0;
 
   constructor(
     private readonly opts: {
@@ -54,58 +61,77 @@ export class IncidentManager {
   ) {}
 
   offer(candidate: FusedCandidate, identity: OffenderIdentity, detectedAtMs: number): void {
-    const key = candidate.entity;
+    // One incident per offender and kind within the window: a new kind from the same offender (a scan,
+    // then exfiltration) is its own incident, alert and response decision.
+    const key = `${candidate.entity}|${candidate.kind}`;
     const existing = this.raisedUntil.get(key);
-    // One incident per offender within the window, whatever the kinds; only a low-severity oddity may be
-    // followed by its own, more severe incident of another kind (it must not hide a real attack).
-    const escalates =
-      existing !== undefined &&
-      existing.incident.severity === 'low' &&
-      candidate.kind !== existing.incident.kind &&
-      severityRank(candidate.severity) > severityRank(existing.incident.severity);
-    if (existing && existing.until > detectedAtMs && !escalates) {
-      this.suppressed++;
-      const ev = existing.incident.evidence as { later_findings?: number; also_observed?: string[] };
-      ev.later_findings = (ev.later_findings ?? 0) + 1;
-      if (candidate.kind !== existing.incident.kind) {
-        ev.also_observed ??= [];
-        if (!ev.also_observed.includes(candidate.kind)) ev.also_observed.push(candidate.kind);
+    if (existing && existing.until > detectedAtMs) {
+      if (severityRank(candidate.severity) > severityRank(existing.incident.severity)) {
+        this.escalate(existing, candidate, identity, detectedAtMs, key);
+        return;
       }
+      this.suppressed++;
+      const ev = existing.incident.evidence as { later_findings?: number };
+      ev.later_findings = (ev.later_findings ?? 0) + 1;
       return;
     }
     const windowBucket = Math.floor(candidate.firstEventMs / this.opts.dedupWindowMs);
-    const id = `mg-${offenderHash(`${key}|${candidate.kind}|${windowBucket}`)}`;
-    const incident: Incident = {
-      id,
-      kind: candidate.kind,
-      workload: workloadOf(identity),
-      severity: candidate.severity,
-      score: Math.round(candidate.score * 10000) / 10000,
-      firstEventTime: new Date(candidate.firstEventMs).toISOString(),
-      detectedAt: new Date(detectedAtMs).toISOString(),
-      detectors: [...new Set(candidate.findings.map((f) => f.detector))],
-      evidence: evidenceOf(candidate, identity),
-      action: { type: 'alert' },
-    };
+    const id = `mg-${offenderHash(`${candidate.entity}|${candidate.kind}|${windowBucket}`)}`;
+    const incident = incidentOf(id, candidate, identity, detectedAtMs);
     this.raisedUntil.set(key, { until: detectedAtMs + this.opts.dedupWindowMs, incident });
+    this.enqueue(
+      incident,
+      `incident:${offenderHash(candidate.entity)}:${incident.kind}`,
+      candidate.firstEventMs,
+    );
+  }
+
+  /**
+   * Severity grows with evidence: the same offender and kind found again, more severe (a drip that kept
+   * sending, a scan that widened), updates its incident and runs the response decision again, so what
+   * was alert-only can now be contained. The incident keeps its id; its dedup mark runs on.
+   */
+  private escalate(
+    existing: { until: number; incident: Incident },
+    candidate: FusedCandidate,
+    identity: OffenderIdentity,
+    detectedAtMs: number,
+    key: string,
+  ): void {
+    const before = existing.incident;
+    const laterFindings = (before.evidence as { later_findings?: number }).later_findings ?? 0;
+    const incident = incidentOf(before.id, candidate, identity, detectedAtMs);
+    incident.firstEventTime = before.firstEventTime;
+    incident.evidence.escalated_from = {
+      severity: before.severity,
+      score: before.score,
+      detectedAt: before.detectedAt,
+    };
+    incident.evidence.later_findings = laterFindings + 1;
+    this.raisedUntil.set(key, { until: existing.until, incident });
+    this.escalated++;
+    this.enqueue(
+      incident,
+      `incident:${offenderHash(candidate.entity)}:${incident.kind}:${incident.severity}`,
+      Date.parse(before.firstEventTime),
+    );
+  }
+
+  private enqueue(incident: Incident, claimKey: string, firstEventMs: number): void {
     this.chain = this.chain.then(() =>
       inSpan(
         'meshguard.incident',
         { 'meshguard.incident.id': incident.id, 'meshguard.incident.kind': incident.kind },
-        () => this.raise(incident, key, candidate.firstEventMs),
+        () => this.raise(incident, claimKey, firstEventMs),
       ),
     );
   }
 
-  private async raise(incident: Incident, key: string, firstEventMs: number): Promise<void> {
+  private async raise(incident: Incident, claimKey: string, firstEventMs: number): Promise<void> {
     const { state, metrics, logger } = this.opts;
     let won = true;
     try {
-      won = await state.setIfAbsent(
-        `incident:${offenderHash(key)}:${incident.kind}`,
-        incident.id,
-        this.opts.dedupWindowMs,
-      );
+      won = await state.setIfAbsent(claimKey, incident.id, this.opts.dedupWindowMs);
     } catch (error) {
       // The shared store is down: raise from this replica rather than lose the incident.
       logger.warn({ error: (error as Error).message }, 'Incident dedup store unavailable; raising locally.');
@@ -121,6 +147,9 @@ export class IncidentManager {
       logger.error({ error: (error as Error).message, incident: incident.id }, 'Incident handler failed.');
     }
     this.raised++;
+    // An escalation replaces the incident it updates.
+    const at = this.recent.findIndex((i) => i.id === final.id);
+    if (at >= 0) this.recent.splice(at, 1);
     this.recent.push(final);
     if (this.recent.length > this.opts.maxKept) this.recent.shift();
     metrics.incidents.inc({ kind: final.kind, severity: final.severity });
@@ -138,6 +167,26 @@ export class IncidentManager {
   }
 }
 
+function incidentOf(
+  id: string,
+  candidate: FusedCandidate,
+  identity: OffenderIdentity,
+  detectedAtMs: number,
+): Incident {
+  return {
+    id,
+    kind: candidate.kind,
+    workload: workloadOf(identity),
+    severity: candidate.severity,
+    score: Math.round(candidate.score * 10000) / 10000,
+    firstEventTime: new Date(candidate.firstEventMs).toISOString(),
+    detectedAt: new Date(detectedAtMs).toISOString(),
+    detectors: [...new Set(candidate.findings.map((f) => f.detector))],
+    evidence: evidenceOf(candidate, identity),
+    action: { type: 'alert' },
+  };
+}
+
 function evidenceOf(c: FusedCandidate, id: OffenderIdentity): Record<string, unknown> {
   const evidence: Record<string, unknown> = {
     summary: summarize(c),
@@ -148,8 +197,13 @@ function evidenceOf(c: FusedCandidate, id: OffenderIdentity): Record<string, unk
       ...f.evidence,
     })),
   };
-  if (id.principal === '')
+  if (id.principal === '') {
     evidence.identity_note = 'the logs carry no caller identity; the offender is named by its address';
+    evidence.address_direct = id.addressDirect === true;
+    if (id.addressDirect !== true)
+      evidence.address_note =
+        'the address may come from X-Forwarded-For (Envoy logs it with port 0): it is what the client claimed, not proven';
+  }
   if (id.workload !== '') evidence.workload_name = id.workload;
   return evidence;
 }
@@ -172,6 +226,12 @@ function summarize(c: FusedCandidate): string {
     case 'edge_volume_down':
     case 'edge_volume_up':
       return `${e.bytes} bytes ${e.direction} ${e.destination} in one window, ${e.ratio}× its baseline`;
+    case 'connection_sweep':
+      return `${e.failed_connections} failed connections to ${e.never_used_failed_targets} never-used targets (${e.distinct_hosts} hosts, ${e.distinct_ports} ports) in one window`;
+    case 'session_burst':
+      return `${e.short_sessions} short TCP sessions to ${e.destination} in one window, ${e.ratio}× its usual`;
+    case 'single_flow_volume':
+      return `one flow of ${e.bytes} bytes ${e.direction} ${e.destination}, ${e.ratio}× its usual size`;
     case 'new_external_upload':
     case 'unregistered_egress':
     case 'beaconing':

@@ -22,6 +22,17 @@ export function addressHost(a: string): string {
   return a.indexOf(':') === colon ? a.slice(0, colon) : a;
 }
 
+/** `10.0.0.1:8080` → 8080, `[fd00::1]:80` → 80; 0 when absent (Envoy prints port 0 for addresses it derived). */
+export function addressPort(a: string): number {
+  if (a === '') return 0;
+  const colon = a.lastIndexOf(':');
+  if (colon === -1) return 0;
+  if (a.charCodeAt(0) !== 91 /* [ */ && a.indexOf(':') !== colon) return 0; // bare IPv6, no port
+  if (a.charCodeAt(0) === 91 && a.charCodeAt(colon - 1) !== 93 /* ] */) return 0;
+  const n = Number(a.slice(colon + 1));
+  return Number.isInteger(n) && n > 0 && n < 65536 ? n : 0;
+}
+
 /** Authority / SNI host without its port, lower-cased (hosts are case-insensitive). */
 export function hostOnly(h: string): string {
   if (h === '') return '';

@@ -28,6 +28,8 @@ export interface EnvoyRecord {
   upstream_local_address?: unknown;
   downstream_local_address?: unknown;
   downstream_remote_address?: unknown;
+  /** %DOWNSTREAM_DIRECT_REMOTE_ADDRESS%: the TCP peer, never taken from X-Forwarded-For. */
+  downstream_direct_remote_address?: unknown;
   requested_server_name?: unknown;
   route_name?: unknown;
   downstream_peer_uri_san?: unknown;
@@ -63,6 +65,7 @@ export class EnvoyFields implements EnvoyRecord {
   upstream_local_address: unknown = undefined;
   downstream_local_address: unknown = undefined;
   downstream_remote_address: unknown = undefined;
+  downstream_direct_remote_address: unknown = undefined;
   requested_server_name: unknown = undefined;
   route_name: unknown = undefined;
   downstream_peer_uri_san: unknown = undefined;
@@ -144,6 +147,9 @@ export class EnvoyFields implements EnvoyRecord {
       case 'downstream_remote_address':
         this.downstream_remote_address = v;
         break;
+      case 'downstream_direct_remote_address':
+        this.downstream_direct_remote_address = v;
+        break;
       case 'requested_server_name':
         this.requested_server_name = v;
         break;
@@ -193,6 +199,7 @@ export class EnvoyFields implements EnvoyRecord {
     this.upstream_local_address = o.upstream_local_address;
     this.downstream_local_address = o.downstream_local_address;
     this.downstream_remote_address = o.downstream_remote_address;
+    this.downstream_direct_remote_address = o.downstream_direct_remote_address;
     this.requested_server_name = o.requested_server_name;
     this.route_name = o.route_name;
     this.downstream_peer_uri_san = o.downstream_peer_uri_san;

@@ -4,6 +4,7 @@
  */
 import type { MeshEvent, ParseResult } from '../core/event.js';
 import type { EnvoyRecord } from './envoy-fields.js';
+import { addressHost, addressPort } from './addresses.js';
 import { resolveIdentity } from './identity.js';
 import type { K8sMeta } from './kubernetes.js';
 import type { ParseOptions } from './options.js';
@@ -49,10 +50,12 @@ export function buildEvent(
     srcServiceAccount: '',
     srcWorkload: '',
     srcAddress: '',
+    srcAddressDirect: false,
     dst: '',
     dstNamespace: '',
     dstServiceAccount: '',
     dstPrincipal: '',
+    dstPort: 0,
     egress: false,
     externalHost: '',
     mtls: false,
@@ -85,11 +88,35 @@ export function buildEvent(
   const peerSan = text(r.downstream_peer_uri_san, 'downstream_peer_uri_san');
   const upstreamPeerSan = text(r.upstream_peer_uri_san, 'upstream_peer_uri_san');
   const localSan = text(r.downstream_local_uri_san, 'downstream_local_uri_san');
+  const direct = text(r.downstream_direct_remote_address, 'downstream_direct_remote_address');
 
   const bad = problem();
   if (bad !== '') return reject(bad);
   resolveIdentity(ev, sni, upstreamHost, remote, local, peerSan, upstreamPeerSan, localSan, meta, opts);
+  ev.dstPort = addressPort(local);
+  markDirectAddress(ev, direct, remote, meta.podIp);
   return { ok: true, event: ev };
+}
+
+/**
+ * Whether the caller's address is the connection's own peer. Envoy fills downstream_remote_address from
+ * X-Forwarded-For when told to trust it, and then prints port 0: a client chose that address. The direct
+ * peer (%DOWNSTREAM_DIRECT_REMOTE_ADDRESS%) replaces it when the log format carries it.
+ */
+function markDirectAddress(ev: MeshEvent, direct: string, remote: string, podIp: string): void {
+  if (ev.direction === 'outbound') {
+    // Written by the caller's own sidecar: the pod is the shipper's, or the app's connection to it.
+    ev.srcAddressDirect = ev.srcAddress !== '' && (podIp !== '' || addressPort(remote) > 0);
+    return;
+  }
+  const ip = addressHost(direct);
+  if (ip !== '') {
+    if (ev.src === `ip:${ev.srcAddress}`) ev.src = `ip:${ip}`;
+    ev.srcAddress = ip;
+    ev.srcAddressDirect = true;
+    return;
+  }
+  ev.srcAddressDirect = ev.srcAddress !== '' && addressPort(remote) > 0;
 }
 
 function terminationDetails(r: EnvoyRecord): string {

@@ -9,6 +9,7 @@ export function offenderOfWindow(sw: SourceWindow): OffenderIdentity {
     serviceAccount: sw.serviceAccount,
     workload: sw.workload,
     address: sw.address,
+    addressDirect: sw.address !== '' && sw.indirectAddresses === 0,
   };
 }
 

@@ -17,7 +17,8 @@ import type { WindowContext, WindowDetector, WindowDetectorFactory } from '../de
 import type { IncidentsConfig } from '../incidents/config.js';
 import { fuse } from '../incidents/fusion.js';
 import { IncidentManager } from '../incidents/manager.js';
-import { AddressIdentities } from './address-identities.js';
+import { AddressIdentities, type AddressBindingLookup } from './address-identities.js';
+import type { AddressesConfig } from './address-config.js';
 import { TrackedEntities } from './tracked-entities.js';
 import { DEFAULT_HISTORY_LIMITS, EntityHistory, historyKeyOf, historyPoint } from './entity-history.js';
 import { BaselineLearning } from './learning.js';
@@ -32,6 +33,8 @@ export interface PipelineConfig {
   windowing: WindowingConfig;
   detectors: DetectorsConfig;
   incidents: IncidentsConfig;
+  /** Mesh CIDRs, pod-IP file, binding lifetime and cap (defaults when absent). */
+  addresses?: AddressesConfig;
 }
 
 /** The largest time a JavaScript Date holds (ECMA-262 §21.4.1.22): beyond it toISOString() throws. */
@@ -70,7 +73,7 @@ export interface PipelineOptions {
 }
 
 export class Pipeline implements ScoringPipeline {
-  private readonly addresses = new AddressIdentities();
+  private readonly addresses: AddressIdentities;
   private readonly sensitiveCalls = new SensitiveCalls();
   /** The self-clocked task (replay, the embedded bus): event time is its newest record. */
   private readonly aggregator: WindowAggregator;
@@ -98,6 +101,7 @@ export class Pipeline implements ScoringPipeline {
     private readonly options: PipelineOptions,
   ) {
     const w = cfg.windowing;
+    this.addresses = new AddressIdentities(cfg.addresses);
     this.warmUp = { firstEventMs: NaN, learningMs: w.learning_secs * 1000 };
     this.latenessMs = w.allowed_lateness_secs * 1000;
     this.windowing = w;
@@ -172,6 +176,11 @@ export class Pipeline implements ScoringPipeline {
       lateEvents,
       partitions: this.tasks.size,
     };
+  }
+
+  /** Which workload an address is bound to now: for the quarantine guardrails (protected pods). */
+  get addressBindings(): AddressBindingLookup {
+    return this.addresses;
   }
 
   get recentIncidents() {
@@ -333,6 +342,7 @@ export class Pipeline implements ScoringPipeline {
     this.lateReported = late;
     if (top.length > 0) this.settings.metrics.setTopWorkloads(top.sort((a, b) => b.score - a.score));
     this.settings.metrics.entitiesTracked.set(this.entities.size);
+    this.settings.metrics.reportAddressBindings(this.addresses.size, this.addresses.dropped);
     this.entities.evictIdle(cw.endMs);
     this.incidents.prune(cw.endMs);
   }

@@ -52,6 +52,8 @@ const EVAL_OVERRIDES: ConfigOverrides = {
   neural: { enabled: false },
   quarantine: { sink: 'none' },
   alerts: { channels: [] },
+  // The simulator hands out pod IPs from 10.8.0.0/14, as a CNI would: the mesh CIDR a deployer configures.
+  addresses: { mesh_cidrs: ['10.8.0.0/14'] },
 };
 
 export async function evaluateRun(

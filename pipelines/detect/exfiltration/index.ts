@@ -1,17 +1,25 @@
 /**
  * The exfiltration family, under `detectors.exfiltration`: new external hosts receiving data
  * (new_external_upload, unregistered_egress, beaconing) and, when none does, in-mesh edges carrying
- * far more than their baseline (edge_volume_down, edge_volume_up). One finding per window at most.
+ * far more than their baseline (edge_volume_down, edge_volume_up) or one flow far above the edge's usual size (single_flow_volume). One finding per window at most.
  */
 import type { Finding } from '../../core/finding.js';
 import type { Factory } from '../../core/component.js';
 import { found, type WindowContext, type WindowDetector } from '../detector.js';
 import { ExfiltrationConfig } from './config.js';
 import { EDGE_VOLUME_DOWN, EDGE_VOLUME_UP, edgeVolume } from './edge-volume.js';
+import { SINGLE_FLOW_VOLUME, singleFlowVolume } from './single-flow.js';
 import { BEACONING, NEW_EXTERNAL_UPLOAD, UNREGISTERED_EGRESS, newExternalHost } from './new-external-host.js';
 
 export class ExfiltrationDetector implements WindowDetector {
-  readonly names = [NEW_EXTERNAL_UPLOAD, UNREGISTERED_EGRESS, BEACONING, EDGE_VOLUME_DOWN, EDGE_VOLUME_UP];
+  readonly names = [
+    NEW_EXTERNAL_UPLOAD,
+    UNREGISTERED_EGRESS,
+    BEACONING,
+    EDGE_VOLUME_DOWN,
+    EDGE_VOLUME_UP,
+    SINGLE_FLOW_VOLUME,
+  ];
   readonly kind = 'exfiltration' as const;
 
   constructor(private readonly config: ExfiltrationConfig) {}
@@ -19,10 +27,11 @@ export class ExfiltrationDetector implements WindowDetector {
   evaluate(ctx: WindowContext): readonly Finding[] {
     if (!this.config.enabled || ctx.warmingUp) return found(undefined);
     // Edge volumes need the source's own baseline; external hosts are judged from the first contact.
-    return found(
-      newExternalHost(ctx, this.config) ??
-        (ctx.learning || ctx.newEntity ? undefined : edgeVolume(ctx, this.config)),
-    );
+    const external = newExternalHost(ctx, this.config);
+    if (external !== undefined || ctx.learning || ctx.newEntity) return found(external);
+    const volume = edgeVolume(ctx, this.config);
+    const flow = singleFlowVolume(ctx, this.config);
+    return found(volume === undefined || (flow !== undefined && flow.score > volume.score) ? flow : volume);
   }
 }
 

@@ -27,13 +27,16 @@ export function newExternalHost(ctx: WindowContext, cfg: ExfiltrationConfig): Fi
     const cumulativeDown = (state?.cumulativeDown ?? 0) + x.bytesDown;
     const contacts = (state?.contacts ?? 0) + x.requests;
     const passthrough = x.passthrough || (state?.passthrough ?? false);
+    const firstMs = state?.firstSeenMs ?? x.firstMs;
     let score = 0;
     let detector = '';
     // Summed uploads to a new host: slow drips add up here.
     if (cumulativeUp >= cfg.cumulative_external_bytes) {
       score = zToProbability(3 + cumulativeUp / cfg.cumulative_external_bytes);
       detector = NEW_EXTERNAL_UPLOAD;
-      if (!passthrough) score = Math.min(score, 0.995); // a host the mesh has a ServiceEntry for
+      // A host the mesh has a ServiceEntry for may be a new integration: it starts as an alert, and
+      // grows with the evidence (volume times duration) until it is worth containing.
+      if (!passthrough) score = Math.min(score, registeredHostScore(cumulativeUp, cfg, ctx.endMs - firstMs));
     } else if (contacts >= 5 && cumulativeUp >= MIB && cumulativeUp >= 20 * Math.max(cumulativeDown, 1)) {
       // Repeated uploads that dwarf the replies: data leaving in pieces, not an API being used.
       // Through a registered host (ServiceEntry) it may be a new integration; unregistered, less so.
@@ -72,11 +75,23 @@ export function newExternalHost(ctx: WindowContext, cfg: ExfiltrationConfig): Fi
         contacts,
         mean_interval_secs:
           state && state.intervals.count > 0 ? Math.round(state.intervals.mean / 100) / 10 : undefined,
-        first_contact: new Date(state?.firstSeenMs ?? x.firstMs).toISOString(),
+        first_contact: new Date(firstMs).toISOString(),
+        minutes_since_first_contact: Math.round((ctx.endMs - firstMs) / 6000) / 10,
       },
     };
   }
   return best;
+}
+
+/**
+ * Uploads to a registered host: 0.995 (an alert) at `cumulative_external_bytes`, each doubling of the
+ * volume-times-duration evidence halving the remaining doubt: a drip of about 4 MB a minute reaches
+ * "high" (eligible for containment) after about 25 minutes, 300 MB in ten minutes sooner.
+ */
+function registeredHostScore(cumulativeUp: number, cfg: ExfiltrationConfig, elapsedMs: number): number {
+  const volume = cumulativeUp / Math.max(1, cfg.cumulative_external_bytes);
+  const evidence = volume * (1 + Math.max(0, elapsedMs) / 600_000);
+  return 1 - 0.005 / Math.max(1, evidence);
 }
 
 function beaconScore(mean = 0, variance = 0, count = 0, contacts: number): number {

@@ -47,7 +47,9 @@ export function newDestinations(ctx: WindowContext, cfg: LateralMovementConfig):
   let requestsToNew = 0;
   for (const d of fresh) {
     deniedOnNew += w.edges.get(d)?.denied ?? 0;
-    failedOnNew += (w.edges.get(d)?.denied ?? 0) + (w.edges.get(d)?.notFound ?? 0);
+    // Refused connections too: a sweep of addresses is connection_sweep's, not a pivot.
+    failedOnNew +=
+      (w.edges.get(d)?.denied ?? 0) + (w.edges.get(d)?.notFound ?? 0) + (w.edges.get(d)?.failed ?? 0);
     requestsToNew += w.edges.get(d)?.requests ?? 0;
   }
   if (requestsToNew === 0 && sensitive.size === 0) return undefined; // nothing new in this window

@@ -177,9 +177,10 @@ function inboundRecord(req: SimRequest, opts: RenderOptions, id: string | null):
   const rec: AccessRecord = {
     start_time: startTime(req.timeMs),
     route_name: 'default',
-    method: req.method,
-    path: req.path,
-    protocol: dst.protocol,
+    // A plain TCP session has no method, path or protocol (Envoy prints "-").
+    method: req.http ? req.method : null,
+    path: req.http ? req.path : null,
+    protocol: req.http ? dst.protocol : null,
     response_code: numeric(req, req.status),
     // URX and connection flags belong to the caller's sidecar; the receiving one saw a plain answer.
     response_flags: req.flags === 'URX' ? '-' : req.flags,

@@ -29,6 +29,12 @@ import { tokenReplay } from './token-replay.js';
 import { trafficSurge } from './traffic-surge.js';
 import { upstreamOutage } from './upstream-outage.js';
 import { vulnerabilityScanner } from './vulnerability-scanner.js';
+import { tcpPasswordGuessing } from './tcp-password-guessing.js';
+import { hostSweep, portSweep } from './network-sweep.js';
+import { singleFlowRead } from './single-flow-read.js';
+import { scanThenExfiltration } from './scan-then-exfiltration.js';
+import { tcpDependencyOutage } from './tcp-dependency-outage.js';
+import { passthroughLateralMovement } from './passthrough-lateral-movement.js';
 
 export const SCENARIOS: readonly ScenarioDefinition[] = [
   credentialStuffing,
@@ -48,6 +54,12 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
   encodedTraversal,
   queryXss,
   vulnerabilityScanner,
+  tcpPasswordGuessing,
+  portSweep,
+  hostSweep,
+  singleFlowRead,
+  scanThenExfiltration,
+  passthroughLateralMovement,
   trafficSurge,
   flashSale,
   upstreamOutage,
@@ -57,6 +69,7 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
   cacheFlushStorm,
   clientRetries,
   searchHardCases,
+  tcpDependencyOutage,
 ];
 
 const byName = new Map<string, ScenarioDefinition>();

@@ -1,0 +1,66 @@
+/**
+ * session_burst: password guessing over plain TCP (SSH, FTP, database logins), where no HTTP status
+ * says "denied". Each guess is a session that talks briefly and carries little: a burst of such short,
+ * small sessions from one source to one service, far above what that edge usually opens, and often of
+ * the very same size (one exchange repeated). A port sweep reaches many ports of a host instead; it is
+ * connection_sweep's.
+ */
+import type { Finding } from '../../core/finding.js';
+import { SHORT_SESSION_MS, SMALL_SESSION_BYTES, type EdgeWindow } from '../../features/window.js';
+import { roundRatio, type WindowContext } from '../detector.js';
+import type { UnauthorizedAccessConfig } from './config.js';
+
+export const SESSION_BURST = 'session_burst';
+
+/** Sessions a new edge may open in one window before it is judged (a client warming up its pool). */
+const NEW_EDGE_SESSIONS = 4;
+
+function portsOn(targets: ReadonlySet<string>, dst: string): number {
+  let n = 0;
+  const prefix = `${dst}:`;
+  for (const t of targets) if (t.startsWith(prefix) && t.indexOf(':', prefix.length) === -1) n++;
+  return n;
+}
+
+export function sessionBurst(ctx: WindowContext, cfg: UnauthorizedAccessConfig): Finding | undefined {
+  const w = ctx.window;
+  let best: { dst: string; e: EdgeWindow; ratio: number; expected: number; own: boolean } | undefined;
+  for (const [dst, e] of w.edges) {
+    if (e.shortSessions < cfg.min_short_sessions || e.shortSessions < e.tcpSessions * 0.8) continue;
+    const base = ctx.state.findEdge(dst);
+    const own = !ctx.learning && !ctx.newEntity && base !== undefined && base.requestsPerWindow.count >= 5;
+    const expected = own ? Math.expm1(base.requestsPerWindow.mean) : NEW_EDGE_SESSIONS;
+    const ratio = e.shortSessions / Math.max(expected, 1);
+    if (ratio < 5) continue;
+    if (portsOn(w.targets, dst) > 3) continue; // many ports of one host: a sweep
+    if (best === undefined || ratio > best.ratio) best = { dst, e, ratio, expected, own };
+  }
+  if (best === undefined) return undefined;
+  const { dst, e, ratio, expected, own } = best;
+  // One exchange repeated (the same bytes each time) is a script, not users.
+  const repeated = e.shortSizes.size <= Math.max(3, e.shortSessions / 10);
+  const surprise = Math.min(6, 1.5 + 2 * Math.log10(ratio) + (repeated ? 0.5 : 0));
+  const score = 1 - Math.pow(10, -surprise);
+  if (score < cfg.threshold) return undefined;
+  return {
+    detector: SESSION_BURST,
+    kind: 'unauthorized_access',
+    entity: w.src,
+    score,
+    timeMs: ctx.endMs,
+    firstEventMs: e.firstMs,
+    evidence: {
+      destination: dst,
+      short_sessions: e.shortSessions,
+      tcp_sessions: e.tcpSessions,
+      baseline_sessions_per_window: Math.round(expected * 10) / 10,
+      baseline_of: own ? 'edge' : 'new edge',
+      ratio: Math.round(ratio * 10) / 10,
+      distinct_session_sizes: e.shortSizes.size,
+      repeated_exchange: repeated,
+      short_session: `< ${SHORT_SESSION_MS} ms and < ${SMALL_SESSION_BYTES} bytes`,
+      failed_ratio: roundRatio(e.failed / e.requests),
+      note: 'credential guessing over TCP: no HTTP status to show the refusals',
+    },
+  };
+}

@@ -1,0 +1,200 @@
+/**
+ * The checks that read connection outcomes rather than HTTP statuses: port and host sweeps
+ * (connection_sweep), password guessing over TCP (session_burst) and one oversized flow
+ * (single_flow_volume), each against its benign look-alike, through the whole pipeline.
+ */
+import { describe, expect, it } from 'vitest';
+import { ev, merge, principalOf, steady } from '../../helpers/events.js';
+import { runEvents } from '../../helpers/pipeline.js';
+import type { MeshEvent } from '../../../pipelines/core/event.js';
+
+const T0 = Date.parse('2026-11-02T10:00:00Z');
+const MIN = 60_000;
+const FRONTEND = principalOf('shop', 'frontend');
+const CART = principalOf('shop', 'cart');
+const REPORTS = principalOf('analytics', 'reports');
+const SVC = (name: string, ns = 'shop') => `${name}.${ns}.svc.cluster.local`;
+const ATTACK_AT = T0 + 10 * MIN;
+
+function mesh(extra: MeshEvent[], tail = 5): MeshEvent[] {
+  const end = T0 + (10 + tail) * MIN;
+  return merge(
+    steady(FRONTEND, [SVC('orders'), SVC('catalog')], T0, end, 5),
+    steady(CART, [SVC('orders'), SVC('payments', 'payments')], T0, end, 3),
+    steady(REPORTS, [SVC('warehouse', 'analytics')], T0, end, 2, { bytesDown: 3000 }),
+    extra,
+  );
+}
+
+const tcp = (o: Partial<MeshEvent> & { timeMs: number; src: string }): MeshEvent =>
+  ev({ method: '', path: '', status: 0, protocol: '', direction: 'outbound', ...o });
+
+function every(count: number, fromMs: number, spacingMs: number, make: (i: number, t: number) => MeshEvent) {
+  return Array.from({ length: count }, (_, i) => make(i, fromMs + i * spacingMs));
+}
+
+describe('connection_sweep', () => {
+  it('calls a port sweep with refused connections scanning, not unauthorized access', async () => {
+    const sweep = every(300, ATTACK_AT, 200, (i, t) =>
+      tcp({
+        src: CART,
+        timeMs: t,
+        dst: '10.8.3.21',
+        egress: true,
+        externalHost: '10.8.3.21',
+        upstreamCluster: 'PassthroughCluster',
+        dstPort: 1 + i,
+        responseFlags: 'UF',
+        bytesUp: 0,
+        bytesDown: 0,
+        durationMs: 1,
+      }),
+    );
+    const { incidents } = await runEvents(mesh(sweep));
+    expect(incidents.map((i) => i.kind)).toEqual(['scanning']);
+    expect(incidents[0]!.detectors[0]).toBe('connection_sweep');
+    const f = (incidents[0]!.evidence.findings as Array<Record<string, unknown>>)[0]!;
+    expect(f).toMatchObject({ sweep: 'ports', distinct_hosts: 1 });
+    expect(Date.parse(incidents[0]!.detectedAt) - ATTACK_AT).toBeLessThan(20_000);
+  });
+
+  it('finds a host sweep in HTTP logs by its failure flags (503 UH / NR)', async () => {
+    const sweep = every(120, ATTACK_AT, 400, (i, t) =>
+      ev({
+        src: FRONTEND,
+        timeMs: t,
+        direction: 'outbound',
+        dst: SVC(`svc-${i}`, `ns-${i % 7}`),
+        dstPort: 8080,
+        status: i % 2 ? 503 : 404,
+        responseFlags: i % 2 ? 'UH' : 'NR',
+        bytesDown: 0,
+      }),
+    );
+    const { incidents } = await runEvents(mesh(sweep));
+    expect(incidents.map((i) => i.kind)).toContain('scanning');
+    expect(incidents.flatMap((i) => i.detectors)).toContain('connection_sweep');
+  });
+
+  it('stays quiet when the destinations a source always calls go down (outage)', async () => {
+    const outage = every(600, ATTACK_AT, 100, (i, t) =>
+      ev({
+        src: FRONTEND,
+        timeMs: t,
+        dst: i % 2 ? SVC('orders') : SVC('catalog'),
+        dstPort: 8080,
+        status: 503,
+        responseFlags: i % 3 ? 'UF,URX' : 'UH',
+        bytesDown: 0,
+      }),
+    );
+    const { incidents } = await runEvents(mesh(outage));
+    expect(incidents).toEqual([]);
+  });
+});
+
+describe('session_burst', () => {
+  const ssh = (t: number, i: number) =>
+    tcp({
+      src: CART,
+      timeMs: t,
+      dst: SVC('bastion', 'ops'),
+      dstPort: 22,
+      bytesUp: 1480 + (i % 2),
+      bytesDown: 2230,
+      durationMs: 900 + (i % 5) * 40,
+    });
+
+  it('calls a burst of short, small TCP sessions to one service password guessing', async () => {
+    const guesses = every(400, ATTACK_AT, 250, (i, t) => ssh(t, i));
+    const { incidents } = await runEvents(mesh(guesses));
+    expect(incidents.map((i) => i.kind)).toEqual(['unauthorized_access']);
+    expect(incidents[0]!.detectors).toContain('session_burst');
+    const f = (incidents[0]!.evidence.findings as Array<Record<string, unknown>>).find(
+      (x) => x.detector === 'session_burst',
+    )!;
+    expect(f).toMatchObject({ destination: SVC('bastion', 'ops'), repeated_exchange: true });
+    expect(incidents[0]!.severity).not.toBe('low');
+  });
+
+  it('stays quiet on a TCP client that always opens short sessions at that rate', async () => {
+    const end = T0 + 15 * MIN;
+    const usual = every(Math.floor((end - T0) / 300), T0, 300, (i, t) => ssh(t, i));
+    const { incidents } = await runEvents(mesh(usual));
+    expect(incidents).toEqual([]);
+  });
+
+  it('stays quiet when a database refuses every connection (failed sessions are not guesses)', async () => {
+    const refused = every(400, ATTACK_AT, 250, (_i, t) =>
+      tcp({
+        src: CART,
+        timeMs: t,
+        dst: SVC('orders'),
+        dstPort: 5432,
+        responseFlags: 'UF',
+        bytesUp: 0,
+        bytesDown: 0,
+      }),
+    );
+    const { incidents } = await runEvents(mesh(refused));
+    expect(incidents.filter((i) => i.kind === 'unauthorized_access')).toEqual([]);
+  });
+});
+
+describe('single_flow_volume', () => {
+  it('calls one 7.5 MB read from a server that answers a few KB exfiltration on first sight', async () => {
+    const read = [
+      tcp({
+        src: REPORTS,
+        timeMs: ATTACK_AT + 3000,
+        dst: SVC('warehouse', 'analytics'),
+        bytesDown: 7_500_000,
+        bytesUp: 400,
+        durationMs: 4000,
+      }),
+    ];
+    const { incidents } = await runEvents(mesh(read));
+    expect(incidents.map((i) => i.kind)).toEqual(['exfiltration']);
+    expect(incidents[0]!.detectors).toEqual(['single_flow_volume']);
+    expect(incidents[0]!.severity).toMatch(/high|critical/);
+  });
+
+  it('grades a rarer flow more severe', async () => {
+    const end = T0 + 15 * MIN;
+    const read = (bytes: number) =>
+      merge(
+        steady(FRONTEND, [SVC('orders')], T0, end, 5),
+        steady(REPORTS, [SVC('warehouse', 'analytics')], T0, end, 2, { bytesDown: 30_000 }),
+        [
+          ev({
+            src: REPORTS,
+            timeMs: ATTACK_AT + 3000,
+            dst: SVC('warehouse', 'analytics'),
+            bytesDown: bytes,
+          }),
+        ],
+      );
+    const small = (await runEvents(read(6_000_000))).incidents;
+    const large = (await runEvents(read(200_000_000))).incidents;
+    expect(small.map((i) => i.severity)).toEqual(['medium']);
+    expect(large.map((i) => i.severity)).toEqual(['high']);
+  });
+
+  it('stays quiet on an edge that already moved windows that large', async () => {
+    const end = T0 + 15 * MIN;
+    const heavy = merge(
+      steady(FRONTEND, [SVC('orders')], T0, end, 5),
+      steady(REPORTS, [SVC('warehouse', 'analytics')], T0, end, 1, { bytesDown: 900_000 }),
+      [
+        ev({
+          src: REPORTS,
+          timeMs: ATTACK_AT + 3000,
+          dst: SVC('warehouse', 'analytics'),
+          bytesDown: 7_500_000,
+        }),
+      ],
+    );
+    const { incidents } = await runEvents(heavy);
+    expect(incidents).toEqual([]);
+  });
+});

@@ -1,0 +1,84 @@
+/**
+ * The incident manager's promises to on-call: a new kind from the same offender is heard at once (its
+ * own incident and response decision, even inside the dedup window), and a later, more severe finding
+ * of the same offender re-runs the response decision instead of being folded in.
+ */
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { Finding } from '../../../pipelines/core/finding.js';
+import type { Incident, IncidentKind } from '../../../pipelines/core/incident.js';
+import { Metrics } from '../../../pipelines/core/metrics.js';
+import { MemoryStateStore } from '../../../pipelines/core/state-store.js';
+import { fuse } from '../../../pipelines/incidents/fusion.js';
+import { IncidentManager, type OffenderIdentity } from '../../../pipelines/incidents/manager.js';
+
+const T0 = Date.parse('2026-11-02T10:00:00Z');
+const CART = 'spiffe://cluster.local/ns/shop/sa/cart';
+const ID: OffenderIdentity = {
+  principal: CART,
+  namespace: 'shop',
+  serviceAccount: 'cart',
+  workload: '',
+  address: '',
+};
+
+function manager(): { m: IncidentManager; handled: Incident[] } {
+  const handled: Incident[] = [];
+  const m = new IncidentManager({
+    dedupWindowMs: 3_600_000,
+    maxKept: 100,
+    state: new MemoryStateStore(() => T0),
+    metrics: new Metrics(),
+    logger: pino({ level: 'silent' }),
+    handler: async (incident) => {
+      handled.push(structuredClone(incident));
+      return { ...incident, action: { type: 'alert' } };
+    },
+  });
+  return { m, handled };
+}
+
+function finding(kind: IncidentKind, detector: string, score: number, atMs: number): Finding {
+  return { detector, kind, entity: CART, score, timeMs: atMs, firstEventMs: atMs - 5000, evidence: {} };
+}
+
+function offer(m: IncidentManager, f: Finding): void {
+  m.offer(fuse(CART, [f])!, ID, f.timeMs);
+}
+
+describe('IncidentManager', () => {
+  it('opens a second incident, alert and decision for a new kind inside the dedup window', async () => {
+    const { m, handled } = manager();
+    offer(m, finding('scanning', 'connection_sweep', 0.9999, T0));
+    offer(m, finding('scanning', 'connection_sweep', 0.9999, T0 + 10_000)); // same kind: folded in
+    offer(m, finding('exfiltration', 'single_flow_volume', 0.9999, T0 + 120_000));
+    await m.drain();
+    expect(handled.map((i) => i.kind)).toEqual(['scanning', 'exfiltration']);
+    expect(new Set(handled.map((i) => i.id)).size).toBe(2);
+    expect(m.recent).toHaveLength(2);
+    expect(m.recent[0]!.evidence.later_findings).toBe(1);
+  });
+
+  it('re-runs the response decision when the same offender and kind comes back more severe', async () => {
+    const { m, handled } = manager();
+    offer(m, finding('exfiltration', 'new_external_upload', 0.995, T0)); // low
+    offer(m, finding('exfiltration', 'new_external_upload', 0.996, T0 + 60_000)); // still low: folded
+    offer(m, finding('exfiltration', 'new_external_upload', 0.9997, T0 + 600_000)); // high
+    await m.drain();
+    expect(handled.map((i) => i.severity)).toEqual(['low', 'high']);
+    expect(handled[1]!.id).toBe(handled[0]!.id);
+    expect(handled[1]!.evidence.escalated_from).toMatchObject({ severity: 'low' });
+    expect(handled[1]!.firstEventTime).toBe(handled[0]!.firstEventTime);
+    expect(m.recent.map((i) => i.severity)).toEqual(['high']);
+    expect(m.escalated).toBe(1);
+  });
+
+  it('does not re-raise a finding of the same or lower severity', async () => {
+    const { m, handled } = manager();
+    offer(m, finding('exfiltration', 'single_flow_volume', 0.9999, T0));
+    offer(m, finding('exfiltration', 'single_flow_volume', 0.995, T0 + 60_000));
+    offer(m, finding('exfiltration', 'single_flow_volume', 0.9999, T0 + 120_000));
+    await m.drain();
+    expect(handled).toHaveLength(1);
+  });
+});
