@@ -88,13 +88,21 @@ export async function assemble(
   // Linkerd has no DENY: its quarantine authorizes a server's other callers, learned here from the events
   // this process scores (with several scorers, each knows the calls of the sources it owns).
   const callGraph = cfg.quarantine.mesh === 'linkerd' ? new ObservedCallGraph() : undefined;
+  // Which pod an address is bound to now: the pipeline's address bindings (latest, time-bounded), read by
+  // the guardrails so that an address bound to a protected pod is never quarantined. The pipeline is
+  // built below; the responders only ask once incidents flow.
+  let pipelineRef: ReturnType<typeof createPipeline> | undefined;
+  const boundAddressOwner: AddressOwnerLookup = (ip) => {
+    const b = pipelineRef?.addressBindings.boundTo(ip, clock.nowMs());
+    return b && b.namespace !== '' ? { namespace: b.namespace, pod: b.workload } : undefined;
+  };
   const responders = createResponders(cfg, settings, {
     ...(opts.expiryIntervalMs !== undefined ? { expiryIntervalMs: opts.expiryIntervalMs } : {}),
     // meshguard's own dependencies are never quarantined: the namespaces of its Kafka and Redis service
     // names and the addresses of its brokers, its Redis and its API server (in-cluster).
     protection: dependencyProtection(
       [...cfg.kafka.brokers, cfg.redis.url, process.env.KUBERNETES_SERVICE_HOST],
-      opts.addressOwner,
+      opts.addressOwner ?? boundAddressOwner,
     ),
     ...(callGraph ? { callers: callGraph } : {}),
   });
@@ -128,6 +136,7 @@ export async function assemble(
       keepHistory: opts.keepHistory ?? false,
     },
   );
+  pipelineRef = pipeline;
   // Loaded only when asked for: an access-log replay has no metric samples to score.
   const metricSeries = opts.metricSeries
     ? new (await import('../../pipelines/metrics/scorer.js')).MetricSeriesScorer({ logger })

@@ -74,6 +74,8 @@ export async function runDemo(argv: string[]): Promise<number> {
     kafka: { brokers: [] },
     log_level: logLevel,
     http: { host: values.host, ...(port !== undefined ? { port } : {}) },
+    // Quarantine writes the simulated mesh's own policy objects (Linkerd's, Consul's, Cilium's...).
+    quarantine: { mesh },
   };
   const loaded = await loadConfig({ file: values.config, overrides });
   // The terminal shows one line per incident (the console channel as a line) linking to this process's
