@@ -91,9 +91,9 @@ export async function assemble(
   // Which pod an address is bound to now: the pipeline's address bindings (latest, time-bounded), read by
   // the guardrails so that an address bound to a protected pod is never quarantined. The pipeline is
   // built below; the responders only ask once incidents flow.
-  let pipelineRef: ReturnType<typeof createPipeline> | undefined;
+  const late: { pipeline?: ReturnType<typeof createPipeline> } = {};
   const boundAddressOwner: AddressOwnerLookup = (ip) => {
-    const b = pipelineRef?.addressBindings.boundTo(ip, clock.nowMs());
+    const b = late.pipeline?.addressBindings.boundTo(ip, clock.nowMs());
     return b && b.namespace !== '' ? { namespace: b.namespace, pod: b.workload } : undefined;
   };
   const responders = createResponders(cfg, settings, {
@@ -136,7 +136,7 @@ export async function assemble(
       keepHistory: opts.keepHistory ?? false,
     },
   );
-  pipelineRef = pipeline;
+  late.pipeline = pipeline;
   // Loaded only when asked for: an access-log replay has no metric samples to score.
   const metricSeries = opts.metricSeries
     ? new (await import('../../pipelines/metrics/scorer.js')).MetricSeriesScorer({ logger })

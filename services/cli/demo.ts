@@ -7,7 +7,6 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config/load.js';
-import type { Incident } from '../../pipelines/core/incident.js';
 import { FORMAT_OF_MESH, MeshSimulator } from '../../pipelines/sources/simulator/index.js';
 import { meshOf } from './simulate.js';
 import { createLogger } from '../assembly/assemble.js';

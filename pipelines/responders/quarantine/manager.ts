@@ -20,7 +20,6 @@ import { expireDue } from './expiry.js';
 import { BlastRadiusCap } from './guardrails.js';
 import { QuarantineLedger } from './ledger.js';
 import { approve, extend, quarantineManually, release } from './operator-actions.js';
-import type { AuthorizationPolicyManifest } from './policy.js';
 import { NO_PROTECTION, type Protection } from './protection.js';
 import type { CallerDirectory } from './mesh/callers.js';
 import { writerFor } from './mesh/index.js';
