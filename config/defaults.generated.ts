@@ -77,6 +77,10 @@ export const DEFAULT_CONFIG: MeshguardConfig = {
       enabled: true,
     },
   },
+  least_privilege: {
+    clean_period_secs: 604800,
+    require_approval: true,
+  },
   alerts: {
     channels: [
       {

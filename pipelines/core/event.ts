@@ -59,6 +59,12 @@ export interface MeshEvent {
    * caller's on outbound ones. Shared and frozen; NO_LABELS when the shipper added none.
    */
   podLabels: Readonly<Record<string, string>>;
+  /**
+   * Istio's shadow (dry-run) verdict of the ALLOW policies on the receiving workload: 'allowed' or
+   * 'denied' from `istio_dry_run_allow_shadow_engine_result` in the RBAC filter's dynamic metadata; ''
+   * when the record carries none.
+   */
+  rbacShadowAllow: string;
 }
 
 /** The one empty label set, shared by every event without shipper labels (never mutated). */
@@ -96,6 +102,7 @@ export function emptyEvent(): MeshEvent {
     upstreamCluster: '',
     label: '',
     podLabels: NO_LABELS,
+    rbacShadowAllow: '',
   };
 }
 

@@ -11,6 +11,7 @@ import { auditRoutes } from './admin/audit.js';
 import { authorize } from './admin/auth.js';
 import { sendError } from './admin/errors.js';
 import { incidentRoutes } from './admin/incidents.js';
+import { leastPrivilegeRoutes } from './admin/least-privilege.js';
 import { serveOpenApi } from './admin/openapi.js';
 import { quarantineRoutes } from './admin/quarantines.js';
 import type { AdminRoute, AdminRoutesOptions } from './admin/route.js';
@@ -18,7 +19,12 @@ import { ErrorBody } from './admin/schemas.js';
 
 export type { AdminRoutesOptions } from './admin/route.js';
 
-export const ADMIN_ROUTES: readonly AdminRoute[] = [...incidentRoutes, ...quarantineRoutes, ...auditRoutes];
+export const ADMIN_ROUTES: readonly AdminRoute[] = [
+  ...incidentRoutes,
+  ...quarantineRoutes,
+  ...auditRoutes,
+  ...leastPrivilegeRoutes,
+];
 
 // A body-optional route posted with no body at all (curl -X POST) is validated as {}.
 const emptyBodyIsObject = async (request: FastifyRequest): Promise<void> => {
