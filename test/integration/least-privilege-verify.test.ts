@@ -212,4 +212,53 @@ describe('least-privilege verification (stand-in API server)', () => {
     expect(Object.keys(doc.paths)).toContain('/api/least-privilege/coverage');
     await app.close();
   });
+
+  it('approves and releases through the admin API, with the admin token', async () => {
+    const { verifier, clock, s, sink, qcfg } = setup(true);
+    await verifier.propose(proposals());
+    clock.advance(DAY_SECS * 1000);
+    await verifier.promoteDue();
+    const app = Fastify({ logger: false });
+    const quarantine = new QuarantineManager({ cfg: qcfg, settings: s, sink, adminUrl: ADMIN_URL });
+    await app.register(adminRoutes, {
+      incidents: { list: () => [], get: () => undefined },
+      quarantine,
+      token: 'tok',
+      leastPrivilege: verifier,
+    });
+    const url = (name: string, verb: string) => `/api/least-privilege/policies/shop/${name}/${verb}`;
+    const auth = { authorization: 'Bearer tok' };
+    expect(
+      (await app.inject({ method: 'POST', url: url('meshguard-allow-orders', 'approve') })).statusCode,
+    ).toBe(401);
+    const ok = await app.inject({
+      method: 'POST',
+      url: url('meshguard-allow-orders', 'approve'),
+      headers: auth,
+      payload: { by: 'alice' },
+    });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toMatchObject({ policy: 'meshguard-allow-orders', state: 'enforced' });
+    expect(stored('meshguard-allow-orders')?.metadata.annotations?.[DRY_RUN]).toBeUndefined();
+    const again = await app.inject({
+      method: 'POST',
+      url: url('meshguard-allow-orders', 'approve'),
+      headers: auth,
+    });
+    expect(again.statusCode).toBe(409);
+    const rel = await app.inject({
+      method: 'POST',
+      url: url('meshguard-allow-payments', 'release'),
+      headers: auth,
+    });
+    expect(rel.json()).toEqual({ released: 'shop/meshguard-allow-payments' });
+    expect(stored('meshguard-allow-payments')).toBeUndefined();
+    const gone = await app.inject({
+      method: 'POST',
+      url: url('meshguard-allow-payments', 'release'),
+      headers: auth,
+    });
+    expect(gone.statusCode).toBe(404);
+    await app.close();
+  });
 });

@@ -5,14 +5,14 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { Incident } from '../../../pipelines/core/incident.js';
-import type { CoverageSource } from '../../../pipelines/responders/least-privilege/coverage.js';
+import type { LeastPrivilegeVerifier } from '../../../pipelines/responders/least-privilege/verify.js';
 import type { QuarantineManager } from '../../../pipelines/responders/quarantine/index.js';
 
 export interface AdminRoutesOptions {
   incidents: { list(): Incident[]; get(id: string): Incident | undefined };
   quarantine: QuarantineManager;
   /** Least-privilege verification, when it runs in this process (coverage answers `enabled: false` otherwise). */
-  leastPrivilege?: CoverageSource;
+  leastPrivilege?: Pick<LeastPrivilegeVerifier, 'coverage' | 'approve' | 'release'>;
   /** The admin bearer token; empty = read-only API. */
   token: string;
 }
