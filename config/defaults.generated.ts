@@ -78,6 +78,10 @@ export const DEFAULT_CONFIG: MeshguardConfig = {
     },
   },
   least_privilege: {
+    enabled: false,
+    learn_secs: 86400,
+    l7: false,
+    check_interval_secs: 60,
     clean_period_secs: 604800,
     require_approval: true,
   },

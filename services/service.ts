@@ -93,6 +93,7 @@ export class Service {
                   get: (id: string) => this.incidents.find((i) => i.id === id),
                 },
                 quarantine: responders.quarantine,
+                ...(responders.leastPrivilege ? { leastPrivilege: responders.leastPrivilege.verifier } : {}),
                 token: cfg.admin.token,
               },
             },

@@ -55,6 +55,8 @@ export interface PipelineOptions {
    * (pipelines/registry/window-detectors.ts), handed in by the assembly.
    */
   detectors: readonly WindowDetectorFactory[];
+  /** Every accepted event, after address enrichment (least-privilege verification reads shadow verdicts). */
+  onEvent?: (ev: MeshEvent) => void;
 }
 
 export class Pipeline implements ScoringPipeline {
@@ -130,6 +132,7 @@ export class Pipeline implements ScoringPipeline {
     this.events++;
     if (this.events === 1) this.warmUp.firstEventMs = ev.timeMs;
     this.addresses.enrich(ev);
+    this.options.onEvent?.(ev);
     this.learning.noteDestination(ev);
     this.sensitiveCalls.note(ev);
     this.aggregator.push(ev);

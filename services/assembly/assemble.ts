@@ -13,6 +13,7 @@ import type { ComponentSettings } from '../../pipelines/core/component.js';
 import type { Incident } from '../../pipelines/core/incident.js';
 import { Metrics } from '../../pipelines/core/metrics.js';
 import type { MetricSample } from '../../pipelines/metrics/sample.js';
+import type { MeshEvent } from '../../pipelines/core/event.js';
 import { createResponders, type Responders } from '../../pipelines/responders/index.js';
 import { createNeuralHook, type NeuralHook } from '../../pipelines/runtime/neural.js';
 import { createPipeline, type PipelineOptions } from '../../pipelines/runtime/pipeline.js';
@@ -101,6 +102,9 @@ export async function assemble(
           ? { onFeatures: neural.onFeatures }
           : {}),
       detectors: WINDOW_DETECTORS,
+      ...(responders.leastPrivilege
+        ? { onEvent: (ev: MeshEvent) => responders.leastPrivilege!.onEvent(ev) }
+        : {}),
     },
   );
   // Loaded only when asked for: an access-log replay has no metric samples to score.

@@ -4,10 +4,13 @@
  * protected namespaces refused, release, the audit trail, and the coverage the admin API serves.
  */
 import Fastify from 'fastify';
+import { Value } from '@sinclair/typebox/value';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { MeshEvent } from '../../pipelines/core/event.js';
 import { CallGraph } from '../../pipelines/features/call-graph.js';
+import { LeastPrivilegeConfig } from '../../pipelines/responders/least-privilege/config.js';
 import { buildAllowPolicies } from '../../pipelines/responders/least-privilege/istio.js';
+import { LeastPrivilegeLoop } from '../../pipelines/responders/least-privilege/service-loop.js';
 import { LeastPrivilegeVerifier } from '../../pipelines/responders/least-privilege/verify.js';
 import { AuditTrail } from '../../pipelines/responders/quarantine/audit-trail.js';
 import { QuarantineManager } from '../../pipelines/responders/quarantine/index.js';
@@ -28,6 +31,7 @@ const WEB = principalOf('shop', 'web');
 const CART = principalOf('shop', 'cart');
 const DAY_SECS = 24 * 3600;
 const DRY_RUN = 'istio.io/dry-run';
+const LP_DEFAULTS = Value.Default(LeastPrivilegeConfig, {}) as LeastPrivilegeConfig;
 
 let api: ApiServerStandIn;
 beforeAll(async () => {
@@ -57,7 +61,7 @@ function setup(requireApproval: boolean) {
   const qcfg = quarantineConfig({ sink: 'kubernetes', protected_namespaces: ['ops'] });
   const audit = new AuditTrail(qcfg, s.state, clock, s.logger);
   const verifier = new LeastPrivilegeVerifier({
-    cfg: { clean_period_secs: DAY_SECS, require_approval: requireApproval },
+    cfg: { ...LP_DEFAULTS, clean_period_secs: DAY_SECS, require_approval: requireApproval },
     quarantine: qcfg,
     sink,
     audit,
@@ -260,5 +264,33 @@ describe('least-privilege verification (stand-in API server)', () => {
     });
     expect(gone.statusCode).toBe(404);
     await app.close();
+  });
+
+  it('service mode: learns for learn_secs, applies the proposals in dry-run, then promotes the clean ones', async () => {
+    const { verifier, clock, s } = setup(false);
+    const loop = new LeastPrivilegeLoop(
+      verifier,
+      { ...LP_DEFAULTS, learn_secs: 3600 },
+      ['ops'],
+      clock,
+      s.logger,
+    );
+    loop.onEvent(call(WEB, 'orders', ''));
+    loop.onEvent(call(CART, 'payments', ''));
+    clock.advance(1_800_000);
+    await loop.tick();
+    expect(loop.learning).toBe(true);
+    expect(api.objects.size).toBe(0);
+    clock.advance(1_800_000);
+    await loop.tick();
+    expect(loop.learning).toBe(false);
+    expect(stored('meshguard-allow-orders')?.metadata.annotations?.[DRY_RUN]).toBe('true');
+    expect(stored('meshguard-allow-payments')?.spec).toMatchObject({ action: 'ALLOW' });
+    clock.advance(60_000);
+    loop.onEvent(call(CART, 'orders', 'denied')); // not learned any more: counted as a would-be denial
+    clock.advance(DAY_SECS * 1000 - 60_000); // the verifier's clean period: payments is due, orders not
+    await loop.tick();
+    expect(verifier.coverage().destinations).toEqual({ enforced: 1, dry_run: 1, uncovered: 0 });
+    expect(stored('meshguard-allow-payments')?.metadata.annotations?.[DRY_RUN]).toBeUndefined();
   });
 });
