@@ -14,6 +14,7 @@ import {
   type QuarantineManager,
 } from './quarantine/index.js';
 import type { LeastPrivilegeConfig } from './least-privilege/config.js';
+import { denialIncident } from './least-privilege/denial-incident.js';
 import { LeastPrivilegeLoop } from './least-privilege/service-loop.js';
 import { LeastPrivilegeVerifier } from './least-privilege/verify.js';
 import { AuditTrail } from './quarantine/audit-trail.js';
@@ -118,6 +119,7 @@ export function createResponders(
     });
     const protectedNs = [...protectedNamespaces(cfg.quarantine)];
     leastPrivilege = new LeastPrivilegeLoop(verifier, lp, protectedNs, settings.clock, logger);
+    leastPrivilege.onDenial = (finding) => void notify(denialIncident(finding), 'trigger');
   }
 
   let closed = false;

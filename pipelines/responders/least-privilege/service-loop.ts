@@ -1,13 +1,15 @@
 /**
  * Least privilege in service mode: learn the call graph from live traffic for `learn_secs`, apply the
  * proposals in dry-run through the verifier, feed it every event (Istio's shadow verdicts), and check
- * the clean periods every `check_interval_secs`. Time is the injected clock (wall time in serve).
+ * the clean periods every `check_interval_secs`. After enforcement, calls the policies refuse become
+ * findings (denials.ts) handed to onDenial. Time is the injected clock (wall time in serve).
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.js';
 import type { MeshEvent } from '../../core/event.js';
 import { CallGraph } from '../../features/call-graph.js';
 import type { LeastPrivilegeConfig } from './config.js';
+import { DenialTracker, type DenialFinding } from './denials.js';
 import { buildAllowPolicies } from './istio.js';
 import type { LeastPrivilegeVerifier } from './verify.js';
 
@@ -16,6 +18,9 @@ export class LeastPrivilegeLoop {
   private learningSinceMs: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
+  private readonly denials = new DenialTracker();
+  /** Called with each denied-caller finding (lateral movement or new dependency) after enforcement. */
+  onDenial: ((finding: DenialFinding) => void) | undefined;
 
   constructor(
     readonly verifier: LeastPrivilegeVerifier,
@@ -32,6 +37,8 @@ export class LeastPrivilegeLoop {
       this.graph.observe(ev);
     }
     this.verifier.observe(ev);
+    const finding = this.denials.observe(ev);
+    if (finding) this.onDenial?.(finding);
   }
 
   get learning(): boolean {
