@@ -129,6 +129,14 @@ export const DEFAULT_CONFIG: MeshguardConfig = {
       policy_audit_mode: false,
     },
   },
+  least_privilege: {
+    enabled: false,
+    learn_secs: 86400,
+    l7: false,
+    check_interval_secs: 60,
+    clean_period_secs: 604800,
+    require_approval: true,
+  },
   alerts: {
     channels: [
       {

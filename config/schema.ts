@@ -10,6 +10,7 @@ import { MeshNamingConfig } from '../pipelines/parse/config.js';
 import { IngestConfig } from '../pipelines/sources/http/config.js';
 import { NeuralConfig } from '../models/neural/autoencoder/service-config.js';
 import { QuarantineConfig } from '../pipelines/responders/quarantine/config.js';
+import { LeastPrivilegeConfig } from '../pipelines/responders/least-privilege/config.js';
 import { AlertsConfig } from '../pipelines/responders/alerts/config.js';
 import { KafkaConfig } from '../pipelines/sources/kafka/config.js';
 import { RedisConfig } from '../pipelines/state/config.js';
@@ -56,6 +57,7 @@ export const MeshguardConfig = Type.Object(
     incidents: IncidentsConfig,
     addresses: AddressesConfig,
     quarantine: QuarantineConfig,
+    least_privilege: LeastPrivilegeConfig,
     alerts: AlertsConfig,
     kafka: KafkaConfig,
     redis: RedisConfig,

@@ -96,6 +96,7 @@ export class Service {
                   get: (id: string) => this.incidents.find((i) => i.id === id),
                 },
                 quarantine: responders.quarantine,
+                ...(responders.leastPrivilege ? { leastPrivilege: responders.leastPrivilege.verifier } : {}),
                 token: cfg.admin.token,
                 history: this.scoring?.pipeline.history,
                 alertDeliveries: (id: string) => responders.alerts.deliveries?.(id) ?? [],

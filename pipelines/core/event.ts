@@ -73,6 +73,12 @@ export interface MeshEvent {
    */
   podLabels: Readonly<Record<string, string>>;
   /**
+   * Istio's shadow (dry-run) verdict of the ALLOW policies on the receiving workload: 'allowed' or
+   * 'denied' from `istio_dry_run_allow_shadow_engine_result` in the RBAC filter's dynamic metadata; ''
+   * when the record carries none.
+   */
+  rbacShadowAllow: string;
+  /**
    * The DNS name queried, for DNS flows (Hubble L7 DNS), lower-cased without the trailing dot. Optional:
    * set only by the formats that see DNS, so every other event keeps the shared shape.
    */
@@ -117,6 +123,7 @@ export function emptyEvent(): MeshEvent {
     upstreamCluster: '',
     label: '',
     podLabels: NO_LABELS,
+    rbacShadowAllow: '',
   };
 }
 

@@ -119,6 +119,18 @@ export class Metrics {
     labelNames: ['action', 'result'] as const,
     registers: [this.registry],
   });
+  readonly leastPrivilegeDestinations = new Gauge({
+    name: 'meshguard_least_privilege_destinations',
+    help: 'Destination workloads by least-privilege coverage: enforced, dry_run (proposed, verifying), uncovered.',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+  readonly leastPrivilegeWouldDeny = new Counter({
+    name: 'meshguard_least_privilege_would_deny_total',
+    help: 'Calls a proposed least-privilege policy in dry-run would have denied (Istio shadow results), by policy.',
+    labelNames: ['policy'] as const,
+    registers: [this.registry],
+  });
   readonly alertsSent = new Counter({
     name: 'meshguard_alerts_sent_total',
     help: 'Alert notifications delivered, by channel.',
@@ -169,6 +181,9 @@ export class Metrics {
         this.registry.removeSingleMetric(`meshguard_process_${name}`);
     }
     this.buildInfo.set({ version: opts.version ?? '0.1.0' }, 1);
+    // Zero coverage is a fact worth graphing (nothing verified yet), not a missing series.
+    for (const state of ['enforced', 'dry_run', 'uncovered'])
+      this.leastPrivilegeDestinations.set({ state }, 0);
   }
 
   /** Replace the top-N gauge so series of workloads that left the top N disappear. */

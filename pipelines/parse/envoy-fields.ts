@@ -36,6 +36,10 @@ export interface EnvoyRecord {
   upstream_peer_uri_san?: unknown;
   downstream_local_uri_san?: unknown;
   x_meshguard_label?: unknown;
+  /** `%DYNAMIC_METADATA(envoy.filters.http.rbac)%`: an object, or its JSON text. */
+  rbac_dynamic_metadata?: unknown;
+  /** `%DYNAMIC_METADATA(envoy.filters.http.rbac:istio_dry_run_allow_shadow_engine_result)%`. */
+  istio_dry_run_allow_shadow_engine_result?: unknown;
 }
 
 /**
@@ -72,6 +76,8 @@ export class EnvoyFields implements EnvoyRecord {
   upstream_peer_uri_san: unknown = undefined;
   downstream_local_uri_san: unknown = undefined;
   x_meshguard_label: unknown = undefined;
+  rbac_dynamic_metadata: unknown = undefined;
+  istio_dry_run_allow_shadow_engine_result: unknown = undefined;
   /** How many Envoy keys were set: 0 means the record was not an access log at all. */
   known = 0;
 
@@ -168,6 +174,12 @@ export class EnvoyFields implements EnvoyRecord {
       case 'x_meshguard_label':
         this.x_meshguard_label = v;
         break;
+      case 'rbac_dynamic_metadata':
+        this.rbac_dynamic_metadata = v;
+        break;
+      case 'istio_dry_run_allow_shadow_engine_result':
+        this.istio_dry_run_allow_shadow_engine_result = v;
+        break;
       default:
         return false;
     }
@@ -205,6 +217,8 @@ export class EnvoyFields implements EnvoyRecord {
     this.downstream_peer_uri_san = o.downstream_peer_uri_san;
     this.upstream_peer_uri_san = o.upstream_peer_uri_san;
     this.downstream_local_uri_san = o.downstream_local_uri_san;
+    this.rbac_dynamic_metadata = o.rbac_dynamic_metadata;
+    this.istio_dry_run_allow_shadow_engine_result = o.istio_dry_run_allow_shadow_engine_result;
     this.x_meshguard_label = o.x_meshguard_label;
     this.known = looksLikeAccessLog(o) ? 1 : 0;
   }

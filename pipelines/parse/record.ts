@@ -9,6 +9,7 @@ import { resolveIdentity } from './identity.js';
 import type { K8sMeta } from './kubernetes.js';
 import type { ParseOptions } from './options.js';
 import { reject } from './parser.js';
+import { rbacShadowAllowOf } from './rbac-shadow.js';
 import {
   MAX_BYTES,
   MAX_DURATION_MS,
@@ -79,6 +80,7 @@ export function buildEvent(
     upstreamCluster: trimSemicolon(text(r.upstream_cluster, 'upstream_cluster')),
     label: text(r.x_meshguard_label, 'x_meshguard_label'),
     podLabels: meta.labels,
+    rbacShadowAllow: rbacShadowAllowOf(r),
   };
   ev.query = queryOnly(fullPath);
   const sni = text(r.requested_server_name, 'requested_server_name');

@@ -15,6 +15,13 @@ import {
   type Protection,
   type CallerDirectory,
 } from './quarantine/index.js';
+import type { LeastPrivilegeConfig } from './least-privilege/config.js';
+import { denialIncident } from './least-privilege/denial-incident.js';
+import { LeastPrivilegeLoop } from './least-privilege/service-loop.js';
+import { LeastPrivilegeVerifier } from './least-privilege/verify.js';
+import { AuditTrail } from './quarantine/audit-trail.js';
+import { protectedNamespaces } from './quarantine/guardrails.js';
+import { createSink } from './quarantine/sinks/index.js';
 
 /** The parts of the configuration the responders read (the whole MeshguardConfig satisfies it). */
 export interface RespondersConfig {
@@ -22,12 +29,15 @@ export interface RespondersConfig {
   alerts: AlertsConfig;
   /** Trust domain for principals built from namespace + service account. */
   trust_domain: string;
+  least_privilege?: LeastPrivilegeConfig;
 }
 
 export interface Responders {
   handle: IncidentHandler;
   quarantine: QuarantineManager;
   alerts: AlertDispatcher;
+  /** Least-privilege verification, when `least_privilege.enabled` (feed it events with onEvent). */
+  leastPrivilege?: LeastPrivilegeLoop;
   /** Starts the quarantine component (its expiry timer, when `expiryIntervalMs` asked for one). */
   start(): Promise<void>;
   /** Stop the quarantine component and flush alerts; policies outlive the process by design. Idempotent. */
@@ -102,15 +112,38 @@ export function createResponders(
     return decided;
   };
 
+  let leastPrivilege: LeastPrivilegeLoop | undefined;
+  const lp = cfg.least_privilege;
+  if (lp?.enabled) {
+    // Same sink, protected namespaces and audit trail as quarantine: one set of guardrails.
+    const verifier = new LeastPrivilegeVerifier({
+      cfg: lp,
+      quarantine: cfg.quarantine,
+      sink: deps.sink ?? createSink(cfg.quarantine, settings),
+      audit: new AuditTrail(cfg.quarantine, settings.state, settings.clock, logger),
+      clock: settings.clock,
+      metrics: settings.metrics,
+      logger,
+    });
+    const protectedNs = [...protectedNamespaces(cfg.quarantine)];
+    leastPrivilege = new LeastPrivilegeLoop(verifier, lp, protectedNs, settings.clock, logger);
+    leastPrivilege.onDenial = (finding) => void notify(denialIncident(finding), 'trigger');
+  }
+
   let closed = false;
   return {
     handle,
     quarantine,
     alerts,
-    start: () => quarantine.start(),
+    ...(leastPrivilege ? { leastPrivilege } : {}),
+    start: async () => {
+      await quarantine.start();
+      leastPrivilege?.start();
+    },
     async shutdown() {
       if (closed) return;
       closed = true;
+      leastPrivilege?.shutdown();
       await quarantine.shutdown();
       await alerts.shutdown();
     },

@@ -66,7 +66,7 @@ export interface PipelineOptions {
    * (pipelines/registry/window-detectors.ts), handed in by the assembly.
    */
   detectors: readonly WindowDetectorFactory[];
-  /** Sees every accepted event after enrichment (the responders' call graph learns from it). */
+  /** Sees every accepted event after enrichment (the responders' call graph learns from it; least-privilege verification reads shadow verdicts). */
   onEvent?: (ev: MeshEvent) => void;
   /** Keep each entity's recent windows for people to read (serve and the demo; off in replay). */
   keepHistory?: boolean;
@@ -204,6 +204,7 @@ export class Pipeline implements ScoringPipeline {
     this.events++;
     if (this.events === 1 && !(this.warmUp.firstEventMs <= ev.timeMs)) this.warmUp.firstEventMs = ev.timeMs;
     this.addresses.enrich(ev);
+    this.options.onEvent?.(ev);
     this.learning.noteDestination(ev);
     this.sensitiveCalls.note(ev);
     this.options.onEvent?.(ev);

@@ -13,13 +13,13 @@ import type { ComponentSettings } from '../../pipelines/core/component.js';
 import type { Incident } from '../../pipelines/core/incident.js';
 import { Metrics } from '../../pipelines/core/metrics.js';
 import type { MetricSample } from '../../pipelines/metrics/sample.js';
+import type { MeshEvent } from '../../pipelines/core/event.js';
 import { createResponders, type Responders } from '../../pipelines/responders/index.js';
 import {
   dependencyProtection,
   type AddressOwnerLookup,
 } from '../../pipelines/responders/quarantine/index.js';
 import { ObservedCallGraph } from '../../pipelines/responders/quarantine/index.js';
-import type { MeshEvent } from '../../pipelines/core/event.js';
 import { createNeuralHook, type NeuralHook } from '../../pipelines/runtime/neural.js';
 import { createPipeline, type PipelineOptions } from '../../pipelines/runtime/pipeline.js';
 import { WINDOW_DETECTORS } from '../../pipelines/registry/window-detectors.js';
@@ -132,7 +132,14 @@ export async function assemble(
           ? { onFeatures: neural.onFeatures }
           : {}),
       detectors: WINDOW_DETECTORS,
-      ...(callGraph ? { onEvent: (ev: MeshEvent) => callGraph.observe(ev) } : {}),
+      ...(callGraph || responders.leastPrivilege
+        ? {
+            onEvent: (ev: MeshEvent) => {
+              callGraph?.observe(ev);
+              responders.leastPrivilege?.onEvent(ev);
+            },
+          }
+        : {}),
       keepHistory: opts.keepHistory ?? false,
     },
   );

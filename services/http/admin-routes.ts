@@ -12,6 +12,7 @@ import { authorize } from './admin/auth.js';
 import { consoleDataRoutes } from './admin/console-data.js';
 import { sendError } from './admin/errors.js';
 import { incidentRoutes } from './admin/incidents.js';
+import { leastPrivilegeRoutes } from './admin/least-privilege.js';
 import { serveOpenApi } from './admin/openapi.js';
 import { quarantineRoutes } from './admin/quarantines.js';
 import type { AdminRoute, AdminRoutesOptions } from './admin/route.js';
@@ -24,6 +25,7 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   ...quarantineRoutes,
   ...auditRoutes,
   ...consoleDataRoutes,
+  ...leastPrivilegeRoutes,
 ];
 
 // A body-optional route posted with no body at all (curl -X POST) is validated as {}.

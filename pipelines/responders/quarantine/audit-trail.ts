@@ -25,7 +25,11 @@ export type AuditAction =
   | 'expire'
   | 'manual-quarantine'
   | 'skip'
-  | 'error';
+  | 'error'
+  | 'least-privilege-dry-run'
+  | 'least-privilege-pending-approval'
+  | 'least-privilege-promote'
+  | 'least-privilege-release';
 
 export interface AuditEntry {
   at: string;

@@ -7,11 +7,14 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import type { Incident } from '../../../pipelines/core/incident.js';
 import type { DeliveryRecord } from '../../../pipelines/responders/alerts/index.js';
 import type { EntityHistory } from '../../../pipelines/runtime/entity-history.js';
+import type { LeastPrivilegeVerifier } from '../../../pipelines/responders/least-privilege/verify.js';
 import type { QuarantineManager } from '../../../pipelines/responders/quarantine/index.js';
 
 export interface AdminRoutesOptions {
   incidents: { list(): Incident[]; get(id: string): Incident | undefined };
   quarantine: QuarantineManager;
+  /** Least-privilege verification, when it runs in this process (coverage answers `enabled: false` otherwise). */
+  leastPrivilege?: Pick<LeastPrivilegeVerifier, 'coverage' | 'approve' | 'release'>;
   /** The admin bearer token; empty = read-only API. */
   token: string;
   /** Recent windows per entity (the console's timeline), when the process keeps them. */

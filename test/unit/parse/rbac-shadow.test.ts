@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { parseOne } from './fixtures.js';
+
+const base = {
+  start_time: '2026-03-02T10:00:00.000Z',
+  method: 'GET',
+  path: '/api/orders/1',
+  response_code: 200,
+  upstream_cluster: 'inbound|8080||',
+  downstream_remote_address: '10.0.0.7:51234',
+};
+const line = (extra: Record<string, unknown>): string => JSON.stringify({ ...base, ...extra });
+
+describe("Istio's dry-run (shadow) verdict of ALLOW policies", () => {
+  it('reads it from the RBAC filter metadata, as an object or as JSON text', () => {
+    const md = {
+      istio_dry_run_allow_shadow_effective_policy_id: '',
+      istio_dry_run_allow_shadow_engine_result: 'denied',
+    };
+    expect(parseOne(line({ rbac_dynamic_metadata: md })).rbacShadowAllow).toBe('denied');
+    expect(parseOne(line({ rbac_dynamic_metadata: JSON.stringify(md) })).rbacShadowAllow).toBe('denied');
+  });
+
+  it('reads the single key logged with %DYNAMIC_METADATA(envoy.filters.http.rbac:<key>)%', () => {
+    expect(parseOne(line({ istio_dry_run_allow_shadow_engine_result: 'allowed' })).rbacShadowAllow).toBe(
+      'allowed',
+    );
+  });
+
+  it('treats absent or malformed metadata as no verdict without losing the record', () => {
+    for (const v of ['-', '{not json', 42, { istio_dry_run_allow_shadow_engine_result: 'maybe' }, null]) {
+      const e = parseOne(line({ rbac_dynamic_metadata: v }));
+      expect(e.rbacShadowAllow).toBe('');
+      expect(e.path).toBe('/api/orders/1');
+    }
+    expect(parseOne(line({})).rbacShadowAllow).toBe('');
+  });
+});

@@ -1,0 +1,62 @@
+/** createResponders with least_privilege.enabled: the loop exists, and refused callers reach the alerts. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Value } from '@sinclair/typebox/value';
+import { describe, expect, it } from 'vitest';
+import type { Incident } from '../../../../pipelines/core/incident.js';
+import { createResponders } from '../../../../pipelines/responders/index.js';
+import { AlertsConfig } from '../../../../pipelines/responders/alerts/config.js';
+import { LeastPrivilegeConfig } from '../../../../pipelines/responders/least-privilege/config.js';
+import { GitOpsSink } from '../../../../pipelines/responders/quarantine/index.js';
+import { ev, principalOf } from '../../../helpers/events.js';
+import { FakeClock, quarantineConfig, settings } from '../quarantine/fixtures.js';
+
+const CART = principalOf('shop', 'cart');
+
+describe('least privilege wired into the responders', () => {
+  it('is off by default, and when on sends a lateral-movement alert with the change that would allow the caller', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'meshguard-lp-'));
+    const clock = new FakeClock();
+    const sent: Array<{ incident: Incident; event: string }> = [];
+    const alerts = {
+      notify: async (incident: Incident, event: string) => void sent.push({ incident, event }),
+      shutdown: async () => {},
+    };
+    const base = {
+      quarantine: quarantineConfig({ policies_dir: dir }),
+      alerts: Value.Default(AlertsConfig, {}) as AlertsConfig,
+      trust_domain: 'cluster.local',
+    };
+    const sink = new GitOpsSink(dir);
+    expect(createResponders(base, settings(clock), { alerts, sink }).leastPrivilege).toBeUndefined();
+
+    const lp = { ...(Value.Default(LeastPrivilegeConfig, {}) as LeastPrivilegeConfig), enabled: true };
+    const r = createResponders({ ...base, least_privilege: lp }, settings(clock), { alerts, sink });
+    const denied = (ns: string, app: string, timeMs: number) =>
+      ev({
+        timeMs,
+        src: CART,
+        dstNamespace: ns,
+        podLabels: { app },
+        status: 403,
+        responseCodeDetails: 'rbac_access_denied_matched_policy[none]',
+      });
+    r.leastPrivilege!.onEvent(denied('payments', 'ledger', 1_000));
+    r.leastPrivilege!.onEvent(denied('identity', 'users', 2_000));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent).toHaveLength(1);
+    const { incident, event } = sent[0]!;
+    expect(event).toBe('trigger');
+    expect(incident).toMatchObject({
+      kind: 'lateral_movement',
+      severity: 'high',
+      workload: { namespace: 'shop', serviceAccount: 'cart' },
+      detectors: ['least_privilege_denials'],
+      action: { type: 'alert' },
+    });
+    expect(JSON.stringify(incident.evidence.allow)).toMatch(/kubectl patch/);
+    await r.shutdown();
+    await rm(dir, { recursive: true, force: true });
+  });
+});
