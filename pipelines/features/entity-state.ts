@@ -126,9 +126,10 @@ export class EdgeBaseline {
   get deniedRatio(): EwStat {
     return this.stat(E_DENIED_RATIO);
   }
-  learn(o: EdgeObservation): void {
-    this.bytesDown.fold(o.bytesDown);
-    this.bytesUp.fold(o.bytesUp);
+  /** `maxRise`: how far the (log-scaled) volume means may rise in this window; the rest is not learned. */
+  learn(o: EdgeObservation, maxRise = Infinity): void {
+    this.bytesDown.foldBounded(o.bytesDown, maxRise);
+    this.bytesUp.foldBounded(o.bytesUp, maxRise);
     this.requestsPerWindow.fold(o.requests);
     this.deniedRatio.fold(o.deniedRatio);
     this.v[this.at + E_STAT_COUNT]!++;
@@ -138,10 +139,19 @@ export class EdgeBaseline {
   }
 }
 
+/** A window may upload this many times the learned volume to a provisionally known host before it is excess. */
+const PROVISIONAL_HEADROOM = 10;
+/** Excess uploads are forgotten with a half-life of a day: a genuine dependency's odd spikes do not add up forever. */
+const EXCESS_HALF_LIFE_MS = 24 * 3600 * 1000;
+
 export class ExternalHostState {
   constructor(
     public firstSeenMs: number,
-    /** True when the host was contacted during the source's learning period (a known dependency). */
+    /**
+     * True when the host was first contacted during the source's learning period: provisionally known.
+     * Learning does not vouch for it for good: its uploads are held to what was learned of it
+     * (`upPerWindow`), and what goes past that adds up in `excessUp`.
+     */
     public known: boolean,
     public cumulativeUp = 0,
     public cumulativeDown = 0,
@@ -149,7 +159,24 @@ export class ExternalHostState {
     public lastContactMs = 0,
     public intervals = new EwStat(0.2),
     public passthrough = false,
+    /** log1p(bytes uploaded) per window that contacted the host, learned at a bounded rate. */
+    public upPerWindow = new EwStat(0.05),
+    /** Bytes uploaded after learning beyond what was learned of the host, decaying slowly. */
+    public excessUp = 0,
   ) {}
+
+  /** Bytes one window may upload before the rest counts as excess: a multiple of what was learned. */
+  uploadAllowance(): number {
+    return this.upPerWindow.count === 0 ? 0 : PROVISIONAL_HEADROOM * Math.expm1(this.upPerWindow.mean);
+  }
+
+  /** The excess after a window ending at `endMs` that uploaded `bytesUp` (changes nothing). */
+  excessAfter(bytesUp: number, endMs: number): number {
+    const idleMs = Math.max(0, endMs - this.lastContactMs);
+    const kept =
+      this.lastContactMs === 0 ? this.excessUp : this.excessUp * 0.5 ** (idleMs / EXCESS_HALF_LIFE_MS);
+    return kept + Math.max(0, bytesUp - this.uploadAllowance());
+  }
 }
 
 export class EntityState {
@@ -227,14 +254,14 @@ export class EntityState {
     v[NOT_FOUND_RECENT] = v[NOT_FOUND_RECENT]! * decay + notFound;
   }
 
-  /** Fold a window into the workload's own statistics. */
-  learn(o: WorkloadObservation): void {
+  /** Fold a window into the workload's own statistics; `maxRise` bounds the volume means as for edges. */
+  learn(o: WorkloadObservation, maxRise = Infinity): void {
     this.requests.fold(o.requests);
     this.deniedRatio.fold(o.deniedRatio);
     this.notFoundRatio.fold(o.notFoundRatio);
     this.newTemplates.fold(o.newTemplates);
-    this.bytesUp.fold(o.bytesUp);
-    this.bytesDown.fold(o.bytesDown);
+    this.bytesUp.foldBounded(o.bytesUp, maxRise);
+    this.bytesDown.foldBounded(o.bytesDown, maxRise);
     this.values[STAT_COUNT]!++;
   }
 
@@ -351,6 +378,8 @@ export class EntityState {
         x.lastContactMs,
         x.intervals,
         x.passthrough,
+        x.upPerWindow,
+        round(x.excessUp),
       ]),
     };
   }
@@ -368,11 +397,26 @@ export class EntityState {
     const s = new EntityState(0, values);
     s.destinations = destinations.map(String);
     for (const t of o.t as string[]) s.rememberTemplate(t);
-    for (const [k, f, known, cu, cd, n, last, iv, pt] of o.x as Array<
-      [string, number, boolean, number, number, number, number, S, boolean]
+    // Snapshots written before upPerWindow / excessUp lack them: the host's learned volume starts over.
+    for (const [k, f, known, cu, cd, n, last, iv, pt, up, excess] of o.x as Array<
+      [string, number, boolean, number, number, number, number, S, boolean, S?, number?]
     >) {
       s.externalHosts ??= new Map();
-      s.externalHosts.set(k, new ExternalHostState(f, known, cu, cd, n, last, EwStat.from(iv, 0.2), pt));
+      s.externalHosts.set(
+        k,
+        new ExternalHostState(
+          f,
+          known,
+          cu,
+          cd,
+          n,
+          last,
+          EwStat.from(iv, 0.2),
+          pt,
+          EwStat.from(up, 0.05),
+          excess ?? 0,
+        ),
+      );
     }
     return s;
   }
