@@ -73,6 +73,8 @@ describe('scenario library', () => {
       cache_flush_storm: [],
       client_retries: [],
       search_hard_cases: [],
+      learning_period_poisoning: ['exfiltration'],
+      ramping_exfiltration: ['exfiltration'],
     });
     for (const s of SCENARIOS) expect(s.attack).toBe(s.acceptableKinds.length > 0);
   });
