@@ -19,10 +19,11 @@ export class ExfiltrationDetector implements WindowDetector {
   evaluate(ctx: WindowContext): readonly Finding[] {
     if (!this.config.enabled || ctx.warmingUp) return found(undefined);
     // Edge volumes need the source's own baseline; external hosts are judged from the first contact.
-    return found(
-      newExternalHost(ctx, this.config) ??
-        (ctx.learning || ctx.newEntity ? undefined : edgeVolume(ctx, this.config)),
-    );
+    // The more certain of the two names the window: an upload past a provisionally known host's
+    // baseline must not hide a larger in-mesh read.
+    const external = newExternalHost(ctx, this.config);
+    const edge = ctx.learning || ctx.newEntity ? undefined : edgeVolume(ctx, this.config);
+    return found(external && edge && edge.score > external.score ? edge : (external ?? edge));
   }
 }
 
