@@ -6,7 +6,10 @@
  * doubles per workload (V8 stores them unboxed): a header block, then one block per destination it
  * calls. `EwStat` and `EdgeBaseline` are views over that array, made when asked for and short-lived.
  */
+import { ExternalHostState, type ExternalHostTuple } from './external-host-state.js';
 import { EwStat, round } from './stats.js';
+
+export { ExternalHostState };
 
 /** Caps keep memory per entity bounded whatever the traffic. */
 export const MAX_KNOWN_DESTINATIONS = 64;
@@ -136,46 +139,6 @@ export class EdgeBaseline {
   }
   private stat(offset: number): EwStat {
     return new EwStat(ALPHA, this.v, this.at + offset, this.at + E_STAT_COUNT);
-  }
-}
-
-/** A window may upload this many times the learned volume to a provisionally known host before it is excess. */
-const PROVISIONAL_HEADROOM = 10;
-/** Excess uploads are forgotten with a half-life of a day: a genuine dependency's odd spikes do not add up forever. */
-const EXCESS_HALF_LIFE_MS = 24 * 3600 * 1000;
-
-export class ExternalHostState {
-  constructor(
-    public firstSeenMs: number,
-    /**
-     * True when the host was first contacted during the source's learning period: provisionally known.
-     * Learning does not vouch for it for good: its uploads are held to what was learned of it
-     * (`upPerWindow`), and what goes past that adds up in `excessUp`.
-     */
-    public known: boolean,
-    public cumulativeUp = 0,
-    public cumulativeDown = 0,
-    public contacts = 0,
-    public lastContactMs = 0,
-    public intervals = new EwStat(0.2),
-    public passthrough = false,
-    /** log1p(bytes uploaded) per window that contacted the host, learned at a bounded rate. */
-    public upPerWindow = new EwStat(0.05),
-    /** Bytes uploaded after learning beyond what was learned of the host, decaying slowly. */
-    public excessUp = 0,
-  ) {}
-
-  /** Bytes one window may upload before the rest counts as excess: a multiple of what was learned. */
-  uploadAllowance(): number {
-    return this.upPerWindow.count === 0 ? 0 : PROVISIONAL_HEADROOM * Math.expm1(this.upPerWindow.mean);
-  }
-
-  /** The excess after a window ending at `endMs` that uploaded `bytesUp` (changes nothing). */
-  excessAfter(bytesUp: number, endMs: number): number {
-    const idleMs = Math.max(0, endMs - this.lastContactMs);
-    const kept =
-      this.lastContactMs === 0 ? this.excessUp : this.excessUp * 0.5 ** (idleMs / EXCESS_HALF_LIFE_MS);
-    return kept + Math.max(0, bytesUp - this.uploadAllowance());
   }
 }
 
@@ -368,25 +331,12 @@ export class EntityState {
       a: this.values.map(round),
       d: this.destinations,
       t: this.templates ? [...this.templates] : [],
-      x: [...(this.externalHosts ?? [])].map(([k, x]) => [
-        k,
-        x.firstSeenMs,
-        x.known,
-        x.cumulativeUp,
-        x.cumulativeDown,
-        x.contacts,
-        x.lastContactMs,
-        x.intervals,
-        x.passthrough,
-        x.upPerWindow,
-        round(x.excessUp),
-      ]),
+      x: [...(this.externalHosts ?? [])].map(([k, x]) => [k, ...x.toTuple()]),
     };
   }
 
   /** Throws on a snapshot it cannot read (another format version, or not a snapshot at all). */
   static fromJSON(json: string): EntityState {
-    type S = [number, number, number];
     const o = JSON.parse(json) as Record<string, unknown>;
     if (o.v !== SNAPSHOT_VERSION) throw new Error(`unsupported snapshot version ${String(o.v)}`);
     const values = (o.a as number[]).slice();
@@ -397,26 +347,9 @@ export class EntityState {
     const s = new EntityState(0, values);
     s.destinations = destinations.map(String);
     for (const t of o.t as string[]) s.rememberTemplate(t);
-    // Snapshots written before upPerWindow / excessUp lack them: the host's learned volume starts over.
-    for (const [k, f, known, cu, cd, n, last, iv, pt, up, excess] of o.x as Array<
-      [string, number, boolean, number, number, number, number, S, boolean, S?, number?]
-    >) {
+    for (const [k, ...tuple] of o.x as Array<[string, ...ExternalHostTuple]>) {
       s.externalHosts ??= new Map();
-      s.externalHosts.set(
-        k,
-        new ExternalHostState(
-          f,
-          known,
-          cu,
-          cd,
-          n,
-          last,
-          EwStat.from(iv, 0.2),
-          pt,
-          EwStat.from(up, 0.05),
-          excess ?? 0,
-        ),
-      );
+      s.externalHosts.set(k, ExternalHostState.fromTuple(tuple));
     }
     return s;
   }
