@@ -6,7 +6,10 @@
  * doubles per workload (V8 stores them unboxed): a header block, then one block per destination it
  * calls. `EwStat` and `EdgeBaseline` are views over that array, made when asked for and short-lived.
  */
+import { ExternalHostState, type ExternalHostTuple } from './external-host-state.js';
 import { EwStat, round } from './stats.js';
+
+export { ExternalHostState };
 
 /** Caps keep memory per entity bounded whatever the traffic. */
 export const MAX_KNOWN_DESTINATIONS = 64;
@@ -126,9 +129,10 @@ export class EdgeBaseline {
   get deniedRatio(): EwStat {
     return this.stat(E_DENIED_RATIO);
   }
-  learn(o: EdgeObservation): void {
-    this.bytesDown.fold(o.bytesDown);
-    this.bytesUp.fold(o.bytesUp);
+  /** `maxRise`: how far the (log-scaled) volume means may rise in this window; the rest is not learned. */
+  learn(o: EdgeObservation, maxRise = Infinity): void {
+    this.bytesDown.foldBounded(o.bytesDown, maxRise);
+    this.bytesUp.foldBounded(o.bytesUp, maxRise);
     this.requestsPerWindow.fold(o.requests);
     this.deniedRatio.fold(o.deniedRatio);
     this.v[this.at + E_STAT_COUNT]!++;
@@ -136,20 +140,6 @@ export class EdgeBaseline {
   private stat(offset: number): EwStat {
     return new EwStat(ALPHA, this.v, this.at + offset, this.at + E_STAT_COUNT);
   }
-}
-
-export class ExternalHostState {
-  constructor(
-    public firstSeenMs: number,
-    /** True when the host was contacted during the source's learning period (a known dependency). */
-    public known: boolean,
-    public cumulativeUp = 0,
-    public cumulativeDown = 0,
-    public contacts = 0,
-    public lastContactMs = 0,
-    public intervals = new EwStat(0.2),
-    public passthrough = false,
-  ) {}
 }
 
 export class EntityState {
@@ -227,14 +217,14 @@ export class EntityState {
     v[NOT_FOUND_RECENT] = v[NOT_FOUND_RECENT]! * decay + notFound;
   }
 
-  /** Fold a window into the workload's own statistics. */
-  learn(o: WorkloadObservation): void {
+  /** Fold a window into the workload's own statistics; `maxRise` bounds the volume means as for edges. */
+  learn(o: WorkloadObservation, maxRise = Infinity): void {
     this.requests.fold(o.requests);
     this.deniedRatio.fold(o.deniedRatio);
     this.notFoundRatio.fold(o.notFoundRatio);
     this.newTemplates.fold(o.newTemplates);
-    this.bytesUp.fold(o.bytesUp);
-    this.bytesDown.fold(o.bytesDown);
+    this.bytesUp.foldBounded(o.bytesUp, maxRise);
+    this.bytesDown.foldBounded(o.bytesDown, maxRise);
     this.values[STAT_COUNT]!++;
   }
 
@@ -341,23 +331,12 @@ export class EntityState {
       a: this.values.map(round),
       d: this.destinations,
       t: this.templates ? [...this.templates] : [],
-      x: [...(this.externalHosts ?? [])].map(([k, x]) => [
-        k,
-        x.firstSeenMs,
-        x.known,
-        x.cumulativeUp,
-        x.cumulativeDown,
-        x.contacts,
-        x.lastContactMs,
-        x.intervals,
-        x.passthrough,
-      ]),
+      x: [...(this.externalHosts ?? [])].map(([k, x]) => [k, ...x.toTuple()]),
     };
   }
 
   /** Throws on a snapshot it cannot read (another format version, or not a snapshot at all). */
   static fromJSON(json: string): EntityState {
-    type S = [number, number, number];
     const o = JSON.parse(json) as Record<string, unknown>;
     if (o.v !== SNAPSHOT_VERSION) throw new Error(`unsupported snapshot version ${String(o.v)}`);
     const values = (o.a as number[]).slice();
@@ -368,11 +347,9 @@ export class EntityState {
     const s = new EntityState(0, values);
     s.destinations = destinations.map(String);
     for (const t of o.t as string[]) s.rememberTemplate(t);
-    for (const [k, f, known, cu, cd, n, last, iv, pt] of o.x as Array<
-      [string, number, boolean, number, number, number, number, S, boolean]
-    >) {
+    for (const [k, ...tuple] of o.x as Array<[string, ...ExternalHostTuple]>) {
       s.externalHosts ??= new Map();
-      s.externalHosts.set(k, new ExternalHostState(f, known, cu, cd, n, last, EwStat.from(iv, 0.2), pt));
+      s.externalHosts.set(k, ExternalHostState.fromTuple(tuple));
     }
     return s;
   }

@@ -67,6 +67,30 @@ export class EwStat {
     }
   }
 
+  /** Count one observation folded in with foldBounded (see there). */
+  updateBounded(x: number, maxRise: number): number {
+    const held = this.foldBounded(x, maxRise);
+    this.values[this.countAt]!++;
+    return held;
+  }
+
+  /**
+   * Fold in one observation, but let the mean rise by at most `maxRise` (the variance is updated with
+   * the bounded value too): a baseline that grows at a bounded rate cannot be taught by a slow ramp.
+   * Returns how much of `x` was not learned (0 when nothing was held back).
+   */
+  foldBounded(x: number, maxRise: number): number {
+    const count = this.values[this.countAt]!;
+    if (count === 0) {
+      this.fold(x);
+      return 0;
+    }
+    const a = Math.max(this.alpha, 1 / (count + 1));
+    const bounded = Math.min(x, this.mean + maxRise / a);
+    this.fold(bounded);
+    return x - bounded;
+  }
+
   /**
    * P(X < x) under a normal approximation of the baseline, with a variance floor so a perfectly
    * constant baseline does not turn the smallest change into certainty.

@@ -28,6 +28,13 @@ const PEAK_DECAY = 0.99993;
  * would hide the rest.
  */
 const HEAVY_WINDOW_FACTOR = 10;
+/**
+ * After its learning period a baseline's volume means (log-scaled) rise by at most this per window
+ * (about 0.5 %, doubling in ~140 windows, over 20 minutes of 10 s windows): diurnal traffic moves far
+ * slower, and a transfer that grows a little every window cannot teach its own baseline. Largest past
+ * windows rise at the same bounded rate.
+ */
+export const MAX_BASELINE_RISE = 0.005;
 
 export class BaselineLearning {
   /** How all sources behave: the baseline of sources that have none of their own yet. */
@@ -105,7 +112,7 @@ export class BaselineLearning {
     for (const [dst, e] of sw.edges)
       state.edge(dst, learning ? 0 : e.firstMs).rememberWindow(e.bytesDown, e.bytesUp, cw.endMs);
     for (const r of newRoutes) state.rememberTemplate(r.template);
-    this.learnExternalHosts(state, sw, ctx.learning);
+    this.learnExternalHosts(state, sw, ctx.learning, cw.endMs, flagged);
     this.learnInboundMtls(sw, !flagged || learning);
 
     if (flagged && !learning) {
@@ -120,14 +127,18 @@ export class BaselineLearning {
     }
     const deniedRatio = sw.denied / sw.requests;
     const notFoundRatio = sw.notFound / sw.requests;
-    state.learn({
-      requests: Math.log1p(sw.requests),
-      deniedRatio,
-      notFoundRatio,
-      newTemplates: newRoutes.length,
-      bytesUp: Math.log1p(sw.bytesUp),
-      bytesDown: Math.log1p(sw.bytesDown),
-    });
+    const maxRise = learning ? Infinity : MAX_BASELINE_RISE;
+    state.learn(
+      {
+        requests: Math.log1p(sw.requests),
+        deniedRatio,
+        notFoundRatio,
+        newTemplates: newRoutes.length,
+        bytesUp: Math.log1p(sw.bytesUp),
+        bytesDown: Math.log1p(sw.bytesDown),
+      },
+      maxRise,
+    );
     this.peers.deniedRatio.update(deniedRatio);
     this.peers.notFoundRatio.update(notFoundRatio);
     for (const [dst, e] of sw.edges) {
@@ -139,21 +150,44 @@ export class BaselineLearning {
         heavy >= HEAVY_WINDOW_FACTOR * Math.expm1(Math.max(base.bytesDown.mean, base.bytesUp.mean))
       )
         continue;
-      base.learn({
-        bytesDown: Math.log1p(e.bytesDown),
-        bytesUp: Math.log1p(e.bytesUp),
-        requests: Math.log1p(e.requests),
-        deniedRatio: e.denied / e.requests,
-      });
-      base.peakDown = Math.max(base.peakDown * PEAK_DECAY, e.bytesDown);
-      base.peakUp = Math.max(base.peakUp * PEAK_DECAY, e.bytesUp);
+      // Bounded like the means: how far each peak may rise now, from where it or the mean stands.
+      const bounded = !learning && base.bytesDown.count > 0;
+      const peakCapDown = Math.max(base.peakDown, Math.expm1(base.bytesDown.mean)) * Math.exp(maxRise);
+      const peakCapUp = Math.max(base.peakUp, Math.expm1(base.bytesUp.mean)) * Math.exp(maxRise);
+      base.learn(
+        {
+          bytesDown: Math.log1p(e.bytesDown),
+          bytesUp: Math.log1p(e.bytesUp),
+          requests: Math.log1p(e.requests),
+          deniedRatio: e.denied / e.requests,
+        },
+        maxRise,
+      );
+      base.peakDown = Math.max(
+        base.peakDown * PEAK_DECAY,
+        bounded ? Math.min(e.bytesDown, peakCapDown) : e.bytesDown,
+      );
+      base.peakUp = Math.max(base.peakUp * PEAK_DECAY, bounded ? Math.min(e.bytesUp, peakCapUp) : e.bytesUp);
     }
   }
 
-  /** Volumes and contact rhythm per external host; hosts contacted while learning are known ones. */
-  private learnExternalHosts(state: EntityState, sw: SourceWindow, learning: boolean): void {
+  /**
+   * Volumes and contact rhythm per external host. Hosts first contacted while learning are only
+   * provisionally known: after learning, what a window uploads past their learned volume adds up as
+   * excess (new_external_upload judges it), and their learned volume rises at a bounded rate.
+   */
+  private learnExternalHosts(
+    state: EntityState,
+    sw: SourceWindow,
+    learning: boolean,
+    endMs: number,
+    flagged: boolean,
+  ): void {
     for (const [host, x] of sw.external) {
       const ext = state.rememberExternalHost(host, x.firstMs, learning);
+      if (ext.known && !learning) ext.excessUp = ext.excessAfter(x.bytesUp, endMs);
+      if (learning) ext.upPerWindow.update(Math.log1p(x.bytesUp));
+      else if (!flagged) ext.upPerWindow.updateBounded(Math.log1p(x.bytesUp), MAX_BASELINE_RISE);
       ext.cumulativeUp += x.bytesUp;
       ext.cumulativeDown += x.bytesDown;
       ext.passthrough ||= x.passthrough;

@@ -27,11 +27,14 @@ export class ExfiltrationDetector implements WindowDetector {
   evaluate(ctx: WindowContext): readonly Finding[] {
     if (!this.config.enabled || ctx.warmingUp) return found(undefined);
     // Edge volumes need the source's own baseline; external hosts are judged from the first contact.
+    // The more certain of the findings names the window: an upload past a provisionally known host's
+    // baseline must not hide a larger in-mesh read or a single outsized flow.
     const external = newExternalHost(ctx, this.config);
-    if (external !== undefined || ctx.learning || ctx.newEntity) return found(external);
+    if (ctx.learning || ctx.newEntity) return found(external);
     const volume = edgeVolume(ctx, this.config);
     const flow = singleFlowVolume(ctx, this.config);
-    return found(volume === undefined || (flow !== undefined && flow.score > volume.score) ? flow : volume);
+    const edge = volume === undefined || (flow !== undefined && flow.score > volume.score) ? flow : volume;
+    return found(external && edge && edge.score > external.score ? edge : (external ?? edge));
   }
 }
 

@@ -8,6 +8,7 @@
  */
 import type { Finding } from '../../core/finding.js';
 import { zToProbability } from '../../features/stats.js';
+import type { ExternalHostState } from '../../features/entity-state.js';
 import type { WindowContext } from '../detector.js';
 import type { ExfiltrationConfig } from './config.js';
 
@@ -22,7 +23,12 @@ export function newExternalHost(ctx: WindowContext, cfg: ExfiltrationConfig): Fi
   let best: Finding | undefined;
   for (const [host, x] of w.external) {
     const state = ctx.state.externalHost(host);
-    if (state?.known) continue;
+    if (state?.known) {
+      // Learning vouches for a host only provisionally: uploads past what was learned of it add up.
+      const f = ctx.learning ? undefined : provisionalHostUpload(ctx, host, x.bytesUp, state, cfg);
+      if (f && !(best && best.score >= f.score)) best = f;
+      continue;
+    }
     const cumulativeUp = (state?.cumulativeUp ?? 0) + x.bytesUp;
     const cumulativeDown = (state?.cumulativeDown ?? 0) + x.bytesDown;
     const contacts = (state?.contacts ?? 0) + x.requests;
@@ -92,6 +98,39 @@ function registeredHostScore(cumulativeUp: number, cfg: ExfiltrationConfig, elap
   const volume = cumulativeUp / Math.max(1, cfg.cumulative_external_bytes);
   const evidence = volume * (1 + Math.max(0, elapsedMs) / 600_000);
   return 1 - 0.005 / Math.max(1, evidence);
+}
+
+/** Uploads to a host first contacted while learning, summed past its learned volume per window. */
+function provisionalHostUpload(
+  ctx: WindowContext,
+  host: string,
+  bytesUp: number,
+  state: ExternalHostState,
+  cfg: ExfiltrationConfig,
+): Finding | undefined {
+  const excess = state.excessAfter(bytesUp, ctx.endMs);
+  if (excess < cfg.cumulative_external_bytes) return undefined;
+  let score = zToProbability(3 + excess / cfg.cumulative_external_bytes);
+  if (!state.passthrough) score = Math.min(score, 0.995);
+  if (score < cfg.threshold) return undefined;
+  return {
+    detector: NEW_EXTERNAL_UPLOAD,
+    kind: 'exfiltration',
+    entity: ctx.window.src,
+    score,
+    timeMs: ctx.endMs,
+    firstEventMs: ctx.window.external.get(host)?.firstMs ?? ctx.startMs,
+    evidence: {
+      external_host: host,
+      new_host: false,
+      provisionally_known: true,
+      unregistered_egress: state.passthrough,
+      bytes_uploaded_beyond_baseline: Math.round(excess),
+      learned_bytes_per_window: Math.round(Math.expm1(state.upPerWindow.mean)),
+      bytes_uploaded_this_window: bytesUp,
+      first_contact: new Date(state.firstSeenMs).toISOString(),
+    },
+  };
 }
 
 function beaconScore(mean = 0, variance = 0, count = 0, contacts: number): number {

@@ -14,12 +14,14 @@ import { encodedTraversal } from './encoded-traversal.js';
 import { flashSale } from './flash-sale.js';
 import { kubernetesApiAccess } from './kubernetes-api-access.js';
 import { lateralMovement } from './lateral-movement.js';
+import { learningPeriodPoisoning } from './learning-period-poisoning.js';
 import { nightlyBatch } from './nightly-batch.js';
 import { objectIdEnumeration } from './object-id-enumeration.js';
 import { passthroughEgress } from './passthrough-egress.js';
 import { pathScanning } from './path-scanning.js';
 import { plaintextInStrictMtls } from './plaintext-in-strict-mtls.js';
 import { queryXss } from './query-xss.js';
+import { rampingExfiltration } from './ramping-exfiltration.js';
 import { rbacProbing } from './rbac-probing.js';
 import { rolloutNewDependency } from './rollout-new-dependency.js';
 import { searchHardCases } from './search-hard-cases.js';
@@ -70,6 +72,8 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
   clientRetries,
   searchHardCases,
   tcpDependencyOutage,
+  learningPeriodPoisoning,
+  rampingExfiltration,
 ];
 
 const byName = new Map<string, ScenarioDefinition>();

@@ -80,6 +80,8 @@ describe('scenario library', () => {
       client_retries: [],
       search_hard_cases: [],
       tcp_dependency_outage: [],
+      learning_period_poisoning: ['exfiltration'],
+      ramping_exfiltration: ['exfiltration'],
     });
     for (const s of SCENARIOS) expect(s.attack).toBe(s.acceptableKinds.length > 0);
   });
