@@ -3,6 +3,7 @@
  * offender, protected, min_severity; already quarantined; a valid policy; the claim across replicas;
  * approval below a severity; the blast-radius cap), then the policies go to the sink.
  */
+import { EventClock } from '../../core/clock.js';
 import type { Incident, IncidentAction } from '../../core/incident.js';
 import type { QuarantineContext } from './context.js';
 import { isStrongEvidence, needsApproval, screenIncident } from './guardrails.js';
@@ -59,7 +60,10 @@ async function decideOrThrow(ctx: QuarantineContext, incident: Incident): Promis
     return actionOf(existing, alreadyQuarantined(existing));
   }
 
-  const now = ctx.clock.nowMs();
+  // In event time (a replay) the decision is dated at the detection, not at however far the replay has
+  // run while the ledger was read: the same input gives the same expiry, byte for byte.
+  const detectedMs = Date.parse(incident.detectedAt);
+  const now = ctx.clock instanceof EventClock && Number.isFinite(detectedMs) ? detectedMs : ctx.clock.nowMs();
   const approval = needsApproval(incident, cfg);
   const plan = await enforcer.plan(incident, offender, now);
 
