@@ -10,7 +10,9 @@
  * interleave freely, so the scorer keeps one watermark per upstream partition (runtime/event-time.ts).
  *
  * Offsets of the forwarded records are resolved only after the repartition topic acknowledged them:
- * at-least-once across the hop.
+ * at-least-once across the hop. The acknowledgement is not waited for before the next chunk: handOff()
+ * returns once the chunk is sent, with a promise of its acknowledgement, and the consumer keeps a few in
+ * flight and resolves offsets in order as they arrive (a round trip per chunk otherwise idles the scorer).
  */
 import type { ParseOptions } from '../../parse/index.js';
 import type { Metrics } from '../../core/metrics.js';
@@ -26,6 +28,15 @@ export const UPSTREAM_HEADER = 'meshguard.upstream';
 /** A record read from Kafka, with the headers the hop reads. */
 export interface KafkaInRecord extends InRecord {
   headers?: Record<string, string>;
+}
+
+/** A handler whose hand-offs become durable later: several may be in flight (see consumer.ts). */
+export interface PipelinedHandler extends RecordHandler {
+  /**
+   * Hand records over; resolves when the next chunk may be handed over, with `durable`, which resolves
+   * once these records' offsets may be committed and rejects when they must be delivered again.
+   */
+  handOff(records: InRecord[]): Promise<{ durable: Promise<void> }>;
 }
 
 /** What the hop writes with: keyed sends to one topic, with headers. */
@@ -53,7 +64,7 @@ function upstreamInputs(count: number): readonly string[] {
   return names;
 }
 
-export class RepartitionHandler implements RecordHandler {
+export class RepartitionHandler implements PipelinedHandler {
   private upstreamCount: number | undefined;
 
   constructor(
@@ -63,6 +74,11 @@ export class RepartitionHandler implements RecordHandler {
   ) {}
 
   async handle(records: InRecord[]): Promise<void> {
+    const { durable } = await this.handOff(records);
+    await durable;
+  }
+
+  async handOff(records: InRecord[]): Promise<{ durable: Promise<void> }> {
     const direct: InRecord[] = [];
     const toForward: KafkaInRecord[] = [];
     for (const record of records as KafkaInRecord[]) {
@@ -74,23 +90,47 @@ export class RepartitionHandler implements RecordHandler {
         direct.push(record);
       else toForward.push(record);
     }
-    if (toForward.length > 0) await this.forward(toForward, direct);
+    let durable: Promise<void> = Promise.resolve();
+    if (toForward.length > 0) {
+      // What no parser accepts goes on to the scorer (which dead-letters it) once the rest is acknowledged,
+      // so a failed send redelivers the chunk without having dead-lettered part of it already.
+      const unparsed: InRecord[] = [];
+      const { sent } = await this.forward(toForward, unparsed);
+      durable = sent.then(() => (unparsed.length > 0 ? this.scorer.handle(unparsed) : undefined));
+      // Observed by the caller once handOff returns; until then a failed send must not go unhandled.
+      durable.catch(() => undefined);
+    }
     if (direct.length > 0) await this.scorer.handle(direct);
+    return { durable };
   }
 
-  /** Re-key by source entity; what no parser accepts goes on to the scorer, which dead-letters it. */
-  private async forward(records: KafkaInRecord[], direct: InRecord[]): Promise<void> {
-    const out: Array<OutRecord & { headers: Record<string, string> }> = [];
+  /**
+   * Re-key by source entity and start the send; `sent` settles with its acknowledgement.
+   * One validation pass per upstream partition (a consumer hand-off holds one).
+   */
+  private async forward(records: KafkaInRecord[], unparsed: InRecord[]): Promise<{ sent: Promise<void> }> {
     this.upstreamCount ??= await this.opts.accessLogPartitions();
-    for (const record of records) {
-      const headers = { [UPSTREAM_HEADER]: `${record.partition}/${this.upstreamCount}` };
-      const { accepted, rejected } = validateLogRecords([record.value], this.opts.parseOptions);
-      for (const a of accepted) out.push({ key: a.key, value: a.value, headers });
-      for (const r of rejected) direct.push({ ...record, value: r.record });
+    const byPartition = new Map<number, KafkaInRecord[]>();
+    for (const r of records) {
+      const group = byPartition.get(r.partition);
+      if (group) group.push(r);
+      else byPartition.set(r.partition, [r]);
     }
-    if (out.length === 0) return;
-    await this.producer.sendKeyed(this.opts.repartitionTopic, out);
-    this.opts.metrics?.repartitioned.inc(out.length);
+    const out: Array<OutRecord & { headers: Record<string, string> }> = [];
+    for (const [partition, group] of byPartition) {
+      const headers = { [UPSTREAM_HEADER]: `${partition}/${this.upstreamCount}` };
+      const { accepted, rejected } = await validateLogRecords(
+        group.map((r) => r.value),
+        this.opts.parseOptions,
+      );
+      for (const r of rejected) unparsed.push({ ...group[r.index]!, value: r.record });
+      for (const a of accepted) out.push({ key: a.key, value: a.value, headers });
+    }
+    if (out.length === 0) return { sent: Promise.resolve() };
+    const sent = this.producer
+      .sendKeyed(this.opts.repartitionTopic, out)
+      .then(() => void this.opts.metrics?.repartitioned.inc(out.length));
+    return { sent };
   }
 
   afterCommit(): Promise<void> {
