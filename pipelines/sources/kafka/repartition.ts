@@ -16,6 +16,7 @@
  */
 import type { ParseOptions } from '../../parse/index.js';
 import type { Metrics } from '../../core/metrics.js';
+import type { MeshEvent } from '../../core/event.js';
 import type { InRecord, OutRecord } from '../bus/types.js';
 import { validateLogRecords } from '../http/log-records.js';
 import type { RecordHandler, TopicPartition } from '../source.js';
@@ -64,8 +65,23 @@ function upstreamInputs(count: number): readonly string[] {
   return names;
 }
 
+/**
+ * Forwarded records whose repartitioned copy has not come back yet, by text: the events the hop parsed
+ * them into. A record this replica forwarded often comes back to it (always with one scorer), and is then
+ * not parsed a second time. Bounded (the oldest go first): a record that lands on another replica, or
+ * one evicted, is parsed there as usual.
+ */
+const MAX_CARRIED = 50_000;
+
+interface Carried {
+  events: MeshEvent[];
+  format: string;
+}
+
 export class RepartitionHandler implements PipelinedHandler {
   private upstreamCount: number | undefined;
+  private readonly carried = new Map<string, Carried[]>();
+  private carriedCount = 0;
 
   constructor(
     private readonly scorer: RecordHandler,
@@ -85,7 +101,15 @@ export class RepartitionHandler implements PipelinedHandler {
       if (record.topic === this.opts.repartitionTopic) {
         const [upstream, count] = (record.headers?.[UPSTREAM_HEADER] ?? '').split('/');
         if (!upstream || !(Number(count) > 0 && Number(count) <= 100_000)) direct.push(record);
-        else direct.push({ ...record, input: `upstream/${upstream}`, inputs: upstreamInputs(Number(count)) });
+        else {
+          const parsed = this.takeCarried(record.value);
+          direct.push({
+            ...record,
+            input: `upstream/${upstream}`,
+            inputs: upstreamInputs(Number(count)),
+            ...(parsed && { events: parsed.events, parsedFormat: parsed.format }),
+          });
+        }
       } else if (record.topic !== this.opts.accessLogsTopic || record.headers?.[KEYED_HEADER] !== undefined)
         direct.push(record);
       else toForward.push(record);
@@ -124,13 +148,38 @@ export class RepartitionHandler implements PipelinedHandler {
         this.opts.parseOptions,
       );
       for (const r of rejected) unparsed.push({ ...group[r.index]!, value: r.record });
-      for (const a of accepted) out.push({ key: a.key, value: a.value, headers });
+      for (const a of accepted) {
+        out.push({ key: a.key, value: a.value, headers });
+        if (a.events !== undefined) this.carry(a.value, { events: a.events, format: a.format });
+      }
     }
     if (out.length === 0) return { sent: Promise.resolve() };
     const sent = this.producer
       .sendKeyed(this.opts.repartitionTopic, out)
       .then(() => void this.opts.metrics?.repartitioned.inc(out.length));
     return { sent };
+  }
+
+  private carry(value: string, parsed: Carried): void {
+    const list = this.carried.get(value);
+    if (list) list.push(parsed);
+    else this.carried.set(value, [parsed]);
+    if (++this.carriedCount <= MAX_CARRIED) return;
+    // Map order is insertion order: the first key is the oldest.
+    const [oldest, entries] = this.carried.entries().next().value as [string, Carried[]];
+    entries.shift();
+    if (entries.length === 0) this.carried.delete(oldest);
+    this.carriedCount--;
+  }
+
+  /** The events this replica parsed `value` into when it forwarded it (once per forwarded copy). */
+  private takeCarried(value: string): Carried | undefined {
+    const list = this.carried.get(value);
+    if (!list) return undefined;
+    const parsed = list.shift();
+    if (list.length === 0) this.carried.delete(value);
+    this.carriedCount--;
+    return parsed;
   }
 
   afterCommit(): Promise<void> {
