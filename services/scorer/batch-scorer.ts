@@ -176,17 +176,12 @@ export class BatchScorer implements RecordHandler {
         continue;
       }
       if (record.events !== undefined) {
-        // Parsed by ingest or the repartition hop in this process: no need to parse it again.
+        // Parsed by ingest in this process (embedded bus): no need to parse it again.
         for (const event of record.events) {
           events.push(event);
           eventPartition.push(partition);
           eventInput.push(input);
         }
-        if (record.parsedFormat !== undefined)
-          ingestedByFormat.set(
-            record.parsedFormat,
-            (ingestedByFormat.get(record.parsedFormat) ?? 0) + record.events.length,
-          );
         continue;
       }
       format = 'unknown';

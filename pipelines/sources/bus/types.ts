@@ -30,10 +30,8 @@ export interface InRecord {
   offset: string;
   key: string | null;
   value: string;
-  /** Already-parsed events of `value` (embedded bus, or the repartition hop in this process). */
+  /** Already-parsed events of `value` (embedded bus only, see OutRecord). */
   events?: MeshEvent[];
-  /** The format `events` were parsed from, when the scorer counts them as ingested (the hop). */
-  parsedFormat?: string;
   /**
    * Which input of its partition the record came through, when a partition has several (a repartitioned
    * record: the access-log partition it was read from); the partition itself when absent.

@@ -11,23 +11,13 @@ import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kaf
 import type { Logger } from 'pino';
 import type { Metrics } from '../../core/metrics.js';
 import { deadLetterJson } from '../../core/dead-letter.js';
-import type { InRecord, OutRecord, RecordProducer } from '../bus/types.js';
+import type { OutRecord, RecordProducer } from '../bus/types.js';
 import type { RecordHandler, TopicPartition } from '../source.js';
 import type { KafkaConfig } from './config.js';
-import { KEYED_HEADER, UPSTREAM_HEADER, type KafkaInRecord, type PipelinedHandler } from './repartition.js';
+import { KEYED_HEADER, UPSTREAM_HEADER, type KafkaInRecord } from './repartition.js';
 import { decodeFailureOf, forgetDecodeFailure } from './undecodable.js';
 
 const READ_HEADERS = [KEYED_HEADER, UPSTREAM_HEADER];
-
-/**
- * Hand-offs of one batch whose acknowledgements may be pending at once (the repartition hop's sends):
- * enough to keep the scorer busy through a round trip, few enough that a failed send redelivers little.
- */
-const MAX_IN_FLIGHT = 4;
-
-function isPipelined(handler: RecordHandler): handler is PipelinedHandler {
-  return typeof (handler as Partial<PipelinedHandler>).handOff === 'function';
-}
 
 function headersOf(m: KafkaMessage): Record<string, string> | undefined {
   if (!m.headers) return undefined;
@@ -246,12 +236,10 @@ export class KafkaBatchConsumer {
   }
 
   /**
-   * Hand the fetched batch over in chunks of `max_batch_events` (each followed by a heartbeat, so a long
-   * batch keeps the membership alive), then commit once for the whole batch: an OffsetCommit round trip
-   * per chunk cost more than the chunk's hand-off. A chunk's offset is resolved only once it is durable
-   * (the repartition hop: acknowledged by the repartition topic); up to MAX_IN_FLIGHT chunks wait for
-   * that at once, and offsets are resolved in order. A crash mid-batch redelivers the resolved-but-
-   * uncommitted chunks: at-least-once either way.
+   * Hand the fetched batch over in chunks of `max_batch_events` (each resolved and followed by a
+   * heartbeat, so a long batch keeps the membership alive), then commit once for the whole batch: an
+   * OffsetCommit round trip per chunk cost more than the chunk's hand-off. A crash mid-batch redelivers
+   * the resolved-but-uncommitted chunks: at-least-once either way.
    */
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
@@ -261,67 +249,44 @@ export class KafkaBatchConsumer {
     this.disconnected = false;
     this.checkGap(topic, partition, batch.messages[0]?.offset);
     let handedOver = false;
-    const pending: Array<{ durable: Promise<void>; last: string }> = [];
-    const settleOldest = async (): Promise<void> => {
-      const { durable, last } = pending.shift()!;
-      await durable;
+    for (let start = 0; start < batch.messages.length; start += chunkSize) {
+      // Stopping or rebalancing: leave the rest uncommitted, the next owner reads it.
+      if (!isRunning() || isStale()) break;
+      const chunk = batch.messages.slice(start, start + chunkSize);
+      const records: KafkaInRecord[] = [];
+      const failed = new Map<string, { reason: string; sample: string; bytes: number; offsets: string[] }>();
+      for (const m of chunk) {
+        const failure = decodeFailureOf(m.value);
+        if (failure !== undefined) {
+          const { reason, sample, compressedBytes } = failure.failure;
+          const entry = failed.get(failure.id) ?? { reason, sample, bytes: compressedBytes, offsets: [] };
+          entry.offsets.push(m.offset);
+          failed.set(failure.id, entry);
+          continue;
+        }
+        records.push({
+          topic,
+          partition,
+          offset: m.offset,
+          key: m.key ? m.key.toString('utf8') : null,
+          value: m.value ? m.value.toString('utf8') : '',
+          headers: headersOf(m),
+        });
+      }
+      if (failed.size > 0) await this.deadLetterBatches(topic, partition, failed);
+      if (records.length > 0) await this.handler.handle(records);
+      const last = chunk[chunk.length - 1]!.offset;
       resolveOffset(last);
       handedOver = true;
       const next = Number(last) + 1;
       this.nextOffset.set(`${topic}/${partition}`, next);
       this.setLag(topic, partition, Math.max(0, Number(batch.highWatermark) - next));
-    };
-    for (let start = 0; start < batch.messages.length; start += chunkSize) {
-      // Stopping or rebalancing: leave the rest uncommitted, the next owner reads it.
-      if (!isRunning() || isStale()) break;
-      const chunk = batch.messages.slice(start, start + chunkSize);
-      const { durable } = await this.handOver(topic, partition, chunk);
-      // Observed in order by settleOldest; a rejection of a later one must not go unhandled meanwhile.
-      durable.catch(() => undefined);
-      pending.push({ durable, last: chunk[chunk.length - 1]!.offset });
-      while (pending.length > MAX_IN_FLIGHT) await settleOldest();
       if (start + chunkSize < batch.messages.length) await heartbeat();
     }
-    // A failed one throws: kafkajs delivers the batch again from the last committed offset.
-    while (pending.length > 0) await settleOldest();
     if (!handedOver) return;
     await commitOffsetsIfNecessary();
     await this.handler.afterCommit();
     await heartbeat();
-  }
-
-  /** Decode and hand over one chunk; `durable` resolves once its offsets may be committed. */
-  private async handOver(
-    topic: string,
-    partition: number,
-    chunk: KafkaMessage[],
-  ): Promise<{ durable: Promise<void> }> {
-    const records: KafkaInRecord[] = [];
-    const failed = new Map<string, { reason: string; sample: string; bytes: number; offsets: string[] }>();
-    for (const m of chunk) {
-      const failure = decodeFailureOf(m.value);
-      if (failure !== undefined) {
-        const { reason, sample, compressedBytes } = failure.failure;
-        const entry = failed.get(failure.id) ?? { reason, sample, bytes: compressedBytes, offsets: [] };
-        entry.offsets.push(m.offset);
-        failed.set(failure.id, entry);
-        continue;
-      }
-      records.push({
-        topic,
-        partition,
-        offset: m.offset,
-        key: m.key ? m.key.toString('utf8') : null,
-        value: m.value ? m.value.toString('utf8') : '',
-        headers: headersOf(m),
-      });
-    }
-    if (failed.size > 0) await this.deadLetterBatches(topic, partition, failed);
-    if (records.length > 0) {
-      if (isPipelined(this.handler)) return this.handler.handOff(records as InRecord[]);
-      await this.handler.handle(records);
-    }
-    return { durable: Promise.resolve() };
   }
 
   /** One dead letter per record batch that did not decompress, with the reason and a sample of its bytes. */

@@ -10,13 +10,10 @@
  * interleave freely, so the scorer keeps one watermark per upstream partition (runtime/event-time.ts).
  *
  * Offsets of the forwarded records are resolved only after the repartition topic acknowledged them:
- * at-least-once across the hop. The acknowledgement is not waited for before the next chunk: handOff()
- * returns once the chunk is sent, with a promise of its acknowledgement, and the consumer keeps a few in
- * flight and resolves offsets in order as they arrive (a round trip per chunk otherwise idles the scorer).
+ * at-least-once across the hop.
  */
 import type { ParseOptions } from '../../parse/index.js';
 import type { Metrics } from '../../core/metrics.js';
-import type { MeshEvent } from '../../core/event.js';
 import type { InRecord, OutRecord } from '../bus/types.js';
 import { validateLogRecords } from '../http/log-records.js';
 import type { RecordHandler, TopicPartition } from '../source.js';
@@ -29,15 +26,6 @@ export const UPSTREAM_HEADER = 'meshguard.upstream';
 /** A record read from Kafka, with the headers the hop reads. */
 export interface KafkaInRecord extends InRecord {
   headers?: Record<string, string>;
-}
-
-/** A handler whose hand-offs become durable later: several may be in flight (see consumer.ts). */
-export interface PipelinedHandler extends RecordHandler {
-  /**
-   * Hand records over; resolves when the next chunk may be handed over, with `durable`, which resolves
-   * once these records' offsets may be committed and rejects when they must be delivered again.
-   */
-  handOff(records: InRecord[]): Promise<{ durable: Promise<void> }>;
 }
 
 /** What the hop writes with: keyed sends to one topic, with headers. */
@@ -65,23 +53,8 @@ function upstreamInputs(count: number): readonly string[] {
   return names;
 }
 
-/**
- * Forwarded records whose repartitioned copy has not come back yet, by text: the events the hop parsed
- * them into. A record this replica forwarded often comes back to it (always with one scorer), and is then
- * not parsed a second time. Bounded (the oldest go first): a record that lands on another replica, or
- * one evicted, is parsed there as usual.
- */
-const MAX_CARRIED = 50_000;
-
-interface Carried {
-  events: MeshEvent[];
-  format: string;
-}
-
-export class RepartitionHandler implements PipelinedHandler {
+export class RepartitionHandler implements RecordHandler {
   private upstreamCount: number | undefined;
-  private readonly carried = new Map<string, Carried[]>();
-  private carriedCount = 0;
 
   constructor(
     private readonly scorer: RecordHandler,
@@ -90,96 +63,45 @@ export class RepartitionHandler implements PipelinedHandler {
   ) {}
 
   async handle(records: InRecord[]): Promise<void> {
-    const { durable } = await this.handOff(records);
-    await durable;
-  }
-
-  async handOff(records: InRecord[]): Promise<{ durable: Promise<void> }> {
     const direct: InRecord[] = [];
     const toForward: KafkaInRecord[] = [];
     for (const record of records as KafkaInRecord[]) {
       if (record.topic === this.opts.repartitionTopic) {
         const [upstream, count] = (record.headers?.[UPSTREAM_HEADER] ?? '').split('/');
         if (!upstream || !(Number(count) > 0 && Number(count) <= 100_000)) direct.push(record);
-        else {
-          const parsed = this.takeCarried(record.value);
-          direct.push({
-            ...record,
-            input: `upstream/${upstream}`,
-            inputs: upstreamInputs(Number(count)),
-            ...(parsed && { events: parsed.events, parsedFormat: parsed.format }),
-          });
-        }
+        else direct.push({ ...record, input: `upstream/${upstream}`, inputs: upstreamInputs(Number(count)) });
       } else if (record.topic !== this.opts.accessLogsTopic || record.headers?.[KEYED_HEADER] !== undefined)
         direct.push(record);
       else toForward.push(record);
     }
-    let durable: Promise<void> = Promise.resolve();
-    if (toForward.length > 0) {
-      // What no parser accepts goes on to the scorer (which dead-letters it) once the rest is acknowledged,
-      // so a failed send redelivers the chunk without having dead-lettered part of it already.
-      const unparsed: InRecord[] = [];
-      const { sent } = await this.forward(toForward, unparsed);
-      durable = sent.then(() => (unparsed.length > 0 ? this.scorer.handle(unparsed) : undefined));
-      // Observed by the caller once handOff returns; until then a failed send must not go unhandled.
-      durable.catch(() => undefined);
-    }
+    if (toForward.length > 0) await this.forward(toForward, direct);
     if (direct.length > 0) await this.scorer.handle(direct);
-    return { durable };
   }
 
-  /**
-   * Re-key by source entity and start the send; `sent` settles with its acknowledgement.
-   * One validation pass per upstream partition (a consumer hand-off holds one).
-   */
-  private async forward(records: KafkaInRecord[], unparsed: InRecord[]): Promise<{ sent: Promise<void> }> {
-    this.upstreamCount ??= await this.opts.accessLogPartitions();
-    const byPartition = new Map<number, KafkaInRecord[]>();
-    for (const r of records) {
-      const group = byPartition.get(r.partition);
-      if (group) group.push(r);
-      else byPartition.set(r.partition, [r]);
-    }
+  /** Re-key by source entity; what no parser accepts goes on to the scorer, which dead-letters it. */
+  private async forward(records: KafkaInRecord[], direct: InRecord[]): Promise<void> {
     const out: Array<OutRecord & { headers: Record<string, string> }> = [];
+    this.upstreamCount ??= await this.opts.accessLogPartitions();
+    // validateLogRecords is async (it yields to the event loop every few hundred records): one call per
+    // upstream partition, not per record.
+    const byPartition = new Map<number, KafkaInRecord[]>();
+    for (const record of records) {
+      const group = byPartition.get(record.partition);
+      if (group) group.push(record);
+      else byPartition.set(record.partition, [record]);
+    }
     for (const [partition, group] of byPartition) {
       const headers = { [UPSTREAM_HEADER]: `${partition}/${this.upstreamCount}` };
       const { accepted, rejected } = await validateLogRecords(
         group.map((r) => r.value),
         this.opts.parseOptions,
       );
-      for (const r of rejected) unparsed.push({ ...group[r.index]!, value: r.record });
-      for (const a of accepted) {
-        out.push({ key: a.key, value: a.value, headers });
-        if (a.events !== undefined) this.carry(a.value, { events: a.events, format: a.format });
-      }
+      for (const a of accepted) out.push({ key: a.key, value: a.value, headers });
+      for (const r of rejected) direct.push({ ...group[r.index]!, value: r.record });
     }
-    if (out.length === 0) return { sent: Promise.resolve() };
-    const sent = this.producer
-      .sendKeyed(this.opts.repartitionTopic, out)
-      .then(() => void this.opts.metrics?.repartitioned.inc(out.length));
-    return { sent };
-  }
-
-  private carry(value: string, parsed: Carried): void {
-    const list = this.carried.get(value);
-    if (list) list.push(parsed);
-    else this.carried.set(value, [parsed]);
-    if (++this.carriedCount <= MAX_CARRIED) return;
-    // Map order is insertion order: the first key is the oldest.
-    const [oldest, entries] = this.carried.entries().next().value as [string, Carried[]];
-    entries.shift();
-    if (entries.length === 0) this.carried.delete(oldest);
-    this.carriedCount--;
-  }
-
-  /** The events this replica parsed `value` into when it forwarded it (once per forwarded copy). */
-  private takeCarried(value: string): Carried | undefined {
-    const list = this.carried.get(value);
-    if (!list) return undefined;
-    const parsed = list.shift();
-    if (list.length === 0) this.carried.delete(value);
-    this.carriedCount--;
-    return parsed;
+    if (out.length === 0) return;
+    await this.producer.sendKeyed(this.opts.repartitionTopic, out);
+    this.opts.metrics?.repartitioned.inc(out.length);
   }
 
   afterCommit(): Promise<void> {
