@@ -82,11 +82,22 @@ export class RepartitionHandler implements RecordHandler {
   private async forward(records: KafkaInRecord[], direct: InRecord[]): Promise<void> {
     const out: Array<OutRecord & { headers: Record<string, string> }> = [];
     this.upstreamCount ??= await this.opts.accessLogPartitions();
+    // validateLogRecords is async (it yields to the event loop every few hundred records): one call per
+    // upstream partition, not per record.
+    const byPartition = new Map<number, KafkaInRecord[]>();
     for (const record of records) {
-      const headers = { [UPSTREAM_HEADER]: `${record.partition}/${this.upstreamCount}` };
-      const { accepted, rejected } = await validateLogRecords([record.value], this.opts.parseOptions);
+      const group = byPartition.get(record.partition);
+      if (group) group.push(record);
+      else byPartition.set(record.partition, [record]);
+    }
+    for (const [partition, group] of byPartition) {
+      const headers = { [UPSTREAM_HEADER]: `${partition}/${this.upstreamCount}` };
+      const { accepted, rejected } = await validateLogRecords(
+        group.map((r) => r.value),
+        this.opts.parseOptions,
+      );
       for (const a of accepted) out.push({ key: a.key, value: a.value, headers });
-      for (const r of rejected) direct.push({ ...record, value: r.record });
+      for (const r of rejected) direct.push({ ...group[r.index]!, value: r.record });
     }
     if (out.length === 0) return;
     await this.producer.sendKeyed(this.opts.repartitionTopic, out);
