@@ -168,6 +168,9 @@ export class Service {
 
   private async publish(decided: Incident, transport: Transport): Promise<void> {
     this.options.onIncident?.(decided);
+    // An escalation keeps its incident's id: the API shows its latest state once, as the newest.
+    const earlier = this.incidents.findIndex((i) => i.id === decided.id);
+    if (earlier >= 0) this.incidents.splice(earlier, 1);
     this.incidents.push(decided);
     if (this.incidents.length > this.cfg.incidents.max_kept) this.incidents.shift();
     try {

@@ -28,7 +28,9 @@ export function isTcpSession(ev: MeshEvent): boolean {
 export function isFailedConnection(ev: MeshEvent): boolean {
   const flags = ev.responseFlags;
   if (flags.length > 1 && CONNECTION_FAILURE.test(flags)) return true;
-  return isTcpSession(ev) && ev.bytesUp === 0 && ev.bytesDown === 0;
+  // A session that lasted and moved nothing; a record without duration or bytes (Hubble flows carry
+  // neither) says nothing about the outcome.
+  return isTcpSession(ev) && ev.bytesUp === 0 && ev.bytesDown === 0 && ev.durationMs > 0;
 }
 
 export class EdgeWindow {
@@ -180,8 +182,15 @@ export class SourceWindow {
     if (isTcpSession(ev)) {
       edge.tcpSessions++;
       const size = ev.bytesUp + ev.bytesDown;
-      // Refused connections are an outage or a probe, not a login attempt: only sessions that talked.
-      if (!failed && ev.durationMs < SHORT_SESSION_MS && size < SMALL_SESSION_BYTES) {
+      // Refused connections are an outage or a probe, not a login attempt: only sessions that talked
+      // (a record without duration or bytes, as Hubble's flows, shows neither).
+      if (
+        !failed &&
+        size > 0 &&
+        ev.durationMs > 0 &&
+        ev.durationMs < SHORT_SESSION_MS &&
+        size < SMALL_SESSION_BYTES
+      ) {
         edge.shortSessions++;
         if (edge.shortSizes.size < 64) edge.shortSizes.add(size);
       }

@@ -174,7 +174,7 @@ describe('alertmanager channel against the real Alertmanager', () => {
       });
       expect(fired.alerts[0]!.annotations.undo).toBe(incident.action.undo);
       expect(fired.alerts[0]!.annotations.summary).toContain('Lateral movement from payments/worker');
-      expect(fired.alerts[0]!.generatorURL).toBe(`http://meshguard.test:8080/api/incidents/${incident.id}`);
+      expect(fired.alerts[0]!.generatorURL).toBe(`http://meshguard.test:8080/ui/incidents/${incident.id}`);
 
       await dispatcher.notify(incident, 'resolve');
       await dispatcher.drain();

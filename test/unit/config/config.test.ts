@@ -29,6 +29,7 @@ describe('configuration', () => {
       metrics: 'mesh.metrics',
       incidents: 'meshguard.incidents',
       dlq: 'meshguard.dlq',
+      repartition: 'meshguard.access-logs.by-source',
     });
     expect(cfg.quarantine.protected_namespaces).toContain('kube-system');
   });

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { planRun } from '../../../../pipelines/sources/simulator/index.js';
+import { SCENARIOS, planRun } from '../../../../pipelines/sources/simulator/index.js';
 import { runSimulate } from '../../../../services/cli/simulate.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'meshguard-simulate-'));
@@ -106,19 +106,19 @@ describe('meshguard simulate', () => {
 describe('planRun', () => {
   it('keeps ten minutes of baseline, then spaces every scenario out without overlap', () => {
     const startMs = Date.UTC(2025, 0, 15, 9);
-    const { plan, warnings } = planRun({ seed: 1, startMs, durationMs: 4 * 3_600_000 });
-    expect(plan).toHaveLength(21);
+    const { plan, warnings } = planRun({ seed: 1, startMs, durationMs: 8 * 3_600_000 });
+    expect(plan).toHaveLength(SCENARIOS.length);
     expect(warnings).toEqual([]);
     const sorted = [...plan].sort((a, b) => a.atMs - b.atMs);
     expect(sorted[0]?.atMs).toBeGreaterThanOrEqual(startMs + 10 * 60_000);
     for (let i = 1; i < sorted.length; i++)
       expect(sorted[i]?.atMs).toBeGreaterThanOrEqual(sorted[i - 1]?.untilMs ?? Infinity);
-    expect(sorted[sorted.length - 1]?.untilMs).toBeLessThanOrEqual(startMs + 4 * 3_600_000);
+    expect(sorted[sorted.length - 1]?.untilMs).toBeLessThanOrEqual(startMs + 8 * 3_600_000);
   });
 
   it('warns, with the duration needed, when the scenarios do not fit', () => {
     const { plan, warnings } = planRun({ seed: 1, startMs: 0, durationMs: 30 * 60_000 });
-    expect(plan).toHaveLength(21);
+    expect(plan).toHaveLength(SCENARIOS.length);
     expect(warnings[0]).toMatch(/--duration \d+m/);
   });
 });
