@@ -1,7 +1,6 @@
-import { craft, periodic, type ScenarioDefinition } from '../scenario.js';
-import { responseBytes } from '../traffic.js';
+import type { ScenarioDefinition } from '../scenario.js';
 import { MINUTE } from './helpers.js';
-import { TRAVERSAL, filled, webCallers, webTarget } from './web-requests.js';
+import { TRAVERSAL, filled, webCallers, webProbePlan } from './web-requests.js';
 
 /**
  * Path traversal, percent-encoded once, twice and as overlong UTF-8, at 0.5 requests/s: a `file` parameter
@@ -16,28 +15,16 @@ export const encodedTraversal: ScenarioDefinition = {
   durationMs: 5 * MINUTE,
   candidates: (t) => webCallers(t),
   plan(ctx) {
-    const target = webTarget(ctx);
-    const endMs = ctx.startMs + this.durationMs;
-    const seed = (ctx.rng.next() * 4294967296) >>> 0;
-    return {
-      endMs,
-      tick(tickMs, rng, emit) {
-        if (target === undefined) return;
-        periodic(tickMs, ctx.startMs, endMs, 2_000, 400, seed, (time, n) => {
-          const payload = TRAVERSAL[n % TRAVERSAL.length]!;
-          const base = filled(target.basePath, rng);
-          const path = n % 3 === 2 ? `${base}/${payload}` : `${base}?${target.keys[0]!}=1&file=${payload}`;
-          const status = rng.chance(0.8) ? 200 : 400;
-          emit(
-            craft(ctx, rng, time, target.dst, {
-              path,
-              status,
-              bytesDown: responseBytes(target.endpoint, status, rng),
-              durationMs: rng.int(3, 30),
-            }),
-          );
-        });
+    return webProbePlan(
+      ctx,
+      this.durationMs,
+      { periodMs: 2_000, jitterMs: 400, latencyMs: [3, 30] },
+      (target, n, rng) => {
+        const payload = TRAVERSAL[n % TRAVERSAL.length]!;
+        const base = filled(target.basePath, rng);
+        const path = n % 3 === 2 ? `${base}/${payload}` : `${base}?${target.keys[0]!}=1&file=${payload}`;
+        return { path, status: rng.chance(0.8) ? 200 : 400 };
       },
-    };
+    );
   },
 };

@@ -1,7 +1,6 @@
-import { craft, periodic, type ScenarioDefinition } from '../scenario.js';
-import { responseBytes } from '../traffic.js';
+import type { ScenarioDefinition } from '../scenario.js';
 import { MINUTE } from './helpers.js';
-import { SQL_INJECTION, filled, formEncode, webCallers, webTarget } from './web-requests.js';
+import { SQL_INJECTION, filled, formEncode, webCallers, webProbePlan } from './web-requests.js';
 
 /**
  * SQL injection sent slowly (one request every 10 s) by a compromised workload to a service it calls
@@ -16,26 +15,14 @@ export const slowSqlInjection: ScenarioDefinition = {
   durationMs: 8 * MINUTE,
   candidates: (t) => webCallers(t),
   plan(ctx) {
-    const target = webTarget(ctx);
-    const endMs = ctx.startMs + this.durationMs;
-    const seed = (ctx.rng.next() * 4294967296) >>> 0;
-    return {
-      endMs,
-      tick(tickMs, rng, emit) {
-        if (target === undefined) return;
-        periodic(tickMs, ctx.startMs, endMs, 10_000, 1_500, seed, (time, n) => {
-          const key = target.keys[0]!;
-          const payload = SQL_INJECTION[n % SQL_INJECTION.length]!;
-          emit(
-            craft(ctx, rng, time, target.dst, {
-              path: `${filled(target.basePath, rng)}?${key}=${formEncode(payload)}`,
-              status: 200,
-              bytesDown: responseBytes(target.endpoint, 200, rng),
-              durationMs: rng.int(5, 40),
-            }),
-          );
-        });
-      },
-    };
+    return webProbePlan(
+      ctx,
+      this.durationMs,
+      { periodMs: 10_000, jitterMs: 1_500, latencyMs: [5, 40] },
+      (target, n, rng) => ({
+        path: `${filled(target.basePath, rng)}?${target.keys[0]!}=${formEncode(SQL_INJECTION[n % SQL_INJECTION.length]!)}`,
+        status: 200,
+      }),
+    );
   },
 };

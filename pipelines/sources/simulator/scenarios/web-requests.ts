@@ -5,8 +5,9 @@
  */
 import type { EndpointTemplate } from '../catalog.js';
 import type { Rng } from '../prng.js';
-import type { ScenarioContext } from '../scenario.js';
-import { appWorkloads } from '../scenario.js';
+import type { ScenarioContext, ScenarioPlan } from '../scenario.js';
+import { appWorkloads, craft, periodic } from '../scenario.js';
+import { responseBytes } from '../traffic.js';
 import { isWorkload, type Topology, type Workload } from '../topology.js';
 
 export interface WebTarget {
@@ -98,4 +99,39 @@ export const XSS = [
 /** Form encoding as browsers submit it: encodeURIComponent, `'` as %27 and spaces as `+`. */
 export function formEncode(value: string): string {
   return encodeURIComponent(value).replace(/'/g, '%27').replace(/%20/g, '+');
+}
+
+/** The n-th crafted request of a slow web attack: its path (and query) and the status it gets. */
+export type WebProbe = (target: WebTarget, n: number, rng: Rng) => { path: string; status: number };
+
+/**
+ * The plan every slow web attack shares: one crafted request to an endpoint the actor already calls,
+ * every `periodMs` (± `jitterMs`) until `durationMs` has passed, each taking `latencyMs` (min, max).
+ */
+export function webProbePlan(
+  ctx: ScenarioContext,
+  durationMs: number,
+  every: { periodMs: number; jitterMs: number; latencyMs: readonly [number, number] },
+  probe: WebProbe,
+): ScenarioPlan {
+  const target = webTarget(ctx);
+  const endMs = ctx.startMs + durationMs;
+  const seed = (ctx.rng.next() * 4294967296) >>> 0;
+  return {
+    endMs,
+    tick(tickMs, rng, emit) {
+      if (target === undefined) return;
+      periodic(tickMs, ctx.startMs, endMs, every.periodMs, every.jitterMs, seed, (time, n) => {
+        const { path, status } = probe(target, n, rng);
+        emit(
+          craft(ctx, rng, time, target.dst, {
+            path,
+            status,
+            bytesDown: responseBytes(target.endpoint, status, rng),
+            durationMs: rng.int(every.latencyMs[0], every.latencyMs[1]),
+          }),
+        );
+      });
+    },
+  };
 }
