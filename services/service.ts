@@ -204,10 +204,15 @@ export class Service {
       // Stop taking new records, then let the running batch finish, commit and leave the group.
       await this.app?.close().catch(() => undefined);
       this.scoring?.neural?.stop();
-      await this.transport?.source.shutdown();
+      // Leaving the group or flushing to a dead cluster can wait on kafkajs retries for minutes; past
+      // the session timeout the broker has evicted this member anyway, so stop waiting then.
+      const kafkaGraceMs = this.cfg.kafka.session_timeout_ms;
+      if (this.transport)
+        await this.boundedStep('Kafka consumer shutdown', kafkaGraceMs, this.transport.source.shutdown());
       await this.scorer?.flush().catch(() => undefined);
       await this.scoring?.responders.shutdown().catch(() => undefined);
-      if (this.transport?.kind === 'kafka') await this.transport.producer.shutdown();
+      if (this.transport?.kind === 'kafka')
+        await this.boundedStep('Kafka producer shutdown', kafkaGraceMs, this.transport.producer.shutdown());
       await this.scoring?.shutdown();
       if (this.scorer)
         this.logger.info(
@@ -216,6 +221,18 @@ export class Service {
         );
     })();
     return this.stopping;
+  }
+
+  /** Waits for one shutdown step at most `ms`, then logs what was left behind and moves on. */
+  private async boundedStep(step: string, ms: number, work: Promise<void>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const overran = new Promise<'overran'>((resolve) => {
+      timer = setTimeout(() => resolve('overran'), ms).unref();
+    });
+    const outcome = await Promise.race([work.then(() => 'done' as const), overran]).finally(() =>
+      clearTimeout(timer),
+    );
+    if (outcome === 'overran') this.logger.warn({ step, waitedMs: ms }, 'Shutdown step overran; moving on');
   }
 }
 

@@ -57,7 +57,9 @@ export function buildApp(cfg: MeshguardConfig, deps: IngestDeps): FastifyInstanc
     // Slow clients cannot hold connections open: idle sockets close, whole requests have a deadline.
     connectionTimeout: cfg.http.idle_timeout_ms,
     requestTimeout: cfg.http.request_timeout_ms,
-    keepAliveTimeout: Math.min(5000, cfg.http.idle_timeout_ms),
+    // Kept-alive sockets live as long as any idle one: closing them sooner races the clients that
+    // reuse them (a shipper's or a probe's request lands on a socket being closed: ECONNRESET).
+    keepAliveTimeout: cfg.http.idle_timeout_ms,
   });
   app.server.headersTimeout = Math.min(cfg.http.request_timeout_ms, 60_000);
   // Past the cap Node closes new connections on arrival: a flood of sockets cannot exhaust the process.

@@ -104,9 +104,10 @@ describe('quarantine actions in the console', () => {
     await expect(page.getByTestId('budget').innerText()).resolves.toMatch(/of 10/);
 
     await act(page, card, 'Approve', 'confirmed with the service owner');
+    // The view's outcome line: the card keeps its own copy until the next poll draws it anew.
     await page
-      .getByRole('status')
-      .getByText(/approved and applied/)
+      .getByTestId('outcome')
+      .filter({ hasText: /approved and applied/ })
       .waitFor();
     await waitFor(() => policiesOf(pending.id).length > 0, 10_000, 'the policy in the API server');
     const applied = api.objects.get(policiesOf(pending.id)[0]!)!;
@@ -115,8 +116,8 @@ describe('quarantine actions in the console', () => {
 
     await act(page, card, 'Release', 'false positive: a load test');
     await page
-      .getByRole('status')
-      .getByText(/released\./)
+      .getByTestId('outcome')
+      .filter({ hasText: /released\./ })
       .waitFor();
     await waitFor(() => policiesOf(pending.id).length === 0, 10_000, 'the policy gone from the API server');
 

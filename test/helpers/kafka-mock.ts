@@ -100,7 +100,11 @@ export async function collectTopic(brokers: string[], topic: string): Promise<To
     records: [],
     stop: async () => {
       stopped = true;
-      await consumer.disconnect().catch(() => undefined);
+      // kafkajs can wait on a fetch or a rebalance for minutes when leaving; the test has its values.
+      await Promise.race([
+        consumer.disconnect().catch(() => undefined),
+        new Promise((resolve) => setTimeout(resolve, 10_000).unref()),
+      ]);
     },
   };
   await consumer.connect();

@@ -104,7 +104,10 @@ describe('Kafka faults', () => {
     );
     const before = lines.slice(0, 1000);
     const during = lines.slice(1000);
-    expect((await post(before)).status).toBe(200);
+    // The cluster has just started: a shipper retries a first 503 (a send slower than 1.5 s on a busy host).
+    await waitFor(async () => (await post(before)).status === 200, 30_000, 'the first batch accepted', {
+      intervalMs: 1000,
+    });
     expect((await fetch(url('/readyz'))).status).toBe(200);
     topic = await collectTopic(kafka.brokers, 'mesh.access-logs');
     await waitFor(() => topic!.values.length >= before.length, 30_000, 'the first records on the topic');
