@@ -18,6 +18,7 @@ import {
 } from '../../pipelines/responders/quarantine/index.js';
 import type { MeshResource, ResourceRef } from '../../pipelines/responders/quarantine/mesh/resource.js';
 import { istioSchemaErrors } from '../../pipelines/responders/quarantine/validate.js';
+import { crdErrors } from '../helpers/crd-schema.js';
 import { ev, principalOf } from '../helpers/events.js';
 import { evaluate, type PolicyLike } from '../helpers/istio-authz.js';
 import {
@@ -193,6 +194,8 @@ describe('a medium lateral-movement offender is contained to its baseline', () =
     const action = await m.decide(lateral('medium'));
     expect(sink.policies.size).toBeGreaterThan(1);
     for (const p of sink.policies.values()) {
+      // Both Istio's released CRD (vendored, unknown fields are errors) and @kubernetes-models/istio.
+      expect(crdErrors(p)).toEqual([]);
       expect(await istioSchemaErrors(p)).toEqual([]);
       const ap = p as unknown as PolicyLike;
       expect(ap.spec.action).toBe('DENY');
@@ -208,6 +211,14 @@ describe('a medium lateral-movement offender is contained to its baseline', () =
         new Date(T0 + 3600 * 1000).toISOString(),
       );
     }
+    // The vendored schema does reject what Istio would not take.
+    const first = [...sink.policies.values()][0] as unknown as PolicyLike & {
+      apiVersion: string;
+      kind: string;
+    };
+    const withSpec = (spec: Record<string, unknown>) => ({ ...first, spec: { ...first.spec, ...spec } });
+    expect(crdErrors(withSpec({ action: 'BLOCK' }))).not.toEqual([]);
+    expect(crdErrors(withSpec({ targetRef: {} }))).not.toEqual([]);
     expect(action.undo).toContain(
       `kubectl delete authorizationpolicy --all-namespaces -l meshguard.io/quarantine-id=${action.policy}`,
     );
