@@ -16,16 +16,8 @@ import {
 } from '../least-privilege/contain.js';
 import type { QuarantineConfig } from './config.js';
 import {
-  DRY_RUN_ANNOTATION,
-  EXPIRES_ANNOTATION,
-  INCIDENT_ANNOTATION,
-  KIND_LABEL,
-  MANAGED_BY,
-  MANAGED_BY_LABEL,
-  OFFENDER_LABEL,
   QUARANTINE_ID_LABEL,
-  REASON_ANNOTATION,
-  UNDO_ANNOTATION,
+  quarantineMetadata,
   type AuthorizationPolicyManifest,
   type Offender,
   type PlanInput,
@@ -98,23 +90,24 @@ export function buildContainmentPlan(
   if (!offender.principal) return { ok: false, fallback: notContained('no mTLS principal to match') };
   const id = containmentName(input.nameKind ?? incident.kind, offender.hash);
   const expiresAt = new Date(nowMs + cfg.ttl_secs * 1000).toISOString();
-  const before = Date.parse(incident.firstEventTime);
-  // Names are known only once the placements are: annotations (reason, undo) are filled in after.
+  const first = Date.parse(incident.firstEventTime);
+  const before = Number.isFinite(first) ? first : undefined;
+  const keeps = baselineOf(offender.principal, input.destinations, before).map((d) => d.key);
+  const reason =
+    `${incident.kind.replace(/_/g, ' ')} by ${offender.principal} (severity ${incident.severity}, score ${incident.score.toFixed(2)}, ` +
+    `incident ${incident.id}): contained to its baseline until ${expiresAt}: it may still call ${keeps.join(', ')} ` +
+    `(its edges learned before ${incident.firstEventTime}); every other call to a workload the call graph knows is denied.`;
+  // One label selects every policy of the containment, however many namespaces it spans.
+  const api = `curl -X POST -H "Authorization: Bearer $TOKEN" ${input.adminUrl.replace(/\/+$/, '')}/api/quarantines/${id}/release`;
+  const undo = `kubectl delete authorizationpolicy --all-namespaces -l ${QUARANTINE_ID_LABEL}=${id} (or through meshguard: ${api})`;
+  const meta = { incident, offender, id, reason, expiresAt, undo, applyMode: input.applyMode };
   const plan = containToBaseline(offender.principal, input.destinations, input.protectedNamespaces, {
     id,
-    baselineBeforeMs: Number.isFinite(before) ? before : undefined,
-    metadata: (namespace, name) => ({
-      name,
-      namespace,
-      labels: {
-        [MANAGED_BY_LABEL]: MANAGED_BY,
-        [KIND_LABEL]: incident.kind,
-        [OFFENDER_LABEL]: offender.hash,
-        [QUARANTINE_ID_LABEL]: id,
-        [CONTAINMENT_LABEL]: 'contain-to-baseline',
-      },
-      annotations: {},
-    }),
+    baselineBeforeMs: before,
+    metadata: (namespace, name) => {
+      const m = quarantineMetadata(meta, namespace, name);
+      return { ...m, labels: { ...m.labels, [CONTAINMENT_LABEL]: 'contain-to-baseline' } };
+    },
   });
   if (plan.policies.length === 0)
     return { ok: false, fallback: notContained('no other destination to deny') };
@@ -123,25 +116,7 @@ export function buildContainmentPlan(
       ok: false,
       fallback: notContained(`${plan.policies.length} policies, more than ${MAX_CONTAINMENT_POLICIES}`),
     };
-  const keeps = plan.kept.join(', ');
-  const reason =
-    `${incident.kind.replace(/_/g, ' ')} by ${offender.principal} (severity ${incident.severity}, score ${incident.score.toFixed(2)}, ` +
-    `incident ${incident.id}): contained to its baseline until ${expiresAt}: it may still call ${keeps} ` +
-    `(its edges learned before ${incident.firstEventTime}); every other call to a workload the call graph knows is denied ` +
-    `(${plan.policies.length} DENY ${plan.policies.length === 1 ? 'policy' : 'policies'}).`;
-  // One label selects every policy of the containment, however many namespaces it spans.
-  const api = `curl -X POST -H "Authorization: Bearer $TOKEN" ${input.adminUrl.replace(/\/+$/, '')}/api/quarantines/${id}/release`;
-  const undo = `kubectl delete authorizationpolicy --all-namespaces -l ${QUARANTINE_ID_LABEL}=${id} (or through meshguard: ${api})`;
-  const policies = plan.policies.map((p): AuthorizationPolicyManifest => {
-    const annotations: Record<string, string> = {
-      [INCIDENT_ANNOTATION]: incident.id,
-      [REASON_ANNOTATION]: reason,
-      [EXPIRES_ANNOTATION]: expiresAt,
-      [UNDO_ANNOTATION]: undo,
-    };
-    if (input.applyMode === 'dry-run') annotations[DRY_RUN_ANNOTATION] = 'true';
-    return { ...p, metadata: { ...p.metadata, annotations } };
-  });
+  const policies: AuthorizationPolicyManifest[] = plan.policies;
   return {
     ok: true,
     plan: {
