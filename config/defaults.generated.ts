@@ -96,6 +96,7 @@ export const DEFAULT_CONFIG: MeshguardConfig = {
     policies_dir: './out/policies',
     min_severity: 'medium',
     approval_below_severity: 'medium',
+    contain_to_baseline: true,
     ttl_secs: 3600,
     max_per_window: 10,
     cap_window_secs: 300,

@@ -33,8 +33,17 @@ export function namespaceOf(workload) {
 
 export function actionText(action) {
   if (!action) return 'alert';
+  if (action.type === 'quarantine' && action.containment === 'contain-to-baseline')
+    return `contained to baseline (${action.mode ?? '?'})`;
   if (action.type === 'quarantine') return `quarantine (${action.mode ?? '?'})`;
   return 'alert';
+}
+
+/** A ledger record's response: cut off, or contained to the edges it had before the incident. */
+export function containmentText(record) {
+  if (record.containment !== 'contain-to-baseline') return 'full quarantine';
+  const kept = Array.isArray(record.kept) && record.kept.length > 0 ? record.kept.join(', ') : 'nothing';
+  return `contained to its baseline: may still call ${kept}`;
 }
 
 export function formatTime(iso) {

@@ -9,6 +9,7 @@ import { EdgeGraph } from './edges.js';
 import {
   KINDS,
   actionText,
+  containmentText,
   formatNumber,
   formatTime,
   humanKey,
@@ -114,6 +115,8 @@ function Policy({ incident }) {
       <dd><span class=${`state state-${ledgerState(quarantine)}`}>${ledgerState(quarantine)}</span></dd>
       <dt>Mode</dt>
       <dd>${quarantine.mode}</dd>
+      <dt>Response</dt>
+      <dd>${containmentText(quarantine)}</dd>
       <dt>TTL</dt>
       <dd>
         expires

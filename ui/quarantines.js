@@ -5,7 +5,7 @@ import { useState } from 'preact/hooks';
 import htm from 'htm';
 import { usePoll } from './api.js';
 import { QuarantineAction, actionsFor } from './actions.js';
-import { formatTime, incidentPath, offenderDetail, offenderName } from './format.js';
+import { containmentText, formatTime, incidentPath, offenderDetail, offenderName } from './format.js';
 
 const html = htm.bind(h);
 const POLL_MS = 3000;
@@ -36,6 +36,7 @@ export function QuarantineCard({ quarantine: q, onDone, headingLevel = 3 }) {
       <dt>Quarantine</dt><dd><code>${q.id}</code></dd>
       <dt>Principal</dt><dd>${offenderDetail(q.offender) || '-'}</dd>
       <dt>Mode</dt><dd>${q.mode}</dd>
+      <dt>Response</dt><dd>${containmentText(q)}</dd>
       <dt>Scope</dt><dd>${q.scope}</dd>
       <dt>Created</dt><dd>${formatTime(q.createdAt)} by ${q.createdBy}</dd>
       <dt>Expires</dt><dd>${formatTime(q.expiresAt)}</dd>

@@ -27,6 +27,11 @@ export interface IncidentAction {
   notEnforced?: string[];
   /** The exact command that undoes the action. */
   undo?: string;
+  /**
+   * `contain-to-baseline`: the offender was contained to its learned edges instead of quarantined
+   * (graduated containment for medium severity); absent for a full quarantine.
+   */
+  containment?: 'contain-to-baseline';
 }
 
 export interface Incident {

@@ -38,6 +38,8 @@ export interface EnvoyRecord {
   x_meshguard_label?: unknown;
   /** `%DYNAMIC_METADATA(envoy.filters.http.rbac)%`: an object, or its JSON text. */
   rbac_dynamic_metadata?: unknown;
+  /** `%DYNAMIC_METADATA(envoy.filters.network.rbac)%`: the same keys for TCP (Envoy's network RBAC filter). */
+  rbac_network_dynamic_metadata?: unknown;
   /** `%DYNAMIC_METADATA(envoy.filters.http.rbac:istio_dry_run_allow_shadow_engine_result)%`. */
   istio_dry_run_allow_shadow_engine_result?: unknown;
 }
@@ -77,6 +79,7 @@ export class EnvoyFields implements EnvoyRecord {
   downstream_local_uri_san: unknown = undefined;
   x_meshguard_label: unknown = undefined;
   rbac_dynamic_metadata: unknown = undefined;
+  rbac_network_dynamic_metadata: unknown = undefined;
   istio_dry_run_allow_shadow_engine_result: unknown = undefined;
   /** How many Envoy keys were set: 0 means the record was not an access log at all. */
   known = 0;
@@ -177,6 +180,9 @@ export class EnvoyFields implements EnvoyRecord {
       case 'rbac_dynamic_metadata':
         this.rbac_dynamic_metadata = v;
         break;
+      case 'rbac_network_dynamic_metadata':
+        this.rbac_network_dynamic_metadata = v;
+        break;
       case 'istio_dry_run_allow_shadow_engine_result':
         this.istio_dry_run_allow_shadow_engine_result = v;
         break;
@@ -218,6 +224,7 @@ export class EnvoyFields implements EnvoyRecord {
     this.upstream_peer_uri_san = o.upstream_peer_uri_san;
     this.downstream_local_uri_san = o.downstream_local_uri_san;
     this.rbac_dynamic_metadata = o.rbac_dynamic_metadata;
+    this.rbac_network_dynamic_metadata = o.rbac_network_dynamic_metadata;
     this.istio_dry_run_allow_shadow_engine_result = o.istio_dry_run_allow_shadow_engine_result;
     this.x_meshguard_label = o.x_meshguard_label;
     this.known = looksLikeAccessLog(o) ? 1 : 0;

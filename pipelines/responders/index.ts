@@ -14,6 +14,7 @@ import {
   type QuarantineManager,
   type Protection,
   type CallerDirectory,
+  type BaselineGraph,
 } from './quarantine/index.js';
 import type { LeastPrivilegeConfig } from './least-privilege/config.js';
 import { denialIncident } from './least-privilege/denial-incident.js';
@@ -59,6 +60,8 @@ export interface RespondersDeps {
   protection?: Protection;
   /** Who legitimately calls a destination (Linkerd quarantines authorize them minus the offender). */
   callers?: CallerDirectory;
+  /** The learned call graph: medium offenders are contained to their edges in it (graduated containment). */
+  baseline?: BaselineGraph;
 }
 
 export function createResponders(
@@ -77,6 +80,7 @@ export function createResponders(
     expiryIntervalMs: deps.expiryIntervalMs,
     protection: deps.protection,
     callers: deps.callers,
+    baseline: deps.baseline,
   });
 
   const notify = async (incident: Incident, event: 'trigger' | 'resolve'): Promise<void> => {

@@ -14,6 +14,7 @@ import type { Incident } from '../../pipelines/core/incident.js';
 import { Metrics } from '../../pipelines/core/metrics.js';
 import type { MetricSample } from '../../pipelines/metrics/sample.js';
 import type { MeshEvent } from '../../pipelines/core/event.js';
+import { CallGraph, DEFAULT_CALL_GRAPH_LIMITS } from '../../pipelines/features/call-graph.js';
 import { createResponders, type Responders } from '../../pipelines/responders/index.js';
 import {
   dependencyProtection,
@@ -88,6 +89,12 @@ export async function assemble(
   // Linkerd has no DENY: its quarantine authorizes a server's other callers, learned here from the events
   // this process scores (with several scorers, each knows the calls of the sources it owns).
   const callGraph = cfg.quarantine.mesh === 'linkerd' ? new ObservedCallGraph() : undefined;
+  // Graduated containment: a medium offender keeps the edges learned here before its incident. Routes are
+  // not needed (the containment is L4), so none are kept.
+  const baseline =
+    cfg.quarantine.enabled && cfg.quarantine.contain_to_baseline && cfg.quarantine.mesh === 'istio'
+      ? new CallGraph({ ...DEFAULT_CALL_GRAPH_LIMITS, maxRoutesPerCaller: 0 })
+      : undefined;
   // Which pod an address is bound to now: the pipeline's address bindings (latest, time-bounded), read by
   // the guardrails so that an address bound to a protected pod is never quarantined. The pipeline is
   // built below; the responders only ask once incidents flow.
@@ -105,6 +112,7 @@ export async function assemble(
       opts.addressOwner ?? boundAddressOwner,
     ),
     ...(callGraph ? { callers: callGraph } : {}),
+    ...(baseline ? { baseline } : {}),
   });
   let neural: NeuralHook | undefined;
   try {
@@ -132,10 +140,11 @@ export async function assemble(
           ? { onFeatures: neural.onFeatures }
           : {}),
       detectors: WINDOW_DETECTORS,
-      ...(callGraph || responders.leastPrivilege
+      ...(callGraph || baseline || responders.leastPrivilege
         ? {
             onEvent: (ev: MeshEvent) => {
               callGraph?.observe(ev);
+              baseline?.observe(ev);
               responders.leastPrivilege?.onEvent(ev);
             },
           }

@@ -191,7 +191,17 @@ function describeAction(incident: Incident, event: AlertEvent): string {
     return action.reason ? `${released}; ${action.reason}` : released;
   }
   let done: string;
-  if (action.type === 'quarantine') {
+  if (action.type === 'quarantine' && action.containment === 'contain-to-baseline') {
+    // Graduated containment: the offender keeps its learned calls, which on-call must know before acting.
+    const policies = action.policy ? `policies ${action.policy}*` : 'DENY policies';
+    if (action.mode === 'enforce')
+      done = `contained to its baseline (enforce): ${policies} deny every call outside its learned edges (applied; propagation is asynchronous)`;
+    else if (action.mode === 'pending-approval')
+      done = `containment to its baseline waiting for approval: ${policies} are prepared, nothing enforced yet`;
+    else
+      done = `contained to its baseline in dry-run: ${policies} log the calls outside its learned edges, nothing is blocked`;
+    if (action.reason) done += `; ${action.reason}`;
+  } else if (action.type === 'quarantine') {
     if (action.mode === 'enforce')
       done = `quarantined (enforce): ${policy} denies its traffic (applied; propagation is asynchronous)`;
     else if (action.mode === 'pending-approval')
@@ -232,7 +242,7 @@ export function formatAlertLine(
     event === 'resolve'
       ? 'released'
       : action.type === 'quarantine'
-        ? `quarantine (${str(action.mode)})`
+        ? `${action.containment === 'contain-to-baseline' ? 'contained' : 'quarantine'} (${str(action.mode)})`
         : 'alert only';
   const severity = event === 'resolve' ? 'RESOLVED' : str(incident.severity, 'unknown').toUpperCase();
   const link = consoleIncidentUrl(opts.consoleUrl || opts.adminUrl, str(incident.id));

@@ -60,25 +60,52 @@ export const CONTAINMENT_LABEL = 'meshguard.io/containment';
  * The DENY policies that leave `principal` (SPIFFE or Istio form) only its learned edges among the
  * graph's destinations. Protected namespaces are never written to (as for quarantine).
  */
+export interface ContainOptions {
+  /**
+   * The baseline is the edges first seen before this time (event time; the incident's first event): the
+   * offender's calls during the attack are in the graph too, and must never be kept. Default: every edge.
+   */
+  baselineBeforeMs?: number;
+  /** The policies' name prefix (default `meshguard-contain-<hash8 of the principal>`). */
+  id?: string;
+  /** Each policy's metadata (the quarantine's labels and annotations); default: owned and explained. */
+  metadata?: (namespace: string, name: string, reason: string) => ObjectMeta;
+}
+
+/** The offender's learned (baseline) edges: destinations it called before `beforeMs`. */
+export function baselineOf(
+  principal: string,
+  destinations: readonly DestinationNode[],
+  beforeMs = Number.POSITIVE_INFINITY,
+): DestinationNode[] {
+  const p = toPolicyPrincipal(principal);
+  const spiffe = `spiffe://${p}`;
+  return destinations.filter((d) => {
+    const edge = d.callers.get(spiffe) ?? d.callers.get(p);
+    return edge !== undefined && edge.firstSeenMs < beforeMs;
+  });
+}
+
 export function containToBaseline(
   principal: string,
   destinations: readonly DestinationNode[],
   protectedNamespaces: readonly string[],
+  opts: ContainOptions = {},
 ): ContainmentPlan {
   const p = toPolicyPrincipal(principal);
   const hash = hash8(p);
-  const id = `meshguard-contain-${hash}`;
-  const spiffe = `spiffe://${p}`;
-  const kept = destinations.filter((d) => d.callers.has(spiffe) || d.callers.has(p));
+  const id = opts.id ?? `meshguard-contain-${hash}`;
+  const kept = baselineOf(p, destinations, opts.baselineBeforeMs);
   const keptNs = new Set(kept.map((d) => d.namespace));
   const isProtected = new Set(protectedNamespaces);
   const reason = `contained to its baseline: ${p} may still call ${kept.map((d) => d.key).join(', ') || 'nothing'}; every other call is denied`;
-  const meta = (namespace: string, name: string): ContainDenyPolicy['metadata'] => ({
-    name,
-    namespace,
-    labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [CONTAINMENT_LABEL]: id },
-    annotations: { [REASON_ANNOTATION]: reason },
-  });
+  const meta = (namespace: string, name: string): ContainDenyPolicy['metadata'] =>
+    opts.metadata?.(namespace, name, reason) ?? {
+      name,
+      namespace,
+      labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [CONTAINMENT_LABEL]: id },
+      annotations: { [REASON_ANNOTATION]: reason },
+    };
   const rules = (): ContainDenyPolicy['spec']['rules'] => [{ from: [{ source: { principals: [p] } }] }];
   const plan: ContainmentPlan = { kept: kept.map((d) => d.key), policies: [], notEnforced: [] };
 

@@ -45,6 +45,11 @@ export const QuarantineConfig = Type.Object(
       default: 'medium',
       description: 'Quarantines for incidents below this severity wait for approval through the admin API.',
     },
+    contain_to_baseline: Type.Boolean({
+      default: true,
+      description:
+        'Graduated containment: a medium-severity offender with an mTLS principal and edges learned before the incident is contained to its baseline (DENY on every other workload the call graph knows) instead of the full quarantine; high and critical keep the full quarantine. Istio sidecars only.',
+    }),
     ttl_secs: Type.Integer({
       default: 3600,
       minimum: 60,

@@ -8,6 +8,7 @@ import type { QuarantineEnforcer } from './enforcement.js';
 import type { BlastRadiusCap } from './guardrails.js';
 import type { QuarantineLedger } from './ledger.js';
 import type { Protection } from './protection.js';
+import type { BaselineGraph } from './containment.js';
 
 export interface QuarantineContext {
   cfg: QuarantineConfig;
@@ -22,6 +23,10 @@ export interface QuarantineContext {
   enforcer: QuarantineEnforcer;
   /** Protected dependencies and the address → pod lookup (protection.ts). */
   protection: Protection;
+  /** Base URL of the admin API, used in undo instructions. */
+  adminUrl: string;
+  /** The learned call graph: a medium offender is contained to its edges in it (containment.ts). */
+  baseline?: BaselineGraph;
   /** Wait while another replica writes the record it claimed; injectable so tests do not sleep. */
   sleep: (ms: number) => Promise<void>;
 }

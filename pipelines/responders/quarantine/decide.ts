@@ -5,11 +5,57 @@
  */
 import { EventClock } from '../../core/clock.js';
 import type { Incident, IncidentAction } from '../../core/incident.js';
+import type { DestinationNode } from '../../features/call-graph.js';
+import { containmentFor } from '../least-privilege/contain.js';
+import { buildContainmentPlan, chooseResponse } from './containment.js';
 import type { QuarantineContext } from './context.js';
-import { isStrongEvidence, needsApproval, screenIncident } from './guardrails.js';
+import { isStrongEvidence, needsApproval, protectedNamespaces, screenIncident } from './guardrails.js';
 import type { Offender } from './policy.js';
 import { entryOf } from './audit-trail.js';
-import { actionOf, alreadyQuarantined, newRecord } from './record.js';
+import type { MeshPlan } from './mesh/writer.js';
+import { actionOf, alreadyQuarantined, isContainment, newRecord } from './record.js';
+
+/** Containment to the offender's baseline as a mesh plan, or why it cannot be built. */
+export function planContainment(
+  ctx: QuarantineContext,
+  incident: Incident,
+  offender: Offender,
+  nowMs: number,
+  destinations: DestinationNode[] = ctx.baseline?.destinations() ?? [],
+): { ok: true; plan: MeshPlan } | { ok: false; fallback: string } {
+  const built = buildContainmentPlan({
+    incident,
+    offender,
+    cfg: ctx.cfg,
+    applyMode: ctx.cfg.mode,
+    nowMs,
+    adminUrl: ctx.adminUrl,
+    destinations,
+    protectedNamespaces: [...protectedNamespaces(ctx.cfg, ctx.protection)],
+  });
+  if (!built.ok) return built;
+  const changes = built.plan.policies.map(() => ({ op: 'create' as const }));
+  return { ok: true, plan: { ...built.plan, changes, containment: 'contain-to-baseline' } };
+}
+
+/**
+ * The plan for this incident's response: containment to the offender's baseline when graduated
+ * containment chooses it and it can be built, else the configured mesh's full quarantine (saying why a
+ * medium offender with a principal was not contained).
+ */
+async function planResponse(ctx: QuarantineContext, incident: Incident, offender: Offender, nowMs: number) {
+  const choice = chooseResponse(incident, offender, ctx.cfg, ctx.baseline);
+  let fallback = choice.kind === 'quarantine' ? choice.fallback : undefined;
+  if (choice.kind === 'contain-to-baseline') {
+    const built = planContainment(ctx, incident, offender, nowMs, choice.destinations);
+    if (built.ok) return built.plan;
+    fallback = built.fallback;
+  }
+  const plan = await ctx.enforcer.plan(incident, offender, nowMs);
+  // An address offender is never contained (its IP note says enough); a principal one is told why.
+  if (fallback && offender.principal) plan.notEnforced = [fallback, ...plan.notEnforced];
+  return plan;
+}
 
 /** Guardrails → policy → sink. Returns the action to record on the incident; never throws. */
 export async function decideQuarantine(ctx: QuarantineContext, incident: Incident): Promise<IncidentAction> {
@@ -55,7 +101,15 @@ async function decideOrThrow(ctx: QuarantineContext, incident: Incident): Promis
   const offender = screening.offender;
 
   const existing = await ledger.activeFor(offender.hash);
-  if (existing) {
+  if (existing && isContainment(existing) && containmentFor(incident.severity) === 'quarantine') {
+    // Graduated: a contained offender that now raises a high or critical incident is cut off entirely.
+    await ctx.enforcer.release(
+      existing,
+      'meshguard',
+      `escalated to full quarantine by incident ${incident.id} (severity ${incident.severity})`,
+      'release',
+    );
+  } else if (existing) {
     ctx.metrics.quarantineActions.inc({ action: 'skip', result: 'duplicate' });
     return actionOf(existing, alreadyQuarantined(existing));
   }
@@ -65,7 +119,7 @@ async function decideOrThrow(ctx: QuarantineContext, incident: Incident): Promis
   const detectedMs = Date.parse(incident.detectedAt);
   const now = ctx.clock instanceof EventClock && Number.isFinite(detectedMs) ? detectedMs : ctx.clock.nowMs();
   const approval = needsApproval(incident, cfg);
-  const plan = await enforcer.plan(incident, offender, now);
+  const plan = await planResponse(ctx, incident, offender, now);
 
   const invalid = await enforcer.invalidReasons(plan);
   if (invalid.length) {

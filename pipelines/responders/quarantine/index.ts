@@ -10,6 +10,7 @@ import { createSink } from './sinks/index.js';
 import type { Protection } from './protection.js';
 import type { PolicySink } from './sinks/sink.js';
 import type { CallerDirectory } from './mesh/callers.js';
+import type { BaselineGraph } from './containment.js';
 
 /** What the quarantine responder needs beyond the common settings; every field has a default. */
 export interface QuarantineSettings extends ComponentSettings {
@@ -27,6 +28,8 @@ export interface QuarantineSettings extends ComponentSettings {
   protection?: Protection;
   /** The learned call graph: who legitimately calls a destination (Linkerd quarantines authorize them). */
   callers?: CallerDirectory;
+  /** The learned call graph: medium offenders are contained to their edges in it (graduated containment). */
+  baseline?: BaselineGraph;
 }
 
 /** The quarantine responder's factory: its instance is the QuarantineManager. */
@@ -49,6 +52,7 @@ export const factory: QuarantineFactory = {
       expiryIntervalMs: settings.expiryIntervalMs,
       protection: settings.protection,
       callers: settings.callers,
+      baseline: settings.baseline,
     });
   },
 };
@@ -69,6 +73,7 @@ export {
   type QuarantineErrorCode,
 } from './record.js';
 export type { AuditEntry, AuditAction } from './audit-trail.js';
+export type { BaselineGraph } from './containment.js';
 export type { AuthorizationPolicyManifest, NetworkPolicyManifest } from './policy.js';
 export { writerFor, ObservedCallGraph } from './mesh/index.js';
 export type {

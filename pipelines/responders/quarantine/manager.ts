@@ -22,6 +22,7 @@ import { QuarantineLedger } from './ledger.js';
 import { approve, extend, quarantineManually, release } from './operator-actions.js';
 import { NO_PROTECTION, type Protection } from './protection.js';
 import type { CallerDirectory } from './mesh/callers.js';
+import type { BaselineGraph } from './containment.js';
 import { writerFor } from './mesh/index.js';
 import type { MeshResource } from './mesh/resource.js';
 import type { QuarantineRecord } from './record.js';
@@ -47,6 +48,8 @@ export interface QuarantineManagerOptions {
   protection?: Protection;
   /** Who legitimately calls a destination (Linkerd quarantines authorize them minus the offender). */
   callers?: CallerDirectory;
+  /** The learned call graph: medium offenders are contained to their edges in it (containment.ts). */
+  baseline?: BaselineGraph;
 }
 
 /** Without a learned call graph, Linkerd authorizes no caller but kubelet probes: strict, and said in the incident. */
@@ -97,6 +100,8 @@ export class QuarantineManager implements Component {
       enforcer,
       sleep,
       protection: opts.protection ?? NO_PROTECTION,
+      adminUrl: opts.adminUrl,
+      ...(opts.baseline ? { baseline: opts.baseline } : {}),
     };
   }
 

@@ -5,10 +5,11 @@
  */
 import type { Incident, WorkloadIdentity } from '../../core/incident.js';
 import type { QuarantineContext } from './context.js';
+import { planContainment } from './decide.js';
 import { protectedReason } from './guardrails.js';
 import { describeOffender, EXPIRES_ANNOTATION, REASON_ANNOTATION } from './policy.js';
 import type { MeshPlan } from './mesh/writer.js';
-import { newRecord, QuarantineError, type QuarantineRecord } from './record.js';
+import { isContainment, newRecord, QuarantineError, type QuarantineRecord } from './record.js';
 
 export async function getOrThrow(ctx: QuarantineContext, id: string): Promise<QuarantineRecord> {
   const record = await ctx.ledger.get(id);
@@ -35,7 +36,17 @@ export async function approve(
   if (!described.ok) throw new QuarantineError('invalid', described.error);
   const now = ctx.clock.nowMs();
   const nameKind = record.incident.detectors.includes('manual') ? 'manual' : undefined;
-  const plan = await ctx.enforcer.plan(record.incident, described.offender, now, nameKind);
+  let plan: MeshPlan;
+  if (isContainment(record)) {
+    // A contained offender stays contained, to its baseline as the call graph holds it now.
+    const built = planContainment(ctx, record.incident, described.offender, now);
+    if (!built.ok)
+      throw new QuarantineError(
+        'conflict',
+        `${id} can no longer be contained to its baseline (${built.fallback}); dismiss it and quarantine the workload by hand`,
+      );
+    plan = built.plan;
+  } else plan = await ctx.enforcer.plan(record.incident, described.offender, now, nameKind);
   await throwIfInvalid(ctx, plan);
   const approved: QuarantineRecord = {
     ...newRecord(plan, record.incident, described.offender, record.createdBy, now, ctx.cfg.mode),

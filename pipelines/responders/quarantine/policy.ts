@@ -244,6 +244,39 @@ export function undoCommand(
   return `${kubectl} (or through meshguard: ${api})`;
 }
 
+/** What every resource of one quarantine carries: owned, findable, explained, expiring, undoable. */
+export interface QuarantineMetadataInput {
+  incident: Incident;
+  offender: Offender;
+  /** The quarantine id. */
+  id: string;
+  reason: string;
+  expiresAt: string;
+  undo: string;
+  applyMode: QuarantineApplyMode;
+}
+
+export function quarantineMetadata(m: QuarantineMetadataInput, namespace: string, name: string): ObjectMeta {
+  const annotations: Record<string, string> = {
+    [INCIDENT_ANNOTATION]: m.incident.id,
+    [REASON_ANNOTATION]: m.reason,
+    [EXPIRES_ANNOTATION]: m.expiresAt,
+    [UNDO_ANNOTATION]: m.undo,
+  };
+  if (m.applyMode === 'dry-run') annotations[DRY_RUN_ANNOTATION] = 'true';
+  return {
+    name,
+    namespace,
+    labels: {
+      [MANAGED_BY_LABEL]: MANAGED_BY,
+      [KIND_LABEL]: m.incident.kind,
+      [OFFENDER_LABEL]: m.offender.hash,
+      [QUARANTINE_ID_LABEL]: m.id,
+    },
+    annotations,
+  };
+}
+
 /** Build the quarantine for one offender. Pure: same input, same output. */
 export function buildQuarantinePlan(input: PlanInput): QuarantinePlan {
   const { incident, offender, cfg, nowMs } = input;
@@ -291,26 +324,8 @@ export function buildQuarantinePlan(input: PlanInput): QuarantinePlan {
     `incident ${incident.id}): denied ${where}${egress && cfg.egress_gateway.enabled ? ' and at the egress gateway' : ''} until ${expiresAt}.`;
   const undo = undoCommand(placements, id, input.adminUrl);
 
-  const metadata = (namespace: string, name: string): ObjectMeta => {
-    const annotations: Record<string, string> = {
-      [INCIDENT_ANNOTATION]: incident.id,
-      [REASON_ANNOTATION]: reason,
-      [EXPIRES_ANNOTATION]: expiresAt,
-      [UNDO_ANNOTATION]: undo,
-    };
-    if (input.applyMode === 'dry-run') annotations[DRY_RUN_ANNOTATION] = 'true';
-    return {
-      name,
-      namespace,
-      labels: {
-        [MANAGED_BY_LABEL]: MANAGED_BY,
-        [KIND_LABEL]: incident.kind,
-        [OFFENDER_LABEL]: offender.hash,
-        [QUARANTINE_ID_LABEL]: id,
-      },
-      annotations,
-    };
-  };
+  const meta = { incident, offender, id, reason, expiresAt, undo, applyMode: input.applyMode };
+  const metadata = (namespace: string, name: string): ObjectMeta => quarantineMetadata(meta, namespace, name);
 
   const policies: AuthorizationPolicyManifest[] = placements.map((p) => ({
     apiVersion: 'security.istio.io/v1',

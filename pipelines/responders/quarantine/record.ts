@@ -31,6 +31,13 @@ export interface QuarantineRecord {
   /** Resources meshguard suggests but never applies (a NetworkPolicy, a dry-run Consul or Cilium policy). */
   suggestions: MeshResource[];
   notEnforced: string[];
+  /**
+   * `contain-to-baseline`: the offender keeps its learned edges and loses every other (a medium incident,
+   * containment.ts); `quarantine` (or absent, in older records): it is cut off.
+   */
+  containment?: 'quarantine' | 'contain-to-baseline';
+  /** With containment: the destinations the offender may still call. */
+  kept?: string[];
   reason: string;
   undo: string;
   createdBy: string;
@@ -55,6 +62,11 @@ export class QuarantineError extends Error {
     super(message);
     this.name = 'QuarantineError';
   }
+}
+
+/** Whether the record contains its offender to its baseline rather than cutting it off. */
+export function isContainment(record: QuarantineRecord): boolean {
+  return record.containment === 'contain-to-baseline';
 }
 
 /** Active or waiting for approval: the offender is (or is about to be) quarantined. */
@@ -84,6 +96,8 @@ export function newRecord(
     changes: plan.changes,
     suggestions: plan.suggestions,
     notEnforced: plan.notEnforced,
+    containment: plan.containment ?? 'quarantine',
+    ...(plan.kept ? { kept: plan.kept } : {}),
     reason: plan.reason,
     undo: plan.undo,
     createdBy: by,
@@ -101,11 +115,13 @@ export function actionOf(record: QuarantineRecord, reason: string): IncidentActi
     reason,
     undo: record.undo,
   };
+  if (record.containment === 'contain-to-baseline') action.containment = 'contain-to-baseline';
   if (record.notEnforced.length) action.notEnforced = [...record.notEnforced];
   return action;
 }
 
 /** The reason given when an offender already has a live quarantine. */
 export function alreadyQuarantined(record: QuarantineRecord): string {
-  return `offender already quarantined as ${record.id} (incident ${record.incident.id})`;
+  const as = isContainment(record) ? 'contained to its baseline' : 'quarantined';
+  return `offender already ${as} as ${record.id} (incident ${record.incident.id})`;
 }

@@ -41,6 +41,12 @@ const ActionSchema = Type.Object(
     reason: Type.Optional(Type.String()),
     notEnforced: Type.Optional(Type.Array(Type.String())),
     undo: Type.Optional(Type.String()),
+    containment: Type.Optional(
+      Type.Literal('contain-to-baseline', {
+        description:
+          'The offender was contained to its learned edges instead of quarantined (medium severity).',
+      }),
+    ),
   },
   { additionalProperties: true },
 );
@@ -87,6 +93,15 @@ export const QuarantineSchema = Type.Object(
     }),
     suggestions: Type.Array(Type.Unknown(), { description: 'NetworkPolicies suggested, never applied.' }),
     notEnforced: Type.Array(Type.String()),
+    containment: Type.Optional(
+      Type.Union([Type.Literal('quarantine'), Type.Literal('contain-to-baseline')], {
+        description:
+          'contain-to-baseline: the offender keeps its learned edges and loses every other (graduated containment for medium severity); quarantine: it is cut off.',
+      }),
+    ),
+    kept: Type.Optional(
+      Type.Array(Type.String(), { description: 'With containment: the destinations it may still call.' }),
+    ),
     reason: Type.String(),
     undo: Type.String(),
     createdBy: Type.String(),

@@ -21,6 +21,24 @@ describe("Istio's dry-run (shadow) verdict of ALLOW policies", () => {
     expect(parseOne(line({ rbac_dynamic_metadata: JSON.stringify(md) })).rbacShadowAllow).toBe('denied');
   });
 
+  it('reads the TCP verdict of the network RBAC filter (envoy.filters.network.rbac)', () => {
+    const md = { istio_dry_run_allow_shadow_engine_result: 'denied' };
+    const tcp = { ...base, method: undefined, path: undefined, rbac_dynamic_metadata: '-' };
+    expect(parseOne(JSON.stringify({ ...tcp, rbac_network_dynamic_metadata: md })).rbacShadowAllow).toBe(
+      'denied',
+    );
+  });
+
+  it('reads the ALLOW verdict, not the DENY one logged beside it', () => {
+    const md = {
+      istio_dry_run_deny_shadow_engine_result: 'denied',
+      istio_dry_run_deny_shadow_effective_policy_id: 'ns[shop]-policy[meshguard-quarantine-x]-rule[0]',
+      istio_dry_run_allow_shadow_engine_result: 'allowed',
+      istio_dry_run_allow_shadow_effective_policy_id: 'ns[shop]-policy[meshguard-allow-orders]-rule[0]',
+    };
+    expect(parseOne(line({ rbac_dynamic_metadata: md })).rbacShadowAllow).toBe('allowed');
+  });
+
   it('reads the single key logged with %DYNAMIC_METADATA(envoy.filters.http.rbac:<key>)%', () => {
     expect(parseOne(line({ istio_dry_run_allow_shadow_engine_result: 'allowed' })).rbacShadowAllow).toBe(
       'allowed',

@@ -35,6 +35,10 @@ export interface MeshPlan {
   reason: string;
   undo: string;
   expiresAt: string;
+  /** Set when the plan contains the offender to its baseline instead of cutting it off (containment.ts). */
+  containment?: 'contain-to-baseline';
+  /** With containment: the destinations the offender keeps (`<namespace>/<workload>`). */
+  kept?: string[];
 }
 
 export interface MeshPolicyWriter {
