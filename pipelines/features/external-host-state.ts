@@ -3,8 +3,8 @@
  * host first contacted while the source learned, how much it uploads there: how big one upload window
  * is, and how many bytes per second it uploaded while learning. After learning, uploads draw on an
  * allowance (a token bucket) that holds ten of its usual upload windows and refills at ten times its
- * learned rate: a job that uploads a few MB every few minutes keeps doing so, a host touched lightly
- * while learning and then used for a dump runs dry within a window.
+ * learned rate (in full at least once an hour): a job that uploads a few MB every few minutes keeps
+ * doing so, a host touched lightly while learning and then used for a dump runs dry within a window.
  */
 import { EwStat, round } from './stats.js';
 
@@ -45,6 +45,8 @@ const PROVISIONAL_HEADROOM = 10;
  * before its learning ended says little about how often it uploads.
  */
 const MIN_LEARNED_SPAN_MS = 60_000;
+/** The allowance refills in full at least this often. */
+const MIN_REFILL_MS = 3600_000;
 /** Excess uploads are forgotten with a half-life of a day: a genuine dependency's odd spikes do not add up forever. */
 const EXCESS_HALF_LIFE_MS = 24 * 3600 * 1000;
 
@@ -98,7 +100,12 @@ export class ExternalHostState {
     const kept =
       this.lastContactMs === 0 ? this.excessUp : this.excessUp * 0.5 ** (idleMs / EXCESS_HALF_LIFE_MS);
     const capacity = this.uploadAllowance();
-    const refillPerMs = (PROVISIONAL_HEADROOM * this.learnedRatePerSec(sourceSinceMs)) / 1000;
+    // At least a full allowance an hour: a dependency seen only downloading while the source learned
+    // (its uploads rarer than the learning period is long) may upload its usual size now and then.
+    const refillPerMs = Math.max(
+      (PROVISIONAL_HEADROOM * this.learnedRatePerSec(sourceSinceMs)) / 1000,
+      capacity / MIN_REFILL_MS,
+    );
     const refilled =
       this.credit < 0
         ? capacity

@@ -108,6 +108,21 @@ describe('learning-period poisoning', () => {
     expect(Date.parse(mine[0]!.detectedAt) - (T0 + 10 * MIN)).toBeLessThan(2 * MIN);
   });
 
+  it('a host only read from while learning may receive its usual few MB now and then, not a dump', async () => {
+    const readsThenUploads = (dump: boolean) =>
+      merge(
+        steady(ORDERS, [SVC('payments'), SVC('catalog')], T0, T0 + 50 * MIN, 2),
+        uploads('exports.s3.example', T0 + 15_000, T0 + 50 * MIN, 30_000, () => 0),
+        // From minute 5: a 4 MB object every eight minutes (25 MB over the run).
+        uploads('exports.s3.example', T0 + 5 * MIN + 1_000, T0 + 50 * MIN, 8 * MIN, () => 4 * MB),
+        dump ? uploads('exports.s3.example', T0 + 30 * MIN, T0 + 32 * MIN, 1_000, () => 5 * MB) : [],
+      );
+    const usual = await runEvents(readsThenUploads(false), quiet);
+    expect(usual.incidents.filter((i) => i.kind === 'exfiltration')).toEqual([]);
+    const dumped = await runEvents(readsThenUploads(true), quiet);
+    expect(dumped.incidents.filter((i) => i.kind === 'exfiltration').length).toBeGreaterThan(0);
+  });
+
   it('a snapshot keeps what was learned, and its age, across a restart', () => {
     const s = new EntityState(T0);
     const host = s.rememberExternalHost('api.stripe.com', T0 + 1_000, true);
