@@ -16,7 +16,7 @@ import {
   type SeriesStackConfig,
 } from '../../models/statistical/series-stack/index.js';
 import { defaultMetricsConfig, type MetricsConfig } from './config.js';
-import { CounterRates, sourceEntity } from './istio.js';
+import { CounterRates, metricEdge, sourceEntity } from './istio.js';
 import { seriesKey, type MetricSample } from './sample.js';
 
 export const METRIC_DETECTOR = 'metric_series';
@@ -129,6 +129,7 @@ export class MetricSeriesScorer {
     state.lastFindingMs = s.timeMs;
     this.stats.findings++;
     const entity = sourceEntity(s.labels) ?? destinationEntity(s.labels) ?? key;
+    const edge = metricEdge(s.labels);
     const finding: Finding = {
       detector: METRIC_DETECTOR,
       kind: 'anomaly',
@@ -139,6 +140,7 @@ export class MetricSeriesScorer {
       evidence: {
         series: key,
         metric: s.name,
+        ...edge,
         labels: s.labels,
         observed: round(s.value),
         baseline: round(r.expected),
