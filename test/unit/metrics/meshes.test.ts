@@ -153,3 +153,62 @@ describe('series whose labels carry both ends are edges', () => {
     ).toEqual({ source: 'shop/web', destination: 'api.stripe.com' });
   });
 });
+
+describe('Linkerd per-pod series are scored as one series per edge', () => {
+  /**
+   * `reports` writes ~1 MB/s to an outside host, spread over two pods; a rollout replaces both pods at
+   * `rolloutAt`, and `burstAt` (right after it) the edge carries 40 MB/s.
+   */
+  function rollout(n: number, rolloutAt: number, burstAt: number): MetricSample[] {
+    let seed = 7;
+    // Irregular ±10 % noise, as traffic has (a deterministic generator: the test must not be flaky).
+    const noise = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    const out: MetricSample[] = [];
+    const totals = new Map<string, number>();
+    for (let i = 0; i < n; i++) {
+      const pods =
+        i < rolloutAt
+          ? ['reports-7d9f8c9b66-x2k7p', 'reports-7d9f8c9b66-q8w3z']
+          : ['reports-5b6c7d8e9f-a1b2c', 'reports-5b6c7d8e9f-d3e4f'];
+      for (const [p, pod] of pods.entries()) {
+        const perPod = ((i >= burstAt ? 40e6 : 1e6 * (0.9 + 0.2 * noise())) / 2) * STEP_S;
+        const total = (totals.get(pod) ?? 0) + perPod;
+        totals.set(pod, total);
+        out.push({
+          name: 'tcp_write_bytes_total',
+          labels: {
+            direction: 'outbound',
+            namespace: 'shop',
+            deployment: 'reports',
+            pod,
+            authority: 'uploads.example.com:443',
+            target_addr: '203.0.113.7:443',
+            tls: 'no_identity',
+          },
+          // Two pods scraped a second apart, as a scrape round does.
+          timeMs: T0 + i * STEP_S * 1000 + p * 1000,
+          value: total,
+        });
+      }
+    }
+    return out;
+  }
+
+  it('a surge right after a rollout is found: the edge did not restart its baseline with its pods', () => {
+    const findings = new MetricSeriesScorer().pushAll(rollout(600, 500, 505));
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ entity: 'shop/reports' });
+    expect(findings[0]!.evidence).toMatchObject({
+      source: 'shop/reports',
+      destination: 'uploads.example.com:443',
+      observed: expect.any(Number),
+    });
+    expect(findings[0]!.evidence.labels).not.toHaveProperty('pod');
+    // The edge's rate is the two pods' sum: ~40 MB/s once the burst is on.
+    expect(findings[0]!.evidence.observed as number).toBeGreaterThan(30e6);
+  });
+
+  it('without a surge the rollout alone raises nothing', () => {
+    expect(new MetricSeriesScorer().pushAll(rollout(600, 500, 10_000))).toEqual([]);
+  });
+});
