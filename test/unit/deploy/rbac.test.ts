@@ -11,28 +11,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import {
-  ensureKubernetesClientLoads,
-  objectKey,
   startApiServerStandIn,
   type ApiServerStandIn,
   type RecordedRequest,
   type StoredObject,
 } from '../../helpers/apiserver-stand-in.js';
-import { ObservedCallGraph, QuarantineManager } from '../../../pipelines/responders/quarantine/index.js';
 import type { QuarantineConfig } from '../../../pipelines/responders/quarantine/config.js';
 import { MESHES, type MeshName } from '../../../pipelines/responders/quarantine/mesh/resource.js';
-import { emptyEvent } from '../../../pipelines/core/event.js';
-import {
-  ADMIN_URL,
-  FakeClock,
-  incident,
-  quarantineConfig,
-  settings,
-} from '../responders/quarantine/fixtures.js';
+import { incident, quarantineConfig } from '../responders/quarantine/fixtures.js';
+import { seedObject, standInManager } from '../../helpers/mesh-quarantine.js';
 
-ensureKubernetesClientLoads();
-const { KubeConfig } = await import('@kubernetes/client-node');
-const { KubernetesSink } = await import('../../../pipelines/responders/quarantine/sinks/kubernetes.js');
 const { writerFor } = await import('../../../pipelines/responders/quarantine/mesh/index.js');
 
 const ROOT = join(import.meta.dirname, '../../..');
@@ -129,33 +117,9 @@ beforeEach(() => {
   api.requests.length = 0;
 });
 
-function manager(cfg: Partial<QuarantineConfig>) {
-  const kc = new KubeConfig();
-  kc.loadFromString(api.kubeconfigYaml());
-  const c = quarantineConfig({ sink: 'kubernetes', approval_below_severity: 'low', ...cfg });
-  const callers = new ObservedCallGraph();
-  callers.observe({
-    ...emptyEvent(),
-    srcPrincipal: 'spiffe://cluster.local/ns/shop/sa/productpage',
-    dst: 'ratings.shop.svc.cluster.local',
-    status: 200,
-  });
-  return new QuarantineManager({
-    cfg: c,
-    settings: settings(new FakeClock()),
-    sink: new KubernetesSink({ kubeConfig: kc, kinds: writerFor(c.mesh).kinds }),
-    adminUrl: ADMIN_URL,
-    sleep: async () => {},
-    callers,
-  });
-}
-
-function seed(obj: StoredObject): void {
-  api.objects.set(objectKey(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name), {
-    ...structuredClone(obj),
-    metadata: { ...structuredClone(obj.metadata), resourceVersion: '7', uid: 'u-1' },
-  });
-}
+// Approval and mode as each variant says (the helper's default is enforce).
+const manager = (cfg: Partial<QuarantineConfig>) => standInManager(api, cfg);
+const seed = (obj: StoredObject) => seedObject(api, obj);
 
 /** What exists before a quarantine, in one of the two states each mesh's writer handles. */
 const PRE_EXISTING: Partial<Record<MeshName, StoredObject>> = {
