@@ -16,6 +16,20 @@ function remoteWriteBody(
   return Buffer.from(snappy.compress(WriteRequest.encode(message).finish()));
 }
 
+/** What Prometheus sends: a snappy-compressed remote_write body with its protocol headers. */
+function postRemoteWrite(app: ReturnType<typeof setup>['app'], payload: Buffer) {
+  return app.inject({
+    method: 'POST',
+    url: '/api/v1/write',
+    headers: {
+      'content-type': 'application/x-protobuf',
+      'content-encoding': 'snappy',
+      'x-prometheus-remote-write-version': '0.1.0',
+    },
+    payload,
+  });
+}
+
 describe('POST /api/v1/write (Prometheus remote_write)', () => {
   it('keys Linkerd and Consul series by their source, like Istio ones', async () => {
     const { app, producer } = setup();
@@ -44,16 +58,7 @@ describe('POST /api/v1/write (Prometheus remote_write)', () => {
         samples: [[7, 1714557600000]],
       },
     ]);
-    const res = await app.inject({
-      method: 'POST',
-      url: '/api/v1/write',
-      headers: {
-        'content-type': 'application/x-protobuf',
-        'content-encoding': 'snappy',
-        'x-prometheus-remote-write-version': '0.1.0',
-      },
-      payload,
-    });
+    const res = await postRemoteWrite(app, payload);
     expect(res.statusCode).toBe(200);
     expect(producer.on('mesh.metrics').map((r) => r.key)).toEqual([
       'web.shop.serviceaccount.identity.linkerd.cluster.local',
@@ -77,16 +82,7 @@ describe('POST /api/v1/write (Prometheus remote_write)', () => {
         ],
       },
     ]);
-    const res = await app.inject({
-      method: 'POST',
-      url: '/api/v1/write',
-      headers: {
-        'content-type': 'application/x-protobuf',
-        'content-encoding': 'snappy',
-        'x-prometheus-remote-write-version': '0.1.0',
-      },
-      payload,
-    });
+    const res = await postRemoteWrite(app, payload);
     expect(res.statusCode).toBe(200);
     expect(res.json().accepted).toBe(2);
     const produced = producer.on('mesh.metrics');
