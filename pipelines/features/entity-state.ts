@@ -299,6 +299,9 @@ export class EntityState {
   externalHost(host: string): ExternalHostState | undefined {
     return this.externalHosts?.get(host);
   }
+  forEachExternalHost(fn: (state: ExternalHostState, host: string) => void): void {
+    this.externalHosts?.forEach(fn);
+  }
   /**
    * The state of an external host, remembered from now on if new. Past the cap the host contacted
    * longest ago goes, a dependency from the learning period last.

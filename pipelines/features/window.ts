@@ -16,6 +16,9 @@ export const MAX_TARGETS_PER_WINDOW = 512;
 export const SHORT_SESSION_MS = 5000;
 export const SMALL_SESSION_BYTES = 16_384;
 
+/** Width of a session-size bin, in natural log: sizes within 10 % share one. */
+const SIZE_BIN_WIDTH = Math.log(1.1);
+
 /** Envoy response flags of a connection that never reached a working upstream. */
 const CONNECTION_FAILURE = /(?:^|,)(?:UF|UH|NR|URX|NC)(?:,|$)/;
 
@@ -52,6 +55,22 @@ export class EdgeWindow {
   maxFlowUp = 0;
   /** Distinct sizes of the short sessions (a password guesser repeats one exchange). */
   readonly shortSizes = new Set<number>();
+  /** Short sessions per size bin (bins 10 % wide, at most 64 kept): how many repeat one exchange. */
+  readonly shortSizeBins = new Map<number, number>();
+
+  /**
+   * Short sessions of the most repeated exchange: the most sessions whose sizes fall within about
+   * ±15 % of one another (three neighbouring bins). A guesser repeats one login exchange, differing by
+   * a few bytes of user name and password; users ask different things and get different answers.
+   */
+  repeatedExchangeSessions(): number {
+    let best = 0;
+    for (const [bin, n] of this.shortSizeBins) {
+      const around = n + (this.shortSizeBins.get(bin - 1) ?? 0) + (this.shortSizeBins.get(bin + 1) ?? 0);
+      if (around > best) best = around;
+    }
+    return best;
+  }
 }
 
 export class ExternalWindow {
@@ -192,6 +211,10 @@ export class SourceWindow {
         size < SMALL_SESSION_BYTES
       ) {
         edge.shortSessions++;
+        const bin = Math.round(Math.log(size) / SIZE_BIN_WIDTH);
+        const inBin = edge.shortSizeBins.get(bin);
+        if (inBin !== undefined) edge.shortSizeBins.set(bin, inBin + 1);
+        else if (edge.shortSizeBins.size < 64) edge.shortSizeBins.set(bin, 1);
         if (edge.shortSizes.size < 64) edge.shortSizes.add(size);
       }
     }

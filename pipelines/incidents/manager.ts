@@ -233,6 +233,9 @@ function summarize(c: FusedCandidate): string {
     case 'single_flow_volume':
       return `one flow of ${e.bytes} bytes ${e.direction} ${e.destination}, ${e.ratio}× its usual size`;
     case 'new_external_upload':
+      if (e.provisionally_known === true)
+        return `${e.bytes_uploaded_beyond_baseline} bytes uploaded beyond what was learned of external host ${e.external_host} (first contacted while meshguard learned)`;
+      return `${e.bytes_uploaded_total} bytes uploaded in ${e.contacts} contacts to new external host ${e.external_host}`;
     case 'unregistered_egress':
     case 'beaconing':
       return `${e.bytes_uploaded_total} bytes uploaded in ${e.contacts} contacts to new external host ${e.external_host}`;

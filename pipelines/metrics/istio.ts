@@ -8,7 +8,7 @@
  * rate of `_count` and `_sum` and, when both move in the same interval, the interval's mean
  * (`<name>:mean`: mean request size, mean latency). Buckets are dropped: too many series for what they add.
  */
-import { meshSourceEntity } from './meshes.js';
+import { meshEdge, meshSourceEntity, type MetricEdge } from './meshes.js';
 import { seriesKey, type MetricSample } from './sample.js';
 
 export const ISTIO_COUNTERS: ReadonlySet<string> = new Set([
@@ -130,4 +130,21 @@ export function sourceEntity(labels: Record<string, string>): string | undefined
       ? `${labels.source_workload_namespace}/${labels.source_workload}`
       : labels.source_workload;
   return meshSourceEntity(labels);
+}
+
+/**
+ * Both ends of the traffic a series counts: Istio's source and destination labels (the destination
+ * workload, else the destination service, which names a host outside the mesh), else the other
+ * meshes' (meshes.ts). A finding names the edge, so an anomaly says who talked to whom, not only who.
+ */
+export function metricEdge(labels: Record<string, string>): MetricEdge {
+  const known = (v: string | undefined): v is string => !!v && v !== 'unknown';
+  if (!known(labels.source_principal) && !known(labels.source_workload)) return meshEdge(labels);
+  const edge: MetricEdge = { source: sourceEntity(labels)! };
+  if (known(labels.destination_workload))
+    edge.destination = known(labels.destination_workload_namespace)
+      ? `${labels.destination_workload_namespace}/${labels.destination_workload}`
+      : labels.destination_workload;
+  else if (known(labels.destination_service)) edge.destination = labels.destination_service;
+  return edge;
 }

@@ -16,7 +16,8 @@ import {
   type SeriesStackConfig,
 } from '../../models/statistical/series-stack/index.js';
 import { defaultMetricsConfig, type MetricsConfig } from './config.js';
-import { CounterRates, sourceEntity } from './istio.js';
+import { EdgeRates, isMeshEdgeSeries } from './edges.js';
+import { CounterRates, metricEdge, sourceEntity } from './istio.js';
 import { seriesKey, type MetricSample } from './sample.js';
 
 export const METRIC_DETECTOR = 'metric_series';
@@ -44,6 +45,7 @@ export class MetricSeriesScorer {
   private readonly stackConfig: SeriesStackConfig;
   private readonly series = new Map<string, SeriesState>();
   private readonly rates: CounterRates;
+  private readonly edgeRates: EdgeRates;
   private readonly ignore: ReadonlySet<string>;
   readonly stats: MetricScorerStats = {
     samples: 0,
@@ -69,6 +71,7 @@ export class MetricSeriesScorer {
       seasonal: { max_phases: this.config.max_phases, weekly: false },
     });
     this.rates = new CounterRates(this.config.max_series * 4);
+    this.edgeRates = new EdgeRates(this.config.max_series * 4);
     this.ignore = new Set(this.config.ignore);
   }
   private readonly logger: Logger | undefined;
@@ -91,7 +94,16 @@ export class MetricSeriesScorer {
         this.stats.skipped++;
         continue;
       }
-      const f = this.score(s);
+      // Linkerd's and Consul's per-pod rates are summed per source → destination edge (edges.ts).
+      const scored =
+        s.name.endsWith(':rate') && isMeshEdgeSeries(s.labels)
+          ? this.edgeRates.add(s, seriesKey(s.name, s.labels))
+          : s;
+      if (scored === undefined) {
+        this.stats.skipped++;
+        continue;
+      }
+      const f = this.score(scored);
       if (f) findings.push(f);
     }
     return findings;
@@ -129,6 +141,7 @@ export class MetricSeriesScorer {
     state.lastFindingMs = s.timeMs;
     this.stats.findings++;
     const entity = sourceEntity(s.labels) ?? destinationEntity(s.labels) ?? key;
+    const edge = metricEdge(s.labels);
     const finding: Finding = {
       detector: METRIC_DETECTOR,
       kind: 'anomaly',
@@ -139,6 +152,7 @@ export class MetricSeriesScorer {
       evidence: {
         series: key,
         metric: s.name,
+        ...edge,
         labels: s.labels,
         observed: round(s.value),
         baseline: round(r.expected),

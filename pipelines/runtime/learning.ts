@@ -173,8 +173,10 @@ export class BaselineLearning {
 
   /**
    * Volumes and contact rhythm per external host. Hosts first contacted while learning are only
-   * provisionally known: after learning, what a window uploads past their learned volume adds up as
-   * excess (new_external_upload judges it), and their learned volume rises at a bounded rate.
+   * provisionally known: what the source uploads there while learning sets an allowance (how big its
+   * upload windows are, how many bytes a second), and after learning what a window uploads past the
+   * allowance adds up as excess (new_external_upload judges it); the usual upload size rises at a
+   * bounded rate.
    */
   private learnExternalHosts(
     state: EntityState,
@@ -185,9 +187,17 @@ export class BaselineLearning {
   ): void {
     for (const [host, x] of sw.external) {
       const ext = state.rememberExternalHost(host, x.firstMs, learning);
-      if (ext.known && !learning) ext.excessUp = ext.excessAfter(x.bytesUp, endMs);
-      if (learning) ext.upPerWindow.update(Math.log1p(x.bytesUp));
-      else if (!flagged) ext.upPerWindow.updateBounded(Math.log1p(x.bytesUp), MAX_BASELINE_RISE);
+      if (ext.known && !learning) {
+        const judged = ext.judgeUpload(x.bytesUp, endMs, state.firstSeenMs);
+        ext.excessUp = judged.excess;
+        ext.credit = judged.credit;
+        ext.creditAtMs = endMs;
+      }
+      if (learning) ext.learnedUp += x.bytesUp;
+      if (x.bytesUp > 0) {
+        if (learning) ext.upPerWindow.update(Math.log1p(x.bytesUp));
+        else if (!flagged) ext.upPerWindow.updateBounded(Math.log1p(x.bytesUp), MAX_BASELINE_RISE);
+      }
       ext.cumulativeUp += x.bytesUp;
       ext.cumulativeDown += x.bytesDown;
       ext.passthrough ||= x.passthrough;
@@ -198,6 +208,8 @@ export class BaselineLearning {
         if (t > ext.lastContactMs) ext.lastContactMs = t;
       }
     }
+    // The learned upload rates are per second of learning, including the windows without uploads.
+    if (learning) state.forEachExternalHost((ext) => (ext.learnedUntilMs = endMs));
   }
 
   /** Inbound mTLS accounting per destination and mesh-wide, for plaintext_in_mtls. */

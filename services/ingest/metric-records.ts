@@ -1,20 +1,23 @@
 /**
  * Mesh metrics into Kafka records: Prometheus remote_write and OTLP/JSON metrics are both produced as
  * prometheus-kafka-adapter JSON samples (pipelines/metrics/kafka-adapter), so the scorer reads one metrics
- * format whether samples came through ingest or the adapter itself. Keyed by the Istio source workload
- * (`<namespace>/<workload>`), so a workload's series stay on one partition.
+ * format whether samples came through ingest or the adapter itself. Keyed by the series' source (Istio's
+ * source workload `<namespace>/<workload>`, Linkerd's caller or own workload, Consul's source service),
+ * so each source's series stay on one partition with its other records.
  */
+import { sourceEntity } from '../../pipelines/metrics/istio.js';
 import { adapterMessage } from '../../pipelines/metrics/kafka-adapter/kafka-adapter.js';
 import { otlpMetricsParser } from '../../pipelines/metrics/otlp-metrics/otlp-metrics.js';
 import type { MetricParser } from '../../pipelines/metrics/parser.js';
 import { remoteWriteParser } from '../../pipelines/metrics/remote-write/remote-write.js';
 import type { Rejection, ValidatedRecords } from '../../pipelines/sources/http/log-records.js';
 
-/** The partition key: the Istio source workload of the series. */
+/** The partition key: the Istio source workload of the series, else the other meshes' source. */
 function keyOf(labels: Record<string, string>): string | null {
   const workload = labels.source_workload ?? labels.source_app ?? '';
-  if (!workload || workload === 'unknown') return null;
-  return `${labels.source_workload_namespace ?? labels.source_namespace ?? ''}/${workload}`;
+  if (workload && workload !== 'unknown')
+    return `${labels.source_workload_namespace ?? labels.source_namespace ?? ''}/${workload}`;
+  return sourceEntity(labels) ?? null;
 }
 
 /**

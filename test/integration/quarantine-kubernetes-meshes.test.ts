@@ -6,28 +6,15 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
-  ensureKubernetesClientLoads,
   objectKey,
   startApiServerStandIn,
   type ApiServerStandIn,
   type StoredObject,
 } from '../helpers/apiserver-stand-in.js';
 import { crdErrors } from '../helpers/crd-schema.js';
-import { ObservedCallGraph, QuarantineManager } from '../../pipelines/responders/quarantine/index.js';
 import type { QuarantineConfig } from '../../pipelines/responders/quarantine/config.js';
-import { emptyEvent } from '../../pipelines/core/event.js';
-import {
-  ADMIN_URL,
-  FakeClock,
-  incident,
-  quarantineConfig,
-  settings,
-} from '../unit/responders/quarantine/fixtures.js';
-
-ensureKubernetesClientLoads();
-const { KubeConfig } = await import('@kubernetes/client-node');
-const { KubernetesSink } = await import('../../pipelines/responders/quarantine/sinks/kubernetes.js');
-const { writerFor } = await import('../../pipelines/responders/quarantine/mesh/index.js');
+import { incident } from '../unit/responders/quarantine/fixtures.js';
+import { seedObject, standInManager } from '../helpers/mesh-quarantine.js';
 
 let api: ApiServerStandIn;
 beforeAll(async () => {
@@ -41,34 +28,8 @@ beforeEach(() => {
   api.requests.length = 0;
 });
 
-function manager(cfg: Partial<QuarantineConfig>) {
-  const kc = new KubeConfig();
-  kc.loadFromString(api.kubeconfigYaml());
-  const c = quarantineConfig({ mode: 'enforce', sink: 'kubernetes', approval_below_severity: 'low', ...cfg });
-  const callers = new ObservedCallGraph();
-  callers.observe({
-    ...emptyEvent(),
-    srcPrincipal: 'spiffe://cluster.local/ns/shop/sa/productpage',
-    dst: 'ratings.shop.svc.cluster.local',
-    status: 200,
-  });
-  return new QuarantineManager({
-    cfg: c,
-    settings: settings(new FakeClock()),
-    sink: new KubernetesSink({ kubeConfig: kc, kinds: writerFor(c.mesh).kinds }),
-    adminUrl: ADMIN_URL,
-    sleep: async () => {},
-    callers,
-  });
-}
-
-function seed(obj: StoredObject): void {
-  const gv = obj.apiVersion;
-  api.objects.set(objectKey(gv, obj.kind, obj.metadata.namespace, obj.metadata.name), {
-    ...structuredClone(obj),
-    metadata: { ...structuredClone(obj.metadata), resourceVersion: '7', uid: 'u-1' },
-  });
-}
+const manager = (cfg: Partial<QuarantineConfig>) => standInManager(api, cfg);
+const seed = (obj: StoredObject) => seedObject(api, obj);
 
 const RATINGS_SERVER: StoredObject = {
   apiVersion: 'policy.linkerd.io/v1beta3',

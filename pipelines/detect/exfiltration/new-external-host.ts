@@ -108,7 +108,7 @@ function provisionalHostUpload(
   state: ExternalHostState,
   cfg: ExfiltrationConfig,
 ): Finding | undefined {
-  const excess = state.excessAfter(bytesUp, ctx.endMs);
+  const excess = state.judgeUpload(bytesUp, ctx.endMs, ctx.state.firstSeenMs).excess;
   if (excess < cfg.cumulative_external_bytes) return undefined;
   let score = zToProbability(3 + excess / cfg.cumulative_external_bytes);
   if (!state.passthrough) score = Math.min(score, 0.995);
@@ -126,7 +126,8 @@ function provisionalHostUpload(
       provisionally_known: true,
       unregistered_egress: state.passthrough,
       bytes_uploaded_beyond_baseline: Math.round(excess),
-      learned_bytes_per_window: Math.round(Math.expm1(state.upPerWindow.mean)),
+      learned_bytes_per_upload_window: Math.round(Math.expm1(state.upPerWindow.mean)),
+      learned_bytes_per_second: Math.round(state.learnedRatePerSec(ctx.state.firstSeenMs)),
       bytes_uploaded_this_window: bytesUp,
       first_contact: new Date(state.firstSeenMs).toISOString(),
     },

@@ -4,6 +4,13 @@
  * small sessions from one source to one service, far above what that edge usually opens, and often of
  * the very same size (one exchange repeated). A port sweep reaches many ports of a host instead; it is
  * connection_sweep's.
+ *
+ * Sensors that log only L4 (ztunnel, a TCP proxy) see every HTTP request of a client without keep-alive
+ * as its own short session: there a busy edge is a burst of short sessions all day. So the burst is
+ * judged against the edge's own connection rate whenever the edge has one (also while the source is
+ * still learning; an edge without history is not judged then), and the burst counted is the sessions
+ * of one exchange repeated (sizes alike): users ask different things and get different answers, a
+ * guesser does not, and a traffic surge is more of the usual mix.
  */
 import type { Finding } from '../../core/finding.js';
 import { SHORT_SESSION_MS, SMALL_SESSION_BYTES, type EdgeWindow } from '../../features/window.js';
@@ -14,6 +21,8 @@ export const SESSION_BURST = 'session_burst';
 
 /** Sessions a new edge may open in one window before it is judged (a client warming up its pool). */
 const NEW_EDGE_SESSIONS = 4;
+/** Windows of history an edge needs before its own connection rate is its baseline. */
+const OWN_BASELINE_WINDOWS = 5;
 
 function portsOn(targets: ReadonlySet<string>, dst: string): number {
   let n = 0;
@@ -24,19 +33,25 @@ function portsOn(targets: ReadonlySet<string>, dst: string): number {
 
 export function sessionBurst(ctx: WindowContext, cfg: UnauthorizedAccessConfig): Finding | undefined {
   const w = ctx.window;
-  let best: { dst: string; e: EdgeWindow; ratio: number; expected: number; own: boolean } | undefined;
+  let best:
+    | { dst: string; e: EdgeWindow; ratio: number; expected: number; own: boolean; repeatedSessions: number }
+    | undefined;
   for (const [dst, e] of w.edges) {
     if (e.shortSessions < cfg.min_short_sessions || e.shortSessions < e.tcpSessions * 0.8) continue;
+    const repeatedSessions = e.repeatedExchangeSessions();
+    if (repeatedSessions < cfg.min_short_sessions) continue; // varied exchanges: users, not a script
     const base = ctx.state.findEdge(dst);
-    const own = !ctx.learning && !ctx.newEntity && base !== undefined && base.requestsPerWindow.count >= 5;
+    const own = !ctx.newEntity && base !== undefined && base.requestsPerWindow.count >= OWN_BASELINE_WINDOWS;
+    // A learning source's new edges are part of the baseline it is learning, not bursts.
+    if (!own && ctx.learning) continue;
     const expected = own ? Math.expm1(base.requestsPerWindow.mean) : NEW_EDGE_SESSIONS;
-    const ratio = e.shortSessions / Math.max(expected, 1);
+    const ratio = repeatedSessions / Math.max(expected, 1);
     if (ratio < 5) continue;
     if (portsOn(w.targets, dst) > 3) continue; // many ports of one host: a sweep
-    if (best === undefined || ratio > best.ratio) best = { dst, e, ratio, expected, own };
+    if (best === undefined || ratio > best.ratio) best = { dst, e, ratio, expected, own, repeatedSessions };
   }
   if (best === undefined) return undefined;
-  const { dst, e, ratio, expected, own } = best;
+  const { dst, e, ratio, expected, own, repeatedSessions } = best;
   // One exchange repeated (the same bytes each time) is a script, not users.
   const repeated = e.shortSizes.size <= Math.max(3, e.shortSessions / 10);
   const surprise = Math.min(6, 1.5 + 2 * Math.log10(ratio) + (repeated ? 0.5 : 0));
@@ -53,6 +68,7 @@ export function sessionBurst(ctx: WindowContext, cfg: UnauthorizedAccessConfig):
       destination: dst,
       short_sessions: e.shortSessions,
       tcp_sessions: e.tcpSessions,
+      sessions_of_one_exchange: repeatedSessions,
       baseline_sessions_per_window: Math.round(expected * 10) / 10,
       baseline_of: own ? 'edge' : 'new edge',
       ratio: Math.round(ratio * 10) / 10,

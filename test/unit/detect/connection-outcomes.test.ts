@@ -124,6 +124,47 @@ describe('session_burst', () => {
     expect(incidents).toEqual([]);
   });
 
+  /**
+   * What an L4-only sensor (ztunnel) shows of an HTTP client without keep-alive: every request is its own
+   * short, small session, sizes varying with what was asked and answered.
+   */
+  const l4Request = (src: string, dst: string) => (i: number, t: number) =>
+    tcp({
+      src,
+      timeMs: t,
+      dst,
+      dstPort: 8080,
+      bytesUp: 300 + ((i * 7919) % 900),
+      bytesDown: 1_000 + ((i * 104_729) % 9_000),
+      durationMs: 5 + (i % 40),
+    });
+
+  it('stays quiet on an L4 sensor where every request of a busy client is a connection', async () => {
+    // First seen a moment after meshguard started: its own learning ends a window after the warm-up.
+    const start = T0 + 1500;
+    const end = T0 + 15 * MIN;
+    const web = principalOf('shop', 'web');
+    const requests = every(Math.floor((end - start) / 250), start, 250, l4Request(web, SVC('orders')));
+    const { incidents } = await runEvents(mesh(requests));
+    expect(incidents).toEqual([]);
+  });
+
+  it('stays quiet on a surge of the usual requests over such a sensor (more of the mix, not one exchange)', async () => {
+    const usual = every(Math.floor((10 * MIN) / 1000), T0, 1000, l4Request(CART, SVC('bastion', 'ops')));
+    const surge = every(Math.floor((5 * MIN) / 125), ATTACK_AT, 125, l4Request(CART, SVC('bastion', 'ops')));
+    const { incidents } = await runEvents(mesh([...usual, ...surge]));
+    expect(incidents.filter((i) => i.kind === 'unauthorized_access')).toEqual([]);
+  });
+
+  it('still calls guessing against an edge the source already used over such a sensor', async () => {
+    const usual = every(Math.floor((15 * MIN) / 1000), T0, 1000, l4Request(CART, SVC('bastion', 'ops')));
+    // Ten a second against its usual one: the guesses, not the whole edge, are ten times its rate.
+    const guesses = every(1200, ATTACK_AT, 100, (i, t) => ssh(t, i));
+    const { incidents } = await runEvents(mesh([...usual, ...guesses]));
+    expect(incidents.map((i) => i.kind)).toEqual(['unauthorized_access']);
+    expect(incidents[0]!.detectors).toContain('session_burst');
+  });
+
   it('stays quiet when a database refuses every connection (failed sessions are not guesses)', async () => {
     const refused = every(400, ATTACK_AT, 250, (_i, t) =>
       tcp({

@@ -16,7 +16,56 @@ function remoteWriteBody(
   return Buffer.from(snappy.compress(WriteRequest.encode(message).finish()));
 }
 
+/** What Prometheus sends: a snappy-compressed remote_write body with its protocol headers. */
+function postRemoteWrite(app: ReturnType<typeof setup>['app'], payload: Buffer) {
+  return app.inject({
+    method: 'POST',
+    url: '/api/v1/write',
+    headers: {
+      'content-type': 'application/x-protobuf',
+      'content-encoding': 'snappy',
+      'x-prometheus-remote-write-version': '0.1.0',
+    },
+    payload,
+  });
+}
+
 describe('POST /api/v1/write (Prometheus remote_write)', () => {
+  it('keys Linkerd and Consul series by their source, like Istio ones', async () => {
+    const { app, producer } = setup();
+    const payload = remoteWriteBody([
+      {
+        labels: {
+          __name__: 'response_total',
+          direction: 'inbound',
+          tls: 'true',
+          client_id: 'web.shop.serviceaccount.identity.linkerd.cluster.local',
+          namespace: 'shop',
+          deployment: 'orders',
+          status_code: '200',
+          classification: 'success',
+        },
+        samples: [[10, 1714557600000]],
+      },
+      {
+        labels: {
+          __name__: 'envoy_cluster_upstream_rq_total',
+          consul_source_service: 'a',
+          consul_source_namespace: 'default',
+          consul_destination_service: 'b',
+          consul_destination_namespace: 'default',
+        },
+        samples: [[7, 1714557600000]],
+      },
+    ]);
+    const res = await postRemoteWrite(app, payload);
+    expect(res.statusCode).toBe(200);
+    expect(producer.on('mesh.metrics').map((r) => r.key)).toEqual([
+      'web.shop.serviceaccount.identity.linkerd.cluster.local',
+      'default/a',
+    ]);
+  });
+
   it('decodes snappy protobuf and produces prometheus-kafka-adapter JSON samples keyed by source workload', async () => {
     const { app, producer } = setup();
     const payload = remoteWriteBody([
@@ -33,16 +82,7 @@ describe('POST /api/v1/write (Prometheus remote_write)', () => {
         ],
       },
     ]);
-    const res = await app.inject({
-      method: 'POST',
-      url: '/api/v1/write',
-      headers: {
-        'content-type': 'application/x-protobuf',
-        'content-encoding': 'snappy',
-        'x-prometheus-remote-write-version': '0.1.0',
-      },
-      payload,
-    });
+    const res = await postRemoteWrite(app, payload);
     expect(res.statusCode).toBe(200);
     expect(res.json().accepted).toBe(2);
     const produced = producer.on('mesh.metrics');

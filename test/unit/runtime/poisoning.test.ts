@@ -75,11 +75,63 @@ describe('learning-period poisoning', () => {
     expect(incidents.filter((i) => i.kind === 'exfiltration')).toEqual([]);
   });
 
+  /** A batch job's bucket: a listing (download only) every 30 s, a 4 MB upload every 3.5 minutes. */
+  const exportJob = (fromMs: number, toMs: number) =>
+    merge(
+      uploads('exports.s3.example', fromMs, toMs, 30_000, () => 0),
+      uploads('exports.s3.example', fromMs + 1_000, toMs, 210_000, () => 4 * MB),
+    );
+
+  it('a job that uploads a few MB every few minutes to a host it used while learning raises nothing', async () => {
+    // Its upload windows are far larger than its download-only ones: the allowance is learned from the
+    // upload windows and the rate, not from an average that the many download windows drag to nothing.
+    const events = merge(
+      steady(ORDERS, [SVC('payments'), SVC('catalog')], T0, T0 + 40 * MIN, 2),
+      exportJob(T0 + 15_000, T0 + 40 * MIN),
+    );
+    const { incidents } = await runEvents(events, quiet);
+    expect(incidents.filter((i) => i.kind === 'exfiltration')).toEqual([]);
+  });
+
+  it('the same host receiving its usual upload every two seconds is found (the allowance runs dry)', async () => {
+    // Each window stays below ten times the usual upload window: only the learned rate tells it apart.
+    const events = merge(
+      steady(ORDERS, [SVC('payments'), SVC('catalog')], T0, T0 + 25 * MIN, 2),
+      exportJob(T0 + 15_000, T0 + 10 * MIN),
+      uploads('exports.s3.example', T0 + 10 * MIN, T0 + 20 * MIN, 2_000, () => 4 * MB),
+    );
+    const { incidents } = await runEvents(events, quiet);
+    const mine = incidents.filter((i) => i.kind === 'exfiltration');
+    expect(mine.length).toBeGreaterThan(0);
+    const finding = (mine[0]!.evidence.findings as Array<Record<string, unknown>>)[0]!;
+    expect(finding).toMatchObject({ provisionally_known: true, external_host: 'exports.s3.example' });
+    expect(Date.parse(mine[0]!.detectedAt) - (T0 + 10 * MIN)).toBeLessThan(2 * MIN);
+  });
+
+  it('a host only read from while learning may receive its usual few MB now and then, not a dump', async () => {
+    const readsThenUploads = (dump: boolean) =>
+      merge(
+        steady(ORDERS, [SVC('payments'), SVC('catalog')], T0, T0 + 50 * MIN, 2),
+        uploads('exports.s3.example', T0 + 15_000, T0 + 50 * MIN, 30_000, () => 0),
+        // From minute 5: a 4 MB object every eight minutes (25 MB over the run).
+        uploads('exports.s3.example', T0 + 5 * MIN + 1_000, T0 + 50 * MIN, 8 * MIN, () => 4 * MB),
+        dump ? uploads('exports.s3.example', T0 + 30 * MIN, T0 + 32 * MIN, 1_000, () => 5 * MB) : [],
+      );
+    const usual = await runEvents(readsThenUploads(false), quiet);
+    expect(usual.incidents.filter((i) => i.kind === 'exfiltration')).toEqual([]);
+    const dumped = await runEvents(readsThenUploads(true), quiet);
+    expect(dumped.incidents.filter((i) => i.kind === 'exfiltration').length).toBeGreaterThan(0);
+  });
+
   it('a snapshot keeps what was learned, and its age, across a restart', () => {
     const s = new EntityState(T0);
     const host = s.rememberExternalHost('api.stripe.com', T0 + 1_000, true);
     host.upPerWindow.update(Math.log1p(40_000));
     host.excessUp = 3 * MB;
+    host.learnedUp = 6 * MB;
+    host.learnedUntilMs = T0 + 120_000;
+    host.credit = 250_000;
+    host.creditAtMs = T0 + 60_000;
     host.lastContactMs = T0 + 60_000;
     s.recordWindow(T0 + 60_000, 0, 0, 0.7);
 
@@ -92,6 +144,8 @@ describe('learning-period poisoning', () => {
     expect(restored.firstSeenMs).toBe(T0 + 1_000);
     expect(restored.excessUp).toBe(3 * MB);
     expect(restored.uploadAllowance()).toBeCloseTo(400_000, -2);
+    expect(restored.learnedRatePerSec(T0)).toBe(50_000);
+    expect([restored.credit, restored.creditAtMs]).toEqual([250_000, T0 + 60_000]);
   });
 
   it('reads snapshots written before provisional hosts existed', () => {
