@@ -36,6 +36,18 @@ describe('TailCalibrator', () => {
     expect(c.calibrate(12).score).toBe(1);
   });
 
+  it('does not call a value rare when its history holds it several times (benign recurring bursts)', () => {
+    const c = new TailCalibrator(defaultCalibrationConfig);
+    const next = normalish(11);
+    // 1000 ordinary values with a burst of 40 every 100: ten bursts in the history.
+    for (let i = 0; i < 1000; i++) c.update(i % 100 === 50 ? 40 : Math.abs(next()));
+    const recurring = c.calibrate(40);
+    expect(recurring.tail).toBeGreaterThanOrEqual(10 / 1001);
+    expect(recurring.score).toBeLessThan(0.01);
+    // Beyond everything seen, the exponential tail still extrapolates: rarer than 1 in the history.
+    expect(c.calibrate(80).tail).toBeLessThan(1 / 1001);
+  });
+
   it('is monotone: a larger raw score is never less surprising', () => {
     const c = new TailCalibrator(defaultCalibrationConfig);
     const next = normalish(3);
