@@ -4,9 +4,9 @@
  * small memmoves).
  *
  *   value ─► seasonal baseline ─► z ─┬─► spike (z)              ─► calibrators (up, down) ─┐
- *                  ▲                 ├─► CUSUM (S+, S-)         ─► calibrators (up, down) ─┤
- *                  │                 ├─► variance (short RMS)   ─► calibrator             ─┼─► max ─► score
- *                  │                 ├─► drift (fast-slow gap)  ─► calibrators (up, down) ─┤
+ *                  ▲                 ├─► CUSUM run rule (up, down) ─► calibrators (up, down) ─┤
+ *                  │                 ├─► variance (RMS, steps)  ─► calibrators (up, down) ─┼─► max ─► score
+ *                  │                 ├─► drift (off by default) ─► calibrators (up, down) ─┤
  *                  │                 └─► changepoint (BOCPD, off by default) ─► calibrator ┘
  *                  └──────── confirmed level shift (CUSUM) moves the baseline and the drift averages
  *
@@ -72,6 +72,7 @@ export class SeriesDetector {
       cusumUp: c(),
       cusumDown: c(),
       variance: c(),
+      varianceDown: c(),
       driftUp: c(),
       driftDown: c(),
       changepoint: c(),
@@ -95,7 +96,7 @@ export class SeriesDetector {
 
     const spikeRaw = this.spike.update(b.z);
     const cusum = this.cusum.update(b.z, residual);
-    const varianceRaw = this.variance.update(b.z);
+    const varianceRaw = this.variance.update(b.z, value, b.scale);
     const driftRaw = this.drift.update(b.deseasonalized, b.scale);
     // The changepoint model sees the cycle removed and spikes clipped: a lone spike is the spike
     // part's business, a new regime is its own.
@@ -113,8 +114,11 @@ export class SeriesDetector {
         cal.spikeUp.update(Math.max(spikeRaw, 0)),
         cal.spikeDown.update(Math.max(-spikeRaw, 0)),
       );
-      parts.level_shift = larger(cal.cusumUp.update(cusum.up), cal.cusumDown.update(cusum.down));
-      parts.variance = cal.variance.update(varianceRaw).score;
+      parts.level_shift = larger(
+        cal.cusumUp.update(cusum.sustainedUp),
+        cal.cusumDown.update(cusum.sustainedDown),
+      );
+      parts.variance = larger(cal.variance.update(varianceRaw.up), cal.varianceDown.update(varianceRaw.down));
       parts.drift = larger(
         cal.driftUp.update(Math.max(driftRaw, 0)),
         cal.driftDown.update(Math.max(-driftRaw, 0)),
@@ -163,7 +167,15 @@ export class SeriesDetector {
 }
 
 type CalibratorName =
-  'spikeUp' | 'spikeDown' | 'cusumUp' | 'cusumDown' | 'variance' | 'driftUp' | 'driftDown' | 'changepoint';
+  | 'spikeUp'
+  | 'spikeDown'
+  | 'cusumUp'
+  | 'cusumDown'
+  | 'variance'
+  | 'varianceDown'
+  | 'driftUp'
+  | 'driftDown'
+  | 'changepoint';
 
 const NO_PARTS: Readonly<Record<StackPart, number>> = Object.freeze({
   spike: 0,
