@@ -4,19 +4,7 @@ import {
   defaultCalibrationConfig,
   validateCalibrationConfig,
 } from '../../../../models/statistical/calibration/index.js';
-
-function normalish(seed: number): () => number {
-  let s = seed;
-  return () => {
-    // Sum of uniforms: close enough to normal for a calibration test, deterministic.
-    let t = 0;
-    for (let i = 0; i < 12; i++) {
-      s = (s * 1664525 + 1013904223) >>> 0;
-      t += s / 2 ** 32;
-    }
-    return t - 6;
-  };
-}
+import { normalish } from './nab.js';
 
 describe('TailCalibrator', () => {
   it('reports 0 until it has min_history raw scores', () => {

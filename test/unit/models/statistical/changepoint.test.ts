@@ -4,20 +4,9 @@ import {
   defaultChangepointConfig,
   validateChangepointConfig,
 } from '../../../../models/statistical/changepoint/index.js';
+import { normalish } from './nab.js';
 
 const ON = { ...defaultChangepointConfig, enabled: true };
-
-function gaussian(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    let t = 0;
-    for (let i = 0; i < 12; i++) {
-      s = (s * 1664525 + 1013904223) >>> 0;
-      t += s / 2 ** 32;
-    }
-    return t - 6;
-  };
-}
 
 /** Recent-regime probability for each sample of `values`, the prior being the first regime's. */
 function run(values: number[], cfg = ON): number[] {
@@ -26,7 +15,7 @@ function run(values: number[], cfg = ON): number[] {
 }
 
 describe('ChangepointDetector (Bayesian online change-point detection)', () => {
-  const next = gaussian(3);
+  const next = normalish(3);
   const stationary = Array.from({ length: 800 }, () => 100 + 10 * next());
 
   it('says nothing while every run is still short, then little on stationary noise', () => {
