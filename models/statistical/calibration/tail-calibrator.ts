@@ -84,8 +84,10 @@ export class TailCalibrator {
     const meanExcess =
       excessCount > 0 ? excessSum / excessCount : Math.max(spread, Math.abs(threshold), 1) * 1e-3;
     const pot = tailMass * Math.exp(-(raw - threshold) / meanExcess);
-    // Never less surprising than the plain rank says.
-    return Math.min(pot, (above + 1) / (n + 1));
+    // The exponential tail extrapolates beyond what was seen; it never overrides what was seen: a
+    // value the history already holds k times is at least k/(n+1) likely (benign recurring spikes).
+    if (above > 0) return Math.max(Math.min(pot, (above + 1) / (n + 1)), above / (n + 1));
+    return Math.min(pot, 1 / (n + 1));
   }
 
   private lowerBound(v: number): number {

@@ -16,6 +16,14 @@ export interface CusumOutput {
   down: number;
   /** Set when a level change is confirmed: the shift (value units) the baseline should apply. */
   shift?: number;
+  /**
+   * Sustained departure up / down: the smallest clipped z of the last confirm_samples − 1 samples when
+   * all of them lie on that side, else 0 (a run rule in the manner of the Western Electric rules). It
+   * grows with the size of a new level within a few samples, where the cumulative sums are capped by
+   * their decision interval and cannot tell a large shift from a slow wander.
+   */
+  sustainedUp: number;
+  sustainedDown: number;
 }
 
 export class CusumDetector {
@@ -24,16 +32,21 @@ export class CusumDetector {
   private readonly recent: Float64Array;
   private head = 0;
   private filled = 0;
+  private readonly recentZ: Float64Array;
+  private zHead = 0;
+  private zFilled = 0;
 
   constructor(private readonly cfg: CusumConfig) {
     this.recent = new Float64Array(cfg.confirm_samples);
+    this.recentZ = new Float64Array(Math.max(1, cfg.confirm_samples - 1));
   }
 
   /** z: standardized residual; residual: the same in value units. */
   update(z: number, residual: number): CusumOutput {
-    if (!this.cfg.enabled || !Number.isFinite(z)) return { up: 0, down: 0 };
+    if (!this.cfg.enabled || !Number.isFinite(z)) return { up: 0, down: 0, sustainedUp: 0, sustainedDown: 0 };
     const { drift, decision, clip } = this.cfg;
     const c = z > clip ? clip : z < -clip ? -clip : z;
+    const { sustainedUp, sustainedDown } = this.sustained(c);
     this.up = Math.max(0, this.up + c - drift);
     this.down = Math.max(0, this.down - c - drift);
     this.recent[this.head] = residual;
@@ -41,15 +54,31 @@ export class CusumDetector {
     if (this.filled < this.recent.length) this.filled++;
     const up = this.up;
     const down = this.down;
-    if (Math.max(up, down) < decision) return { up, down };
+    if (Math.max(up, down) < decision) return { up, down, sustainedUp, sustainedDown };
 
     const sign = this.up >= this.down ? 1 : -1;
     this.up = 0;
     this.down = 0;
     // A burst of mixed-sign residuals is variance, not a new level: report it, but do not move the baseline.
-    if (this.filled < this.recent.length) return { up, down };
-    for (let i = 0; i < this.recent.length; i++) if (Math.sign(this.recent[i]!) !== sign) return { up, down };
-    return { up, down, shift: median(this.recent) };
+    const out = { up, down, sustainedUp, sustainedDown };
+    if (this.filled < this.recent.length) return out;
+    for (let i = 0; i < this.recent.length; i++) if (Math.sign(this.recent[i]!) !== sign) return out;
+    return { ...out, shift: median(this.recent) };
+  }
+
+  private sustained(c: number): { sustainedUp: number; sustainedDown: number } {
+    const ring = this.recentZ;
+    ring[this.zHead] = c;
+    this.zHead = (this.zHead + 1) % ring.length;
+    if (this.zFilled < ring.length) this.zFilled++;
+    if (this.zFilled < ring.length) return { sustainedUp: 0, sustainedDown: 0 };
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = 0; i < ring.length; i++) {
+      if (ring[i]! < lo) lo = ring[i]!;
+      if (ring[i]! > hi) hi = ring[i]!;
+    }
+    return { sustainedUp: Math.max(lo, 0), sustainedDown: Math.max(-hi, 0) };
   }
 }
 

@@ -5,6 +5,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { CalibrationConfig, validateCalibrationConfig } from '../calibration/config.js';
+import { ChangepointConfig, validateChangepointConfig } from '../changepoint/config.js';
 import { CusumConfig } from '../cusum/config.js';
 import { DriftConfig } from '../drift/config.js';
 import { SeasonalConfig } from '../seasonal/config.js';
@@ -41,6 +42,7 @@ export const SeriesStackConfig = Type.Object(
     cusum: CusumConfig,
     variance: VarianceConfig,
     drift: DriftConfig,
+    changepoint: ChangepointConfig,
     calibration: CalibrationConfig,
   },
   { additionalProperties: false, default: {} },
@@ -63,13 +65,17 @@ export function seriesStackConfig(overrides: DeepPartial<SeriesStackConfig> = {}
     cusum: { ...d.cusum, ...overrides.cusum },
     variance: { ...d.variance, ...overrides.variance },
     drift: { ...d.drift, ...overrides.drift },
+    changepoint: { ...d.changepoint, ...overrides.changepoint },
     calibration: { ...d.calibration, ...overrides.calibration },
   };
 }
 
 /** The cross-field rules the schema cannot express; each message names the section and keys. */
 export function validateSeriesStackConfig(c: SeriesStackConfig): string[] {
-  return validateCalibrationConfig(c.calibration).map((e) => `calibration: ${e}`);
+  return [
+    ...validateCalibrationConfig(c.calibration).map((e) => `calibration: ${e}`),
+    ...validateChangepointConfig(c.changepoint).map((e) => `changepoint: ${e}`),
+  ];
 }
 
 /** Overrides one or two levels deep: a top-level key, or some keys of one part's section. */

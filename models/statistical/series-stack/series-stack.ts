@@ -4,9 +4,10 @@
  * small memmoves).
  *
  *   value ─► seasonal baseline ─► z ─┬─► spike (z)              ─► calibrators (up, down) ─┐
- *                  ▲                 ├─► CUSUM (S+, S-)         ─► calibrators (up, down) ─┤
- *                  │                 ├─► variance (short RMS)   ─► calibrator             ─┼─► max ─► score
- *                  │                 └─► drift (fast-slow gap)  ─► calibrators (up, down) ─┘
+ *                  ▲                 ├─► CUSUM run rule (up, down) ─► calibrators (up, down) ─┤
+ *                  │                 ├─► variance (RMS, steps)  ─► calibrators (up, down) ─┼─► max ─► score
+ *                  │                 ├─► drift (off by default) ─► calibrators (up, down) ─┤
+ *                  │                 └─► changepoint (BOCPD, off by default) ─► calibrator ┘
  *                  └──────── confirmed level shift (CUSUM) moves the baseline and the drift averages
  *
  * Each raw score is turned into a tail probability against its own recent history (../calibration), so
@@ -14,7 +15,8 @@
  * Rises and drops are calibrated apart. A confirmed level change moves the baseline at once: it is
  * reported when it happens, then the new level is normal (no alarm for hours while an average catches up).
  */
-import { TailCalibrator } from '../calibration/tail-calibrator.js';
+import { TailCalibrator, type Calibrated } from '../calibration/tail-calibrator.js';
+import { ChangepointDetector } from '../changepoint/changepoint.js';
 import { CusumDetector } from '../cusum/cusum.js';
 import { DriftDetector } from '../drift/drift.js';
 import { SeasonalBaseline } from '../seasonal/seasonal.js';
@@ -22,7 +24,7 @@ import { SpikeDetector } from '../spike/spike.js';
 import { VarianceDetector } from '../variance/variance.js';
 import { defaultSeriesStackConfig, type SeriesStackConfig } from './config.js';
 
-export const STACK_PARTS = ['spike', 'level_shift', 'variance', 'drift'] as const;
+export const STACK_PARTS = ['spike', 'level_shift', 'variance', 'drift', 'changepoint'] as const;
 export type StackPart = (typeof STACK_PARTS)[number];
 
 export interface SeriesScore {
@@ -48,10 +50,8 @@ export class SeriesDetector {
   private readonly cusum: CusumDetector;
   private readonly variance: VarianceDetector;
   private readonly drift: DriftDetector;
-  private readonly cal: Record<
-    'spikeUp' | 'spikeDown' | 'cusumUp' | 'cusumDown' | 'variance' | 'driftUp' | 'driftDown',
-    TailCalibrator
-  >;
+  private readonly changepoint: ChangepointDetector;
+  private readonly cal: Record<CalibratorName, TailCalibrator>;
   private samples = 0;
   private lastMs = -Infinity;
   /** Last sample of the current refractory period, and the score that must be beaten inside it. */
@@ -64,6 +64,7 @@ export class SeriesDetector {
     this.cusum = new CusumDetector(cfg.cusum);
     this.variance = new VarianceDetector(cfg.variance);
     this.drift = new DriftDetector(cfg.drift);
+    this.changepoint = new ChangepointDetector(cfg.changepoint);
     const c = (): TailCalibrator => new TailCalibrator(cfg.calibration);
     this.cal = {
       spikeUp: c(),
@@ -71,8 +72,10 @@ export class SeriesDetector {
       cusumUp: c(),
       cusumDown: c(),
       variance: c(),
+      varianceDown: c(),
       driftUp: c(),
       driftDown: c(),
+      changepoint: c(),
     };
   }
 
@@ -93,29 +96,34 @@ export class SeriesDetector {
 
     const spikeRaw = this.spike.update(b.z);
     const cusum = this.cusum.update(b.z, residual);
-    const varianceRaw = this.variance.update(b.z);
+    const varianceRaw = this.variance.update(b.z, value, b.scale);
     const driftRaw = this.drift.update(b.deseasonalized, b.scale);
+    // The changepoint model sees the cycle removed and spikes clipped: a lone spike is the spike
+    // part's business, a new regime is its own.
+    const changeRaw = this.changepoint.update(b.deseasonalized, b.level, b.scale * b.scale);
     if (cusum.shift !== undefined) {
       this.baseline.shiftLevel(cusum.shift);
       this.drift.shift(cusum.shift);
     }
 
-    const parts: Record<StackPart, number> = { spike: 0, level_shift: 0, variance: 0, drift: 0 };
+    const parts: Record<StackPart, number> = { ...NO_PARTS };
     if (this.samples > this.cfg.calibration_start) {
       const cal = this.cal;
-      parts.spike = Math.max(
-        cal.spikeUp.update(Math.max(spikeRaw, 0)).score,
-        cal.spikeDown.update(Math.max(-spikeRaw, 0)).score,
+      const larger = (x: Calibrated, y: Calibrated): number => Math.max(x.score, y.score);
+      parts.spike = larger(
+        cal.spikeUp.update(Math.max(spikeRaw, 0)),
+        cal.spikeDown.update(Math.max(-spikeRaw, 0)),
       );
-      parts.level_shift = Math.max(
-        cal.cusumUp.update(cusum.up).score,
-        cal.cusumDown.update(cusum.down).score,
+      parts.level_shift = larger(
+        cal.cusumUp.update(cusum.sustainedUp),
+        cal.cusumDown.update(cusum.sustainedDown),
       );
-      parts.variance = cal.variance.update(varianceRaw).score;
-      parts.drift = Math.max(
-        cal.driftUp.update(Math.max(driftRaw, 0)).score,
-        cal.driftDown.update(Math.max(-driftRaw, 0)).score,
+      parts.variance = larger(cal.variance.update(varianceRaw.up), cal.varianceDown.update(varianceRaw.down));
+      parts.drift = larger(
+        cal.driftUp.update(Math.max(driftRaw, 0)),
+        cal.driftDown.update(Math.max(-driftRaw, 0)),
       );
+      parts.changepoint = cal.changepoint.update(changeRaw).score;
     }
     let score = 0;
     let detector: StackPart | '' = '';
@@ -158,6 +166,25 @@ export class SeriesDetector {
   }
 }
 
+type CalibratorName =
+  | 'spikeUp'
+  | 'spikeDown'
+  | 'cusumUp'
+  | 'cusumDown'
+  | 'variance'
+  | 'varianceDown'
+  | 'driftUp'
+  | 'driftDown'
+  | 'changepoint';
+
+const NO_PARTS: Readonly<Record<StackPart, number>> = Object.freeze({
+  spike: 0,
+  level_shift: 0,
+  variance: 0,
+  drift: 0,
+  changepoint: 0,
+});
+
 function idle(value: number): SeriesScore {
   return {
     score: 0,
@@ -165,7 +192,7 @@ function idle(value: number): SeriesScore {
     expected: Number.isFinite(value) ? value : NaN,
     scale: 0,
     z: 0,
-    parts: { spike: 0, level_shift: 0, variance: 0, drift: 0 },
+    parts: { ...NO_PARTS },
     levelShift: false,
   };
 }

@@ -6,7 +6,8 @@
  * with heavy tails and benign outliers, bounded CPU, bursty batch jobs, sawtooth gauges that reset,
  * small integer error counts, mean-reverting random walks); anomalies are what operations see (spikes,
  * dips, level shifts, variance changes, trend changes, a changed daily pattern, a flatline, a slow
- * drift). Everything is a pure function of the seed. About one series in six has no anomaly at all.
+ * drift, an outage that drops the series to zero); one base has frequent benign bursts, as real request
+ * rates do. Everything is a pure function of the seed. About one series in six has no anomaly at all.
  */
 import { Rng, mixSeed } from '../../../pipelines/sources/simulator/prng.js';
 import { windowsAround, type Window } from './nab-score.js';
@@ -19,6 +20,7 @@ export const BASES = [
   'sawtooth',
   'error_count',
   'random_walk',
+  'spiky_rate',
 ] as const;
 export type BaseKind = (typeof BASES)[number];
 
@@ -31,6 +33,7 @@ export const ANOMALIES = [
   'seasonal_change',
   'flatline',
   'drift',
+  'drop_to_zero',
 ] as const;
 export type AnomalyKind = (typeof ANOMALIES)[number];
 
@@ -167,6 +170,25 @@ function makeBase(kind: BaseKind, r: Rng, stepMs: number): Base {
         value: (_i, ms) => r.poisson(Math.max(0.05, mean * (1 + 0.3 * dailyShape(ms)))),
       };
     }
+    case 'spiky_rate': {
+      // Request rate with a daily cycle and frequent benign bursts (retries, cron fan-out, crawlers):
+      // a detector that alarms on every burst is useless here.
+      const level = r.lognormal(300, 1);
+      const amp = r.uniform(0.2, 0.5);
+      const daily = (ms: number): number => level * amp * dailyShape(ms);
+      const noise = Math.sqrt(level) + level * 0.02;
+      return {
+        level,
+        noise,
+        floor: 0,
+        ceiling: Infinity,
+        daily,
+        value: (_i, ms) => {
+          const burst = r.chance(0.01) ? level * r.uniform(0.2, 1) : 0;
+          return Math.max(0, level + daily(ms) + noise * arStep() + burst);
+        },
+      };
+    }
     case 'random_walk': {
       const level = r.lognormal(200, 1);
       let x = 0;
@@ -218,6 +240,8 @@ function apply(
       return held;
     case 'drift':
       return ordinary + (d * since) / a.rows;
+    case 'drop_to_zero':
+      return base.floor;
   }
 }
 
@@ -230,6 +254,7 @@ const SIZE: Record<AnomalyKind, [number, number]> = {
   seasonal_change: [1, 1],
   flatline: [1, 1],
   drift: [4, 8],
+  drop_to_zero: [1, 1],
 };
 
 const ROWS: Record<AnomalyKind, [number, number]> = {
@@ -241,6 +266,7 @@ const ROWS: Record<AnomalyKind, [number, number]> = {
   seasonal_change: [1, 1],
   flatline: [24, 96],
   drift: [72, 288],
+  drop_to_zero: [6, 48],
 };
 
 /** One labeled series: base kind, anomaly kinds and everything random from the seed. */
@@ -306,8 +332,10 @@ export function developmentCorpus(seed = 1): LabeledSeries[] {
   return out;
 }
 
-/** A seasonal change needs a season; the rest fit every base. */
+/** A seasonal change needs a season; zero is ordinary for an error count; the rest fit every base. */
 function applicable(base: BaseKind, kind: AnomalyKind): boolean {
-  if (kind === 'seasonal_change') return base === 'diurnal_rate' || base === 'cpu' || base === 'latency';
+  if (kind === 'seasonal_change')
+    return base === 'diurnal_rate' || base === 'cpu' || base === 'latency' || base === 'spiky_rate';
+  if (kind === 'drop_to_zero') return base !== 'error_count';
   return true;
 }

@@ -50,16 +50,23 @@ export function scaledSigmoid(y: number): number {
 const MAX_TP = scaledSigmoid(-1);
 
 /**
- * NAB's windows for one series: centred on each anomaly's row, each floor(10% · length / anomalies)
- * rows wide, clipped to the series.
+ * NAB's windows for one series (its labeler): each floor(10% · length / anomalies) rows long, from
+ * half that before the anomaly's row to half that after it, clipped to the series; overlapping
+ * windows are merged into one.
  */
 export function windowsAround(anomalyRows: readonly number[], length: number): Window[] {
   if (anomalyRows.length === 0) return [];
-  const width = Math.floor((0.1 * length) / anomalyRows.length);
-  return anomalyRows.map((at) => {
-    const start = Math.max(0, at - Math.floor(width / 2));
-    return [start, Math.min(length - 1, start + width)] as const;
-  });
+  const half = Math.floor(Math.floor((0.1 * length) / anomalyRows.length) / 2);
+  const windows = [...anomalyRows]
+    .sort((a, b) => a - b)
+    .map((at) => [Math.max(0, at - half), Math.min(length - 1, at + half)] as [number, number]);
+  const merged: Array<[number, number]> = [];
+  for (const w of windows) {
+    const last = merged[merged.length - 1];
+    if (last && w[0] <= last[1]) last[1] = Math.max(last[1], w[1]);
+    else merged.push(w);
+  }
+  return merged;
 }
 
 /** Scores one series; `detections[i]` is true where the detector's score reached the threshold. */

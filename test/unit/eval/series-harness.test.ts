@@ -42,6 +42,9 @@ describe('NAB scoring', () => {
       [450, 550],
       [1450, 1550],
     ]);
+    // As NAB's labeler: clipped at the series' ends (not shifted), overlapping windows merged.
+    expect(windowsAround([30], n)).toEqual([[0, 130]]);
+    expect(windowsAround([1000, 1050], n)).toEqual([[950, 1100]]);
     expect(probationRows(2000)).toBe(300);
     expect(probationRows(10_000)).toBe(750);
   });

@@ -4,19 +4,7 @@ import {
   defaultCalibrationConfig,
   validateCalibrationConfig,
 } from '../../../../models/statistical/calibration/index.js';
-
-function normalish(seed: number): () => number {
-  let s = seed;
-  return () => {
-    // Sum of uniforms: close enough to normal for a calibration test, deterministic.
-    let t = 0;
-    for (let i = 0; i < 12; i++) {
-      s = (s * 1664525 + 1013904223) >>> 0;
-      t += s / 2 ** 32;
-    }
-    return t - 6;
-  };
-}
+import { normalish } from './nab.js';
 
 describe('TailCalibrator', () => {
   it('reports 0 until it has min_history raw scores', () => {
@@ -34,6 +22,18 @@ describe('TailCalibrator', () => {
     expect(nonZero / 3000).toBeLessThan(0.03);
     expect(c.calibrate(2).score).toBe(0);
     expect(c.calibrate(12).score).toBe(1);
+  });
+
+  it('does not call a value rare when its history holds it several times (benign recurring bursts)', () => {
+    const c = new TailCalibrator(defaultCalibrationConfig);
+    const next = normalish(11);
+    // 1000 ordinary values with a burst of 40 every 100: ten bursts in the history.
+    for (let i = 0; i < 1000; i++) c.update(i % 100 === 50 ? 40 : Math.abs(next()));
+    const recurring = c.calibrate(40);
+    expect(recurring.tail).toBeGreaterThanOrEqual(10 / 1001);
+    expect(recurring.score).toBeLessThan(0.01);
+    // Beyond everything seen, the exponential tail still extrapolates: rarer than 1 in the history.
+    expect(c.calibrate(80).tail).toBeLessThan(1 / 1001);
   });
 
   it('is monotone: a larger raw score is never less surprising', () => {

@@ -1,5 +1,6 @@
 /**
- * The fixture loader for test/fixtures/series and a naive baseline detector, for the evaluation tests
+ * The fixture loader for test/fixtures/series, a naive baseline detector and a deterministic noise
+ * source, for the statistical-model tests
  * (the NAB scoring itself is services/eval/series/nab-score.ts). Not a test file itself.
  */
 import { readFileSync } from 'node:fs';
@@ -66,4 +67,17 @@ export function rollingZScores(values: number[], window = 288): number[] {
     out.push(1 - Math.exp(-Math.abs(values[i]! - mean) / sd / 4));
   }
   return out;
+}
+
+/** Deterministic, close-to-normal noise (sum of 12 uniforms minus 6), for calibration and model tests. */
+export function normalish(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    let t = 0;
+    for (let i = 0; i < 12; i++) {
+      s = (s * 1664525 + 1013904223) >>> 0;
+      t += s / 2 ** 32;
+    }
+    return t - 6;
+  };
 }

@@ -93,6 +93,20 @@ describe('SeriesDetector', () => {
     expect(Math.max(...scores.slice(1300, 1312))).toBeGreaterThanOrEqual(0.5);
   });
 
+  it('scores a series gone flat (a stuck exporter) above anything its ordinary noise scored', () => {
+    const r = noise(5);
+    const values = Array.from({ length: 1500 }, () => 50 + 5 * r());
+    for (let i = 1200; i < 1300; i++) values[i] = 50.3; // frozen at an ordinary value
+    const d = new SeriesDetector();
+    const scored = values.map((v, i) => d.update(T0 + i * STEP, v));
+    const ordinary = Math.max(...scored.slice(100, 1200).map((s) => s.score));
+    const flat = scored.slice(1200, 1300).reduce((a, b) => (b.score > a.score ? b : a));
+    // No single sample is odd; only the quietness of the steps is. (It stays under 0.5 here: the
+    // calibration history learns the quiet run as it goes, a known limit in the README.)
+    expect(flat.detector).toBe('variance');
+    expect(flat.score).toBeGreaterThan(ordinary + 0.2);
+  });
+
   it('scores out-of-order and non-finite samples 0 without learning from them', () => {
     const d = new SeriesDetector();
     for (let i = 0; i < 200; i++) d.update(T0 + i * STEP, 10 + (i % 3));

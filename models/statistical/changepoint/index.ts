@@ -1,0 +1,2 @@
+export { ChangepointConfig, defaultChangepointConfig, validateChangepointConfig } from './config.js';
+export { ChangepointDetector } from './changepoint.js';
