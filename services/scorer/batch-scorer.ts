@@ -176,7 +176,12 @@ export class BatchScorer implements RecordHandler {
         continue;
       }
       if (record.events !== undefined) {
-        // Parsed by ingest in this process (embedded bus): no need to parse it again.
+        // Parsed by ingest in this process (embedded bus), or by this replica's repartition hop (Kafka):
+        // no need to parse it again. Ingest counted its own; the hop's count where they are scored.
+        if (this.deps.countAs) {
+          const parsedAs = record.format ?? 'unknown';
+          ingestedByFormat.set(parsedAs, (ingestedByFormat.get(parsedAs) ?? 0) + record.events.length);
+        }
         for (const event of record.events) {
           events.push(event);
           eventPartition.push(partition);

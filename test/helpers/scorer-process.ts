@@ -3,6 +3,7 @@
  * lines collected for the test to read: which partitions it joined with, which batches it handed over.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -37,7 +38,12 @@ export class ScorerProcess {
       ['bin/meshguard.js', 'serve', '--role', 'scorer', '--port', '0', '--config', configFile],
       { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] },
     );
+    // MESHGUARD_TEST_LOG_DIR keeps each replica's log lines in a file (for a failed run's post-mortem).
+    const logFile = process.env.MESHGUARD_TEST_LOG_DIR
+      ? join(process.env.MESHGUARD_TEST_LOG_DIR, `${name}.log`)
+      : undefined;
     createInterface({ input: this.child.stderr! }).on('line', (line) => {
+      if (logFile) appendFileSync(logFile, `${line}\n`);
       try {
         this.logs.push(JSON.parse(line) as LogLine);
       } catch {

@@ -30,8 +30,13 @@ export interface InRecord {
   offset: string;
   key: string | null;
   value: string;
-  /** Already-parsed events of `value` (embedded bus only, see OutRecord). */
+  /**
+   * Already-parsed events of `value`: ingest's on the embedded bus (see OutRecord), or those the
+   * repartition hop parsed a record into before it came back to the same replica (Kafka).
+   */
   events?: MeshEvent[];
+  /** The format `events` were parsed from (counted as ingested where they are scored). */
+  format?: string;
   /**
    * Which input of its partition the record came through, when a partition has several (a repartitioned
    * record: the access-log partition it was read from); the partition itself when absent.

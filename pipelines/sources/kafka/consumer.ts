@@ -15,9 +15,10 @@ import type { OutRecord, RecordProducer } from '../bus/types.js';
 import type { RecordHandler, TopicPartition } from '../source.js';
 import type { KafkaConfig } from './config.js';
 import { KEYED_HEADER, UPSTREAM_HEADER, type KafkaInRecord } from './repartition.js';
+import { PACKED_HEADER, PACK_ID_HEADER } from './packs.js';
 import { decodeFailureOf, forgetDecodeFailure } from './undecodable.js';
 
-const READ_HEADERS = [KEYED_HEADER, UPSTREAM_HEADER];
+const READ_HEADERS = [KEYED_HEADER, UPSTREAM_HEADER, PACKED_HEADER, PACK_ID_HEADER];
 
 function headersOf(m: KafkaMessage): Record<string, string> | undefined {
   if (!m.headers) return undefined;
@@ -172,6 +173,9 @@ export class KafkaBatchConsumer {
       // Commit whenever at least one offset was resolved, i.e. right after each hand-off.
       autoCommitThreshold: 1,
       autoCommitInterval: 5000,
+      // While one partition waits on the brokers (the hop's produce, a commit), another is scored: the
+      // scorer still takes one hand-off at a time, and each partition's batches stay in order.
+      partitionsConsumedConcurrently: 4,
       eachBatch: (payload) => this.eachBatch(payload),
     });
   }

@@ -30,7 +30,7 @@ const COMPRESSION: Record<KafkaConfig['compression'], number> = {
   zstd: CompressionTypes.ZSTD,
 };
 
-type KeyedRecord = OutRecord & { headers?: Record<string, string> };
+type KeyedRecord = OutRecord & { headers?: Record<string, string>; partition?: number };
 /** Ingest's records keyed by source entity: the scorers score them where they land (no repartition hop). */
 const KEYED = { [KEYED_HEADER]: 'source' };
 
@@ -158,7 +158,7 @@ export class KafkaRecordProducer implements RecordProducer, RepartitionProducer 
           await this.producer.send({
             topic,
             // Key and value only: parsed events ride the embedded bus, never the wire.
-            messages: chunk.map(({ key, value, headers }) => ({ key, value, headers })),
+            messages: chunk.map(({ key, value, headers, partition }) => ({ key, value, headers, partition })),
             compression: COMPRESSION[this.cfg.compression],
             acks: -1,
             timeout: this.cfg.producer_timeout_ms,

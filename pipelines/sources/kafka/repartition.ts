@@ -12,11 +12,13 @@
  * Offsets of the forwarded records are resolved only after the repartition topic acknowledged them:
  * at-least-once across the hop.
  */
+import { randomUUID } from 'node:crypto';
 import type { ParseOptions } from '../../parse/index.js';
 import type { Metrics } from '../../core/metrics.js';
 import type { InRecord, OutRecord } from '../bus/types.js';
 import { validateLogRecords } from '../http/log-records.js';
 import type { RecordHandler, TopicPartition } from '../source.js';
+import { CarriedPacks, PACKED_HEADER, PACK_ID_HEADER, packByPartition, unpack } from './packs.js';
 
 /** Set by meshguard's own producer on access-log records keyed by their source entity. */
 export const KEYED_HEADER = 'meshguard.keyed';
@@ -30,7 +32,10 @@ export interface KafkaInRecord extends InRecord {
 
 /** What the hop writes with: keyed sends to one topic, with headers. */
 export interface RepartitionProducer {
-  sendKeyed(topic: string, messages: Array<OutRecord & { headers: Record<string, string> }>): Promise<void>;
+  sendKeyed(
+    topic: string,
+    messages: Array<OutRecord & { headers: Record<string, string>; partition?: number }>,
+  ): Promise<void>;
 }
 
 export interface RepartitionOptions {
@@ -38,6 +43,8 @@ export interface RepartitionOptions {
   /** The partition count of the access-log topic (the inputs of each repartition partition). */
   accessLogPartitions: () => Promise<number>;
   repartitionTopic: string;
+  /** The partition count of the repartition topic; undefined while it does not exist yet. */
+  repartitionPartitions: () => Promise<number | undefined>;
   parseOptions: ParseOptions;
   metrics?: Metrics;
 }
@@ -55,6 +62,10 @@ function upstreamInputs(count: number): readonly string[] {
 
 export class RepartitionHandler implements RecordHandler {
   private upstreamCount: number | undefined;
+  private packPartitions: number | undefined;
+  private readonly forwarder = randomUUID().slice(0, 8);
+  private packSequence = 0;
+  private readonly carried = new CarriedPacks();
 
   constructor(
     private readonly scorer: RecordHandler,
@@ -69,7 +80,7 @@ export class RepartitionHandler implements RecordHandler {
       if (record.topic === this.opts.repartitionTopic) {
         const [upstream, count] = (record.headers?.[UPSTREAM_HEADER] ?? '').split('/');
         if (!upstream || !(Number(count) > 0 && Number(count) <= 100_000)) direct.push(record);
-        else direct.push({ ...record, input: `upstream/${upstream}`, inputs: upstreamInputs(Number(count)) });
+        else this.unpackInto(record, `upstream/${upstream}`, upstreamInputs(Number(count)), direct);
       } else if (record.topic !== this.opts.accessLogsTopic || record.headers?.[KEYED_HEADER] !== undefined)
         direct.push(record);
       else toForward.push(record);
@@ -78,12 +89,40 @@ export class RepartitionHandler implements RecordHandler {
     if (direct.length > 0) await this.scorer.handle(direct);
   }
 
+  /** The records of a repartitioned message, with the events this replica parsed them into if it forwarded them. */
+  private unpackInto(
+    record: KafkaInRecord,
+    input: string,
+    inputs: readonly string[],
+    direct: InRecord[],
+  ): void {
+    const values = unpack(record.value, record.headers?.[PACKED_HEADER]);
+    const carried = this.carried.take(record.headers?.[PACK_ID_HEADER]);
+    const parsed = carried?.events.length === values.length ? carried : undefined;
+    for (let i = 0; i < values.length; i++) {
+      const events = parsed?.events[i];
+      direct.push({
+        topic: record.topic,
+        partition: record.partition,
+        offset: record.offset,
+        key: record.key,
+        value: values[i]!,
+        input,
+        inputs,
+        ...(events !== undefined && { events, format: parsed!.formats[i] }),
+      });
+    }
+  }
+
   /** Re-key by source entity; what no parser accepts goes on to the scorer, which dead-letters it. */
   private async forward(records: KafkaInRecord[], direct: InRecord[]): Promise<void> {
-    const out: Array<OutRecord & { headers: Record<string, string> }> = [];
+    const out: Array<OutRecord & { headers: Record<string, string>; partition?: number }> = [];
     this.upstreamCount ??= await this.opts.accessLogPartitions();
+    // Until the repartition topic exists (auto-created by the first send), records go one per message.
+    this.packPartitions ??= await this.opts.repartitionPartitions().catch(() => undefined);
     // validateLogRecords is async (it yields to the event loop every few hundred records): one call per
     // upstream partition, not per record.
+    let forwarded = 0;
     const byPartition = new Map<number, KafkaInRecord[]>();
     for (const record of records) {
       const group = byPartition.get(record.partition);
@@ -96,12 +135,34 @@ export class RepartitionHandler implements RecordHandler {
         group.map((r) => r.value),
         this.opts.parseOptions,
       );
-      for (const a of accepted) out.push({ key: a.key, value: a.value, headers });
       for (const r of rejected) direct.push({ ...group[r.index]!, value: r.record });
+      forwarded += accepted.length;
+      if (this.packPartitions === undefined) {
+        for (const a of accepted) out.push({ key: a.key, value: a.value, headers });
+        continue;
+      }
+      for (const pack of packByPartition(accepted, this.packPartitions)) {
+        const id = `${this.forwarder}:${this.packSequence++}`;
+        out.push({
+          key: pack.values.length === 1 ? pack.key : null,
+          value: pack.values.join('\n'),
+          partition: pack.partition,
+          headers: { ...headers, [PACKED_HEADER]: String(pack.values.length), [PACK_ID_HEADER]: id },
+        });
+        if (this.owned(pack.partition))
+          this.carried.put(id, { partition: pack.partition, events: pack.events, formats: pack.formats });
+      }
     }
     if (out.length === 0) return;
     await this.producer.sendKeyed(this.opts.repartitionTopic, out);
-    this.opts.metrics?.repartitioned.inc(out.length);
+    this.opts.metrics?.repartitioned.inc(forwarded);
+  }
+
+  private ownedPartitions: Set<number> | undefined;
+
+  /** Whether this replica reads `partition` of the repartition topic (then it keeps what it parsed). */
+  private owned(partition: number): boolean {
+    return this.ownedPartitions?.has(partition) ?? false;
   }
 
   afterCommit(): Promise<void> {
@@ -109,6 +170,10 @@ export class RepartitionHandler implements RecordHandler {
   }
 
   onAssignment(assigned: TopicPartition[]): Promise<void> {
+    this.ownedPartitions = new Set(
+      assigned.filter((a) => a.topic === this.opts.repartitionTopic).map((a) => a.partition),
+    );
+    this.carried.keepOnly((partition) => this.owned(partition));
     return this.scorer.onAssignment(assigned);
   }
 }

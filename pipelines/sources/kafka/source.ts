@@ -23,13 +23,13 @@ export interface KafkaSourceOptions {
   parseOptions?: ParseOptions;
 }
 
-/** A topic's partition count, from the cluster's metadata. */
-async function partitionCount(kafka: Kafka, topic: string): Promise<number> {
+/** A topic's partition count, from the cluster's metadata; undefined while it does not exist. */
+async function partitionCount(kafka: Kafka, topic: string): Promise<number | undefined> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
-    return topics[0]?.partitions.length ?? 1;
+    return topics[0]?.partitions.length || undefined;
   } finally {
     await admin.disconnect();
   }
@@ -67,8 +67,9 @@ export class KafkaSource implements Source {
         topics.push(config.topics.repartition);
         handler = new RepartitionHandler(handler, producer, {
           accessLogsTopic: config.topics.access_logs,
-          accessLogPartitions: () => partitionCount(kafka, config.topics.access_logs),
+          accessLogPartitions: async () => (await partitionCount(kafka, config.topics.access_logs)) ?? 1,
           repartitionTopic: config.topics.repartition,
+          repartitionPartitions: () => partitionCount(kafka, config.topics.repartition),
           parseOptions: this.options.parseOptions ?? defaultParseOptions,
           metrics: settings.metrics,
         });
