@@ -219,10 +219,12 @@ export class BatchScorer implements RecordHandler {
           };
         pipeline.push(event, origin);
       } else pipeline.push(event);
+      if (!kafka) continue; // the embedded bus has one owner: nothing ever moves
       // The pipeline may resolve an address to a principal: both keys belong to this partition.
       this.partitionOf.set(before, eventPartition[i]!);
       if (event.src !== before) this.partitionOf.set(event.src, eventPartition[i]!);
     }
+    if (kafka) this.forgetUntracked();
     this.scored += events.length;
     if (kafka) pipeline.advanceClocks(wallMs);
     if (events.length) {
@@ -246,6 +248,18 @@ export class BatchScorer implements RecordHandler {
         },
         'Batch handed over',
       );
+  }
+
+  /**
+   * Which partition an entity came from matters only while the pipeline holds its state: once the pipeline
+   * dropped it (entity cap, idleness) there is nothing to mark stale. Pruned whenever the map has grown to
+   * twice what the pipeline tracks, so a flood of one-shot identities cannot grow it past the entity cap.
+   */
+  private forgetUntracked(): void {
+    const { pipeline } = this.deps;
+    if (this.partitionOf.size <= 2 * pipeline.stats.entities + 1024) return;
+    for (const entity of this.partitionOf.keys())
+      if (!pipeline.hasEntity(entity)) this.partitionOf.delete(entity);
   }
 
   private reject(record: InRecord, reason: string, format: string): OutRecord {
