@@ -98,6 +98,11 @@ export class Metrics {
     help: 'Tracked entities dropped at the windowing.max_entities cap (least recently seen first).',
     registers: [this.registry],
   });
+  readonly windowOverflow = new Counter({
+    name: 'meshguard_window_overflow_events_total',
+    help: 'Events dropped because their source was new to an open window already holding windowing.max_entities sources (a flood of identities).',
+    registers: [this.registry],
+  });
   readonly detectorScore = new Histogram({
     name: 'meshguard_detector_score',
     help: 'Calibrated detector scores of findings, by detector.',
