@@ -177,5 +177,5 @@ report({
   attackerFound: found !== undefined,
   attackerSeverity: found?.severity ?? null,
 });
-await scoring.responders.stop?.();
+await scoring.shutdown();
 export { scoring };
