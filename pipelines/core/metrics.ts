@@ -100,7 +100,7 @@ export class Metrics {
   });
   readonly windowOverflow = new Counter({
     name: 'meshguard_window_overflow_events_total',
-    help: 'Events dropped because their source was new to an open window already holding windowing.max_entities sources (a flood of identities).',
+    help: 'Events dropped because their source was new to an open window already holding windowing.max_window_sources sources (a flood of identities).',
     registers: [this.registry],
   });
   readonly detectorScore = new Histogram({

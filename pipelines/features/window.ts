@@ -268,7 +268,7 @@ export class WindowAggregator {
     /** False when event time is driven from outside (advanceTo), e.g. by per-partition watermarks. */
     private readonly selfClocked = true,
     /**
-     * Sources one open window holds at most (`windowing.max_entities`): the entity cap bounds baselines,
+     * Sources one open window holds at most (`windowing.max_window_sources`): the entity cap bounds baselines,
      * this bounds what a flood fills the open windows with before they close. Sources already in the
      * window keep counting; an event of a new one past it is dropped and reported to `onOverflow`.
      */

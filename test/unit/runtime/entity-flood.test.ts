@@ -56,7 +56,9 @@ describe('tracked entities under a cardinality flood', () => {
       flood,
       scan,
     );
-    const { incidents, metrics } = await runEvents(events, { windowing: { max_entities: 1000 } });
+    const { incidents, metrics } = await runEvents(events, {
+      windowing: { max_entities: 1000, max_window_sources: 1000 },
+    });
     expect(
       incidents.map((i) => [i.kind, 'principal' in i.workload ? i.workload.principal : '']),
     ).toContainEqual(['scanning', FRONTEND]);

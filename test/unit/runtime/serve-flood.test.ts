@@ -45,7 +45,7 @@ describe('serve under a flood of 50 000 distinct identities', () => {
   it('holds at most the caps, drops the least recently seen and counts them, then finds a real scan', async () => {
     const cfg = resolveConfig({
       log_level: 'silent',
-      windowing: { max_entities: 2000 },
+      windowing: { max_entities: 2000, max_window_sources: 2000 },
       addresses: { max_bindings: 1000 },
       alerts: { channels: [] },
       quarantine: { sink: 'none' },
