@@ -174,8 +174,9 @@ report({
   heapBeforeFloodMiB: round(before / 2 ** 20, 1),
   heapAfterFloodMiB: round(afterFlood / 2 ** 20, 1),
   heapAfterAttackMiB: round(after / 2 ** 20, 1),
-  // The flood's heap over the entities it left tracked: the cost of one tracked identity, all included.
-  bytesPerEntity: round((afterFlood - before) / Math.max(1, Math.min(identities, tracked))),
+  // Once every window has closed, the heap over the entities left tracked: the cost of one tracked
+  // identity, all included (right after the flood the open windows still hold their one-shot sources).
+  bytesPerEntity: round((after - before) / Math.max(1, tracked)),
   // What the config implies: the heap before the flood, max_entities identities at the 1 KiB target, and
   // the two open windows holding at most max_window_sources one-shot sources each (about 1 KiB each).
   heapBoundMiB: round(bound / 2 ** 20, 1),
