@@ -1,6 +1,6 @@
 // `npm run bench`: every meshguard benchmark, each figure measured beside its baseline in the same run,
 // medians over interleaved rounds. Prints a table and writes bench/results.json.
-//   npm run build && npm run bench [-- --only replay,process,ingest,memory,neural,simulator,series,kafka] [--quick]
+//   npm run build && npm run bench [-- --only replay,process,ingest,memory,flood,neural,simulator,series,kafka] [--quick]
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -99,6 +99,18 @@ await section('ingest', () => runBench('ingest.js', ['--input', input, '--second
 // 4. Memory per tracked entity.
 await section('memory', () => runBench('memory.js', ['--entities', '100000'], ['--expose-gc']));
 
+// 4b. Through the serve path (parse, scorer, pipeline, address bindings, console history): the heap one
+// tracked identity costs (nothing evicted), then a flood of one million identities at the default entity
+// cap followed by a real path scan (the heap it leaves, and whether the scan is found).
+await section('flood', async () => ({
+  perEntity: await runBench(
+    'flood.js',
+    ['--identities', '100000', '--max-entities', '1000000'],
+    ['--expose-gc'],
+  ),
+  million: await runBench('flood.js', ['--identities', quick ? '300000' : '1000000'], ['--expose-gc']),
+}));
+
 // 5. Neural scoring.
 await section('neural', () => runBench('neural.js', ['--rows', '10000']));
 
@@ -157,6 +169,20 @@ const rows = [
     `${f(r.memory?.entitiesTracked)} entities`,
     '',
     '<= 1,024',
+  ],
+  [
+    'serve path (bytes/identity)',
+    f(r.flood?.perEntity?.bytesPerEntity),
+    `${f(r.flood?.perEntity?.entitiesTracked)} identities, history and bindings included`,
+    '',
+    '<= 1,024',
+  ],
+  [
+    'identity flood (heap MiB)',
+    f(r.flood?.million?.heapAfterFloodMiB),
+    `${f(r.flood?.million?.identities)} identities, cap ${f(r.flood?.million?.maxEntities)}, attacker found: ${r.flood?.million?.attackerFound}`,
+    '',
+    `<= ${f(r.flood?.million?.heapBoundMiB)}`,
   ],
   ['neural scoreBatch (rows/s)', f(r.neural?.rowsPerSec), `backend ${f(r.neural?.backend)}`, '', ''],
   [

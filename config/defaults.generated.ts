@@ -22,6 +22,7 @@ export const DEFAULT_CONFIG: MeshguardConfig = {
     max_out_of_orderness_secs: 0,
     entity_idle_secs: 3600,
     max_entities: 200000,
+    max_window_sources: 50000,
   },
   detectors: {
     unauthorized_access: {

@@ -68,6 +68,13 @@ export async function checkPosture(cfg: Readonly<MeshguardConfig>, deps: Posture
       );
   }
 
+  // Kafka has no anonymous probe as cheap as Redis's PING: the config says whether meshguard authenticates.
+  if (cfg.kafka.brokers.length > 0 && (cfg.kafka.sasl === undefined || !cfg.kafka.tls))
+    allowed(
+      'unauthenticated_kafka',
+      `Kafka is reached ${cfg.kafka.sasl ? 'with SASL but without TLS' : 'without SASL'}${cfg.kafka.tls ? '' : ' in plaintext'}: unless ACLs and network policies restrict the brokers, whoever reaches them can write records as if a shipper did. Set kafka.sasl (password from MESHGUARD_KAFKA_SASL_PASSWORD) and kafka.tls.`,
+    );
+
   const unsigned = cfg.alerts.channels.filter((c) => c.type === 'webhook' && !('secret' in c && c.secret));
   if (unsigned.length)
     allowed(

@@ -83,6 +83,12 @@ export interface MeshEvent {
    * set only by the formats that see DNS, so every other event keeps the shared shape.
    */
   dnsQuery?: string;
+  /**
+   * A text line whose client-written header values (X-Forwarded-For, User-Agent, X-Request-Id,
+   * :authority) held quotes that do not split into the four fields: the span is kept whole as the
+   * User-Agent and nothing of it is trusted. Set only then; counted per channel as `ambiguous`.
+   */
+  clientFieldsAmbiguous?: true;
 }
 
 /** The one empty label set, shared by every event without shipper labels (never mutated). */

@@ -22,6 +22,16 @@ export class Metrics {
     labelNames: ['source', 'format', 'reason'] as const,
     registers: [this.registry],
   });
+  readonly channelRecords = new Counter({
+    name: 'meshguard_channel_records_total',
+    help:
+      'Access-log and metric records by the channel they arrived through (http:<endpoint>:<token|open>, ' +
+      'kafka:<topic>/<partition>, bus:<topic>) and outcome: accepted, ambiguous (a text line whose ' +
+      'client-written header values held quotes: scored on the fields Envoy wrote) or rejected. Channel ' +
+      'values come from the config and the routes, never from a record.',
+    labelNames: ['channel', 'outcome'] as const,
+    registers: [this.registry],
+  });
   readonly eventsScored = new Counter({
     name: 'meshguard_events_scored_total',
     help: 'Events that went through feature extraction and detection.',
@@ -86,6 +96,11 @@ export class Metrics {
   readonly entitiesEvicted = new Counter({
     name: 'meshguard_entities_evicted_total',
     help: 'Tracked entities dropped at the windowing.max_entities cap (least recently seen first).',
+    registers: [this.registry],
+  });
+  readonly windowOverflow = new Counter({
+    name: 'meshguard_window_overflow_events_total',
+    help: 'Events dropped because their source was new to an open window already holding windowing.max_window_sources sources (a flood of identities).',
     registers: [this.registry],
   });
   readonly detectorScore = new Histogram({

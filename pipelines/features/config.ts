@@ -46,6 +46,12 @@ export const WindowingConfig = Type.Object(
       description:
         'Hard cap on tracked entities: past it the least recently seen is dropped (meshguard_entities_evicted_total), so a flood of identities cannot exhaust memory.',
     }),
+    max_window_sources: Type.Integer({
+      default: 50_000,
+      minimum: 1,
+      description:
+        'Sources one open window holds at most: past it an event of a source new to that window is dropped (meshguard_window_overflow_events_total), so a flood cannot fill the open windows before they close. Sources already in the window keep counting.',
+    }),
   },
   { additionalProperties: false, default: {} },
 );

@@ -290,6 +290,15 @@ export class WindowAggregator {
     private readonly onEnd?: (w: ClosedWindow) => void,
     /** False when event time is driven from outside (advanceTo), e.g. by per-partition watermarks. */
     private readonly selfClocked = true,
+    /**
+     * Sources one open window holds at most (`windowing.max_window_sources`): the entity cap bounds baselines,
+     * this bounds what a flood fills the open windows with before they close. Sources already in the
+     * window keep counting; an event of a new one past it is dropped and reported to `onOverflow`.
+     */
+    private readonly bound: { maxSources: number; onOverflow: () => void } = {
+      maxSources: Infinity,
+      onOverflow: () => undefined,
+    },
   ) {}
 
   get watermarkMs(): number {
@@ -316,6 +325,10 @@ export class WindowAggregator {
     }
     let sw = sources.get(ev.src);
     if (sw === undefined) {
+      if (sources.size >= this.bound.maxSources) {
+        this.bound.onOverflow();
+        return;
+      }
       sw = new SourceWindow(ev.src);
       sources.set(ev.src, sw);
     }

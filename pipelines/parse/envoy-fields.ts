@@ -83,6 +83,8 @@ export class EnvoyFields implements EnvoyRecord {
   istio_dry_run_allow_shadow_engine_result: unknown = undefined;
   /** How many Envoy keys were set: 0 means the record was not an access log at all. */
   known = 0;
+  /** The text scanner could not split the client-written header values (see MeshEvent). */
+  ambiguousClientFields = false;
 
   /**
    * Set one field by its Istio key; false for keys we do not know (they are ignored, never stored).

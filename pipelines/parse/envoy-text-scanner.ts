@@ -91,6 +91,7 @@ export function scanEnvoyText(line: string, f: EnvoyFields): string {
   else {
     // Ambiguous: a value held '" "'. Nothing of it is trusted as a field; the whole span is kept as the
     // User-Agent (evidence), and the line is still scored on the fields Envoy wrote.
+    f.ambiguousClientFields = true;
     f.x_forwarded_for = '-';
     f.user_agent = line.slice(i, tail.start).trim();
     f.request_id = '-';
@@ -165,12 +166,22 @@ function readTail(
   return { start: open + 1, upstreamHost, bare };
 }
 
-/** The four client-chosen quoted fields, or undefined when their span does not split into exactly four. */
+/**
+ * The four client-chosen quoted fields, or undefined when their span does not split into exactly four in
+ * one way only. Envoy wrote three '" "' separators; a value holding '" ' or ' "' can add one that overlaps
+ * a real one ('"" " "a"' splits wrongly while finding three non-overlapping), so occurrences are counted
+ * overlapping: exactly three means they are Envoy's.
+ */
 function clientFields(line: string, from: number, to: number): [string, string, string, string] | undefined {
   const span = line.slice(from, to).trim();
   if (span.length < 2 || !span.startsWith('"') || !span.endsWith('"')) return undefined;
-  const parts = span.slice(1, -1).split('" "');
-  return parts.length === 4 ? [parts[0]!, parts[1]!, parts[2]!, parts[3]!] : undefined;
+  const inner = span.slice(1, -1);
+  let separators = 0;
+  for (let at = inner.indexOf('" "'); at !== -1; at = inner.indexOf('" "', at + 1))
+    if (++separators > 3) return undefined;
+  if (separators !== 3) return undefined;
+  const parts = inner.split('" "');
+  return [parts[0]!, parts[1]!, parts[2]!, parts[3]!];
 }
 
 /** How many fields a naive left-to-right read finds (for the rejection reason only). */

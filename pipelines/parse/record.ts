@@ -3,7 +3,7 @@
  * Every parser ends here; identity.ts fills who called whom, and the record is done.
  */
 import type { MeshEvent, ParseResult } from '../core/event.js';
-import type { EnvoyRecord } from './envoy-fields.js';
+import { EnvoyFields, type EnvoyRecord } from './envoy-fields.js';
 import { addressHost, addressPort } from './addresses.js';
 import { resolveIdentity } from './identity.js';
 import type { K8sMeta } from './kubernetes.js';
@@ -97,6 +97,8 @@ export function buildEvent(
   resolveIdentity(ev, sni, upstreamHost, remote, local, peerSan, upstreamPeerSan, localSan, meta, opts);
   ev.dstPort = addressPort(local);
   markDirectAddress(ev, direct, remote, meta.podIp);
+  // Only the text scanner sets it (a JSON record is a plain object, whatever keys it holds).
+  if (r instanceof EnvoyFields && r.ambiguousClientFields) ev.clientFieldsAmbiguous = true;
   return { ok: true, event: ev };
 }
 

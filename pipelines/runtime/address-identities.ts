@@ -41,6 +41,8 @@ export class AddressIdentities implements AddressBindingLookup {
   private readonly byAddress = new Map<string, AddressBinding>();
   private readonly meshCidrs = new BlockList();
   private readonly ttlMs: number;
+  /** Namespaces are few and every binding names one: one string each, not one per binding. */
+  private readonly namespaces = new Interned(1024);
   /** Bindings evicted by the cap or expired: the count the metric exports. */
   dropped = 0;
 
@@ -83,7 +85,10 @@ export class AddressIdentities implements AddressBindingLookup {
       return;
     if (current !== undefined) this.byAddress.delete(address);
     else if (this.byAddress.size >= this.cfg.max_bindings) this.evictOldest();
-    this.byAddress.set(address, { ...b, sinceMs: nowMs, lastSeenMs: nowMs });
+    this.byAddress.set(
+      address,
+      new Binding(this.namespaces.intern(b.namespace), b.workload, b.serviceAccount, b.source, nowMs),
+    );
   }
 
   unbind(address: string): void {
@@ -188,6 +193,35 @@ export class AddressIdentities implements AddressBindingLookup {
         0,
       );
     }
+  }
+}
+
+/**
+ * One binding, a fixed-shape object (a spread literal keeps its fields out of line, twice the size): the
+ * map holds up to `max_bindings` of these, and a flood of identities fills it.
+ */
+class Binding implements AddressBinding {
+  lastSeenMs: number;
+  constructor(
+    readonly namespace: string,
+    readonly workload: string,
+    readonly serviceAccount: string,
+    public source: AddressBinding['source'],
+    readonly sinceMs: number,
+  ) {
+    this.lastSeenMs = sinceMs;
+  }
+}
+
+/** Shares equal strings up to `max` distinct ones (past that, strings are kept as they come). */
+class Interned {
+  private readonly strings = new Map<string, string>();
+  constructor(private readonly max: number) {}
+  intern(s: string): string {
+    const known = this.strings.get(s);
+    if (known !== undefined) return known;
+    if (this.strings.size < this.max) this.strings.set(s, s);
+    return s;
   }
 }
 

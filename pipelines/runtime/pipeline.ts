@@ -138,6 +138,7 @@ export class Pipeline implements ScoringPipeline {
       // With no lateness allowed, a window closes as it ends: nothing to decide early.
       w.early_decisions && w.allowed_lateness_secs > 0 ? (cw) => this.decideEarly(cw) : undefined,
       selfClocked,
+      { maxSources: w.max_window_sources, onOverflow: () => this.settings.metrics.windowOverflow.inc() },
     );
     return aggregator;
   }

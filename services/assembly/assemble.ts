@@ -34,7 +34,11 @@ export interface AssemblyOptions {
   /** Default: pino on stderr at `log_level` (stdout is the commands' output). */
   logger?: Logger;
   metrics?: Metrics;
-  /** Keep the entities changed since the last snapshot (default true; a replay never snapshots). */
+  /**
+   * Keep the entities changed since the last snapshot. Default: only with Redis, the store other replicas
+   * and a restarted process read. The in-memory store is this process's own: a snapshot there would be a
+   * second copy of every entity the pipeline already holds, outliving the entity cap and idle eviction.
+   */
   trackDirtyEntities?: boolean;
   /** Score mesh-metric samples too (serve): loads the metric series detectors. */
   metricSeries?: boolean;
@@ -133,7 +137,7 @@ export async function assemble(
     },
     {
       ...(opts.eventClock ? {} : { wallNowMs: () => Date.now() }),
-      trackDirtyEntities: opts.trackDirtyEntities ?? true,
+      trackDirtyEntities: opts.trackDirtyEntities ?? cfg.redis.url !== '',
       ...(opts.onFeatures
         ? { onFeatures: opts.onFeatures }
         : neural

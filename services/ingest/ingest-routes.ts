@@ -90,6 +90,20 @@ export function ingestRoutes(options: IngestRoutesOptions): FastifyPluginAsync {
     }
   }
 
+  /**
+   * Per channel (endpoint, and whether its callers hold the token): accepted, ambiguous and rejected
+   * records, so a source whose records turn bad or crafted stands out (the MeshguardRecordsRejected alert).
+   */
+  function countChannel(endpoint: string, accepted: ValidatedRecords['accepted'], rejected: number): void {
+    const channel = `http:${endpoint}:${source.requiresToken ? 'token' : 'open'}`;
+    let ambiguous = 0;
+    for (const r of accepted) if (r.events?.some((e) => e.clientFieldsAmbiguous)) ambiguous++;
+    if (accepted.length > ambiguous)
+      metrics.channelRecords.inc({ channel, outcome: 'accepted' }, accepted.length - ambiguous);
+    if (ambiguous) metrics.channelRecords.inc({ channel, outcome: 'ambiguous' }, ambiguous);
+    if (rejected) metrics.channelRecords.inc({ channel, outcome: 'rejected' }, rejected);
+  }
+
   /** The shared tail of every ingest route: produce, dead-letter, count, answer. */
   async function finish(
     reply: FastifyReply,
@@ -117,6 +131,7 @@ export function ingestRoutes(options: IngestRoutesOptions): FastifyPluginAsync {
     }
     for (const { format, reason, n } of byClass.values())
       metrics.eventsRejected.inc({ source: 'http', format, reason }, n);
+    countChannel(endpoint, accepted, rejected.length);
     await deadLetter(endpoint, rejected);
     const errors = rejected.slice(0, MAX_ERRORS_IN_RESPONSE).map(({ index, reason }) => ({ index, reason }));
     if (accepted.length === 0) {

@@ -131,6 +131,7 @@ export class BatchScorer implements RecordHandler {
 
   private async handleNow(records: InRecord[]): Promise<void> {
     const { cfg, pipeline, metrics } = this.deps;
+    const kafka = this.deps.countAs === 'kafka';
     const events: MeshEvent[] = [];
     const eventPartition: string[] = [];
     /** Kafka: the input of each event within its partition (a repartitioned record's upstream partition). */
@@ -145,10 +146,21 @@ export class BatchScorer implements RecordHandler {
     let partitionNumber = -1;
     let format = 'unknown';
     let any = false;
+    let ambiguous = false;
     const reasons: string[] = [];
+    /** channel → [accepted, ambiguous, rejected] records of this hand-off. */
+    const byChannel = new Map<string, [number, number, number]>();
+    const channelOf = (): [number, number, number] => {
+      // The partition the shipper wrote to (a repartitioned record's input), from the config's topics.
+      const channel = kafka ? `kafka:${input}` : `bus:${partitionTopic}`;
+      let counts = byChannel.get(channel);
+      if (counts === undefined) byChannel.set(channel, (counts = [0, 0, 0]));
+      return counts;
+    };
     const emit = (result: ParseResult) => {
       if (result.ok) {
         any = true;
+        if (result.event.clientFieldsAmbiguous) ambiguous = true;
         events.push(result.event);
         eventPartition.push(partition);
         eventInput.push(input);
@@ -173,6 +185,8 @@ export class BatchScorer implements RecordHandler {
           );
           this.deps.onMetricSample?.(result.sample);
         } else dlq.push(this.reject(record, result.reason, 'prometheus-kafka-adapter'));
+        // On the embedded bus these came through ingest, which counted them.
+        if (kafka) channelOf()[result.ok ? 0 : 2]++;
         continue;
       }
       if (record.events !== undefined) {
@@ -191,6 +205,7 @@ export class BatchScorer implements RecordHandler {
       }
       format = 'unknown';
       any = false;
+      ambiguous = false;
       reasons.length = 0;
       try {
         const detected = detectFormat(record.value);
@@ -202,6 +217,12 @@ export class BatchScorer implements RecordHandler {
       // A multi-record OTLP message may be partly bad: then each bad part is set aside; else the record once.
       if (any) for (const reason of reasons) dlq.push(this.reject(record, reason, format));
       else dlq.push(this.reject(record, reasons[0] ?? 'no access-log record found', format));
+      channelOf()[!any ? 2 : ambiguous ? 1 : 0]++;
+    }
+    for (const [channel, [accepted, odd, rejected]] of byChannel) {
+      if (accepted) metrics.channelRecords.inc({ channel, outcome: 'accepted' }, accepted);
+      if (odd) metrics.channelRecords.inc({ channel, outcome: 'ambiguous' }, odd);
+      if (rejected) metrics.channelRecords.inc({ channel, outcome: 'rejected' }, rejected);
     }
     if (this.deps.countAs)
       for (const [format, n] of ingestedByFormat)
@@ -209,7 +230,6 @@ export class BatchScorer implements RecordHandler {
 
     await this.loadMissingState(events);
     const wallMs = (this.deps.wallNowMs ?? Date.now)();
-    const kafka = this.deps.countAs === 'kafka';
     let origin: EventOrigin = { task: '', input: '', wallMs };
     for (let i = 0; i < events.length; i++) {
       const event = events[i]!;
@@ -224,10 +244,12 @@ export class BatchScorer implements RecordHandler {
           };
         pipeline.push(event, origin);
       } else pipeline.push(event);
+      if (!kafka) continue; // the embedded bus has one owner: nothing ever moves
       // The pipeline may resolve an address to a principal: both keys belong to this partition.
       this.partitionOf.set(before, eventPartition[i]!);
       if (event.src !== before) this.partitionOf.set(event.src, eventPartition[i]!);
     }
+    if (kafka) this.forgetUntracked();
     this.scored += events.length;
     if (kafka) pipeline.advanceClocks(wallMs);
     if (events.length) {
@@ -251,6 +273,18 @@ export class BatchScorer implements RecordHandler {
         },
         'Batch handed over',
       );
+  }
+
+  /**
+   * Which partition an entity came from matters only while the pipeline holds its state: once the pipeline
+   * dropped it (entity cap, idleness) there is nothing to mark stale. Pruned whenever the map has grown to
+   * twice what the pipeline tracks, so a flood of one-shot identities cannot grow it past the entity cap.
+   */
+  private forgetUntracked(): void {
+    const { pipeline } = this.deps;
+    if (this.partitionOf.size <= 2 * pipeline.stats.entities + 1024) return;
+    for (const entity of this.partitionOf.keys())
+      if (!pipeline.hasEntity(entity)) this.partitionOf.delete(entity);
   }
 
   private reject(record: InRecord, reason: string, format: string): OutRecord {

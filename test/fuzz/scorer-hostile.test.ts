@@ -55,7 +55,7 @@ function scorer() {
     countAs: 'kafka',
     onMetricSample: (x) => samples.push(x),
   });
-  return { s, producer, samples, cfg };
+  return { s: Object.assign(s, { metrics }), producer, samples, cfg };
 }
 
 const junk = fc.oneof(
@@ -121,6 +121,18 @@ describe('scorer: hostile records on mesh.access-logs and mesh.metrics', () => {
           { numRuns: 200, seed: 42 },
         );
         expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+        // Reject rates per source: every record counted once under the partition it was read from.
+        const channels = new Map<string, number>();
+        for (const v of (await s.metrics.channelRecords.get()).values)
+          channels.set(
+            `${v.labels.channel} ${v.labels.outcome}`,
+            (channels.get(`${v.labels.channel} ${v.labels.outcome}`) ?? 0) + v.value,
+          );
+        const rejectedAt = (topic: string) => channels.get(`kafka:${topic}/0 rejected`) ?? 0;
+        expect([...channels.values()].reduce((a, b) => a + b, 0)).toBe(consumed);
+        expect(rejectedAt(cfg.kafka.topics.access_logs) + rejectedAt(cfg.kafka.topics.metrics)).toBe(
+          s.rejected,
+        );
         note(
           `${consumed} records consumed = ${s.scored + s.metricSamples} scored + ${s.rejected} dead-lettered`,
         );

@@ -89,6 +89,29 @@ describe('serve refuses open ingest beyond loopback', () => {
     expect(lines.join('')).toMatch(/no signing secret/);
     expect(await insecure(metrics)).toContain('meshguard_insecure_setting{setting="unsigned_webhook"} 1');
   });
+
+  it('warns about Kafka reached without SASL or TLS, and not once both are set', async () => {
+    const check = async (kafka: Record<string, unknown>) => {
+      const { logger, lines } = recordingLogger();
+      const metrics = new Metrics();
+      const cfg = resolveConfig({
+        http: { host: '127.0.0.1' },
+        kafka: { brokers: ['kafka.data.svc:9093'], ...kafka },
+      });
+      await checkPosture(cfg, { logger, metrics, servesIngest: true });
+      return { log: lines.join(''), metrics: await insecure(metrics) };
+    };
+    const plain = await check({});
+    expect(plain.log).toMatch(/Kafka is reached without SASL in plaintext/);
+    expect(plain.metrics).toContain('meshguard_insecure_setting{setting="unauthenticated_kafka"} 1');
+    const noTls = await check({ sasl: { mechanism: 'scram-sha-512', username: 'm', password: 'p' } });
+    expect(noTls.log).toMatch(/with SASL but without TLS/);
+    const secured = await check({
+      tls: true,
+      sasl: { mechanism: 'scram-sha-512', username: 'm', password: 'p' },
+    });
+    expect(secured.metrics).not.toContain('unauthenticated_kafka');
+  });
 });
 
 describe('serve refuses a Redis that accepts clients without a password', () => {

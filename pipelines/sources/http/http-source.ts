@@ -61,6 +61,11 @@ export class HttpSource implements Component {
   async start(): Promise<void> {}
   async shutdown(): Promise<void> {}
 
+  /** Whether every request must carry `ingest.token` (what the `http:<endpoint>:<token|open>` channel says). */
+  get requiresToken(): boolean {
+    return this.config.token !== '';
+  }
+
   /** Whether a request may post: it carries `ingest.token`, or no token is configured (open ingest). */
   authorized(authorization: string | undefined): boolean {
     return this.config.token === '' || bearerMatches(authorization, this.config.token);

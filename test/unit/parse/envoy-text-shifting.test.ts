@@ -61,5 +61,62 @@ describe('envoy-text: a client cannot shift fields with quotes', () => {
   it('clean lines keep every client field', () => {
     const e = parseOne(istioLine({ ua: 'curl/8', xff: '1.2.3.4', rid: 'abc', authority: 'orders:8080' }));
     expect(e).toMatchObject({ userAgent: 'curl/8', requestId: 'abc', authority: 'orders:8080' });
+    expect(e.clientFieldsAmbiguous).toBeUndefined();
+  });
+
+  it('quotes in any header value: the line is read right or marked ambiguous, never dropped', () => {
+    // Every quote/space pattern an attacker can put in each of the four headers Envoy copies as they come.
+    const pieces = ['"', '" "', '""', '" ', ' "', '"-"', 'a"b', '" "10.6.6.6:80" x', "'"];
+    const headers = ['xff', 'ua', 'rid', 'authority'] as const;
+    let ambiguous = 0;
+    for (const header of headers)
+      for (const piece of pieces)
+        for (const value of [piece, `v${piece}`, `${piece}v`, `v${piece}v`]) {
+          const client = {
+            xff: '1.2.3.4',
+            ua: 'curl/8',
+            rid: 'r-9',
+            authority: 'orders:8080',
+            [header]: value,
+          };
+          const e = parseOne(istioLine(client)); // throws if rejected
+          // What Envoy wrote is never moved by a header value.
+          expect(e).toMatchObject({
+            status: 200,
+            bytesDown: 512,
+            upstreamCluster: 'inbound|8080||',
+            srcAddress: '10.44.1.23',
+            direction: 'inbound',
+          });
+          if (e.clientFieldsAmbiguous) {
+            ambiguous++;
+            // Nothing of an ambiguous span is trusted as a field: it is kept whole as evidence.
+            expect(e.requestId).toBe('');
+            expect(e.userAgent).toContain(value.trim());
+          } else {
+            // Read right: each header has exactly the value the client sent.
+            expect(e).toMatchObject({
+              userAgent: client.ua,
+              requestId: client.rid,
+              authority: client.authority,
+            });
+          }
+        }
+    // The '" "' patterns cannot be split unambiguously: those lines are flagged, not guessed.
+    expect(ambiguous).toBeGreaterThan(20);
+  });
+
+  it('only the text scanner marks a record ambiguous: a JSON key of that name means nothing', () => {
+    const json = JSON.stringify({
+      start_time: '2024-05-01T10:00:00.000Z',
+      method: 'GET',
+      path: '/',
+      response_code: 200,
+      upstream_cluster: 'inbound|8080||',
+      downstream_remote_address: '10.44.1.23:1',
+      ambiguousClientFields: true,
+      clientFieldsAmbiguous: true,
+    });
+    expect(parseOne(json).clientFieldsAmbiguous).toBeUndefined();
   });
 });
