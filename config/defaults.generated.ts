@@ -86,6 +86,8 @@ export const DEFAULT_CONFIG: MeshguardConfig = {
   addresses: {
     mesh_cidrs: [],
     pod_ips_file: '',
+    pod_watch: 'auto',
+    kubeconfig: '',
     binding_ttl_secs: 900,
     max_bindings: 200000,
   },

@@ -23,6 +23,7 @@ import { consoleRoutes } from './http/console/routes.js';
 import { buildApp } from './ingest/app.js';
 import { BatchScorer } from './scorer/batch-scorer.js';
 import { checkPosture } from './posture.js';
+import { PodWatch, podWatchKubeconfig, podWatchWanted } from './assembly/pod-watch.js';
 
 export type Role = 'ingest' | 'scorer' | 'all';
 
@@ -40,6 +41,7 @@ export class Service {
   private transport: Transport | undefined;
   private scoring: Assembly | undefined;
   private scorer: BatchScorer | undefined;
+  private podWatch: PodWatch | undefined;
   private app: ReturnType<typeof buildApp> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly incidents: Incident[] = [];
@@ -56,6 +58,11 @@ export class Service {
   /** The scoring parts once started (role scorer or all): pipeline, responders, neural model. */
   get scoringParts(): Assembly | undefined {
     return this.scoring;
+  }
+
+  /** The Kubernetes pod watch feeding the address bindings, when on (see addresses.pod_watch). */
+  get pods(): PodWatch | undefined {
+    return this.podWatch;
   }
 
   /** The in-process bus when no Kafka is configured: where records can be handed in directly. */
@@ -138,6 +145,16 @@ export class Service {
     const onMetricSample = scoring.onMetricSample!;
     const { pipeline, responders, settings } = scoring;
     await responders.start();
+    // Pod addresses from the API server before the first record is scored (the watch retries on its own).
+    if (podWatchWanted(cfg)) {
+      this.podWatch = new PodWatch(pipeline.addressBindings, {
+        logger,
+        metrics,
+        clock: settings.clock,
+        kubeconfigPath: podWatchKubeconfig(cfg),
+      });
+      await this.podWatch.start();
+    }
     this.scorer = new BatchScorer({
       cfg,
       pipeline,
@@ -204,6 +221,7 @@ export class Service {
       // Stop taking new records, then let the running batch finish, commit and leave the group.
       await this.app?.close().catch(() => undefined);
       this.scoring?.neural?.stop();
+      await this.podWatch?.stop();
       // Leaving the group or flushing to a dead cluster can wait on kafkajs retries for minutes; past
       // the session timeout the broker has evicted this member anyway, so stop waiting then.
       const kafkaGraceMs = this.cfg.kafka.session_timeout_ms;

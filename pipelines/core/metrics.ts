@@ -72,7 +72,7 @@ export class Metrics {
   });
   readonly addressBindings = new Gauge({
     name: 'meshguard_address_bindings',
-    help: 'Pod addresses currently bound to a workload (pod-IP file, shipper metadata, mTLS peers).',
+    help: 'Pod addresses currently bound to a workload (pod-IP file, Kubernetes pod watch, shipper metadata, mTLS peers).',
     registers: [this.registry],
   });
   readonly addressBindingsDropped = new Counter({

@@ -11,6 +11,7 @@ import type { TSchema } from '@sinclair/typebox';
 import type { EntityState } from '../features/entity-state.js';
 import type { SourceWindow } from '../features/window.js';
 import type { EwStat } from '../features/stats.js';
+import type { DestinationFlowBaselines } from '../features/destination-flows.js';
 
 /** Population baselines: how all sources behave, for entities without a baseline of their own. */
 export interface PeerBaselines {
@@ -20,6 +21,8 @@ export interface PeerBaselines {
   destinationMtls: Map<string, { mtls: number; plaintext: number }>;
   /** The same, summed over the whole mesh (for destinations seen too rarely to judge alone). */
   meshMtls: { mtls: number; plaintext: number };
+  /** What each destination usually answers per request over all its callers, and its largest flow. */
+  destinationFlows: DestinationFlowBaselines;
 }
 
 export interface WindowContext {

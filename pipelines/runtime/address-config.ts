@@ -13,6 +13,16 @@ export const AddressesConfig = Type.Object(
       description:
         'YAML or JSON file of pod IP → {namespace, workload, service_account, pod}, read at start (a pod-IP map exported from the cluster).',
     }),
+    pod_watch: Type.Union([Type.Literal('auto'), Type.Literal('on'), Type.Literal('off')], {
+      default: 'auto',
+      description:
+        'Bind pod IPs from the Kubernetes API (a list+watch of pods: namespace, service account, labels; removed when the pod goes) in `meshguard serve`. auto: when running in-cluster or given a kubeconfig (addresses.kubeconfig, quarantine.kubeconfig or KUBECONFIG); never in replay, eval or the demo. Needs pods get/list/watch.',
+    }),
+    kubeconfig: Type.String({
+      default: '',
+      description:
+        'Kubeconfig file for the pod watch; empty: quarantine.kubeconfig, else the default chain (KUBECONFIG, in-cluster service account).',
+    }),
     binding_ttl_secs: Type.Integer({
       default: 900,
       minimum: 10,

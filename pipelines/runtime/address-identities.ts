@@ -22,6 +22,8 @@ export interface AddressBinding {
   namespace: string;
   workload: string;
   serviceAccount: string;
+  /** The pod's labels, when the binding came from the Kubernetes API. */
+  labels?: Readonly<Record<string, string>>;
   /** Where the binding came from: `file` and `kubernetes` are authoritative, the others learned. */
   source: 'file' | 'kubernetes' | 'shipper' | 'mtls';
   sinceMs: number;
@@ -47,7 +49,10 @@ export class AddressIdentities implements AddressBindingLookup {
   dropped = 0;
 
   constructor(
-    private readonly cfg: AddressesConfig = {
+    private readonly cfg: Pick<
+      AddressesConfig,
+      'mesh_cidrs' | 'pod_ips_file' | 'binding_ttl_secs' | 'max_bindings'
+    > = {
       mesh_cidrs: [],
       pod_ips_file: '',
       binding_ttl_secs: 900,
@@ -73,6 +78,7 @@ export class AddressIdentities implements AddressBindingLookup {
       }
       if (nowMs > current.lastSeenMs) current.lastSeenMs = nowMs;
       if (authoritative(b.source)) current.source = b.source;
+      if (b.labels !== undefined) current.labels = b.labels;
       return;
     }
     // A learned binding never overrides an authoritative one that is still fresh.

@@ -6,6 +6,7 @@
 import type { MeshEvent } from '../core/event.js';
 import type { EntityState } from '../features/entity-state.js';
 import { EwStat } from '../features/stats.js';
+import { DestinationFlowBaselines } from '../features/destination-flows.js';
 import type { ClosedWindow, SourceWindow } from '../features/window.js';
 import type { PeerBaselines, WindowContext } from '../detect/detector.js';
 
@@ -43,6 +44,7 @@ export class BaselineLearning {
     notFoundRatio: new EwStat(PEER_ALPHA),
     destinationMtls: new Map(),
     meshMtls: { mtls: 0, plaintext: 0 },
+    destinationFlows: new DestinationFlowBaselines(),
   };
   /** Identity → event time it was first seen as a destination. */
   private readonly knownSince = new Map<string, number>();
@@ -150,6 +152,7 @@ export class BaselineLearning {
         heavy >= HEAVY_WINDOW_FACTOR * Math.expm1(Math.max(base.bytesDown.mean, base.bytesUp.mean))
       )
         continue;
+      if (!flagged) this.peers.destinationFlows.learn(dst, e, cw.endMs);
       // Bounded like the means: how far each peak may rise now, from where it or the mean stands.
       const bounded = !learning && base.bytesDown.count > 0;
       const peakCapDown = Math.max(base.peakDown, Math.expm1(base.bytesDown.mean)) * Math.exp(maxRise);

@@ -17,7 +17,7 @@ import type { WindowContext, WindowDetector, WindowDetectorFactory } from '../de
 import type { IncidentsConfig } from '../incidents/config.js';
 import { fuse } from '../incidents/fusion.js';
 import { IncidentManager } from '../incidents/manager.js';
-import { AddressIdentities, type AddressBindingLookup } from './address-identities.js';
+import { AddressIdentities } from './address-identities.js';
 import type { AddressesConfig } from './address-config.js';
 import { TrackedEntities } from './tracked-entities.js';
 import { DEFAULT_HISTORY_LIMITS, EntityHistory, historyKeyOf, historyPoint } from './entity-history.js';
@@ -179,8 +179,8 @@ export class Pipeline implements ScoringPipeline {
     };
   }
 
-  /** Which workload an address is bound to now: for the quarantine guardrails (protected pods). */
-  get addressBindings(): AddressBindingLookup {
+  /** Address bindings: read by the quarantine guardrails (protected pods), fed by the pod watch (serve). */
+  get addressBindings(): AddressIdentities {
     return this.addresses;
   }
 

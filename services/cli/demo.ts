@@ -75,6 +75,8 @@ export async function runDemo(argv: string[]): Promise<number> {
     http: { host: values.host, ...(port !== undefined ? { port } : {}) },
     // Quarantine writes the simulated mesh's own policy objects (Linkerd's, Consul's, Cilium's...).
     quarantine: { mesh },
+    // Simulated traffic: the pods of whatever cluster this machine can reach are not its workloads.
+    addresses: { pod_watch: 'off' as const },
   };
   const loaded = await loadConfig({ file: values.config, overrides });
   // The terminal shows one line per incident (the console channel as a line) linking to this process's

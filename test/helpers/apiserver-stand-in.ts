@@ -3,7 +3,7 @@
  * discovery of the policy APIs of each mesh (Istio, Linkerd, Consul, Cilium), server-side apply (PATCH
  * application/apply-patch+yaml), create (POST, 409 AlreadyExists), replace (PUT, 409 Conflict when the
  * resourceVersion changed), GET, LIST (cluster-wide and per namespace, with labelSelector) and DELETE.
- * It can answer errors on demand (409, 500, 429 with Retry-After, 403) and records every request.
+ * Pods (core v1) can be listed, read and watched (apiserver-pods.ts). It can answer errors on demand (409, 500, 429 with Retry-After, 403) and records every request.
  *
  * No apiserver can run on the test machines; this speaks the same wire format the real one does for
  * these calls, so @kubernetes/client-node talks to it unchanged.
@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { register } from 'node:module';
 import { randomUUID } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
+import { PodStore } from './apiserver-pods.js';
 
 interface ResourceType {
   groupVersion: string;
@@ -137,6 +138,8 @@ export class ApiServerStandIn {
   readonly requests: RecordedRequest[] = [];
   /** Stored objects by `<namespace>/<name>`. */
   readonly objects = new Map<string, StoredObject>();
+  /** Core v1 pods: list, get and watch (see apiserver-pods.ts). */
+  readonly pods = new PodStore();
   private readonly failures: Failure[] = [];
   private server?: Server;
   private version = 1;
@@ -160,6 +163,7 @@ export class ApiServerStandIn {
 
   async stop(): Promise<void> {
     if (!this.server) return;
+    this.pods.closeWatches();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server!.close(() => resolve()));
     this.server = undefined;
@@ -243,6 +247,8 @@ export class ApiServerStandIn {
         f.retryAfterSecs !== undefined ? { 'retry-after': String(f.retryAfterSecs) } : {},
       );
     }
+
+    if (this.pods.handle(req, res, url, (code, body) => this.send(res, code, body))) return;
 
     const discovery = /^\/apis\/([^/]+\/[^/]+)$/.exec(url.pathname);
     if (method === 'GET' && discovery) {

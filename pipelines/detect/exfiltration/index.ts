@@ -30,8 +30,10 @@ export class ExfiltrationDetector implements WindowDetector {
     // The more certain of the findings names the window: an upload past a provisionally known host's
     // baseline must not hide a larger in-mesh read or a single outsized flow.
     const external = newExternalHost(ctx, this.config);
-    if (ctx.learning || ctx.newEntity) return found(external);
-    const volume = edgeVolume(ctx, this.config);
+    if (ctx.learning) return found(external);
+    // A new source has no volumes of its own yet, but one flow far above what its destination answers
+    // everyone is news from the first window.
+    const volume = ctx.newEntity ? undefined : edgeVolume(ctx, this.config);
     const flow = singleFlowVolume(ctx, this.config);
     const edge = volume === undefined || (flow !== undefined && flow.score > volume.score) ? flow : volume;
     return found(external && edge && edge.score > external.score ? edge : (external ?? edge));

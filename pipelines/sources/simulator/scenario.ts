@@ -15,6 +15,11 @@ export interface ScenarioContext {
   /** The workload playing the scenario (the compromised one for attacks). */
   actor: Workload;
   startMs: number;
+  /**
+   * Where the run cuts this scenario short (a library shortened to fit the run), when it does: a plan
+   * with one decisive event places it before this, or the attack is never played.
+   */
+  untilMs?: number;
   /** Plan-time random stream (targets, hosts); ticks get their own. */
   rng: Rng;
   /** The simulator's seed, for scenarios that reuse the baseline's rate model. */

@@ -105,6 +105,7 @@ export class MeshSimulator {
       topology: this.topology,
       actor: who,
       startMs: atMs,
+      untilMs: opts.untilMs,
       rng,
       seed: this.seed,
       label: def.name,

@@ -160,24 +160,35 @@ describe('RBAC', () => {
     expect(ofKind('Role')).toEqual([]);
     expect(ofKind('RoleBinding')).toEqual([]);
     const roles = ofKind('ClusterRole');
-    expect(roles).toHaveLength(1);
-    expect(roles[0]!.rules).toEqual([
-      {
-        apiGroups: ['security.istio.io'],
-        resources: ['authorizationpolicies'],
-        verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
-      },
+    expect(roles.map((r) => [r.metadata.name, r.rules])).toEqual([
+      [
+        'meshguard-quarantine',
+        [
+          {
+            apiGroups: ['security.istio.io'],
+            resources: ['authorizationpolicies'],
+            verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
+          },
+        ],
+      ],
+      // The pod watch reads pods, never writes them.
+      [
+        'meshguard-pod-addresses',
+        [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }],
+      ],
     ]);
     const bindings = ofKind('ClusterRoleBinding');
-    expect(bindings).toHaveLength(1);
-    expect(bindings[0]!.roleRef).toEqual({
-      apiGroup: 'rbac.authorization.k8s.io',
-      kind: 'ClusterRole',
-      name: roles[0]!.metadata.name,
-    });
-    expect(bindings[0]!.subjects).toEqual([
-      { kind: 'ServiceAccount', name: 'meshguard-scorer', namespace: 'meshguard' },
-    ]);
+    expect(bindings).toHaveLength(2);
+    for (const [i, binding] of bindings.entries()) {
+      expect(binding.roleRef).toEqual({
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: roles[i]!.metadata.name,
+      });
+      expect(binding.subjects).toEqual([
+        { kind: 'ServiceAccount', name: 'meshguard-scorer', namespace: 'meshguard' },
+      ]);
+    }
   });
 
   it('gives ingest no API token at all', () => {

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ev, merge, principalOf, steady } from '../../helpers/events.js';
 import { runEvents } from '../../helpers/pipeline.js';
 import type { MeshEvent } from '../../../pipelines/core/event.js';
+import type { Incident } from '../../../pipelines/core/incident.js';
 
 const T0 = Date.parse('2026-11-02T10:00:00Z');
 const MIN = 60_000;
@@ -237,5 +238,48 @@ describe('single_flow_volume', () => {
     );
     const { incidents } = await runEvents(heavy);
     expect(incidents).toEqual([]);
+  });
+
+  // A caller with no baseline of its own is judged by what the destination answers all its callers.
+  const LEDGER = principalOf('analytics', 'ledger');
+  const offender = (i: Incident): string =>
+    'principal' in i.workload ? i.workload.principal : i.workload.address;
+  const dumpBy = (src: string, atMs: number) =>
+    ev({ src, timeMs: atMs, dst: SVC('warehouse', 'analytics'), bytesDown: 7_500_000, durationMs: 4000 });
+  const servesLedger = (end: number) =>
+    steady(FRONTEND, [SVC('ledger', 'analytics')], T0, end, 1, { dstPrincipal: LEDGER });
+
+  it('calls a dump read by a workload that only ever served traffic exfiltration', async () => {
+    const end = T0 + 15 * MIN;
+    const events = merge(mesh([]), servesLedger(end), [dumpBy(LEDGER, ATTACK_AT + 3000)]);
+    const { incidents } = await runEvents(events);
+    expect(incidents.map((i) => `${i.kind} ${offender(i)}`)).toEqual([`exfiltration ${LEDGER}`]);
+    const f = (incidents[0]!.evidence.findings as Array<Record<string, unknown>>)[0]!;
+    expect(f).toMatchObject({ baseline_of: 'destination (what it answers all its callers)' });
+    expect(f.usual_bytes_per_request).toBeLessThan(10_000);
+  });
+
+  it('calls a dump read as the very first request of a new workload exfiltration', async () => {
+    const NEWCOMER = principalOf('analytics', 'newcomer');
+    const { incidents } = await runEvents(mesh([dumpBy(NEWCOMER, ATTACK_AT + 3000)]));
+    expect(incidents.map((i) => `${i.kind} ${i.detectors[0]} ${offender(i)}`)).toEqual([
+      `exfiltration single_flow_volume ${NEWCOMER}`,
+    ]);
+  });
+
+  it('stays quiet when the destination already served flows that large to another caller', async () => {
+    const end = T0 + 15 * MIN;
+    const BACKUP = principalOf('ops', 'backup');
+    const events = merge(
+      mesh([]),
+      servesLedger(end),
+      // The nightly backup reads 8 MB at a time from the start: the server's largest answers.
+      every(6, T0 + 30_000, MIN, (_, t) =>
+        ev({ src: BACKUP, timeMs: t, dst: SVC('warehouse', 'analytics'), bytesDown: 8_000_000 }),
+      ),
+      [dumpBy(LEDGER, ATTACK_AT + 3000)],
+    );
+    const { incidents } = await runEvents(events);
+    expect(incidents.filter((i) => offender(i) === LEDGER)).toEqual([]);
   });
 });

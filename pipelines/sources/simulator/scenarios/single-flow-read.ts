@@ -19,7 +19,9 @@ export const singleFlowRead: ScenarioDefinition = {
     const data = edges.map((e) => e.dst).filter(isWorkload);
     const source = data.find((w) => w.kind === 'data') ?? data[0] ?? ctx.actor;
     const e = source.endpoints.find((x) => x.method === 'GET') ?? source.endpoints[0];
-    const at = ctx.startMs + ctx.rng.int(5_000, 30_000);
+    // 5-30 s in, or within the first part of a scenario the run shortened.
+    const latest = Math.max(0, Math.min(30_000, (ctx.untilMs ?? Infinity) - ctx.startMs - 1_000));
+    const at = ctx.startMs + ctx.rng.int(Math.min(5_000, latest), latest);
     return {
       endMs: ctx.startMs + this.durationMs,
       tick(tickMs, rng, emit) {

@@ -130,6 +130,24 @@ describe('scenario library', () => {
     });
   }
 
+  it('single_flow_read still plays its read when the run cuts the scenario to a few seconds', () => {
+    // The evaluation shortens the whole library to fit its run; a read planned after the cut never happens.
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const sim = new MeshSimulator({ seed, startMs: START, services: 24, ratePerSec: 40 });
+      const at = START + WARMUP;
+      const truth = sim.schedule('single_flow_read', at, undefined, { untilMs: at + 8_000 });
+      const reads: Rec[] = [];
+      sim.generate(at - 5_000, at + 60_000, (r) => {
+        if (r.x_meshguard_label === 'single_flow_read') reads.push(r);
+      });
+      expect(reads.length, `seed ${seed}`).toBe(2);
+      for (const r of reads) {
+        expect(Number(r.bytes_sent)).toBeGreaterThan(7_000_000);
+        expect(Date.parse(String(r.start_time))).toBeLessThan(truth.endMs);
+      }
+    }
+  });
+
   it('credential_stuffing is mostly 401 on POST /login at a few per second', () => {
     const { truth, labeled } = run('credential_stuffing');
     const inbound = labeled.filter((r) => !isOutbound(r));
