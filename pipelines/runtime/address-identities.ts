@@ -93,7 +93,14 @@ export class AddressIdentities implements AddressBindingLookup {
     else if (this.byAddress.size >= this.cfg.max_bindings) this.evictOldest();
     this.byAddress.set(
       address,
-      new Binding(this.namespaces.intern(b.namespace), b.workload, b.serviceAccount, b.source, nowMs),
+      new Binding(
+        this.namespaces.intern(b.namespace),
+        b.workload,
+        b.serviceAccount,
+        b.source,
+        nowMs,
+        b.labels,
+      ),
     );
   }
 
@@ -214,6 +221,8 @@ class Binding implements AddressBinding {
     readonly serviceAccount: string,
     public source: AddressBinding['source'],
     readonly sinceMs: number,
+    // Always assigned (undefined for learned bindings) so every binding keeps one shape.
+    public labels: Readonly<Record<string, string>> | undefined,
   ) {
     this.lastSeenMs = sinceMs;
   }
