@@ -22,13 +22,8 @@ const SIZE_BIN_WIDTH = Math.log(1.1);
 /** Envoy response flags of a connection that never reached a working upstream. */
 const CONNECTION_FAILURE = /(?:^|,)(?:UF|UH|NR|URX|NC)(?:,|$)/;
 
-/** Envoy response flags of an upstream that was down: refused connections, no healthy host. */
+/** Envoy response flags of a destination that was down (refused, no healthy host): not a caller's doing. */
 const UPSTREAM_DOWN = /(?:^|,)(?:UF|UH)(?:,|$)/;
-
-/** The destination itself was unreachable (its sidecar says so): a caller cannot make this up alone. */
-export function isUpstreamDown(ev: MeshEvent): boolean {
-  return ev.responseFlags.length > 1 && UPSTREAM_DOWN.test(ev.responseFlags);
-}
 
 /** Fewer failed attempts than this in a window are a blip, not an outage. */
 const MIN_OUTAGE_ATTEMPTS = 3;
@@ -219,7 +214,7 @@ export class SourceWindow {
     if (ev.bytesDown > edge.maxFlowDown) edge.maxFlowDown = ev.bytesDown;
     if (ev.bytesUp > edge.maxFlowUp) edge.maxFlowUp = ev.bytesUp;
     if (failed) edge.failed++;
-    if (failed && isUpstreamDown(ev)) edge.upstreamDown++;
+    if (failed && UPSTREAM_DOWN.test(ev.responseFlags)) edge.upstreamDown++;
     if (isTcpSession(ev)) {
       edge.tcpSessions++;
       const size = ev.bytesUp + ev.bytesDown;
