@@ -17,7 +17,7 @@ export const MAX_KNOWN_TEMPLATES = 256;
 export const MAX_KNOWN_EXTERNAL = 32;
 
 /** Snapshot format version (toJSON / fromJSON). */
-const SNAPSHOT_VERSION = 2;
+const SNAPSHOT_VERSION = 3;
 const ALPHA = 0.05;
 
 // The workload's block: scalars, then six statistics (mean, variance) that share one count.
@@ -47,7 +47,10 @@ const E_BYTES_DOWN = 7;
 const E_BYTES_UP = 9;
 const E_REQUESTS = 11;
 const E_DENIED_RATIO = 13;
-const EDGE_SIZE = 15;
+const E_OUTAGE_END = 15;
+const EDGE_SIZE = 16;
+/** Version 2 snapshots lack E_OUTAGE_END, the last slot of each destination's block. */
+const EDGE_SIZE_V2 = 15;
 const blockAt = (destination: number) => HEADER_SIZE + destination * EDGE_SIZE;
 /** Templates kept in a plain array up to this many; a Set past it. */
 const SMALL_TEMPLATES = 8;
@@ -115,6 +118,13 @@ export class EdgeBaseline {
     v[this.at + E_LAST_DOWN] = bytesDown;
     v[this.at + E_LAST_UP] = bytesUp;
     v[this.at + E_LAST_END] = endMs;
+  }
+  /** End of the last window in which the destination was down for every attempt (0: never seen down). */
+  get outageEndMs(): number {
+    return this.v[this.at + E_OUTAGE_END]!;
+  }
+  set outageEndMs(x: number) {
+    this.v[this.at + E_OUTAGE_END] = x;
   }
   get bytesDown(): EwStat {
     return this.stat(E_BYTES_DOWN);
@@ -341,9 +351,9 @@ export class EntityState {
   /** Throws on a snapshot it cannot read (another format version, or not a snapshot at all). */
   static fromJSON(json: string): EntityState {
     const o = JSON.parse(json) as Record<string, unknown>;
-    if (o.v !== SNAPSHOT_VERSION) throw new Error(`unsupported snapshot version ${String(o.v)}`);
-    const values = (o.a as number[]).slice();
+    if (o.v !== SNAPSHOT_VERSION && o.v !== 2) throw new Error(`unsupported snapshot version ${String(o.v)}`);
     const destinations = o.d as string[];
+    const values = o.v === 2 ? widenV2(o.a as number[], destinations.length) : (o.a as number[]).slice();
     const size = blockAt(destinations.length);
     if (values.length !== size || values.some((x) => typeof x !== 'number'))
       throw new Error(`snapshot holds ${values.length} numbers, expected ${size}`);
@@ -373,4 +383,15 @@ export class EntityState {
     this.destinations.splice(victim, 1);
     this.values.splice(blockAt(victim), EDGE_SIZE);
   }
+}
+
+/** A version 2 snapshot's numbers with the outage slot (never seen down) added to each destination. */
+function widenV2(a: number[], destinations: number): number[] {
+  if (!Array.isArray(a) || a.length !== HEADER_SIZE + destinations * EDGE_SIZE_V2) return a;
+  const out = a.slice(0, HEADER_SIZE);
+  for (let i = 0; i < destinations; i++) {
+    const at = HEADER_SIZE + i * EDGE_SIZE_V2;
+    out.push(...a.slice(at, at + EDGE_SIZE_V2), 0);
+  }
+  return out;
 }

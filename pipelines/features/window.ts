@@ -22,6 +22,12 @@ const SIZE_BIN_WIDTH = Math.log(1.1);
 /** Envoy response flags of a connection that never reached a working upstream. */
 const CONNECTION_FAILURE = /(?:^|,)(?:UF|UH|NR|URX|NC)(?:,|$)/;
 
+/** Envoy response flags of a destination that was down (refused, no healthy host): not a caller's doing. */
+const UPSTREAM_DOWN = /(?:^|,)(?:UF|UH)(?:,|$)/;
+
+/** Fewer failed attempts than this in a window are a blip, not an outage. */
+const MIN_OUTAGE_ATTEMPTS = 3;
+
 /** A plain TCP session record: no HTTP status and no method. */
 export function isTcpSession(ev: MeshEvent): boolean {
   return ev.status === 0 && ev.method === '';
@@ -50,6 +56,8 @@ export class EdgeWindow {
   tcpSessions = 0;
   shortSessions = 0;
   failed = 0;
+  /** Attempts that found the destination down (UF, UH). */
+  upstreamDown = 0;
   /** Largest single request or connection, each way: one flow can be a dump on its own. */
   maxFlowDown = 0;
   maxFlowUp = 0;
@@ -57,6 +65,14 @@ export class EdgeWindow {
   readonly shortSizes = new Set<number>();
   /** Short sessions per size bin (bins 10 % wide, at most 64 kept): how many repeat one exchange. */
   readonly shortSizeBins = new Map<number, number>();
+
+  /**
+   * Most attempts in this window found the destination down: an outage as this caller saw it (the
+   * requests that still got through are the pods left, or retries that landed).
+   */
+  get outage(): boolean {
+    return this.upstreamDown >= MIN_OUTAGE_ATTEMPTS && this.upstreamDown * 2 >= this.requests;
+  }
 
   /**
    * Short sessions of the most repeated exchange: the most sessions whose sizes fall within about
@@ -198,6 +214,7 @@ export class SourceWindow {
     if (ev.bytesDown > edge.maxFlowDown) edge.maxFlowDown = ev.bytesDown;
     if (ev.bytesUp > edge.maxFlowUp) edge.maxFlowUp = ev.bytesUp;
     if (failed) edge.failed++;
+    if (failed && UPSTREAM_DOWN.test(ev.responseFlags)) edge.upstreamDown++;
     if (isTcpSession(ev)) {
       edge.tcpSessions++;
       const size = ev.bytesUp + ev.bytesDown;

@@ -111,8 +111,11 @@ export class BaselineLearning {
     state.recordWindow(cw.endMs, sw.denied, sw.notFound, RECENT_DECAY);
     // Every destination called is remembered with the edge's last window, even in flagged windows
     // (edge_volume asks for two heavy windows in a row).
-    for (const [dst, e] of sw.edges)
-      state.edge(dst, learning ? 0 : e.firstMs).rememberWindow(e.bytesDown, e.bytesUp, cw.endMs);
+    for (const [dst, e] of sw.edges) {
+      const base = state.edge(dst, learning ? 0 : e.firstMs);
+      base.rememberWindow(e.bytesDown, e.bytesUp, cw.endMs);
+      if (e.outage) base.outageEndMs = cw.endMs;
+    }
     for (const r of newRoutes) state.rememberTemplate(r.template);
     this.learnExternalHosts(state, sw, ctx.learning, cw.endMs, flagged);
     this.learnInboundMtls(sw, !flagged || learning);
@@ -144,6 +147,9 @@ export class BaselineLearning {
     this.peers.deniedRatio.update(deniedRatio);
     this.peers.notFoundRatio.update(notFoundRatio);
     for (const [dst, e] of sw.edges) {
+      // Attempts on a destination that was down say nothing of what the edge carries when it works:
+      // folded in, three minutes of outage would teach that it carries nothing.
+      if (e.outage) continue;
       const base = state.edge(dst, learning ? 0 : e.firstMs);
       const heavy = Math.max(e.bytesDown, e.bytesUp);
       if (

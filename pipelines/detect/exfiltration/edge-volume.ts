@@ -1,7 +1,8 @@
 /**
  * edge_volume_down / edge_volume_up: data volume on an in-mesh edge far above that edge's baseline and
  * its largest past window (bulk reads from a data service, bulk uploads), sustained over two windows.
- * `down` is read from the destination, `up` sent to it.
+ * `down` is read from the destination, `up` sent to it. Not judged in the minute after the destination
+ * was down for the caller (the pools' catch-up).
  */
 import type { Finding } from '../../core/finding.js';
 import type { WindowContext } from '../detector.js';
@@ -9,6 +10,8 @@ import type { ExfiltrationConfig } from './config.js';
 
 export const EDGE_VOLUME_DOWN = 'edge_volume_down';
 export const EDGE_VOLUME_UP = 'edge_volume_up';
+/** How long after an outage of the destination its callers' catch-up volume is expected. */
+const RECOVERY_MS = 60_000;
 
 /** This window's bytes on each edge against the edge's own baseline and its largest past window. */
 export function edgeVolume(ctx: WindowContext, cfg: ExfiltrationConfig): Finding | undefined {
@@ -18,6 +21,15 @@ export function edgeVolume(ctx: WindowContext, cfg: ExfiltrationConfig): Finding
     const edgeBase = ctx.state.findEdge(dst);
     // A new edge has no baseline of its own: judge it against everything the source usually moves.
     const own = edgeBase !== undefined && edgeBase.bytesDown.count >= 5;
+    // Pools re-opened after the destination was down carry the work that waited: catch-up, not a dump.
+    // Only the destination's own failures (UF, UH) open this, and single_flow_volume still judges
+    // every flow of it.
+    if (
+      edgeBase !== undefined &&
+      edgeBase.outageEndMs > 0 &&
+      ctx.startMs - edgeBase.outageEndMs < RECOVERY_MS
+    )
+      continue;
     for (const dir of ['down', 'up'] as const) {
       const observed = dir === 'down' ? e.bytesDown : e.bytesUp;
       if (observed < cfg.min_bytes) continue;

@@ -216,4 +216,43 @@ describe('exfiltration', () => {
     const { incidents } = await runEvents(mesh([...job(T0 + 1 * MIN), ...job(ATTACK_AT)]));
     expect(incidents).toEqual([]);
   });
+
+  /** Three minutes of attempts (with retries) on the warehouse, then 30 pooled TCP sessions of 2 MB each in 15 s. */
+  const afterAttempts = (flags: string): MeshEvent[] => {
+    const tcp = { method: '', path: '', status: 0 };
+    const attempts = burst(720, ATTACK_AT, 250, (_i, t) =>
+      ev({
+        ...tcp,
+        src: REPORTS,
+        dst: SVC('warehouse', 'analytics'),
+        timeMs: t,
+        responseFlags: flags,
+        bytesDown: 0,
+        bytesUp: 0,
+        durationMs: 300,
+      }),
+    );
+    const catchUp = burst(30, ATTACK_AT + 3 * MIN, 500, (_i, t) =>
+      ev({
+        ...tcp,
+        src: REPORTS,
+        dst: SVC('warehouse', 'analytics'),
+        timeMs: t,
+        bytesDown: 2_000_000,
+        bytesUp: 50_000,
+        durationMs: 45_000,
+      }),
+    );
+    return [...attempts, ...catchUp];
+  };
+
+  it('stays quiet on the pools catching up after their destination was down (UF/UH)', async () => {
+    const { incidents } = await runEvents(mesh(afterAttempts('UF')));
+    expect(incidents.filter((i) => i.kind === 'exfiltration')).toEqual([]);
+  });
+
+  it('still finds that volume after empty sessions a caller can open on its own (no upstream failure)', async () => {
+    const { incidents } = await runEvents(mesh(afterAttempts('-')));
+    expect(incidents.map((i) => i.kind)).toContain('exfiltration');
+  });
 });

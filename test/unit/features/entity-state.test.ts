@@ -63,6 +63,26 @@ describe('EntityState', () => {
     expect(copy.notFoundRatio.mean).toBeCloseTo(0.2);
   });
 
+  it('reads a snapshot of the previous version, with no destination ever seen down', () => {
+    const s = new EntityState(T0);
+    learnEdge(s, 'orders', 0, 1000);
+    learnEdge(s, 'exports', T0 + 90_000, 7_000_000);
+    s.edge('orders', 0).outageEndMs = T0 + 30_000;
+    const now = JSON.parse(JSON.stringify(s)) as { v: number; a: number[] };
+    // The previous layout: the same blocks without their last number (when the destination was down).
+    const header = now.a.length - 2 * 16;
+    const v2 = [
+      ...now.a.slice(0, header),
+      ...now.a.slice(header, header + 15),
+      ...now.a.slice(header + 16, -1),
+    ];
+    const old = EntityState.fromJSON(JSON.stringify({ ...now, v: 2, a: v2 }));
+    expect(old.findEdge('orders')!.outageEndMs).toBe(0);
+    expect(old.firstCalledMs('exports')).toBe(T0 + 90_000);
+    expect(Math.expm1(old.findEdge('exports')!.bytesDown.mean)).toBeCloseTo(7_000_000, -2);
+    expect(EntityState.fromJSON(JSON.stringify(s)).findEdge('orders')!.outageEndMs).toBe(T0 + 30_000);
+  });
+
   it('refuses a snapshot it cannot read instead of loading garbage', () => {
     expect(() => EntityState.fromJSON('{"v":1,"f":0}')).toThrow(/version/);
     const s = new EntityState(T0);

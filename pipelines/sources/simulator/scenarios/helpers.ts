@@ -48,3 +48,12 @@ export function shuffled<T>(items: readonly T[], rng: Rng): T[] {
   }
   return a;
 }
+
+/**
+ * How much of a scenario's `fullMs` timeline the run lets it play: all of it, or what is left before a
+ * shortened run cuts it (`ctx.untilMs`). Scenarios whose decisive phase comes late scale their phases
+ * to this, so a shortened library still plays the attack instead of only its prelude.
+ */
+export function playableMs(ctx: ScenarioContext, fullMs: number): number {
+  return ctx.untilMs === undefined ? fullMs : Math.max(0, Math.min(fullMs, ctx.untilMs - ctx.startMs));
+}

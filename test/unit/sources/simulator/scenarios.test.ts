@@ -148,6 +148,34 @@ describe('scenario library', () => {
     }
   });
 
+  it('learning_period_poisoning and ramping_exfiltration still play their attack when cut to a few minutes', () => {
+    // The evaluation gives them four to six minutes: the upload (ten minutes in) and the ramp's top
+    // (22 minutes in) must come before the cut, after the priming and the small start.
+    for (const seed of [1, 2, 3]) {
+      const sim = new MeshSimulator({ seed, startMs: START, services: 24, ratePerSec: 40 });
+      const at = START + WARMUP;
+      const poison = sim.schedule('learning_period_poisoning', at, undefined, { untilMs: at + 4 * 60_000 });
+      const ramp = sim.schedule('ramping_exfiltration', at + 5 * 60_000, undefined, {
+        untilMs: at + 10 * 60_000,
+      });
+      const up: number[] = [];
+      const down: Array<[number, number]> = [];
+      sim.generate(at, at + 11 * 60_000, (r) => {
+        const t = Date.parse(String(r.start_time));
+        if (r.x_meshguard_label === 'learning_period_poisoning' && isOutbound(r))
+          up.push(Number(r.bytes_received));
+        if (r.x_meshguard_label === 'ramping_exfiltration' && isOutbound(r))
+          down.push([t, Number(r.bytes_sent)]);
+        if (r.x_meshguard_label)
+          expect(t).toBeLessThan(r.x_meshguard_label === 'ramping_exfiltration' ? ramp.endMs : poison.endMs);
+      });
+      expect(up.filter((b) => b < 5_000).length, `seed ${seed}`).toBeGreaterThan(0);
+      expect(up.filter((b) => b > 4_000_000).length, `seed ${seed}`).toBeGreaterThan(60);
+      expect(down[0]![1]).toBeLessThan(20_000);
+      expect(Math.max(...down.map(([, b]) => b)), `seed ${seed}`).toBeGreaterThan(5_000_000);
+    }
+  });
+
   it('credential_stuffing is mostly 401 on POST /login at a few per second', () => {
     const { truth, labeled } = run('credential_stuffing');
     const inbound = labeled.filter((r) => !isOutbound(r));
