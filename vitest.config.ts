@@ -1,11 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
-// Tests that start real services (Kafka, Redis, Prometheus, Chromium, `meshguard serve`) and hold
-// wall-clock deadlines run one file at a time, after the rest, with the machine to themselves.
-const SERVICE_TESTS = [
-  'test/integration/**/*.test.ts',
+// Tests that hold wall-clock deadlines (faults, soak, ingest DoS, hostile input against a live
+// service) run one file at a time after the rest, with the machine to themselves.
+const DEADLINE_TESTS = [
+  'test/integration/faults-*.test.ts',
+  'test/integration/soak.test.ts',
+  'test/integration/ingest-dos.test.ts',
   'test/fuzz/**/*.test.ts',
-  'test/browser/**/*.test.ts',
 ];
 
 export default defineConfig({
@@ -19,10 +20,10 @@ export default defineConfig({
       {
         extends: true,
         test: {
-          name: 'in-process',
+          name: 'main',
           include: ['test/**/*.test.ts'],
-          exclude: SERVICE_TESTS,
-          // CPU-bound replays and unit tests: one worker per core.
+          exclude: DEADLINE_TESTS,
+          // One worker per core: replays are CPU-bound, service tests mostly wait on their services.
           maxWorkers: 2,
           sequence: { groupOrder: 0 },
         },
@@ -30,8 +31,8 @@ export default defineConfig({
       {
         extends: true,
         test: {
-          name: 'services',
-          include: SERVICE_TESTS,
+          name: 'deadlines',
+          include: DEADLINE_TESTS,
           fileParallelism: false,
           sequence: { groupOrder: 1 },
         },
