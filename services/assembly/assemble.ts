@@ -168,11 +168,14 @@ export async function assemble(
     pipeline,
     neural,
     onMetricSample:
-      metricSeries &&
-      ((sample) => {
-        const findings = metricSeries.push(sample);
-        if (findings.length > 0) pipeline.pushFindings(findings);
-      }),
+      metricSeries || responders.leastPrivilege
+        ? (sample) => {
+            // The sidecars' shadow and audit counters: would-be denials of the dry-run policies.
+            responders.leastPrivilege?.onMetricSample(sample);
+            const findings = metricSeries?.push(sample) ?? [];
+            if (findings.length > 0) pipeline.pushFindings(findings);
+          }
+        : undefined,
     shutdown() {
       closing ??= (async () => {
         neural?.stop();
