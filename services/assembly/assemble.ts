@@ -63,7 +63,7 @@ export interface Assembly {
   neural: NeuralHook | undefined;
   /**
    * With `metricSeries`: a mesh-metric sample through the metric series detectors; their findings join
-   * the incidents.
+   * the incidents. With least privilege on: the proxies' shadow and audit counters reach its verifier.
    */
   onMetricSample: ((sample: MetricSample) => void) | undefined;
   /** Stop the model's refits, flush alerts, close the state store. Idempotent. */
