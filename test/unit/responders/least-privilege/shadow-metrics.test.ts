@@ -15,6 +15,10 @@ import { join } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CallGraph } from '../../../../pipelines/features/call-graph.js';
+import {
+  adapterMessage,
+  parseAdapterSample,
+} from '../../../../pipelines/metrics/kafka-adapter/kafka-adapter.js';
 import type { MetricSample } from '../../../../pipelines/metrics/sample.js';
 import { LeastPrivilegeConfig } from '../../../../pipelines/responders/least-privilege/config.js';
 import { buildAllowPolicies } from '../../../../pipelines/responders/least-privilege/istio.js';
@@ -74,6 +78,18 @@ describe('ShadowMetricReader', () => {
       workload: 'payments',
       count: 7,
     });
+  });
+
+  it('reads them as serve receives them: through the metrics topic’s prometheus-kafka-adapter JSON', () => {
+    const r = new ShadowMetricReader();
+    const viaTopic = (s: MetricSample): MetricSample => {
+      const parsed = parseAdapterSample(adapterMessage(s));
+      if (!parsed.ok || !parsed.sample) throw new Error('adapter round trip failed');
+      return parsed.sample;
+    };
+    expect(r.read(viaTopic(istioTagged('orders', 'orders-74fb669cc6-95qm8', 'denied', 2)))?.count).toBe(2);
+    expect(r.read(viaTopic(istioTagged('orders', 'orders-74fb669cc6-95qm8', 'denied', 6)))?.count).toBe(4);
+    expect(r.read(viaTopic(linkerdAudited('payments', 1)))?.source).toBe('linkerd-audit');
   });
 
   it('ignores what is not a would-be denial of an ALLOW dry-run', () => {
