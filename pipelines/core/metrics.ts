@@ -142,7 +142,7 @@ export class Metrics {
   });
   readonly leastPrivilegeWouldDeny = new Counter({
     name: 'meshguard_least_privilege_would_deny_total',
-    help: 'Calls a proposed least-privilege policy in dry-run would have denied (Istio shadow results), by policy.',
+    help: 'Calls a proposed least-privilege policy in dry-run would have denied (shadow verdicts in access logs, sidecar RBAC shadow stats, Linkerd audit counters), by policy.',
     labelNames: ['policy'] as const,
     registers: [this.registry],
   });

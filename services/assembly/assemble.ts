@@ -63,7 +63,7 @@ export interface Assembly {
   neural: NeuralHook | undefined;
   /**
    * With `metricSeries`: a mesh-metric sample through the metric series detectors; their findings join
-   * the incidents.
+   * the incidents. With least privilege on: the proxies' shadow and audit counters reach its verifier.
    */
   onMetricSample: ((sample: MetricSample) => void) | undefined;
   /** Stop the model's refits, flush alerts, close the state store. Idempotent. */
@@ -168,11 +168,14 @@ export async function assemble(
     pipeline,
     neural,
     onMetricSample:
-      metricSeries &&
-      ((sample) => {
-        const findings = metricSeries.push(sample);
-        if (findings.length > 0) pipeline.pushFindings(findings);
-      }),
+      metricSeries || responders.leastPrivilege
+        ? (sample) => {
+            // The sidecars' shadow and audit counters: would-be denials of the dry-run policies.
+            responders.leastPrivilege?.onMetricSample(sample);
+            const findings = metricSeries?.push(sample) ?? [];
+            if (findings.length > 0) pipeline.pushFindings(findings);
+          }
+        : undefined,
     shutdown() {
       closing ??= (async () => {
         neural?.stop();

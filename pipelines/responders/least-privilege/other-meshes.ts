@@ -4,7 +4,7 @@
  * Linkerd (policy.linkerd.io): a `Server` per learned port of the workload (pods by the same selector),
  * an `AuthorizationPolicy` targeting it, requiring a `MeshTLSAuthentication` that lists the callers by
  * ServiceAccount. Once a Server selects a port, traffic no policy authorizes is refused. Dry-run is the
- * Server's `accessPolicy: audit` (Linkerd 2.15+): every request is allowed and the ones no policy would
+ * Server's `accessPolicy: audit` (Linkerd 2.16+): every request is allowed and the ones no policy would
  * allow are flagged in the proxy's logs and metrics; enforcement is `accessPolicy: deny`. Kubelet probes
  * stay allowed: Linkerd authorizes probe routes by default on a Server without HTTPRoutes.
  *

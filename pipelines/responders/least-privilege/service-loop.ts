@@ -1,16 +1,19 @@
 /**
  * Least privilege in service mode: learn the call graph from live traffic for `learn_secs`, apply the
  * proposals in dry-run through the verifier, feed it every event (Istio's shadow verdicts), and check
- * the clean periods every `check_interval_secs`. After enforcement, calls the policies refuse become
+ * the clean periods every `check_interval_secs`. The proxies' shadow and audit counters arrive as metric
+ * samples (onMetricSample). After enforcement, calls the policies refuse become
  * findings (denials.ts) handed to onDenial. Time is the injected clock (wall time in serve).
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../../core/clock.js';
 import type { MeshEvent } from '../../core/event.js';
+import type { MetricSample } from '../../metrics/sample.js';
 import { CallGraph } from '../../features/call-graph.js';
 import type { LeastPrivilegeConfig } from './config.js';
 import { DenialTracker, type DenialFinding } from './denials.js';
 import { buildAllowPolicies } from './istio.js';
+import { ShadowMetricReader } from './shadow-metrics.js';
 import type { LeastPrivilegeVerifier } from './verify.js';
 
 export class LeastPrivilegeLoop {
@@ -19,6 +22,7 @@ export class LeastPrivilegeLoop {
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
   private readonly denials = new DenialTracker();
+  private readonly shadowMetrics = new ShadowMetricReader();
   /** Called with each denied-caller finding (lateral movement or new dependency) after enforcement. */
   onDenial: ((finding: DenialFinding) => void) | undefined;
 
@@ -39,6 +43,12 @@ export class LeastPrivilegeLoop {
     this.verifier.observe(ev);
     const finding = this.denials.observe(ev);
     if (finding) this.onDenial?.(finding);
+  }
+
+  /** Every mesh metric sample: the proxies' shadow (Istio) and audit (Linkerd) counts of would-be denials. */
+  onMetricSample(sample: MetricSample): void {
+    const denials = this.shadowMetrics.read(sample);
+    if (denials) this.verifier.observeShadowDenials(denials);
   }
 
   get learning(): boolean {

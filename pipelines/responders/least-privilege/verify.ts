@@ -6,6 +6,9 @@
  * namespaces are never tightened, promotion waits for a person when `require_approval`, every step goes
  * to the quarantine audit trail with its undo, and release deletes the policy.
  *
+ * The sidecars' metrics count too (observeShadowDenials): Envoy's RBAC shadow stats and Linkerd's audit
+ * mode, for workloads whose access log carries no verdict.
+ *
  * Any would-be denial restarts the clean period: meshguard cannot tell a legitimate rare caller from an
  * attacker in dry-run, so a person reads the caller (coverage API) and re-proposes or releases.
  */
@@ -22,6 +25,7 @@ import type { PolicySink } from '../quarantine/sinks/sink.js';
 import type { LeastPrivilegeConfig } from './config.js';
 import type { CoverageReport, CoverageSource, PolicyCoverage, PolicyState } from './coverage.js';
 import { WORKLOAD_LABEL, type AllowPolicyManifest } from './istio.js';
+import type { ShadowDenials } from './shadow-metrics.js';
 import { allowInvariantErrors } from './validate.js';
 
 /** Destinations without a policy remembered for the coverage report (bounded: attacker-chosen labels). */
@@ -78,6 +82,22 @@ const asSinkPolicy = (p: AllowPolicyManifest): AuthorizationPolicyManifest =>
 function selects(policy: AllowPolicyManifest, labels: Readonly<Record<string, string>>): boolean {
   for (const [k, v] of Object.entries(policy.spec.selector.matchLabels)) if (labels[k] !== v) return false;
   return true;
+}
+
+/** Prometheus' spelling of a label name it copied from a pod (`app.kubernetes.io/name` → `app_kubernetes_io_name`). */
+const promLabel = (k: string): string => k.replace(/[^a-zA-Z0-9_]/g, '_');
+
+/**
+ * Whether a scraped series is about a pod the policy selects: by the selector labels the scrape kept
+ * (a scrape may drop some; matching too much only delays a promotion), else by the workload the policy
+ * was learned for.
+ */
+function selectsScraped(policy: AllowPolicyManifest, d: ShadowDenials): boolean {
+  const kept = Object.entries(policy.spec.selector.matchLabels).filter(
+    ([k]) => d.labels[promLabel(k)] !== undefined,
+  );
+  if (kept.length > 0) return kept.every(([k, v]) => d.labels[promLabel(k)] === v);
+  return d.workload !== '' && policy.metadata.labels[WORKLOAD_LABEL] === d.workload;
 }
 
 export class LeastPrivilegeVerifier implements CoverageSource {
@@ -149,16 +169,31 @@ export class LeastPrivilegeVerifier implements CoverageSource {
       }
       return;
     }
-    if (t.state === 'enforced' || ev.rbacShadowAllow !== 'denied') return;
+    if (ev.rbacShadowAllow === 'denied') this.countWouldDeny(t, 1);
+  }
+
+  /**
+   * Would-be denials the proxies counted in their metrics (shadow-metrics.ts): Envoy's RBAC shadow stats
+   * or Linkerd's audit mode, at a pod a dry-run policy selects.
+   */
+  observeShadowDenials(d: ShadowDenials): void {
+    if (this.protectedNs.has(d.namespace)) return;
+    const t = this.byNamespace.get(d.namespace)?.find((c) => selectsScraped(c.policy, d));
+    if (t) this.countWouldDeny(t, d.count);
+  }
+
+  private countWouldDeny(t: Tracked, n: number): void {
+    if (t.state === 'enforced') return;
     const now = this.opts.clock.nowMs();
-    t.wouldDeny++;
+    t.wouldDeny += n;
     t.lastWouldDenyMs = now;
     t.cleanSinceMs = now;
     // A policy waiting for approval that would now deny a call is no longer clean.
     if (t.state === 'pending_approval') t.state = 'dry_run';
-    this.opts.metrics.leastPrivilegeWouldDeny.inc({
-      policy: keyOf(t.policy.metadata.namespace, t.policy.metadata.name),
-    });
+    this.opts.metrics.leastPrivilegeWouldDeny.inc(
+      { policy: keyOf(t.policy.metadata.namespace, t.policy.metadata.name) },
+      n,
+    );
   }
 
   /** Promote (or ask approval for) every dry-run policy whose clean period has passed. */

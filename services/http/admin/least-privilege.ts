@@ -36,7 +36,10 @@ const PolicyCoverageSchema = Type.Object({
     description:
       'dry_run = Istio only logs (shadow); pending_approval = clean period passed, waiting for a person; enforced = denies.',
   }),
-  wouldDeny: Type.Integer({ description: 'Calls the policy would have denied (Istio shadow results).' }),
+  wouldDeny: Type.Integer({
+    description:
+      'Calls the policy would have denied (shadow verdicts in access logs, sidecar shadow and audit counters).',
+  }),
   appliedAt: Type.String(),
   lastWouldDenyAt: Type.Optional(Type.String()),
   cleanSince: Type.String({ description: 'Start of the current clean period (no would-be denial since).' }),

@@ -3,7 +3,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
+import pino from 'pino';
 import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../../../config/validate.js';
+import { CallGraph } from '../../../../pipelines/features/call-graph.js';
+import { buildAllowPolicies } from '../../../../pipelines/responders/least-privilege/istio.js';
+import { assemble } from '../../../../services/assembly/assemble.js';
 import type { Incident } from '../../../../pipelines/core/incident.js';
 import { createResponders } from '../../../../pipelines/responders/index.js';
 import { AlertsConfig } from '../../../../pipelines/responders/alerts/config.js';
@@ -57,6 +62,41 @@ describe('least privilege wired into the responders', () => {
     });
     expect(JSON.stringify(incident.evidence.allow)).toMatch(/kubectl patch/);
     await r.shutdown();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('in serve, a mesh-metric sample with a sidecar shadow denial reaches the verifier', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'meshguard-lp-'));
+    const cfg = resolveConfig({
+      log_level: 'silent',
+      alerts: { channels: [] },
+      quarantine: { sink: 'gitops', policies_dir: dir },
+      least_privilege: { enabled: true },
+    });
+    const scoring = await assemble(cfg, { logger: pino({ level: 'silent' }) });
+    const g = new CallGraph();
+    g.observe(ev({ timeMs: 0, src: CART, dstNamespace: 'shop', podLabels: { app: 'orders' } }));
+    const verifier = scoring.responders.leastPrivilege!.verifier;
+    await verifier.propose(
+      buildAllowPolicies(g.destinations(), { l7: false, dryRun: true, protectedNamespaces: [] }).policies,
+    );
+    // Envoy's RBAC shadow stat as Istio's bootstrap tags it (Istio's "Dry Run" authorization task).
+    scoring.onMetricSample!({
+      name: 'envoy_http_inbound_0_0_0_0_8080_rbac',
+      labels: {
+        app: 'orders',
+        authz_dry_run_action: 'allow',
+        authz_dry_run_result: 'denied',
+        namespace: 'shop',
+        pod: 'orders-74fb669cc6-95qm8',
+      },
+      timeMs: Date.now(),
+      value: 3,
+    });
+    expect(verifier.coverage().policies).toEqual([
+      expect.objectContaining({ policy: 'meshguard-allow-orders', state: 'dry_run', wouldDeny: 3 }),
+    ]);
+    await scoring.shutdown();
     await rm(dir, { recursive: true, force: true });
   });
 });
