@@ -222,9 +222,10 @@ export class Service {
       await this.app?.close().catch(() => undefined);
       this.scoring?.neural?.stop();
       await this.podWatch?.stop();
-      // Leaving the group or flushing to a dead cluster can wait on kafkajs retries for minutes; past
-      // the session timeout the broker has evicted this member anyway, so stop waiting then.
-      const kafkaGraceMs = this.cfg.kafka.session_timeout_ms;
+      // Leaving the group or flushing to a dead cluster can wait on kafkajs retries for minutes. A member
+      // that does not leave is evicted after the session timeout, and its uncommitted records are read
+      // again by the next owner: waiting longer than a few seconds buys nothing.
+      const kafkaGraceMs = Math.min(this.cfg.kafka.session_timeout_ms, 5_000);
       if (this.transport)
         await this.boundedStep('Kafka consumer shutdown', kafkaGraceMs, this.transport.source.shutdown());
       await this.scorer?.flush().catch(() => undefined);

@@ -18,6 +18,9 @@ MESHGUARD_ADMIN_TOKEN, MESHGUARD_POLICIES_DIR.`;
 
 const usage = (message: string) => usageError(`${message}\n\n${HELP}`);
 
+/** Shutdown finishes well inside Kubernetes' default 30 s termination grace period, even with Kafka gone. */
+const SHUTDOWN_GRACE_MS = 15_000;
+
 export interface ServeArgs {
   config?: string;
   role: Role;
@@ -90,7 +93,16 @@ export async function runServe(argv: string[]): Promise<number> {
     process.once('SIGINT', () => resolve('SIGINT'));
   });
   logger.info({ signal }, 'Shutting down');
-  await service.stop();
-  logger.info('Stopped');
+  let timer: NodeJS.Timeout | undefined;
+  const outcome = await Promise.race([
+    service.stop().then(() => 'stopped' as const),
+    new Promise<'overran'>((resolve) => {
+      timer = setTimeout(() => resolve('overran'), SHUTDOWN_GRACE_MS);
+    }),
+  ]).finally(() => clearTimeout(timer));
+  if (outcome === 'overran')
+    // What was not committed is read again by the group's next owner (at least once).
+    logger.warn({ graceMs: SHUTDOWN_GRACE_MS }, 'Shutdown overran its grace period; exiting anyway');
+  else logger.info('Stopped');
   return 0;
 }
