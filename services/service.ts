@@ -23,6 +23,7 @@ import { consoleRoutes } from './http/console/routes.js';
 import { buildApp } from './ingest/app.js';
 import { BatchScorer } from './scorer/batch-scorer.js';
 import { checkPosture } from './posture.js';
+import { finishesWithin } from './deadline.js';
 import { PodWatch, podWatchKubeconfig, podWatchWanted } from './assembly/pod-watch.js';
 
 export type Role = 'ingest' | 'scorer' | 'all';
@@ -244,14 +245,8 @@ export class Service {
 
   /** Waits for one shutdown step at most `ms`, then logs what was left behind and moves on. */
   private async boundedStep(step: string, ms: number, work: Promise<void>): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const overran = new Promise<'overran'>((resolve) => {
-      timer = setTimeout(() => resolve('overran'), ms).unref();
-    });
-    const outcome = await Promise.race([work.then(() => 'done' as const), overran]).finally(() =>
-      clearTimeout(timer),
-    );
-    if (outcome === 'overran') this.logger.warn({ step, waitedMs: ms }, 'Shutdown step overran; moving on');
+    if (!(await finishesWithin(work, ms)))
+      this.logger.warn({ step, waitedMs: ms }, 'Shutdown step overran; moving on');
   }
 }
 

@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { loadConfig } from '../../config/load.js';
+import { finishesWithin } from '../deadline.js';
 import { Service, type Role } from '../service.js';
 import { parsePort, usageError } from './args.js';
 
@@ -93,14 +94,7 @@ export async function runServe(argv: string[]): Promise<number> {
     process.once('SIGINT', () => resolve('SIGINT'));
   });
   logger.info({ signal }, 'Shutting down');
-  let timer: NodeJS.Timeout | undefined;
-  const outcome = await Promise.race([
-    service.stop().then(() => 'stopped' as const),
-    new Promise<'overran'>((resolve) => {
-      timer = setTimeout(() => resolve('overran'), SHUTDOWN_GRACE_MS);
-    }),
-  ]).finally(() => clearTimeout(timer));
-  if (outcome === 'overran')
+  if (!(await finishesWithin(service.stop(), SHUTDOWN_GRACE_MS)))
     // What was not committed is read again by the group's next owner (at least once).
     logger.warn({ graceMs: SHUTDOWN_GRACE_MS }, 'Shutdown overran its grace period; exiting anyway');
   else logger.info('Stopped');
