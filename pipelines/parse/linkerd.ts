@@ -92,6 +92,8 @@ export function buildLinkerdEvent(r: LinkerdRecord, meta: K8sMeta, opts: ParseOp
   if (isProbe(clientId, ev.method, ev.userAgent, ev.path, ev.status)) return null;
 
   ev.srcAddress = addressHost(clientAddr);
+  // client.addr is the inbound proxy's socket peer; Linkerd does not take it from X-Forwarded-For.
+  ev.srcAddressDirect = ev.srcAddress !== '';
   const parts = clientId === '' ? null : linkerdIdentityParts(clientId);
   if (clientId !== '' && parts === null) return reject(`client.id: not a Linkerd identity: '${clientId}'`);
   if (parts !== null) {

@@ -172,6 +172,8 @@ function protocolOf(l4: Record<string, unknown>): string {
 
 function fillSource(ev: MeshEvent, e: FlowEndpoint, ip: string, opts: ParseOptions): void {
   ev.srcAddress = ip;
+  // The packet's own source address, as the datapath saw it.
+  ev.srcAddressDirect = ip !== '';
   ev.srcNamespace = e.namespace;
   ev.srcWorkload = e.workload;
   ev.srcServiceAccount = e.serviceAccount;

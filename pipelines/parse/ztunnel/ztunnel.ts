@@ -81,6 +81,9 @@ function buildZtunnelEvent(f: ZtunnelFields, opts: ParseOptions, shippedMs: numb
 
   // Source: proven by its certificate when it had one; egress lines name only the pod and namespace.
   ev.srcAddress = addressHost(text(f.srcAddr, 'src.addr'));
+  // ztunnel captures the connection in the pod's network namespace: src.addr is the socket peer, never
+  // a forwarded header a client could choose.
+  ev.srcAddressDirect = ev.srcAddress !== '';
   ev.srcWorkload = workloadFromPod(text(f.srcWorkload, 'src.workload'));
   ev.srcNamespace = text(f.srcNamespace, 'src.namespace');
   if (srcIdentity.id !== '') {

@@ -60,6 +60,8 @@ describe('linkerd', () => {
       srcNamespace: 'booksapp',
       srcServiceAccount: 'traffic',
       srcAddress: '10.42.0.70',
+      // The proxy's socket peer, not a forwarded header: it may name an address-only offender.
+      srcAddressDirect: true,
       mtls: true,
       method: 'GET',
       path: '/',
@@ -154,6 +156,7 @@ describe('ztunnel', () => {
       '2025-01-02T03:04:05.000000Z\tinfo\taccess\tconnection complete\tsrc.addr=10.244.0.7:40461 src.workload="reporter-7d9f8c9b66-x2k7p" src.namespace="shop" dst.addr=203.0.113.9:443 dst.hbone_addr=203.0.113.9:443 direction="outbound" bytes_sent=9000000 bytes_recv=512 duration="2000ms"';
     expect(only(line)).toMatchObject({
       src: 'ip:10.244.0.7',
+      srcAddressDirect: true,
       srcNamespace: 'shop',
       srcWorkload: 'reporter',
       egress: true,
@@ -227,7 +230,12 @@ describe('hubble', () => {
 
   it('DNS requests carry the query; flows to the world are egress', () => {
     expect(only(h[8]!).dnsQuery).toBe('api.example.com');
-    expect(only(h[9]!)).toMatchObject({ egress: true, externalHost: 'api.example.com', bytesUp: 0 });
+    expect(only(h[9]!)).toMatchObject({
+      egress: true,
+      externalHost: 'api.example.com',
+      bytesUp: 0,
+      srcAddressDirect: true,
+    });
     expect(results(h[10]!)).toEqual([]);
   });
 
