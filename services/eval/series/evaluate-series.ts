@@ -120,10 +120,10 @@ export function renderReport(reports: readonly SeriesReport[]): string {
       `(${DETECTION_THRESHOLD}, what \`score-series\` users get); "best" is the best single corpus-wide threshold`,
     'per profile, chosen by sweeping 0.01 to 1.00 over the whole corpus as NAB does (never per series).',
     '',
-    "The development corpus is synthetic (corpus.ts) and split by seed: the stack's settings were chosen",
-    'on the tuning half; the held-out half comes from the same families with another seed and was not',
-    'looked at while tuning. Both halves share the families, so the held-out half guards against tuning',
-    'to particular series, not against tuning to the generator.',
+    'The development corpus is synthetic (corpus.ts) and split by seed: settings are chosen on the',
+    'tuning half; the held-out half comes from the same families with another seed and is used only to',
+    'reject a change that gains on the tuning half alone (never to pick a value). Both halves share the',
+    'families, so it guards against tuning to particular series, not against tuning to the generator.',
     '',
   ];
   for (const r of reports) {
