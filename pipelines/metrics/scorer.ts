@@ -67,6 +67,11 @@ export class MetricSeriesScorer {
         history_size: this.config.history_size,
         min_history: Math.min(48, this.config.history_size),
       },
+      // The mesh path limits repeats with its own cooldown per series; inside a short refractory period
+      // it still follows a change that grows (tuned against the benign simulator scenarios).
+      refractory_samples: 30,
+      refractory_score: 0.3,
+      refractory_margin: 0,
       // Weekly bins for thousands of series would cost more memory than they return.
       seasonal: { max_phases: this.config.max_phases, weekly: false },
     });

@@ -19,12 +19,20 @@ import { TailCalibrator, type Calibrated } from '../calibration/tail-calibrator.
 import { ChangepointDetector } from '../changepoint/changepoint.js';
 import { CusumDetector } from '../cusum/cusum.js';
 import { DriftDetector } from '../drift/drift.js';
+import { AnomalyLikelihood } from '../likelihood/likelihood.js';
 import { SeasonalBaseline } from '../seasonal/seasonal.js';
 import { SpikeDetector } from '../spike/spike.js';
 import { VarianceDetector } from '../variance/variance.js';
 import { defaultSeriesStackConfig, type SeriesStackConfig } from './config.js';
 
-export const STACK_PARTS = ['spike', 'level_shift', 'variance', 'drift', 'changepoint'] as const;
+export const STACK_PARTS = [
+  'spike',
+  'level_shift',
+  'variance',
+  'drift',
+  'changepoint',
+  'likelihood',
+] as const;
 export type StackPart = (typeof STACK_PARTS)[number];
 
 export interface SeriesScore {
@@ -51,6 +59,7 @@ export class SeriesDetector {
   private readonly variance: VarianceDetector;
   private readonly drift: DriftDetector;
   private readonly changepoint: ChangepointDetector;
+  private readonly likelihood: AnomalyLikelihood;
   private readonly cal: Record<CalibratorName, TailCalibrator>;
   private samples = 0;
   private lastMs = -Infinity;
@@ -65,6 +74,7 @@ export class SeriesDetector {
     this.variance = new VarianceDetector(cfg.variance);
     this.drift = new DriftDetector(cfg.drift);
     this.changepoint = new ChangepointDetector(cfg.changepoint);
+    this.likelihood = new AnomalyLikelihood(cfg.likelihood);
     const c = (): TailCalibrator => new TailCalibrator(cfg.calibration);
     this.cal = {
       spikeUp: c(),
@@ -109,7 +119,12 @@ export class SeriesDetector {
     const parts: Record<StackPart, number> = { ...NO_PARTS };
     if (this.samples > this.cfg.calibration_start) {
       const cal = this.cal;
-      const larger = (x: Calibrated, y: Calibrated): number => Math.max(x.score, y.score);
+      // The stack's surprise (the largest of its calibrated parts) feeds the anomaly likelihood.
+      let surprise = 0;
+      const larger = (x: Calibrated, y: Calibrated): number => {
+        surprise = Math.max(surprise, x.surprise, y.surprise);
+        return Math.max(x.score, y.score);
+      };
       parts.spike = larger(
         cal.spikeUp.update(Math.max(spikeRaw, 0)),
         cal.spikeDown.update(Math.max(-spikeRaw, 0)),
@@ -123,7 +138,10 @@ export class SeriesDetector {
         cal.driftUp.update(Math.max(driftRaw, 0)),
         cal.driftDown.update(Math.max(-driftRaw, 0)),
       );
-      parts.changepoint = cal.changepoint.update(changeRaw).score;
+      const change = cal.changepoint.update(changeRaw);
+      parts.changepoint = change.score;
+      if (this.cfg.changepoint.enabled) surprise = Math.max(surprise, change.surprise);
+      if (this.cfg.likelihood.enabled) parts.likelihood = this.likelihood.update(surprise).score;
     }
     let score = 0;
     let detector: StackPart | '' = '';
@@ -149,12 +167,13 @@ export class SeriesDetector {
 
   /**
    * One change, one detection: the samples right after a detection usually score high for the same
-   * reason, and each would be read as a new alarm. Inside the refractory period only a stronger score
-   * is reported (a change that grows is still followed).
+   * reason, and each would be read as a new alarm. Inside the refractory period only a score stronger
+   * by refractory_margin is reported (by default none: NAB-style scoring, like on-call, counts the first
+   * detection of an anomaly and charges every later one that lands outside its window).
    */
   private refractory(score: number, detector: StackPart | ''): { score: number; detector: StackPart | '' } {
     if (this.samples <= this.refractoryUntil) {
-      if (score <= this.refractoryLevel) return { score: 0, detector: '' };
+      if (score <= this.refractoryLevel + this.cfg.refractory_margin) return { score: 0, detector: '' };
       this.refractoryLevel = score;
       return { score, detector };
     }
@@ -183,6 +202,7 @@ const NO_PARTS: Readonly<Record<StackPart, number>> = Object.freeze({
   variance: 0,
   drift: 0,
   changepoint: 0,
+  likelihood: 0,
 });
 
 function idle(value: number): SeriesScore {

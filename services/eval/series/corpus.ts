@@ -4,7 +4,8 @@
  *
  * Bases are what mesh and infrastructure metrics look like (diurnal request rates with weekends, latency
  * with heavy tails and benign outliers, bounded CPU, bursty batch jobs, sawtooth gauges that reset,
- * small integer error counts, mean-reverting random walks); anomalies are what operations see (spikes,
+ * small integer error counts, mean-reverting random walks, a heap that grows and is collected at
+ * irregular heights, per-replica load that steps whenever an autoscaler adds or removes a replica); anomalies are what operations see (spikes,
  * dips, level shifts, variance changes, trend changes, a changed daily pattern, a flatline, a slow
  * drift, an outage that drops the series to zero); one base has frequent benign bursts, as real request
  * rates do. Everything is a pure function of the seed. About one series in six has no anomaly at all.
@@ -21,6 +22,8 @@ export const BASES = [
   'error_count',
   'random_walk',
   'spiky_rate',
+  'memory_gc',
+  'autoscaled',
 ] as const;
 export type BaseKind = (typeof BASES)[number];
 
@@ -189,6 +192,48 @@ function makeBase(kind: BaseKind, r: Rng, stepMs: number): Base {
         },
       };
     }
+    case 'memory_gc': {
+      // A heap that grows between collections and falls back when one runs, at irregular heights.
+      const level = r.lognormal(500, 0.8);
+      const slope = level * r.uniform(0.002, 0.02);
+      let heap = level;
+      let limit = level * r.uniform(1.3, 1.8);
+      return {
+        level: level * 1.25,
+        noise: slope * 2 + level * 0.01,
+        floor: 0,
+        ceiling: Infinity,
+        daily: () => 0,
+        value: () => {
+          heap += slope * (1 + 0.5 * r.normal());
+          if (heap >= limit) {
+            heap = level * r.uniform(0.95, 1.05);
+            limit = level * r.uniform(1.3, 1.8);
+          }
+          return heap + level * 0.01 * arStep();
+        },
+      };
+    }
+    case 'autoscaled': {
+      // Per-replica load under an autoscaler: a daily cycle, and a benign step whenever a replica joins
+      // or leaves (the load divides among one more or one fewer).
+      const level = r.lognormal(120, 0.6);
+      const amp = r.uniform(0.1, 0.3);
+      let replicas = r.int(3, 6);
+      const noise = level * 0.04;
+      return {
+        level,
+        noise,
+        floor: 0,
+        ceiling: Infinity,
+        daily: (ms) => level * amp * dailyShape(ms),
+        value: (_i, ms) => {
+          if (r.chance(0.004)) replicas = Math.min(8, Math.max(2, replicas + (r.chance(0.5) ? 1 : -1)));
+          const demand = (level + level * amp * dailyShape(ms)) * 4;
+          return Math.max(0, demand / replicas + noise * arStep());
+        },
+      };
+    }
     case 'random_walk': {
       const level = r.lognormal(200, 1);
       let x = 0;
@@ -335,7 +380,13 @@ export function developmentCorpus(seed = 1): LabeledSeries[] {
 /** A seasonal change needs a season; zero is ordinary for an error count; the rest fit every base. */
 function applicable(base: BaseKind, kind: AnomalyKind): boolean {
   if (kind === 'seasonal_change')
-    return base === 'diurnal_rate' || base === 'cpu' || base === 'latency' || base === 'spiky_rate';
+    return (
+      base === 'diurnal_rate' ||
+      base === 'cpu' ||
+      base === 'latency' ||
+      base === 'spiky_rate' ||
+      base === 'autoscaled'
+    );
   if (kind === 'drop_to_zero') return base !== 'error_count';
   return true;
 }

@@ -13,7 +13,7 @@ import {
   scoreSeries,
   windowsAround,
 } from '../../../services/eval/series/nab-score.js';
-import { ANOMALIES, developmentCorpus, generateSeries } from '../../../services/eval/series/corpus.js';
+import { ANOMALIES, BASES, developmentCorpus, generateSeries } from '../../../services/eval/series/corpus.js';
 import {
   evaluateCorpus,
   loadNabLayout,
@@ -89,11 +89,21 @@ describe('development corpus', () => {
     const b = developmentCorpus(3);
     expect(a.map((s) => s.values.slice(0, 50))).toEqual(b.map((s) => s.values.slice(0, 50)));
     for (const kind of ANOMALIES) expect(a.some((s) => s.name.includes(kind))).toBe(true);
+    for (const base of BASES) expect(a.some((s) => s.name.startsWith(base + '_'))).toBe(true);
+    // Different seeds give different series (the tuning and held-out halves share no series).
+    expect(developmentCorpus(4)[0]!.values.slice(0, 50)).not.toEqual(a[0]!.values.slice(0, 50));
     expect(a.some((s) => s.windows.length === 0)).toBe(true);
     for (const s of a) {
       for (const onset of s.onsets) expect(onset).toBeGreaterThanOrEqual(probationRows(s.values.length));
       expect(s.values.every(Number.isFinite)).toBe(true);
     }
+  });
+
+  it('has an autoscaled base whose benign replica changes step the level while the anomaly is labeled once', () => {
+    const s = generateSeries(21, 'autoscaled', []);
+    expect(s.windows).toEqual([]);
+    const steps = s.values.slice(1).filter((v, i) => Math.abs(v - s.values[i]!) > 0.15 * s.values[i]!);
+    expect(steps.length).toBeGreaterThan(0);
   });
 
   it('scores a level shift the stack finds above a corpus where it finds nothing', () => {

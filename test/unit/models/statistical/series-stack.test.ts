@@ -21,17 +21,33 @@ function scoreAll(values: number[], times?: number[]): number[] {
 }
 
 describe('SeriesDetector', () => {
-  it('reports one detection per change: the samples right after it score only when stronger', () => {
+  it('reports one detection per change and stays quiet for the refractory period after it', () => {
     const rand = noise(7);
-    const values = Array.from({ length: 600 }, () => 100 + 10 * rand());
+    const values = Array.from({ length: 700 }, () => 100 + 10 * rand());
     for (let i = 500; i < 506; i++) values[i] = 400; // one outage-sized burst, six samples long
     const scores = scoreAll(values);
     expect(scores.slice(0, 500).filter((s) => s >= 0.5)).toEqual([]);
     expect(scores.slice(500, 506).filter((s) => s >= 0.5)).toHaveLength(1);
+    // The burst's end (a drop back to normal) is the same change: nothing more until 150 samples pass.
+    expect(scores.slice(501, 650).filter((s) => s > 0)).toEqual([]);
     // Without the refractory period the same burst alarms on most of its samples.
     const d = new SeriesDetector(seriesStackConfig({ refractory_samples: 0 }));
     const unsuppressed = values.map((v, i) => d.update(T0 + i * STEP, v).score);
     expect(unsuppressed.slice(500, 506).filter((s) => s >= 0.5).length).toBeGreaterThan(1);
+  });
+
+  it('follows a change that grows when refractory_margin allows it', () => {
+    const rand = noise(8);
+    const values = Array.from({ length: 700 }, () => 100 + 10 * rand());
+    values[500] = 120; // a moderate excursion (noise is ±5)...
+    values[520] = 5000; // ...and, inside the refractory period, a far larger one
+    const strict = scoreAll(values);
+    expect(strict[500]).toBeGreaterThanOrEqual(0.5);
+    expect(strict[500]).toBeLessThan(1);
+    expect(strict[520]).toBe(0);
+    const d = new SeriesDetector(seriesStackConfig({ refractory_margin: 0 }));
+    const following = values.map((v, i) => d.update(T0 + i * STEP, v).score);
+    expect(following[520]).toBe(1);
   });
 
   it('has no look-ahead: the score of row i is the same whether or not later rows exist', () => {
