@@ -138,17 +138,6 @@ describe('SeriesDetector', () => {
     expect(c.calibration.history_size).toBe(64);
     expect(c.calibration.min_history).toBe(48);
   });
-
-  it('scores tens of thousands of rows per second (microseconds per row)', () => {
-    const r = noise(4);
-    const n = 200_000;
-    const d = new SeriesDetector();
-    const t = performance.now();
-    for (let i = 0; i < n; i++) d.update(T0 + i * STEP, 100 + 10 * r() + 20 * Math.sin(i / 45));
-    const perSecond = n / ((performance.now() - t) / 1000);
-    console.log(`series stack: ${Math.round(perSecond)} rows/s`);
-    expect(perSecond).toBeGreaterThan(40_000);
-  });
 });
 
 describe('SeasonalBaseline', () => {
