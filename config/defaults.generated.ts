@@ -54,6 +54,7 @@ export const DEFAULT_CONFIG: MeshguardConfig = {
       threshold: 0.99,
       min_evidence: 1,
       weak_weight: 0.25,
+      field_shift_weight: 0.4,
       half_life_secs: 900,
       scan_min_routes: 15,
       model: {

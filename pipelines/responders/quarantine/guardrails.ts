@@ -62,14 +62,17 @@ export type Screening =
   | {
       ok: false;
       /** The `result` label of meshguard_quarantine_actions_total{action="skip"}. */
-      result: 'disabled' | 'invalid' | 'protected' | 'below_min_severity';
+      result: 'disabled' | 'invalid' | 'unproven_address' | 'protected' | 'below_min_severity';
       /** The reason put on the incident's action. */
       reason: string;
       /** For `invalid`: what is wrong with the incident's workload. */
       error?: string;
     };
 
-/** enabled → an offender a policy can match → not protected → severity at least min_severity. */
+/**
+ * enabled → an offender a policy can match → an address only when it is the connection's own peer → not
+ * protected → severity at least min_severity.
+ */
 export function screenIncident(
   incident: Incident,
   cfg: QuarantineConfig,
@@ -89,6 +92,14 @@ export function screenIncident(
       result: 'invalid',
       reason: `cannot quarantine: ${described.error}`,
       error: described.error,
+    };
+  // An address the client could have chosen (X-Forwarded-For, logged with port 0) names nobody for sure:
+  // quarantining it would cut off whoever the client claimed to be.
+  if (!described.offender.principal && incident.evidence.address_direct === false)
+    return {
+      ok: false,
+      result: 'unproven_address',
+      reason: `address ${described.offender.address} is what the client claimed (not the connection's own peer): alert only`,
     };
   const protectedWhy = protectedReason(described.offender, cfg, protection);
   if (protectedWhy) return { ok: false, result: 'protected', reason: protectedWhy };

@@ -135,3 +135,21 @@ describe('an address offender is checked against protected namespaces through it
     });
   });
 });
+
+describe('an address the client could have chosen is never quarantined', () => {
+  it('an incident whose address came from X-Forwarded-For alerts only; the direct peer is quarantined', async () => {
+    const { m, metrics } = manager({});
+    const claimed = incident({ workload: { address: '10.8.0.5' } });
+    claimed.evidence = { ...claimed.evidence, address_direct: false };
+    const action = await m.decide(claimed);
+    expect(action.type).toBe('alert');
+    expect(action.reason).toMatch(/what the client claimed/);
+    const skipped = (await metrics.quarantineActions.get()).values.find(
+      (v) => v.labels.result === 'unproven_address',
+    );
+    expect(skipped?.value).toBe(1);
+    const direct = incident({ workload: { address: '10.8.0.6' } });
+    direct.evidence = { ...direct.evidence, address_direct: true };
+    expect(await m.decide(direct)).toMatchObject({ type: 'quarantine', mode: 'enforce' });
+  });
+});
