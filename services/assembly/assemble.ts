@@ -114,6 +114,7 @@ export async function assemble(
     protection: dependencyProtection(
       [...cfg.kafka.brokers, cfg.redis.url, process.env.KUBERNETES_SERVICE_HOST],
       opts.addressOwner ?? boundAddressOwner,
+      () => late.pipeline?.addressBindings.podsKnown === true,
     ),
     ...(callGraph ? { callers: callGraph } : {}),
     ...(baseline ? { baseline } : {}),

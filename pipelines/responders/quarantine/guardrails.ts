@@ -71,7 +71,8 @@ export type Screening =
 
 /**
  * enabled → an offender a policy can match → an address only when it is the connection's own peer → not
- * protected → severity at least min_severity.
+ * protected → an address only when bound to a known pod (once pods are known) → severity at least
+ * min_severity.
  */
 export function screenIncident(
   incident: Incident,
@@ -103,6 +104,20 @@ export function screenIncident(
     };
   const protectedWhy = protectedReason(described.offender, cfg, protection);
   if (protectedWhy) return { ok: false, result: 'protected', reason: protectedWhy };
+  // Pod IPs are reused: once the pods are known, an address bound to none of them now (its pod is gone, or
+  // it is no pod at all) would cut off whoever gets it next.
+  const address = described.offender.address;
+  if (
+    !described.offender.principal &&
+    address &&
+    protection.podsKnown?.() &&
+    !protection.addressOwner?.(address)
+  )
+    return {
+      ok: false,
+      result: 'unproven_address',
+      reason: `address ${address} is bound to no pod meshguard knows now (its pod is gone, or it is not a pod): alert only`,
+    };
   if (severityRank(incident.severity) < severityRank(cfg.min_severity))
     return {
       ok: false,

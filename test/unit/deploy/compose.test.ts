@@ -207,7 +207,7 @@ describe('docker-compose.yml', () => {
         );
         expect(cfg.kafka.sasl, name).toBeDefined();
         const mechanism = cfg.kafka.sasl!.mechanism.toUpperCase();
-        expect(kafkaEnv().KAFKA_SASL_ENABLED_MECHANISMS.split(',')).toContain(mechanism);
+        expect(kafkaEnv().KAFKA_SASL_ENABLED_MECHANISMS!.split(',')).toContain(mechanism);
         // Same variable on both sides: the password the broker expects is the one meshguard sends.
         const expected = brokerUsers('INTERNAL').get(cfg.kafka.sasl!.username);
         expect(expected, `${name}: broker user ${cfg.kafka.sasl!.username}`).toBeDefined();

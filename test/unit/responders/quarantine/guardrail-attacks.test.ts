@@ -153,3 +153,31 @@ describe('an address the client could have chosen is never quarantined', () => {
     expect(await m.decide(direct)).toMatchObject({ type: 'quarantine', mode: 'enforce' });
   });
 });
+
+describe('once the pods are known, an address offender must be bound to one now', () => {
+  const owners: Record<string, { namespace: string; pod: string }> = {
+    '10.8.0.4': { namespace: 'shop', pod: 'cart-6c5b' },
+  };
+  const addressOwner: AddressOwnerLookup = (ip) => owners[ip];
+
+  it('an address bound to no pod alerts only; a bound one is quarantined; unknown pods check nothing', async () => {
+    const { m } = manager(
+      {},
+      dependencyProtection([], addressOwner, () => true),
+    );
+    const stale = await m.decide(incident({ workload: { address: '10.8.0.99' } }));
+    expect(stale.type).toBe('alert');
+    expect(stale.reason).toMatch(/bound to no pod meshguard knows/);
+    expect(await m.decide(incident({ workload: { address: '10.8.0.4' } }))).toMatchObject({
+      type: 'quarantine',
+    });
+    // Without a pod watch or a pod-IP file (a replay, a cluster meshguard cannot list), the IP is used as is.
+    const { m: blind } = manager(
+      {},
+      dependencyProtection([], addressOwner, () => false),
+    );
+    expect(await blind.decide(incident({ workload: { address: '10.8.0.99' } }))).toMatchObject({
+      type: 'quarantine',
+    });
+  });
+});
