@@ -21,6 +21,18 @@ export function isLoopback(host: string): boolean {
   return isIP(h) === 4 && h.startsWith('127.');
 }
 
+/**
+ * Why the records this deployment scores could come from anyone, or undefined when every way in is
+ * authenticated: ingest open to the network (ingest.allow_unauthenticated, no token). The config is shared by
+ * every role, so a scorer reading what an open ingest replica produced knows it too. Then the identities
+ * in the records could be forged, and an automatic quarantine waits for a person.
+ */
+export function unauthenticatedInput(cfg: Readonly<MeshguardConfig>): string | undefined {
+  if (cfg.ingest.token === '' && cfg.ingest.allow_unauthenticated && !isLoopback(cfg.http.host))
+    return `ingest accepts records from anyone on ${cfg.http.host} (ingest.allow_unauthenticated, no ingest.token)`;
+  return undefined;
+}
+
 export interface PostureDeps {
   logger: Logger;
   metrics: Metrics;

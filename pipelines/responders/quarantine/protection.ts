@@ -30,6 +30,11 @@ export interface Protection {
    * then an address offender must be bound to a pod to be quarantined. Absent or false: not checked.
    */
   podsKnown?: () => boolean;
+  /**
+   * Why the scored records could come from anyone (ingest open to the network): the identities in them
+   * could be forged, so every automatic quarantine waits for approval. Absent: the channels authenticate.
+   */
+  unauthenticatedInput?: string;
 }
 
 export const NO_PROTECTION: Protection = { namespaces: new Set(), addresses: new Set() };

@@ -3,6 +3,8 @@
  * blast-radius cap, and offenders that are meshguard's own dependencies or sit in protected namespaces.
  */
 import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../../../config/validate.js';
+import { unauthenticatedInput } from '../../../../services/posture.js';
 import type { Incident, WorkloadIdentity } from '../../../../pipelines/core/incident.js';
 import { routes } from '../../../../pipelines/responders/alerts/channel-config.js';
 import {
@@ -179,5 +181,33 @@ describe('once the pods are known, an address offender must be bound to one now'
     expect(await blind.decide(incident({ workload: { address: '10.8.0.99' } }))).toMatchObject({
       type: 'quarantine',
     });
+  });
+});
+
+describe('records anyone could have written never quarantine on their own', () => {
+  it('with ingest open to the network, even a critical incident waits for approval', async () => {
+    const open = resolveConfig({ http: { host: '0.0.0.0' }, ingest: { allow_unauthenticated: true } });
+    const why = unauthenticatedInput(open);
+    expect(why).toMatch(/ingest accepts records from anyone/);
+    // A token, or ingest on loopback only: the channel is authenticated (or local).
+    expect(
+      unauthenticatedInput(resolveConfig({ http: { host: '0.0.0.0' }, ingest: { token: 't' } })),
+    ).toBeUndefined();
+    expect(
+      unauthenticatedInput(
+        resolveConfig({ http: { host: '127.0.0.1' }, ingest: { allow_unauthenticated: true } }),
+      ),
+    ).toBeUndefined();
+
+    const { m } = manager({}, { ...dependencyProtection([]), unauthenticatedInput: why! });
+    const action = await m.decide(
+      incident({ workload: principal('shop', 'attacker'), severity: 'critical' }),
+    );
+    expect(action).toMatchObject({ type: 'quarantine', mode: 'pending-approval' });
+    expect(action.reason).toMatch(/could be forged/);
+    const { m: authenticated } = manager({});
+    expect(
+      await authenticated.decide(incident({ workload: principal('shop', 'attacker'), severity: 'critical' })),
+    ).toMatchObject({ type: 'quarantine', mode: 'enforce' });
   });
 });
