@@ -175,6 +175,7 @@ export const DEFAULT_CONFIG: MeshguardConfig = {
       repartition: 'meshguard.access-logs.by-source',
     },
     tls: false,
+    allow_unauthenticated: false,
     max_batch_events: 5000,
     producer_timeout_ms: 5000,
     idempotent: true,

@@ -185,7 +185,7 @@ describe('once the pods are known, an address offender must be bound to one now'
 });
 
 describe('records anyone could have written never quarantine on their own', () => {
-  it('with ingest open to the network, even a critical incident waits for approval', async () => {
+  it('with ingest open to the network or Kafka without SASL, even a critical incident waits for approval', async () => {
     const open = resolveConfig({ http: { host: '0.0.0.0' }, ingest: { allow_unauthenticated: true } });
     const why = unauthenticatedInput(open);
     expect(why).toMatch(/ingest accepts records from anyone/);
@@ -198,6 +198,21 @@ describe('records anyone could have written never quarantine on their own', () =
         resolveConfig({ http: { host: '127.0.0.1' }, ingest: { allow_unauthenticated: true } }),
       ),
     ).toBeUndefined();
+
+    // Kafka without SASL takes records from anyone who reaches it, unless the deployer vouches for its ACLs.
+    const kafka = { brokers: ['kafka.streaming.svc:9092'] };
+    expect(unauthenticatedInput(resolveConfig({ kafka }))).toMatch(/Kafka takes records from anyone/);
+    expect(
+      unauthenticatedInput(resolveConfig({ kafka: { ...kafka, allow_unauthenticated: true } })),
+    ).toBeUndefined();
+    expect(
+      unauthenticatedInput(
+        resolveConfig({
+          kafka: { ...kafka, sasl: { mechanism: 'scram-sha-512', username: 'm', password: 'p' } },
+        }),
+      ),
+    ).toBeUndefined();
+    expect(unauthenticatedInput(resolveConfig({}))).toBeUndefined(); // the embedded bus
 
     const { m } = manager({}, { ...dependencyProtection([]), unauthenticatedInput: why! });
     const action = await m.decide(
