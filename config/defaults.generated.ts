@@ -54,6 +54,7 @@ export const DEFAULT_CONFIG: MeshguardConfig = {
       threshold: 0.99,
       min_evidence: 1,
       weak_weight: 0.25,
+      field_shift_weight: 0.4,
       half_life_secs: 900,
       scan_min_routes: 15,
       model: {
@@ -174,6 +175,7 @@ export const DEFAULT_CONFIG: MeshguardConfig = {
       repartition: 'meshguard.access-logs.by-source',
     },
     tls: false,
+    allow_unauthenticated: false,
     max_batch_events: 5000,
     producer_timeout_ms: 5000,
     idempotent: true,

@@ -21,6 +21,21 @@ export function isLoopback(host: string): boolean {
   return isIP(h) === 4 && h.startsWith('127.');
 }
 
+/**
+ * Why the records this deployment scores could come from anyone, or undefined when every way in is
+ * authenticated: ingest open to the network (ingest.allow_unauthenticated, no token), or Kafka without SASL
+ * (unless kafka.allow_unauthenticated vouches for its ACLs). The config is shared by
+ * every role, so a scorer reading what an open ingest replica produced knows it too. Then the identities
+ * in the records could be forged, and an automatic quarantine waits for a person.
+ */
+export function unauthenticatedInput(cfg: Readonly<MeshguardConfig>): string | undefined {
+  if (cfg.ingest.token === '' && cfg.ingest.allow_unauthenticated && !isLoopback(cfg.http.host))
+    return `ingest accepts records from anyone on ${cfg.http.host} (ingest.allow_unauthenticated, no ingest.token)`;
+  if (cfg.kafka.brokers.length > 0 && cfg.kafka.sasl === undefined && !cfg.kafka.allow_unauthenticated)
+    return 'Kafka takes records from anyone who reaches the brokers (no kafka.sasl; kafka.allow_unauthenticated: true if ACLs restrict who writes)';
+  return undefined;
+}
+
 export interface PostureDeps {
   logger: Logger;
   metrics: Metrics;
@@ -72,7 +87,7 @@ export async function checkPosture(cfg: Readonly<MeshguardConfig>, deps: Posture
   if (cfg.kafka.brokers.length > 0 && (cfg.kafka.sasl === undefined || !cfg.kafka.tls))
     allowed(
       'unauthenticated_kafka',
-      `Kafka is reached ${cfg.kafka.sasl ? 'with SASL but without TLS' : 'without SASL'}${cfg.kafka.tls ? '' : ' in plaintext'}: unless ACLs and network policies restrict the brokers, whoever reaches them can write records as if a shipper did. Set kafka.sasl (password from MESHGUARD_KAFKA_SASL_PASSWORD) and kafka.tls.`,
+      `Kafka is reached ${cfg.kafka.sasl ? 'with SASL but without TLS' : 'without SASL'}${cfg.kafka.tls ? '' : ' in plaintext'}: unless ACLs and network policies restrict the brokers, whoever reaches them can write records as if a shipper did${cfg.kafka.sasl || cfg.kafka.allow_unauthenticated ? '' : ', so every automatic quarantine waits for approval (kafka.allow_unauthenticated: true if ACLs restrict who writes)'}. Set kafka.sasl (password from MESHGUARD_KAFKA_SASL_PASSWORD) and kafka.tls.`,
     );
 
   const unsigned = cfg.alerts.channels.filter((c) => c.type === 'webhook' && !('secret' in c && c.secret));

@@ -22,7 +22,7 @@ import { adminRoutes } from './http/admin-routes.js';
 import { consoleRoutes } from './http/console/routes.js';
 import { buildApp } from './ingest/app.js';
 import { BatchScorer } from './scorer/batch-scorer.js';
-import { checkPosture } from './posture.js';
+import { checkPosture, unauthenticatedInput } from './posture.js';
 import { finishesWithin } from './deadline.js';
 import { PodWatch, podWatchKubeconfig, podWatchWanted } from './assembly/pod-watch.js';
 
@@ -142,6 +142,7 @@ export class Service {
       expiryIntervalMs: this.housekeepingMs,
       metricSeries: true,
       keepHistory: true,
+      unauthenticatedInput: unauthenticatedInput(cfg),
     });
     const onMetricSample = scoring.onMetricSample!;
     const { pipeline, responders, settings } = scoring;

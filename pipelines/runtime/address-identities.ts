@@ -68,8 +68,19 @@ export class AddressIdentities implements AddressBindingLookup {
     return this.byAddress.size;
   }
 
+  /**
+   * Whether the mesh's pods are known from an authoritative source (a pod-IP file, or the pod watch has
+   * bound at least one address): then an address bound to no pod now names nobody meshguard can vouch for.
+   */
+  get podsKnown(): boolean {
+    return this.cfg.pod_ips_file !== '' || this.fedByKubernetes;
+  }
+
+  private fedByKubernetes = false;
+
   /** Bind an address to a workload, replacing whoever had it (the latest owner wins). */
   bind(address: string, b: Omit<AddressBinding, 'sinceMs' | 'lastSeenMs'>, nowMs: number): void {
+    if (b.source === 'kubernetes') this.fedByKubernetes = true;
     const current = this.byAddress.get(address);
     if (current !== undefined && sameWorkload(current, b)) {
       if (nowMs - current.lastSeenMs >= TOUCH_MS || current.source !== b.source) {

@@ -49,6 +49,11 @@ export interface AssemblyOptions {
    * pod in a protected namespace is never quarantined.
    */
   addressOwner?: AddressOwnerLookup;
+  /**
+   * Why the scored records could come from anyone (serve with open ingest): every automatic quarantine
+   * then waits for approval, since the identities in the records could be forged.
+   */
+  unauthenticatedInput?: string;
   /** Receives every closed window's feature rows in place of the neural model (`train` collects them). */
   onFeatures?: PipelineOptions['onFeatures'];
   /** Keep each entity's recent windows for the incident console (serve). */
@@ -111,10 +116,14 @@ export async function assemble(
     ...(opts.expiryIntervalMs !== undefined ? { expiryIntervalMs: opts.expiryIntervalMs } : {}),
     // meshguard's own dependencies are never quarantined: the namespaces of its Kafka and Redis service
     // names and the addresses of its brokers, its Redis and its API server (in-cluster).
-    protection: dependencyProtection(
-      [...cfg.kafka.brokers, cfg.redis.url, process.env.KUBERNETES_SERVICE_HOST],
-      opts.addressOwner ?? boundAddressOwner,
-    ),
+    protection: {
+      ...dependencyProtection(
+        [...cfg.kafka.brokers, cfg.redis.url, process.env.KUBERNETES_SERVICE_HOST],
+        opts.addressOwner ?? boundAddressOwner,
+        () => late.pipeline?.addressBindings.podsKnown === true,
+      ),
+      ...(opts.unauthenticatedInput ? { unauthenticatedInput: opts.unauthenticatedInput } : {}),
+    },
     ...(callGraph ? { callers: callGraph } : {}),
     ...(baseline ? { baseline } : {}),
   });

@@ -93,6 +93,9 @@ describe('pod watch', () => {
     expect(bound('10.8.0.10')).toMatchObject({ namespace: 'kube-system', serviceAccount: 'coredns' });
     // A host-network pod's address is its node's: no one workload.
     expect(bound('192.168.1.20')).toBeUndefined();
+    // The pods are known now: the quarantine guardrails require an address offender to be bound to one.
+    expect(ids.podsKnown).toBe(true);
+    expect(new AddressIdentities(CFG).podsKnown).toBe(false);
   });
 
   it('follows pods added, given an IP, relabelled, finished and deleted', async () => {

@@ -105,6 +105,14 @@ describe('serve: ingest → Kafka → scorer → incidents', () => {
     expect(byKind.get('lateral_movement')?.workload).toMatchObject({ principal: lateral.actor.principal });
     expect(new Set(raised.map((i) => i.id)).size).toBe(raised.length);
     expect(raised).toHaveLength(2);
+    // This Kafka asks for no SASL login: anyone who reaches it could have written the records, so no
+    // quarantine acts on its own (a person approves).
+    for (const i of raised) {
+      if (i.action.type !== 'quarantine') continue;
+      expect(i.action.mode).toBe('pending-approval');
+      expect(i.action.reason).toMatch(/Kafka takes records from anyone .* could be forged/);
+    }
+    expect(raised.some((i) => i.action.type === 'quarantine')).toBe(true);
 
     // The admin API of the same port lists them.
     const listed = (await (await fetch(`http://127.0.0.1:${service.port}/api/incidents`)).json()) as unknown;

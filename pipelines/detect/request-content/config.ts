@@ -57,6 +57,13 @@ export const RequestContentConfig = Type.Object(
       maximum: 1,
       description: 'Evidence of a weak signal in a request the service’s model finds unusual.',
     }),
+    field_shift_weight: Type.Number({
+      default: 0.4,
+      minimum: 0,
+      maximum: 1,
+      description:
+        'Evidence of one text access-log line whose quoted header values shift Envoy’s fields (log_field_injection): three from one source within a few minutes are a finding.',
+    }),
     half_life_secs: Type.Integer({
       default: 900,
       minimum: 10,

@@ -12,11 +12,14 @@ export const SQL_INJECTION = 'sql_injection';
 export const PATH_TRAVERSAL = 'path_traversal';
 export const CROSS_SITE_SCRIPTING = 'cross_site_scripting';
 export const REQUEST_INJECTION = 'request_injection';
+/** Header values holding quotes that shift the fields of Envoy's text access log. */
+export const LOG_FIELD_INJECTION = 'log_field_injection';
 export const NAMES: readonly string[] = [
   SQL_INJECTION,
   PATH_TRAVERSAL,
   CROSS_SITE_SCRIPTING,
   REQUEST_INJECTION,
+  LOG_FIELD_INJECTION,
 ];
 
 const NAME_OF: Record<string, string> = {
@@ -25,6 +28,7 @@ const NAME_OF: Record<string, string> = {
   null_byte: PATH_TRAVERSAL,
   xss: CROSS_SITE_SCRIPTING,
   markup: CROSS_SITE_SCRIPTING,
+  header: LOG_FIELD_INJECTION,
 };
 
 const WHAT_OF: Record<string, string> = {
@@ -32,6 +36,7 @@ const WHAT_OF: Record<string, string> = {
   [PATH_TRAVERSAL]: 'path traversal',
   [CROSS_SITE_SCRIPTING]: 'cross-site scripting',
   [REQUEST_INJECTION]: 'injection',
+  [LOG_FIELD_INJECTION]: 'quoted header values shifting access-log fields',
 };
 
 /** Distinct kinds of weak signal needed when no request had a strong one. */

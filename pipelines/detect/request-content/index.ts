@@ -33,7 +33,12 @@ interface PendingHit {
   tokens: string[];
   routeHash: number;
   status: number;
+  /** Evidence it adds when not the grammar's usual 1 (a line with shifted header fields). */
+  weight?: number;
 }
+
+/** The label of a text line whose quoted header values shift Envoy's fields (evidence.ts counts it). */
+export const FIELD_SHIFT_LABEL = 'header:field_shift';
 
 export class RequestContentDetector implements WindowDetector {
   readonly names = NAMES;
@@ -72,8 +77,9 @@ export class RequestContentDetector implements WindowDetector {
   }
 
   observe(ev: MeshEvent): void {
-    if (!this.config.enabled || ev.egress || (ev.path === '' && ev.query === '') || ev.dst === '') return;
-    if (!(ev.timeMs >= 0) || this.seenBefore(ev.requestId)) return;
+    if (!this.config.enabled || ev.dst === '' || !(ev.timeMs >= 0)) return;
+    if (ev.clientFieldsAmbiguous) return this.noteFieldShift(ev);
+    if (ev.egress || (ev.path === '' && ev.query === '') || this.seenBefore(ev.requestId)) return;
     const r = inspectRequest(ev.method, ev.path, ev.query);
     if (r.hit === undefined) {
       // The service's usual requests: what it accepted, from callers not under suspicion.
@@ -97,6 +103,32 @@ export class RequestContentDetector implements WindowDetector {
       this.prunedMs = ev.timeMs;
       this.book.prune(ev.timeMs);
     }
+  }
+
+  /**
+   * A text line whose header values held quotes that shift Envoy's fields (the parser kept the span whole
+   * and trusted none of it): someone chose those headers to forge the fields after them. Evidence against
+   * the line's source, which the parser read only from fields Envoy wrote (the direct peer or the pod that
+   * wrote the line), never from the span; whether that source may be quarantined is the guardrails' call
+   * (an address is named only when it is the connection's own peer). Its path is still read for content.
+   */
+  private noteFieldShift(ev: MeshEvent): void {
+    if (ev.src === '') return; // nobody the line can be held against; its channel counts it as ambiguous
+    const r = inspectRequest(ev.method || '-', ev.path, ev.query);
+    const hit = r.hit?.strong === true ? r.hit : undefined;
+    this.pending.push({
+      src: ev.src,
+      dst: ev.dst,
+      timeMs: ev.timeMs,
+      strong: true,
+      label: hit !== undefined ? hitLabel(hit) : FIELD_SHIFT_LABEL,
+      sample: `${r.sample} <${FIELD_SHIFT_LABEL}>`,
+      shape: r.shape,
+      tokens: r.tokens,
+      routeHash: hash32(r.template),
+      status: ev.status,
+      weight: hit !== undefined ? undefined : this.config.field_shift_weight,
+    });
   }
 
   evaluate(ctx: WindowContext): readonly Finding[] {
@@ -147,7 +179,8 @@ export class RequestContentDetector implements WindowDetector {
     }
     for (const h of hits) {
       const n = novelty.get(h) ?? Number.NaN;
-      const weight = h.strong ? (h.status >= 500 ? 1.5 : 1) : n > 1 ? this.config.weak_weight : 0;
+      const weight =
+        h.weight ?? (h.strong ? (h.status >= 500 ? 1.5 : 1) : n > 1 ? this.config.weak_weight : 0);
       if (weight === 0) continue;
       this.book.add(h.src, h.dst, {
         timeMs: h.timeMs,

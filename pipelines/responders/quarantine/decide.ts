@@ -118,7 +118,8 @@ async function decideOrThrow(ctx: QuarantineContext, incident: Incident): Promis
   // run while the ledger was read: the same input gives the same expiry, byte for byte.
   const detectedMs = Date.parse(incident.detectedAt);
   const now = ctx.clock instanceof EventClock && Number.isFinite(detectedMs) ? detectedMs : ctx.clock.nowMs();
-  const approval = needsApproval(incident, cfg);
+  const untrusted = ctx.protection.unauthenticatedInput;
+  const approval = needsApproval(incident, cfg) || untrusted !== undefined;
   const plan = await planResponse(ctx, incident, offender, now);
 
   const invalid = await enforcer.invalidReasons(plan);
@@ -156,7 +157,9 @@ async function decideOrThrow(ctx: QuarantineContext, incident: Incident): Promis
   );
 
   if (approval) {
-    record.reason = `${plan.reason} Waiting for approval: severity ${incident.severity} is below quarantine.approval_below_severity (${cfg.approval_below_severity}).`;
+    record.reason = needsApproval(incident, cfg)
+      ? `${plan.reason} Waiting for approval: severity ${incident.severity} is below quarantine.approval_below_severity (${cfg.approval_below_severity}).`
+      : `${plan.reason} Waiting for approval: ${untrusted}, so the identities in the records could be forged.`;
     await ledger.save(record);
     ctx.metrics.quarantineActions.inc({ action: 'apply', result: 'pending_approval' });
     await audit.write(entryOf(record, 'meshguard', 'pending-approval', record.reason));

@@ -62,14 +62,18 @@ export type Screening =
   | {
       ok: false;
       /** The `result` label of meshguard_quarantine_actions_total{action="skip"}. */
-      result: 'disabled' | 'invalid' | 'protected' | 'below_min_severity';
+      result: 'disabled' | 'invalid' | 'unproven_address' | 'protected' | 'below_min_severity';
       /** The reason put on the incident's action. */
       reason: string;
       /** For `invalid`: what is wrong with the incident's workload. */
       error?: string;
     };
 
-/** enabled → an offender a policy can match → not protected → severity at least min_severity. */
+/**
+ * enabled → an offender a policy can match → an address only when it is the connection's own peer → not
+ * protected → an address only when bound to a known pod (once pods are known) → severity at least
+ * min_severity.
+ */
 export function screenIncident(
   incident: Incident,
   cfg: QuarantineConfig,
@@ -90,8 +94,30 @@ export function screenIncident(
       reason: `cannot quarantine: ${described.error}`,
       error: described.error,
     };
+  // An address the client could have chosen (X-Forwarded-For, logged with port 0) names nobody for sure:
+  // quarantining it would cut off whoever the client claimed to be.
+  if (!described.offender.principal && incident.evidence.address_direct === false)
+    return {
+      ok: false,
+      result: 'unproven_address',
+      reason: `address ${described.offender.address} is what the client claimed (not the connection's own peer): alert only`,
+    };
   const protectedWhy = protectedReason(described.offender, cfg, protection);
   if (protectedWhy) return { ok: false, result: 'protected', reason: protectedWhy };
+  // Pod IPs are reused: once the pods are known, an address bound to none of them now (its pod is gone, or
+  // it is no pod at all) would cut off whoever gets it next.
+  const address = described.offender.address;
+  if (
+    !described.offender.principal &&
+    address &&
+    protection.podsKnown?.() &&
+    !protection.addressOwner?.(address)
+  )
+    return {
+      ok: false,
+      result: 'unproven_address',
+      reason: `address ${address} is bound to no pod meshguard knows now (its pod is gone, or it is not a pod): alert only`,
+    };
   if (severityRank(incident.severity) < severityRank(cfg.min_severity))
     return {
       ok: false,

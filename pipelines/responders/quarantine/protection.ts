@@ -25,6 +25,16 @@ export interface Protection {
   addresses: ReadonlySet<string>;
   /** Where an address offender's pod is looked up; absent until the runtime wires its bindings. */
   addressOwner?: AddressOwnerLookup;
+  /**
+   * Whether the pods behind addresses are known now (the pod watch or a pod-IP file feeds the bindings):
+   * then an address offender must be bound to a pod to be quarantined. Absent or false: not checked.
+   */
+  podsKnown?: () => boolean;
+  /**
+   * Why the scored records could come from anyone (ingest open to the network): the identities in them
+   * could be forged, so every automatic quarantine waits for approval. Absent: the channels authenticate.
+   */
+  unauthenticatedInput?: string;
 }
 
 export const NO_PROTECTION: Protection = { namespaces: new Set(), addresses: new Set() };
@@ -53,6 +63,7 @@ export function serviceNamespace(host: string): string | undefined {
 export function dependencyProtection(
   endpoints: ReadonlyArray<string | undefined>,
   addressOwner?: AddressOwnerLookup,
+  podsKnown?: () => boolean,
 ): Protection {
   const namespaces = new Set<string>();
   const addresses = new Set<string>();
@@ -63,5 +74,10 @@ export function dependencyProtection(
     const ns = serviceNamespace(host);
     if (ns) namespaces.add(ns);
   }
-  return { namespaces, addresses, ...(addressOwner ? { addressOwner } : {}) };
+  return {
+    namespaces,
+    addresses,
+    ...(addressOwner ? { addressOwner } : {}),
+    ...(podsKnown ? { podsKnown } : {}),
+  };
 }

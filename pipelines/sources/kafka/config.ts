@@ -20,6 +20,11 @@ export const KafkaConfig = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     tls: Type.Boolean({ default: false }),
+    allow_unauthenticated: Type.Boolean({
+      default: false,
+      description:
+        'Without kafka.sasl, anyone who reaches the brokers can write records as if a shipper did, so every automatic quarantine waits for approval. true: act alone anyway (ACLs and network policies restrict who writes the topics).',
+    }),
     sasl: Type.Optional(
       Type.Object(
         {

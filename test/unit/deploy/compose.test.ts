@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { applyEnv } from '../../../config/overrides.js';
 import { resolveConfig } from '../../../config/validate.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
@@ -39,7 +40,7 @@ describe('docker-compose.yml', () => {
     const kafka = svc('kafka');
     expect(kafka.image).toMatch(/^(apache\/kafka|bitnami\/kafka):/);
     expect(kafka.environment.KAFKA_PROCESS_ROLES).toBe('broker,controller');
-    expect(kafka.environment.KAFKA_ADVERTISED_LISTENERS).toContain('PLAINTEXT://kafka:9092');
+    expect(kafka.environment.KAFKA_ADVERTISED_LISTENERS).toContain('://kafka:9092');
     expect(kafka.environment).not.toHaveProperty('KAFKA_ZOOKEEPER_CONNECT');
     expect(kafka.healthcheck).toBeTruthy();
     expect(svc('redis').healthcheck).toBeTruthy();
@@ -74,6 +75,8 @@ describe('docker-compose.yml', () => {
       expect(s.command.slice(0, 1)).toEqual(['serve']);
       expect(s.command.join(' ')).toContain(`--role ${role}`);
       expect(s.environment.MESHGUARD_KAFKA_BROKERS).toBe('kafka:9092');
+      expect(s.environment.MESHGUARD_KAFKA_SASL_PASSWORD).toBeTruthy();
+      expect(s.environment.MESHGUARD_REDIS_PASSWORD).toBeTruthy();
       expect(s.environment.MESHGUARD_REDIS_URL).toBe('redis://redis:6379');
       expect(dependsOn(name)['kafka-init']).toEqual({ condition: 'service_completed_successfully' });
       expect(dependsOn(name).redis).toEqual({ condition: 'service_healthy' });
@@ -139,5 +142,103 @@ describe('docker-compose.yml', () => {
         else expect(compose.volumes, `${name}: named volume ${source}`).toHaveProperty(source);
       }
     }
+  });
+
+  describe('credentials on both sides, no unauthenticated listener', () => {
+    const kafkaEnv = (): Record<string, string> => svc('kafka').environment;
+    /** listener name → [security protocol, bound host] */
+    const listeners = (): Map<string, [string, string]> => {
+      const protocols = new Map(
+        kafkaEnv()
+          .KAFKA_LISTENER_SECURITY_PROTOCOL_MAP!.split(',')
+          .map((p) => p.split(':') as [string, string]),
+      );
+      return new Map(
+        kafkaEnv()
+          .KAFKA_LISTENERS!.split(',')
+          .map((l) => {
+            const [, name, host] = /^(\w+):\/\/([^:]*):\d+$/.exec(l)!;
+            return [name!, [protocols.get(name!) ?? name!, host!]];
+          }),
+      );
+    };
+    /** `${VAR:-default}` as compose resolves it with nothing set in the environment. */
+    const withDefaults = (v: string): string => v.replace(/\$\{\w+:-([^}]*)\}/g, '$1');
+    /** The users the broker accepts: `user_<name>="<password expression>"` in the listeners' JAAS config. */
+    const brokerUsers = (listener: string): Map<string, string> => {
+      const jaas = kafkaEnv()[`KAFKA_LISTENER_NAME_${listener}_PLAIN_SASL_JAAS_CONFIG`] ?? '';
+      return new Map([...jaas.matchAll(/user_(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
+    };
+
+    it('every Kafka listener another container or the host can reach asks for a SASL login', () => {
+      for (const [name, [protocol, host]] of listeners()) {
+        if (protocol.startsWith('SASL_')) {
+          expect(kafkaEnv().KAFKA_SASL_ENABLED_MECHANISMS, name).toContain('PLAIN');
+          expect(brokerUsers(name).size, name).toBeGreaterThan(0);
+        } else {
+          // Only the controller may skip it, bound to the container's own loopback.
+          expect(name).toBe(kafkaEnv().KAFKA_CONTROLLER_LISTENER_NAMES);
+          expect(host, name).toBe('127.0.0.1');
+        }
+      }
+      expect(listeners().get(kafkaEnv().KAFKA_INTER_BROKER_LISTENER_NAME!)![0]).toMatch(/^SASL_/);
+      for (const advertised of kafkaEnv().KAFKA_ADVERTISED_LISTENERS!.split(','))
+        expect(listeners().get(advertised.split(':')[0]!)![0], advertised).toMatch(/^SASL_/);
+      // What is published on the host is a SASL listener, on loopback only.
+      for (const port of svc('kafka').ports as string[]) {
+        expect(port).toMatch(/^127\.0\.0\.1:/);
+        const container = port.split(':').pop();
+        const [name] = [...listeners()].find(([n]) =>
+          kafkaEnv().KAFKA_LISTENERS!.includes(`${n}://:${container}`),
+        )!;
+        expect(listeners().get(name)![0]).toMatch(/^SASL_/);
+      }
+    });
+
+    it('meshguard logs in to Kafka as a user the broker accepts, with the same password', () => {
+      const raw = parseYaml(readFileSync(join(ROOT, 'config/examples/compose.yaml'), 'utf8'));
+      for (const name of ['meshguard-ingest', 'meshguard-scorer']) {
+        const env = svc(name).environment as Record<string, string>;
+        const cfg = resolveConfig(
+          applyEnv(
+            raw,
+            Object.fromEntries(Object.entries(env).map(([k, v]) => [k, withDefaults(String(v))])),
+          ),
+        );
+        expect(cfg.kafka.sasl, name).toBeDefined();
+        const mechanism = cfg.kafka.sasl!.mechanism.toUpperCase();
+        expect(kafkaEnv().KAFKA_SASL_ENABLED_MECHANISMS!.split(',')).toContain(mechanism);
+        // Same variable on both sides: the password the broker expects is the one meshguard sends.
+        const expected = brokerUsers('INTERNAL').get(cfg.kafka.sasl!.username);
+        expect(expected, `${name}: broker user ${cfg.kafka.sasl!.username}`).toBeDefined();
+        expect(env.MESHGUARD_KAFKA_SASL_PASSWORD).toBe(expected);
+        expect(cfg.kafka.sasl!.password).toBe(withDefaults(expected!));
+        expect(cfg.redis.password, name).toBeTruthy();
+      }
+    });
+
+    it('the Kafka tools log in too: health check, topic set-up and the publisher', () => {
+      const loginOf = (script: string): string | undefined => /username="(\w+)"/.exec(script)?.[1];
+      const checks: Array<[string, string]> = [
+        ['kafka healthcheck', (svc('kafka').healthcheck.test as string[]).join(' ')],
+        ['kafka-init', (svc('kafka-init').command as string[]).join(' ')],
+        ['simulator-publish', (svc('simulator-publish').command as string[]).join(' ')],
+      ];
+      for (const [name, script] of checks) {
+        expect(script, name).toContain('security.protocol=SASL_PLAINTEXT');
+        expect(script, name).toMatch(/--(command|producer)[.-]config \/tmp\/\w+\.properties/);
+        expect(brokerUsers('INTERNAL').has(loginOf(script)!), name).toBe(true);
+      }
+    });
+
+    it('Redis asks for the password meshguard is given, and is not published', () => {
+      const redis = svc('redis');
+      const command = (redis.command as string[]).join(' ');
+      const required = /--requirepass (\S+)/.exec(command)?.[1];
+      expect(required).toBeTruthy();
+      for (const name of ['meshguard-ingest', 'meshguard-scorer'])
+        expect(svc(name).environment.MESHGUARD_REDIS_PASSWORD, name).toBe(required);
+      expect(redis.ports).toBeUndefined();
+    });
   });
 });

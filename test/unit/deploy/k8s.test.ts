@@ -151,6 +151,30 @@ describe('Deployments', () => {
         for (const e of env.filter((x) => /TOKEN|PASSWORD|REDIS_URL/.test(x.name)))
           expect(e.value, e.name).toBeUndefined();
       });
+
+      it('logs in to Redis with a password and to Kafka with SCRAM over TLS, from the Secret', () => {
+        const env = pod.containers[0].env as Array<{ name: string; valueFrom?: any }>;
+        const secretKeys = new Set(
+          Object.keys(loadDocs(join(ROOT, 'deploy/k8s/secret.example.yaml'))[0]!.stringData),
+        );
+        for (const name of [
+          'MESHGUARD_REDIS_PASSWORD',
+          'MESHGUARD_KAFKA_SASL_USERNAME',
+          'MESHGUARD_KAFKA_SASL_PASSWORD',
+        ]) {
+          const ref = env.find((e) => e.name === name)?.valueFrom?.secretKeyRef;
+          expect(ref?.name, name).toBe('meshguard-tokens');
+          expect(secretKeys.has(ref?.key), `${name}: key ${ref?.key} in secret.example.yaml`).toBe(true);
+        }
+        const raw = parseYaml(readFileSync(join(BASE, 'meshguard.yaml'), 'utf8'));
+        const cfg = resolveConfig(raw);
+        expect(cfg.kafka.tls).toBe(true);
+        expect(cfg.kafka.sasl?.mechanism).toMatch(/^scram-/);
+        expect(cfg.redis.url).not.toBe('');
+        // Never switched off in the example: serve refuses a Redis that answers without a password.
+        expect(raw.redis.allow_unauthenticated).toBeUndefined();
+        expect(raw.ingest?.allow_unauthenticated).toBeUndefined();
+      });
     });
   }
 });

@@ -3,6 +3,8 @@
  * blast-radius cap, and offenders that are meshguard's own dependencies or sit in protected namespaces.
  */
 import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../../../config/validate.js';
+import { unauthenticatedInput } from '../../../../services/posture.js';
 import type { Incident, WorkloadIdentity } from '../../../../pipelines/core/incident.js';
 import { routes } from '../../../../pipelines/responders/alerts/channel-config.js';
 import {
@@ -133,5 +135,94 @@ describe('an address offender is checked against protected namespaces through it
       type: 'quarantine',
       mode: 'enforce',
     });
+  });
+});
+
+describe('an address the client could have chosen is never quarantined', () => {
+  it('an incident whose address came from X-Forwarded-For alerts only; the direct peer is quarantined', async () => {
+    const { m, metrics } = manager({});
+    const claimed = incident({ workload: { address: '10.8.0.5' } });
+    claimed.evidence = { ...claimed.evidence, address_direct: false };
+    const action = await m.decide(claimed);
+    expect(action.type).toBe('alert');
+    expect(action.reason).toMatch(/what the client claimed/);
+    const skipped = (await metrics.quarantineActions.get()).values.find(
+      (v) => v.labels.result === 'unproven_address',
+    );
+    expect(skipped?.value).toBe(1);
+    const direct = incident({ workload: { address: '10.8.0.6' } });
+    direct.evidence = { ...direct.evidence, address_direct: true };
+    expect(await m.decide(direct)).toMatchObject({ type: 'quarantine', mode: 'enforce' });
+  });
+});
+
+describe('once the pods are known, an address offender must be bound to one now', () => {
+  const owners: Record<string, { namespace: string; pod: string }> = {
+    '10.8.0.4': { namespace: 'shop', pod: 'cart-6c5b' },
+  };
+  const addressOwner: AddressOwnerLookup = (ip) => owners[ip];
+
+  it('an address bound to no pod alerts only; a bound one is quarantined; unknown pods check nothing', async () => {
+    const { m } = manager(
+      {},
+      dependencyProtection([], addressOwner, () => true),
+    );
+    const stale = await m.decide(incident({ workload: { address: '10.8.0.99' } }));
+    expect(stale.type).toBe('alert');
+    expect(stale.reason).toMatch(/bound to no pod meshguard knows/);
+    expect(await m.decide(incident({ workload: { address: '10.8.0.4' } }))).toMatchObject({
+      type: 'quarantine',
+    });
+    // Without a pod watch or a pod-IP file (a replay, a cluster meshguard cannot list), the IP is used as is.
+    const { m: blind } = manager(
+      {},
+      dependencyProtection([], addressOwner, () => false),
+    );
+    expect(await blind.decide(incident({ workload: { address: '10.8.0.99' } }))).toMatchObject({
+      type: 'quarantine',
+    });
+  });
+});
+
+describe('records anyone could have written never quarantine on their own', () => {
+  it('with ingest open to the network or Kafka without SASL, even a critical incident waits for approval', async () => {
+    const open = resolveConfig({ http: { host: '0.0.0.0' }, ingest: { allow_unauthenticated: true } });
+    const why = unauthenticatedInput(open);
+    expect(why).toMatch(/ingest accepts records from anyone/);
+    // A token, or ingest on loopback only: the channel is authenticated (or local).
+    expect(
+      unauthenticatedInput(resolveConfig({ http: { host: '0.0.0.0' }, ingest: { token: 't' } })),
+    ).toBeUndefined();
+    expect(
+      unauthenticatedInput(
+        resolveConfig({ http: { host: '127.0.0.1' }, ingest: { allow_unauthenticated: true } }),
+      ),
+    ).toBeUndefined();
+
+    // Kafka without SASL takes records from anyone who reaches it, unless the deployer vouches for its ACLs.
+    const kafka = { brokers: ['kafka.streaming.svc:9092'] };
+    expect(unauthenticatedInput(resolveConfig({ kafka }))).toMatch(/Kafka takes records from anyone/);
+    expect(
+      unauthenticatedInput(resolveConfig({ kafka: { ...kafka, allow_unauthenticated: true } })),
+    ).toBeUndefined();
+    expect(
+      unauthenticatedInput(
+        resolveConfig({
+          kafka: { ...kafka, sasl: { mechanism: 'scram-sha-512', username: 'm', password: 'p' } },
+        }),
+      ),
+    ).toBeUndefined();
+    expect(unauthenticatedInput(resolveConfig({}))).toBeUndefined(); // the embedded bus
+
+    const { m } = manager({}, { ...dependencyProtection([]), unauthenticatedInput: why! });
+    const action = await m.decide(
+      incident({ workload: principal('shop', 'attacker'), severity: 'critical' }),
+    );
+    expect(action).toMatchObject({ type: 'quarantine', mode: 'pending-approval' });
+    expect(action.reason).toMatch(/could be forged/);
+    const { m: authenticated } = manager({});
+    expect(
+      await authenticated.decide(incident({ workload: principal('shop', 'attacker'), severity: 'critical' })),
+    ).toMatchObject({ type: 'quarantine', mode: 'enforce' });
   });
 });
