@@ -11,11 +11,15 @@ import { selectorOf } from './selector.js';
 export const BUILT_IN_PROTECTED = ['kube-system', 'istio-system', 'meshguard'];
 
 const ISTIO_PRINCIPAL = /^[A-Za-z0-9.\-_]+\/ns\/[a-z0-9.\-]+\/sa\/[A-Za-z0-9.\-_]+$/;
+/** Consul's service identity (`<td>.consul/ns/<ns>/dc/<dc>/svc/<service>`, spiffe:// stripped). */
+const CONSUL_PRINCIPAL = /^[A-Za-z0-9.\-_]+\/ns\/[a-z0-9.\-]+\/dc\/[a-z0-9.\-]+\/svc\/[a-z0-9\-]+$/;
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 export interface TargetOptions {
   /** Added to BUILT_IN_PROTECTED. */
   protectedNamespaces: readonly string[];
+  /** Which identities can be allowed: Istio principals (default), or also Consul's service identities. */
+  identities?: 'istio' | 'consul';
   /** Write "allow nothing" for workloads seen only calling, never called (default true). */
   idle?: boolean;
 }
@@ -56,7 +60,10 @@ export interface TargetPlan {
 }
 
 /** The principal a policy can match for a caller, or why it cannot have one. */
-function policyPrincipal(edge: CallerEdge): { principal: string } | { reason: string } {
+function policyPrincipal(
+  edge: CallerEdge,
+  identities: TargetOptions['identities'],
+): { principal: string } | { reason: string } {
   if (edge.principal === '')
     return {
       reason:
@@ -64,6 +71,7 @@ function policyPrincipal(edge: CallerEdge): { principal: string } | { reason: st
         `${edge.address || edge.key} is known, and an address is no identity`,
     };
   const p = toPolicyPrincipal(edge.principal);
+  if (identities === 'consul' && CONSUL_PRINCIPAL.test(p)) return { principal: p };
   if (!ISTIO_PRINCIPAL.test(p)) return { reason: `identity ${edge.principal} is not an Istio principal` };
   return { principal: p };
 }
@@ -100,7 +108,7 @@ export function planTargets(destinations: readonly DestinationNode[], opts: Targ
     }
     const allowed: Array<{ principal: string; edge: CallerEdge }> = [];
     for (const edge of [...dst.callers.values()].sort((a, b) => (a.key < b.key ? -1 : 1))) {
-      const p = policyPrincipal(edge);
+      const p = policyPrincipal(edge, opts.identities);
       if ('reason' in p)
         plan.leftOut.push({
           destination: dst.key,

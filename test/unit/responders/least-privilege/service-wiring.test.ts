@@ -7,6 +7,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../../../config/validate.js';
 import { CallGraph } from '../../../../pipelines/features/call-graph.js';
+import { istioProposal } from '../../../../pipelines/responders/least-privilege/proposal.js';
 import { buildAllowPolicies } from '../../../../pipelines/responders/least-privilege/istio.js';
 import { assemble } from '../../../../services/assembly/assemble.js';
 import type { Incident } from '../../../../pipelines/core/incident.js';
@@ -78,7 +79,9 @@ describe('least privilege wired into the responders', () => {
     g.observe(ev({ timeMs: 0, src: CART, dstNamespace: 'shop', podLabels: { app: 'orders' } }));
     const verifier = scoring.responders.leastPrivilege!.verifier;
     await verifier.propose(
-      buildAllowPolicies(g.destinations(), { l7: false, dryRun: true, protectedNamespaces: [] }).policies,
+      buildAllowPolicies(g.destinations(), { l7: false, dryRun: true, protectedNamespaces: [] }).policies.map(
+        istioProposal,
+      ),
     );
     // Envoy's RBAC shadow stat as Istio's bootstrap tags it (Istio's "Dry Run" authorization task).
     scoring.onMetricSample!({
