@@ -79,7 +79,7 @@ export function buildLinkerdObjects(
   destinations: readonly DestinationNode[],
   opts: OtherMeshOptions,
 ): MeshObjectsPlan {
-  const { targets, ...rest } = planTargets(destinations, opts);
+  const { targets, ...rest } = planTargets(destinations, { ...opts, identities: 'linkerd' });
   const plan: MeshObjectsPlan = { ...rest, objects: [], groups: [], notes: [] };
   for (const t of targets) {
     const base = allowPolicyName(t.dst.workload);
@@ -165,7 +165,9 @@ export function buildConsulIntentions(
     const intentions: MeshObject = {
       apiVersion: 'consul.hashicorp.com/v1alpha1',
       kind: 'ServiceIntentions',
-      metadata: meta(t, allowPolicyName(t.dst.workload), opts.dryRun, `least privilege for ${t.dst.key}`),
+      // Named after the destination, as consul-k8s expects one ServiceIntentions per destination (and the
+      // quarantine's Consul writer merges into the same object).
+      metadata: meta(t, t.dst.workload, opts.dryRun, `least privilege for ${t.dst.key}`),
       spec: {
         // Consul OSS has no namespaces (Enterprise would add `namespace` on each side).
         destination: { name: t.dst.workload },

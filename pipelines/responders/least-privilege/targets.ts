@@ -4,22 +4,23 @@
  * labels, callers by identity only, allow-nothing for workloads nobody calls).
  */
 import type { CallerEdge, DestinationNode } from '../../features/call-graph.js';
-import { toPolicyPrincipal } from '../quarantine/policy.js';
+import { CONSUL_PRINCIPAL, fromLinkerdIdentity, toPolicyPrincipal } from '../quarantine/policy.js';
 import { selectorOf } from './selector.js';
 
 /** Namespaces never tightened: the control plane, Kubernetes' own, and meshguard's. */
 export const BUILT_IN_PROTECTED = ['kube-system', 'istio-system', 'meshguard'];
 
 const ISTIO_PRINCIPAL = /^[A-Za-z0-9.\-_]+\/ns\/[a-z0-9.\-]+\/sa\/[A-Za-z0-9.\-_]+$/;
-/** Consul's service identity (`<td>.consul/ns/<ns>/dc/<dc>/svc/<service>`, spiffe:// stripped). */
-const CONSUL_PRINCIPAL = /^[A-Za-z0-9.\-_]+\/ns\/[a-z0-9.\-]+\/dc\/[a-z0-9.\-]+\/svc\/[a-z0-9\-]+$/;
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 export interface TargetOptions {
   /** Added to BUILT_IN_PROTECTED. */
   protectedNamespaces: readonly string[];
-  /** Which identities can be allowed: Istio principals (default), or also Consul's service identities. */
-  identities?: 'istio' | 'consul';
+  /**
+   * Which identities can be allowed: Istio principals (default); with `linkerd` also Linkerd's proxy
+   * identities (as `<td>/ns/<ns>/sa/<sa>`); with `consul` also Consul's service identities.
+   */
+  identities?: 'istio' | 'linkerd' | 'consul';
   /** Write "allow nothing" for workloads seen only calling, never called (default true). */
   idle?: boolean;
 }
@@ -70,7 +71,9 @@ function policyPrincipal(
         'no mTLS identity in the logs (plaintext, or a log format without peer certificates): only its address ' +
         `${edge.address || edge.key} is known, and an address is no identity`,
     };
-  const p = toPolicyPrincipal(edge.principal);
+  const p = toPolicyPrincipal(
+    identities === 'linkerd' ? fromLinkerdIdentity(edge.principal) : edge.principal,
+  );
   if (identities === 'consul' && CONSUL_PRINCIPAL.test(p)) return { principal: p };
   if (!ISTIO_PRINCIPAL.test(p)) return { reason: `identity ${edge.principal} is not an Istio principal` };
   return { principal: p };
