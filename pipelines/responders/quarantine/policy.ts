@@ -232,6 +232,11 @@ export function quarantineName(kind: string, offenderHash: string): string {
   return `meshguard-quarantine-${kind.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}-${offenderHash}`;
 }
 
+/** The id of a containment to the offender's baseline (graduated containment). */
+export function containmentName(kind: string, offenderHash: string): string {
+  return `meshguard-contain-${kind.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}-${offenderHash}`;
+}
+
 export function undoCommand(
   policies: Array<{ namespace: string; name: string }>,
   id: string,
