@@ -177,12 +177,30 @@ export function proposalErrors(p: Proposal): string[] {
   return errors;
 }
 
+const LINKERD_KINDS = new Set(['Server', 'AuthorizationPolicy', 'MeshTLSAuthentication']);
+
 function linkerdErrors(p: Proposal): string[] {
   const errors: string[] = [];
   if (!p.objects.some(isServer))
     errors.push('a Linkerd proposal needs a Server (nothing is enforced without one)');
+  const named = (kind: string, name: string | undefined): boolean =>
+    p.objects.some((x) => x.kind === kind && x.metadata.name === name);
   for (const o of p.objects) {
     const spec = o.spec as Record<string, unknown>;
+    if (!LINKERD_KINDS.has(o.kind))
+      errors.push(`${o.kind} ${o.metadata.name}: not a kind least privilege writes`);
+    if (o.kind === 'AuthorizationPolicy') {
+      // Only the proposal's own Servers and callers: nothing else is authorized.
+      const target = spec.targetRef as { kind?: string; name?: string } | undefined;
+      const refs =
+        (spec.requiredAuthenticationRefs as Array<{ kind?: string; name?: string }> | undefined) ?? [];
+      if (target?.kind !== 'Server' || !named('Server', target.name))
+        errors.push(`AuthorizationPolicy ${o.metadata.name}: must target a Server of the proposal`);
+      if (refs.length === 0 || refs.some((r) => r.kind !== 'MeshTLSAuthentication' || !named(r.kind, r.name)))
+        errors.push(
+          `AuthorizationPolicy ${o.metadata.name}: must require the proposal's MeshTLSAuthentication`,
+        );
+    }
     if (!o.apiVersion.startsWith('policy.linkerd.io/'))
       errors.push(`${o.kind} ${o.metadata.name}: apiVersion ${o.apiVersion} is not Linkerd's policy API`);
     if (isServer(o)) {

@@ -14,6 +14,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { Logger } from 'pino';
 import type { StateStore } from '../../core/state-store.js';
+import type { Proposal } from './proposal.js';
 
 const POLICY = 'least-privilege:policy:';
 const PROPOSED_AT = 'least-privilege:proposed-at';
@@ -65,8 +66,11 @@ export class VerifierStore {
     return this.store.healthy();
   }
 
-  /** Every tracked proposal kept, and how many records were unreadable. */
-  async load(): Promise<{ records: TrackedRecord[]; invalid: number }> {
+  /**
+   * Every tracked proposal kept, and how many records were unreadable or refused by `check` (its
+   * reasons, empty = accepted): a record is applied again on promotion, so it is checked like a new one.
+   */
+  async load(check: (p: Proposal) => string[]): Promise<{ records: TrackedRecord[]; invalid: number }> {
     const records: TrackedRecord[] = [];
     let invalid = 0;
     for (const key of await this.store.keys(POLICY)) {
@@ -78,10 +82,13 @@ export class VerifierStore {
       } catch {
         value = undefined;
       }
-      if (Value.Check(TrackedRecord, value)) records.push(value);
+      const errors = Value.Check(TrackedRecord, value)
+        ? check(value.proposal as Proposal)
+        : ['not a least-privilege record'];
+      if (errors.length === 0) records.push(value as TrackedRecord);
       else {
         invalid++;
-        this.logger.error({ key }, 'Unreadable least-privilege record in the state store; skipped.');
+        this.logger.error({ key, errors }, 'Least-privilege record in the state store refused; skipped.');
       }
     }
     return { records, invalid };

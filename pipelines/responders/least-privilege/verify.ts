@@ -121,7 +121,10 @@ export class LeastPrivilegeVerifier implements CoverageSource {
   async restore(): Promise<boolean> {
     if (this.restoredAt) return true;
     if (!this.persisted.readable()) return false;
-    const { records, invalid } = await this.persisted.load();
+    // What the store holds is applied again on promotion: it passes the checks of a new proposal.
+    const { records, invalid } = await this.persisted.load((p) =>
+      this.protectedNs.has(p.namespace) ? ['protected namespace'] : proposalErrors(p),
+    );
     for (const r of records)
       if (!this.tracked.has(keyOf(r.proposal.namespace, r.proposal.name))) this.track(r as Tracked);
     this.restoredAt = true;
