@@ -6,7 +6,7 @@ export const LeastPrivilegeConfig = Type.Object(
     enabled: Type.Boolean({
       default: false,
       description:
-        "Service mode: learn the call graph for learn_secs, put the proposals of quarantine.mesh in verification through quarantine.sink (Istio dry-run, Linkerd audit mode; Consul has no dry-run, so its intentions are evaluated by meshguard and written only on promotion), and promote each after its clean period. The state survives restarts in the state store (Redis).",
+        'Service mode: learn the call graph for learn_secs, put the proposals of quarantine.mesh in verification through quarantine.sink (Istio dry-run, Linkerd audit mode; Consul has no dry-run, so its intentions are evaluated by meshguard and written only on promotion), and promote each after its clean period. The state survives restarts in the state store (Redis).',
     }),
     learn_secs: Type.Integer({
       default: 24 * 3600,
