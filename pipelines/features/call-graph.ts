@@ -87,6 +87,22 @@ const RBAC_DENIED = 'rbac_access_denied';
 const INBOUND_PORT = /^inbound\|(\d{1,5})\|/;
 const MAX_PORTS = 64;
 
+/**
+ * The port the destination received the call on: Istio's inbound cluster, else the local address the
+ * record names, else the authority's port (Linkerd's logs carry only that: the Service's port, which can
+ * differ from the pod's).
+ */
+function inboundPort(ev: MeshEvent): number | undefined {
+  const cluster = INBOUND_PORT.exec(ev.upstreamCluster)?.[1];
+  const n =
+    cluster !== undefined
+      ? Number(cluster)
+      : ev.dstPort !== undefined && ev.dstPort > 0
+        ? ev.dstPort
+        : Number(/:(\d{1,5})$/.exec(ev.authority)?.[1]);
+  return Number.isInteger(n) && n > 0 && n < 65536 ? n : undefined;
+}
+
 export class CallGraph {
   private readonly byKey = new Map<string, DestinationNode>();
   /** Service host → destination key, learned from inbound records. */
@@ -183,8 +199,8 @@ export class CallGraph {
       node.hosts.add(ev.dst);
       if (!this.hostOwner.has(ev.dst)) this.hostOwner.set(ev.dst, key);
     }
-    const port = INBOUND_PORT.exec(ev.upstreamCluster);
-    if (port !== null && node.ports.size < MAX_PORTS) node.ports.add(Number(port[1]));
+    const port = inboundPort(ev);
+    if (port !== undefined && node.ports.size < MAX_PORTS) node.ports.add(port);
     node.requests++;
     node.firstSeenMs = Math.min(node.firstSeenMs, ev.timeMs);
     node.lastSeenMs = Math.max(node.lastSeenMs, ev.timeMs);

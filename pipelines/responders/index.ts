@@ -20,6 +20,7 @@ import type { LeastPrivilegeConfig } from './least-privilege/config.js';
 import { denialIncident } from './least-privilege/denial-incident.js';
 import { LeastPrivilegeLoop } from './least-privilege/service-loop.js';
 import { LeastPrivilegeVerifier } from './least-privilege/verify.js';
+import type { VerifiedMesh } from './least-privilege/proposal.js';
 import { AuditTrail } from './quarantine/audit-trail.js';
 import { protectedNamespaces } from './quarantine/guardrails.js';
 import { createSink } from './quarantine/sinks/index.js';
@@ -62,6 +63,12 @@ export interface RespondersDeps {
   callers?: CallerDirectory;
   /** The learned call graph: medium offenders are contained to their edges in it (graduated containment). */
   baseline?: BaselineGraph;
+}
+
+/** Ambient's ztunnel enforces Istio's AuthorizationPolicy (L4): the Istio proposals serve it too. */
+function verifiedMeshOf(mesh: string): VerifiedMesh | undefined {
+  if (mesh === 'istio' || mesh === 'ambient') return 'istio';
+  return mesh === 'linkerd' || mesh === 'consul' ? mesh : undefined;
 }
 
 export function createResponders(
@@ -125,12 +132,27 @@ export function createResponders(
       quarantine: cfg.quarantine,
       sink: deps.sink ?? createSink(cfg.quarantine, settings),
       audit: new AuditTrail(cfg.quarantine, settings.state, settings.clock, logger),
+      state: settings.state,
       clock: settings.clock,
       metrics: settings.metrics,
       logger,
     });
     const protectedNs = [...protectedNamespaces(cfg.quarantine)];
-    leastPrivilege = new LeastPrivilegeLoop(verifier, lp, protectedNs, settings.clock, logger);
+    const mesh = verifiedMeshOf(cfg.quarantine.mesh ?? 'istio');
+    if (mesh === undefined)
+      logger.warn(
+        { mesh: cfg.quarantine.mesh },
+        'Least-privilege verification writes Istio, Linkerd or Consul objects only; nothing is proposed for this mesh.',
+      );
+    leastPrivilege = new LeastPrivilegeLoop(
+      verifier,
+      lp,
+      protectedNs,
+      settings.clock,
+      logger,
+      mesh ?? 'istio',
+    );
+    if (mesh === undefined) leastPrivilege.disableProposals();
     leastPrivilege.onDenial = (finding) => void notify(denialIncident(finding), 'trigger');
   }
 
@@ -142,12 +164,17 @@ export function createResponders(
     ...(leastPrivilege ? { leastPrivilege } : {}),
     start: async () => {
       await quarantine.start();
+      // Restored before the first event counts and before anything could be proposed again.
+      if (leastPrivilege && !(await leastPrivilege.restore()))
+        logger.warn(
+          'Least-privilege state not restored yet (state store unreadable); retried on each check.',
+        );
       leastPrivilege?.start();
     },
     async shutdown() {
       if (closed) return;
       closed = true;
-      leastPrivilege?.shutdown();
+      await leastPrivilege?.shutdown();
       await quarantine.shutdown();
       await alerts.shutdown();
     },

@@ -10,6 +10,7 @@ import type { MeshEvent } from '../../pipelines/core/event.js';
 import { CallGraph } from '../../pipelines/features/call-graph.js';
 import { LeastPrivilegeConfig } from '../../pipelines/responders/least-privilege/config.js';
 import { buildAllowPolicies } from '../../pipelines/responders/least-privilege/istio.js';
+import { istioProposal } from '../../pipelines/responders/least-privilege/proposal.js';
 import { LeastPrivilegeLoop } from '../../pipelines/responders/least-privilege/service-loop.js';
 import { LeastPrivilegeVerifier } from '../../pipelines/responders/least-privilege/verify.js';
 import { AuditTrail } from '../../pipelines/responders/quarantine/audit-trail.js';
@@ -49,7 +50,11 @@ function proposals() {
   g.observe(ev({ timeMs: 0, src: WEB, dstNamespace: 'shop', podLabels: { app: 'orders' } }));
   g.observe(ev({ timeMs: 1, src: CART, dstNamespace: 'shop', podLabels: { app: 'payments' } }));
   g.observe(ev({ timeMs: 2, src: WEB, dstNamespace: 'ops', podLabels: { app: 'grafana' } }));
-  return buildAllowPolicies(g.destinations(), { l7: false, dryRun: true, protectedNamespaces: [] }).policies;
+  return buildAllowPolicies(g.destinations(), {
+    l7: false,
+    dryRun: true,
+    protectedNamespaces: [],
+  }).policies.map(istioProposal);
 }
 
 function setup(requireApproval: boolean) {
@@ -65,6 +70,7 @@ function setup(requireApproval: boolean) {
     quarantine: qcfg,
     sink,
     audit,
+    state: s.state,
     clock,
     metrics: s.metrics,
     logger: s.logger,

@@ -6,7 +6,7 @@ export const LeastPrivilegeConfig = Type.Object(
     enabled: Type.Boolean({
       default: false,
       description:
-        'Service mode: learn the call graph for learn_secs, apply the proposed ALLOW policies in dry-run through quarantine.sink, and promote each after its clean period.',
+        'Service mode: learn the call graph for learn_secs, put the proposals of quarantine.mesh in verification through quarantine.sink (Istio dry-run, Linkerd audit mode; Consul has no dry-run, so its intentions are evaluated by meshguard and written only on promotion), and promote each after its clean period. The state survives restarts in the state store (Redis).',
     }),
     learn_secs: Type.Integer({
       default: 24 * 3600,
@@ -26,7 +26,7 @@ export const LeastPrivilegeConfig = Type.Object(
       default: 7 * 24 * 3600,
       minimum: 60,
       description:
-        "A dry-run ALLOW policy is promoted to enforce only after this long with no would-be denial in Istio's shadow results (a full business cycle: weekly jobs must show up).",
+        "A proposal is promoted to enforce only after this long with no would-be denial (Istio's shadow results, Linkerd's audit counters, Consul intentions evaluated in-process): a full business cycle, so weekly jobs show up.",
     }),
     require_approval: Type.Boolean({
       default: true,

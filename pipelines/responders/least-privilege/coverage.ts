@@ -11,6 +11,7 @@ export interface PolicyCoverage {
   policy: string;
   /** The destination workload it protects (`meshguard.io/workload`). */
   workload: string;
+  mesh: 'istio' | 'linkerd' | 'consul';
   state: PolicyState;
   /** Calls Istio's shadow evaluation says this policy would have denied since it was applied. */
   wouldDeny: number;

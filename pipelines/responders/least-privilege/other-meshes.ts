@@ -15,7 +15,7 @@
  */
 import type { DestinationNode } from '../../features/call-graph.js';
 import { MANAGED_BY, MANAGED_BY_LABEL, REASON_ANNOTATION, type ObjectMeta } from '../quarantine/policy.js';
-import { allowPolicyName, LEAST_PRIVILEGE, POLICY_KIND_LABEL } from './istio.js';
+import { allowPolicyName, LEAST_PRIVILEGE, POLICY_KIND_LABEL, WORKLOAD_LABEL } from './istio.js';
 import { planTargets, type Target, type TargetOptions, type TargetPlan } from './targets.js';
 
 export interface MeshObject {
@@ -25,8 +25,22 @@ export interface MeshObject {
   spec: Record<string, unknown>;
 }
 
+/** The objects of one destination workload: what the service-mode verifier proposes as one unit. */
+export interface MeshObjectGroup {
+  namespace: string;
+  /** `meshguard-allow-<workload>`. */
+  name: string;
+  workload: string;
+  selector: Record<string, string>;
+  objects: MeshObject[];
+  /** Consul: the source services allowed (every other one is denied by the `*` source). */
+  allowedSources?: string[];
+}
+
 export interface MeshObjectsPlan extends Omit<TargetPlan, 'targets'> {
   objects: MeshObject[];
+  /** `objects`, per destination workload. */
+  groups: MeshObjectGroup[];
   /** What a person must know before applying (one sentence each). */
   notes: string[];
 }
@@ -40,11 +54,18 @@ export function portsOf(dst: DestinationNode): number[] {
   return [...dst.ports].sort((a, b) => a - b);
 }
 
+const ALLOW_PREFIX = 'meshguard-allow-';
+
 function meta(t: Target, name: string, dryRun: boolean, reason: string): MeshObject['metadata'] {
   return {
     name,
     namespace: t.dst.namespace,
-    labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [POLICY_KIND_LABEL]: LEAST_PRIVILEGE },
+    labels: {
+      [MANAGED_BY_LABEL]: MANAGED_BY,
+      [POLICY_KIND_LABEL]: LEAST_PRIVILEGE,
+      // As Istio's policies carry it (a label value: the cleaned workload name of allowPolicyName).
+      [WORKLOAD_LABEL]: allowPolicyName(t.dst.workload).slice(ALLOW_PREFIX.length),
+    },
     annotations: { [REASON_ANNOTATION]: reason, ...(dryRun ? { 'meshguard.io/dry-run': 'true' } : {}) },
   };
 }
@@ -58,11 +79,12 @@ export function buildLinkerdObjects(
   destinations: readonly DestinationNode[],
   opts: OtherMeshOptions,
 ): MeshObjectsPlan {
-  const { targets, ...rest } = planTargets(destinations, opts);
-  const plan: MeshObjectsPlan = { ...rest, objects: [], notes: [] };
+  const { targets, ...rest } = planTargets(destinations, { ...opts, identities: 'linkerd' });
+  const plan: MeshObjectsPlan = { ...rest, objects: [], groups: [], notes: [] };
   for (const t of targets) {
     const base = allowPolicyName(t.dst.workload);
     const ports = portsOf(t.dst);
+    const first = plan.objects.length;
     if (ports.length === 0) {
       plan.notes.push(`${t.dst.key}: no inbound port in the records, so no Server can be written`);
       continue;
@@ -107,38 +129,70 @@ export function buildLinkerdObjects(
           },
         });
     }
+    plan.groups.push(groupOf(t, base, plan.objects.slice(first)));
   }
   return plan;
+}
+
+function groupOf(t: Target, name: string, objects: MeshObject[], allowedSources?: string[]): MeshObjectGroup {
+  return {
+    namespace: t.dst.namespace,
+    name,
+    workload: name.slice(ALLOW_PREFIX.length),
+    selector: t.selector,
+    objects,
+    ...(allowedSources ? { allowedSources } : {}),
+  };
 }
 
 export function buildConsulIntentions(
   destinations: readonly DestinationNode[],
   opts: OtherMeshOptions,
 ): MeshObjectsPlan {
-  const { targets, ...rest } = planTargets(destinations, opts);
-  const plan: MeshObjectsPlan = { ...rest, objects: [], notes: [] };
+  const { targets, ...rest } = planTargets(destinations, { ...opts, identities: 'consul' });
+  const plan: MeshObjectsPlan = { ...rest, objects: [], groups: [], notes: [] };
   if (opts.dryRun && targets.length > 0)
     plan.notes.push('Consul has no dry-run: applying these intentions enforces them');
   for (const t of targets) {
     const sources = [
       ...new Map(
         t.allowed.map((a) => {
-          const name = a.edge.workload || principalParts(a.principal).serviceAccount;
+          const name = consulSourceName(a);
           return [name, { name, action: 'allow' }];
         }),
       ).values(),
     ].sort((a, b) => (a.name < b.name ? -1 : 1));
-    plan.objects.push({
+    const intentions: MeshObject = {
       apiVersion: 'consul.hashicorp.com/v1alpha1',
       kind: 'ServiceIntentions',
-      metadata: meta(t, allowPolicyName(t.dst.workload), opts.dryRun, `least privilege for ${t.dst.key}`),
+      // Named after the destination, as consul-k8s expects one ServiceIntentions per destination (and the
+      // quarantine's Consul writer merges into the same object).
+      metadata: meta(t, t.dst.workload, opts.dryRun, `least privilege for ${t.dst.key}`),
       spec: {
         // Consul OSS has no namespaces (Enterprise would add `namespace` on each side).
         destination: { name: t.dst.workload },
         // Evaluated most specific first: the named sources before the wildcard deny.
         sources: [...sources, { name: '*', action: 'deny' }],
       },
-    });
+    };
+    plan.objects.push(intentions);
+    const name = allowPolicyName(t.dst.workload);
+    plan.groups.push(
+      groupOf(
+        t,
+        name,
+        [intentions],
+        sources.map((x) => x.name),
+      ),
+    );
   }
   return plan;
+}
+
+/** A caller as a Consul source service: Consul's SPIFFE `/svc/<name>`, else its workload, else its service account. */
+function consulSourceName(a: { principal: string; edge: { workload: string } }): string {
+  return (
+    /\/svc\/([^/]+)$/.exec(a.principal)?.[1] ??
+    (a.edge.workload || principalParts(a.principal).serviceAccount)
+  );
 }

@@ -1,7 +1,9 @@
 /**
- * Least privilege in service mode: learn the call graph from live traffic for `learn_secs`, apply the
- * proposals in dry-run through the verifier, feed it every event (Istio's shadow verdicts), and check
- * the clean periods every `check_interval_secs`. The proxies' shadow and audit counters arrive as metric
+ * Least privilege in service mode: learn the call graph from live traffic for `learn_secs`, put the
+ * proposals of the configured mesh in verification through the verifier, feed it every event (Istio's
+ * shadow verdicts; Consul's calls, judged in-process), and check the clean periods every
+ * `check_interval_secs`. Before anything else the verifier's state is restored from the state store: a
+ * restarted process resumes verification and does not learn and propose again. The proxies' shadow and audit counters arrive as metric
  * samples (onMetricSample). After enforcement, calls the policies refuse become
  * findings (denials.ts) handed to onDenial. Time is the injected clock (wall time in serve).
  */
@@ -13,6 +15,8 @@ import { CallGraph } from '../../features/call-graph.js';
 import type { LeastPrivilegeConfig } from './config.js';
 import { DenialTracker, type DenialFinding } from './denials.js';
 import { buildAllowPolicies } from './istio.js';
+import { buildConsulIntentions, buildLinkerdObjects } from './other-meshes.js';
+import { groupProposal, istioProposal, type Proposal, type VerifiedMesh } from './proposal.js';
 import { ShadowMetricReader } from './shadow-metrics.js';
 import type { LeastPrivilegeVerifier } from './verify.js';
 
@@ -21,6 +25,7 @@ export class LeastPrivilegeLoop {
   private learningSinceMs: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
+  private restored = false;
   private readonly denials = new DenialTracker();
   private readonly shadowMetrics = new ShadowMetricReader();
   /** Called with each denied-caller finding (lateral movement or new dependency) after enforcement. */
@@ -32,6 +37,7 @@ export class LeastPrivilegeLoop {
     private readonly protectedNamespaces: readonly string[],
     private readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly mesh: VerifiedMesh = 'istio',
   ) {}
 
   /** Every parsed event: learned while learning, then its shadow verdict counted. */
@@ -51,8 +57,46 @@ export class LeastPrivilegeLoop {
     if (denials) this.verifier.observeShadowDenials(denials);
   }
 
+  /** A mesh least privilege cannot write for: never learn or propose (coverage still reports). */
+  disableProposals(): void {
+    this.graph = undefined;
+  }
+
   get learning(): boolean {
     return this.graph !== undefined;
+  }
+
+  /**
+   * Restore the verifier's state; when an earlier process already proposed, stop learning. False while
+   * the state store cannot be read (retried on every tick; nothing is proposed meanwhile).
+   */
+  async restore(): Promise<boolean> {
+    if (this.restored) return true;
+    if (!(await this.verifier.restore())) return false;
+    const proposedAt = await this.verifier.proposedAt();
+    if (proposedAt !== undefined) {
+      this.graph = undefined;
+      this.logger.info(
+        { proposedAt },
+        'Least-privilege proposals were applied by an earlier process; not learning again.',
+      );
+    }
+    this.restored = true;
+    return true;
+  }
+
+  /** The learned destinations as the configured mesh's proposals. */
+  private proposals(graph: CallGraph): { proposals: Proposal[]; leftOut: number } {
+    const opts = { dryRun: true, protectedNamespaces: this.protectedNamespaces };
+    if (this.mesh === 'istio') {
+      const plan = buildAllowPolicies(graph.destinations(), { ...opts, l7: this.cfg.l7 });
+      return { proposals: plan.policies.map(istioProposal), leftOut: plan.leftOut.length };
+    }
+    const build = this.mesh === 'linkerd' ? buildLinkerdObjects : buildConsulIntentions;
+    const plan = build(graph.destinations(), opts);
+    for (const note of plan.notes) this.logger.warn({ mesh: this.mesh }, note);
+    const mesh = this.mesh;
+    return { proposals: plan.groups.map((g) => groupProposal(mesh, g)), leftOut: plan.leftOut.length };
   }
 
   /** Propose once learning is over; then promote what is due. Never throws. */
@@ -60,22 +104,24 @@ export class LeastPrivilegeLoop {
     if (this.ticking) return;
     this.ticking = true;
     try {
+      if (!(await this.restore())) {
+        this.logger.warn('Least-privilege state store unreadable; verification waits for it.');
+        return;
+      }
       const since = this.learningSinceMs;
       if (this.graph && since !== undefined && this.clock.nowMs() - since >= this.cfg.learn_secs * 1000) {
-        const plan = buildAllowPolicies(this.graph.destinations(), {
-          l7: this.cfg.l7,
-          dryRun: true,
-          protectedNamespaces: this.protectedNamespaces,
-        });
+        const plan = this.proposals(this.graph);
         this.graph = undefined;
-        const outcomes = await this.verifier.propose(plan.policies);
+        await this.verifier.markProposed();
+        const outcomes = await this.verifier.propose(plan.proposals);
         this.logger.info(
           {
             proposed: outcomes.filter((o) => o.result === 'dry-run').length,
             refused: outcomes.filter((o) => o.result !== 'dry-run').length,
-            callersLeftOut: plan.leftOut.length,
+            callersLeftOut: plan.leftOut,
+            mesh: this.mesh,
           },
-          'Least-privilege policies applied in dry-run.',
+          'Least-privilege proposals put in verification.',
         );
       }
       await this.verifier.promoteDue();
@@ -91,8 +137,10 @@ export class LeastPrivilegeLoop {
     this.timer.unref();
   }
 
-  shutdown(): void {
+  /** Stop the timer and write the would-be denials still queued. */
+  async shutdown(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
+    await this.verifier.flush();
   }
 }

@@ -4,7 +4,7 @@
  * labels, callers by identity only, allow-nothing for workloads nobody calls).
  */
 import type { CallerEdge, DestinationNode } from '../../features/call-graph.js';
-import { toPolicyPrincipal } from '../quarantine/policy.js';
+import { CONSUL_PRINCIPAL, fromLinkerdIdentity, toPolicyPrincipal } from '../quarantine/policy.js';
 import { selectorOf } from './selector.js';
 
 /** Namespaces never tightened: the control plane, Kubernetes' own, and meshguard's. */
@@ -16,6 +16,11 @@ const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export interface TargetOptions {
   /** Added to BUILT_IN_PROTECTED. */
   protectedNamespaces: readonly string[];
+  /**
+   * Which identities can be allowed: Istio principals (default); with `linkerd` also Linkerd's proxy
+   * identities (as `<td>/ns/<ns>/sa/<sa>`); with `consul` also Consul's service identities.
+   */
+  identities?: 'istio' | 'linkerd' | 'consul';
   /** Write "allow nothing" for workloads seen only calling, never called (default true). */
   idle?: boolean;
 }
@@ -56,14 +61,20 @@ export interface TargetPlan {
 }
 
 /** The principal a policy can match for a caller, or why it cannot have one. */
-function policyPrincipal(edge: CallerEdge): { principal: string } | { reason: string } {
+function policyPrincipal(
+  edge: CallerEdge,
+  identities: TargetOptions['identities'],
+): { principal: string } | { reason: string } {
   if (edge.principal === '')
     return {
       reason:
         'no mTLS identity in the logs (plaintext, or a log format without peer certificates): only its address ' +
         `${edge.address || edge.key} is known, and an address is no identity`,
     };
-  const p = toPolicyPrincipal(edge.principal);
+  const p = toPolicyPrincipal(
+    identities === 'linkerd' ? fromLinkerdIdentity(edge.principal) : edge.principal,
+  );
+  if (identities === 'consul' && CONSUL_PRINCIPAL.test(p)) return { principal: p };
   if (!ISTIO_PRINCIPAL.test(p)) return { reason: `identity ${edge.principal} is not an Istio principal` };
   return { principal: p };
 }
@@ -100,7 +111,7 @@ export function planTargets(destinations: readonly DestinationNode[], opts: Targ
     }
     const allowed: Array<{ principal: string; edge: CallerEdge }> = [];
     for (const edge of [...dst.callers.values()].sort((a, b) => (a.key < b.key ? -1 : 1))) {
-      const p = policyPrincipal(edge);
+      const p = policyPrincipal(edge, opts.identities);
       if ('reason' in p)
         plan.leftOut.push({
           destination: dst.key,

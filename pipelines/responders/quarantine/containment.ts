@@ -15,7 +15,10 @@ import {
   CONTAINMENT_LABEL,
 } from '../least-privilege/contain.js';
 import type { QuarantineConfig } from './config.js';
+import type { ContainmentScope } from './mesh/writer.js';
+import type { Destination } from './mesh/targets.js';
 import {
+  containmentName,
   QUARANTINE_ID_LABEL,
   quarantineMetadata,
   type AuthorizationPolicyManifest,
@@ -23,6 +26,8 @@ import {
   type PlanInput,
   type QuarantinePlan,
 } from './policy.js';
+
+export { containmentName } from './policy.js';
 
 /** The learned call graph, as the quarantine reads it (the features layer's CallGraph satisfies it). */
 export interface BaselineGraph {
@@ -40,10 +45,14 @@ export type ContainmentChoice =
   /** `fallback`: why a medium offender gets the full quarantine after all (said in the incident). */
   | { kind: 'quarantine'; fallback?: string };
 
+/** The meshes containment is written for: Istio's DENY by selector, Linkerd's servers, Consul's intentions. */
+const CONTAINING_MESHES = new Set(['istio', 'linkerd', 'consul']);
+
 /**
- * Which response this incident gets. Containment needs: the switch on, a medium severity, Istio with
- * sidecars (the DENY-by-selector construction), an mTLS principal (an address cannot be matched reliably)
- * and at least one edge of the offender learned before the incident began.
+ * Which response this incident gets. Containment needs: the switch on, a medium severity, a mesh it is
+ * written for (Istio sidecars, Linkerd, Consul; ambient's ztunnel and Cilium are not), an mTLS principal
+ * (an address cannot be matched reliably) and at least one edge of the offender learned before the
+ * incident began.
  */
 export function chooseResponse(
   incident: Incident,
@@ -54,8 +63,10 @@ export function chooseResponse(
   if (!cfg.contain_to_baseline || containmentFor(incident.severity) !== 'contain-to-baseline')
     return { kind: 'quarantine' };
   const fallback = (why: string): ContainmentChoice => ({ kind: 'quarantine', fallback: notContained(why) });
-  if ((cfg.mesh ?? 'istio') !== 'istio')
-    return fallback(`contain to baseline is written for Istio sidecars, mesh is ${cfg.mesh}`);
+  if (!CONTAINING_MESHES.has(cfg.mesh ?? 'istio'))
+    return fallback(
+      `contain to baseline is written for Istio sidecars, mesh is ${cfg.mesh} (besides them only Linkerd and Consul)`,
+    );
   if (!offender.principal) return fallback('no mTLS principal to match');
   if (!baseline) return fallback('no call graph is learned in this process');
   const destinations = baseline.destinations();
@@ -65,13 +76,38 @@ export function chooseResponse(
   return { kind: 'contain-to-baseline', destinations };
 }
 
-/** Why a medium offender gets the full quarantine after all, as the incident says it. */
-function notContained(why: string): string {
-  return `not contained to its baseline (${why}): full quarantine instead`;
+/**
+ * For the meshes that write containment per destination (Linkerd, Consul): the offender's learned
+ * destinations (kept) and every other destination the call graph knows outside the protected namespaces
+ * (protected from it), one per learned port.
+ */
+export function containmentScope(
+  principal: string,
+  destinations: readonly DestinationNode[],
+  baselineBeforeMs: number | undefined,
+  protectedNamespaces: readonly string[],
+): ContainmentScope & { kept: string[] } {
+  const kept = baselineOf(principal, destinations, baselineBeforeMs);
+  const isProtected = new Set(protectedNamespaces);
+  const perPort = (d: DestinationNode): Destination[] =>
+    d.ports.size === 0
+      ? [{ namespace: d.namespace, name: d.workload }]
+      : [...d.ports]
+          .sort((a, b) => a - b)
+          .map((port) => ({ namespace: d.namespace, name: d.workload, port }));
+  return {
+    kept: kept.map((d) => d.key),
+    keep: kept.map((d) => ({ namespace: d.namespace, name: d.workload })),
+    protect: destinations
+      .filter((d) => !kept.includes(d) && !isProtected.has(d.namespace) && d.workload !== '')
+      .sort((a, b) => (a.key < b.key ? -1 : 1))
+      .flatMap(perPort),
+  };
 }
 
-export function containmentName(kind: string, offenderHash: string): string {
-  return `meshguard-contain-${kind.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}-${offenderHash}`;
+/** Why a medium offender gets the full quarantine after all, as the incident says it. */
+export function notContained(why: string): string {
+  return `not contained to its baseline (${why}): full quarantine instead`;
 }
 
 export interface ContainmentPlan extends QuarantinePlan {

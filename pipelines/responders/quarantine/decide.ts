@@ -7,7 +7,14 @@ import { EventClock } from '../../core/clock.js';
 import type { Incident, IncidentAction } from '../../core/incident.js';
 import type { DestinationNode } from '../../features/call-graph.js';
 import { containmentFor } from '../least-privilege/contain.js';
-import { buildContainmentPlan, chooseResponse } from './containment.js';
+import {
+  buildContainmentPlan,
+  chooseResponse,
+  containmentScope,
+  MAX_CONTAINMENT_POLICIES,
+  notContained,
+} from './containment.js';
+import { MAX_DESTINATIONS } from './mesh/targets.js';
 import type { QuarantineContext } from './context.js';
 import { isStrongEvidence, needsApproval, protectedNamespaces, screenIncident } from './guardrails.js';
 import type { Offender } from './policy.js';
@@ -16,13 +23,16 @@ import type { MeshPlan } from './mesh/writer.js';
 import { actionOf, alreadyQuarantined, isContainment, newRecord } from './record.js';
 
 /** Containment to the offender's baseline as a mesh plan, or why it cannot be built. */
-export function planContainment(
+export async function planContainment(
   ctx: QuarantineContext,
   incident: Incident,
   offender: Offender,
   nowMs: number,
   destinations: DestinationNode[] = ctx.baseline?.destinations() ?? [],
-): { ok: true; plan: MeshPlan } | { ok: false; fallback: string } {
+): Promise<{ ok: true; plan: MeshPlan } | { ok: false; fallback: string }> {
+  const mesh = ctx.cfg.mesh ?? 'istio';
+  if (mesh === 'linkerd' || mesh === 'consul')
+    return planPerDestinationContainment(ctx, incident, offender, nowMs, destinations);
   const built = buildContainmentPlan({
     incident,
     offender,
@@ -39,6 +49,41 @@ export function planContainment(
 }
 
 /**
+ * Linkerd and Consul: the mesh's writer builds the containment from the scope (kept and protected
+ * destinations). Too many destinations to protect, or nothing the writer could write, and the offender
+ * gets the full quarantine instead, said in the incident.
+ */
+async function planPerDestinationContainment(
+  ctx: QuarantineContext,
+  incident: Incident,
+  offender: Offender,
+  nowMs: number,
+  destinations: DestinationNode[],
+): Promise<{ ok: true; plan: MeshPlan } | { ok: false; fallback: string }> {
+  if (!offender.principal) return { ok: false, fallback: notContained('no mTLS principal to match') };
+  const first = Date.parse(incident.firstEventTime);
+  const scope = containmentScope(
+    offender.principal,
+    destinations,
+    Number.isFinite(first) ? first : undefined,
+    [...protectedNamespaces(ctx.cfg, ctx.protection)],
+  );
+  if (scope.protect.length === 0)
+    return { ok: false, fallback: notContained('no other destination to deny') };
+  // Linkerd changes every protected server's default to deny: past a handful it is no small change.
+  // Consul names services, not ports: one intention per destination service.
+  const count =
+    ctx.cfg.mesh === 'linkerd' ? scope.protect.length : new Set(scope.protect.map((d) => d.name)).size;
+  const limit = ctx.cfg.mesh === 'linkerd' ? MAX_DESTINATIONS : MAX_CONTAINMENT_POLICIES;
+  if (count > limit)
+    return { ok: false, fallback: notContained(`${count} destinations to protect, more than ${limit}`) };
+  const plan = await ctx.enforcer.plan(incident, offender, nowMs, undefined, scope);
+  if (plan.policies.length === 0 && plan.suggestions.length === 0)
+    return { ok: false, fallback: notContained(plan.notEnforced.join('; ')) };
+  return { ok: true, plan: { ...plan, containment: 'contain-to-baseline', kept: scope.kept } };
+}
+
+/**
  * The plan for this incident's response: containment to the offender's baseline when graduated
  * containment chooses it and it can be built, else the configured mesh's full quarantine (saying why a
  * medium offender with a principal was not contained).
@@ -47,7 +92,7 @@ async function planResponse(ctx: QuarantineContext, incident: Incident, offender
   const choice = chooseResponse(incident, offender, ctx.cfg, ctx.baseline);
   let fallback = choice.kind === 'quarantine' ? choice.fallback : undefined;
   if (choice.kind === 'contain-to-baseline') {
-    const built = planContainment(ctx, incident, offender, nowMs, choice.destinations);
+    const built = await planContainment(ctx, incident, offender, nowMs, choice.destinations);
     if (built.ok) return built.plan;
     fallback = built.fallback;
   }

@@ -17,7 +17,7 @@ import type { Offender } from './policy.js';
 import type { CallerDirectory } from './mesh/callers.js';
 import { mergeResource, unmergeResource } from './mesh/merge.js';
 import { refOf, refText, type ChangeState, type MeshResource } from './mesh/resource.js';
-import type { MeshPlan, MeshPolicyWriter } from './mesh/writer.js';
+import type { ContainmentScope, MeshPlan, MeshPolicyWriter } from './mesh/writer.js';
 import { actionOf, isLive, QuarantineError, type QuarantineRecord } from './record.js';
 import type { PolicySink } from './sinks/sink.js';
 import { errorOf } from './sinks/sink.js';
@@ -59,8 +59,15 @@ export class QuarantineEnforcer {
   }
 
   /** The resources that quarantine this offender from `nowMs`, in the configured mode and mesh. */
-  plan(incident: Incident, offender: Offender, nowMs: number, nameKind?: string): Promise<MeshPlan> {
+  plan(
+    incident: Incident,
+    offender: Offender,
+    nowMs: number,
+    nameKind?: string,
+    containment?: ContainmentScope,
+  ): Promise<MeshPlan> {
     return this.o.writer.plan({
+      ...(containment ? { containment } : {}),
       incident,
       offender,
       cfg: this.o.cfg,

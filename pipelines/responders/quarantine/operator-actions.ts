@@ -39,7 +39,7 @@ export async function approve(
   let plan: MeshPlan;
   if (isContainment(record)) {
     // A contained offender stays contained, to its baseline as the call graph holds it now.
-    const built = planContainment(ctx, record.incident, described.offender, now);
+    const built = await planContainment(ctx, record.incident, described.offender, now);
     if (!built.ok)
       throw new QuarantineError(
         'conflict',

@@ -83,11 +83,11 @@ export function toPolicyPrincipal(principal: string): string {
 }
 
 /** `spiffe://<td>.consul/ns/<ns>/dc/<dc>/svc/<svc>` (Consul Connect), optionally with `/ap/<partition>`. */
-const CONSUL_PRINCIPAL =
+export const CONSUL_PRINCIPAL =
   /^[A-Za-z0-9.\-_]+\.consul(?:\/ap\/[a-z0-9-]+)?\/ns\/[a-z0-9-]+\/dc\/[a-z0-9-]+\/svc\/[a-z0-9-]+$/;
 
 /** A Linkerd proxy identity (`<sa>.<ns>.serviceaccount.identity.<linkerd-ns>.<td>`) → `<td>/ns/<ns>/sa/<sa>`. */
-function fromLinkerdIdentity(principal: string): string {
+export function fromLinkerdIdentity(principal: string): string {
   const m = /^([a-z0-9-]+)\.([a-z0-9-]+)\.serviceaccount\.identity\.[a-z0-9-]+\.([a-z0-9.-]+)$/.exec(
     principal,
   );
@@ -230,6 +230,11 @@ export interface QuarantinePlan {
 
 export function quarantineName(kind: string, offenderHash: string): string {
   return `meshguard-quarantine-${kind.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}-${offenderHash}`;
+}
+
+/** The id of a containment to the offender's baseline (graduated containment). */
+export function containmentName(kind: string, offenderHash: string): string {
+  return `meshguard-contain-${kind.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}-${offenderHash}`;
 }
 
 export function undoCommand(

@@ -32,9 +32,13 @@ const PolicyCoverageSchema = Type.Object({
   namespace: Type.String(),
   policy: Type.String(),
   workload: Type.String(),
+  mesh: Type.Union([Type.Literal('istio'), Type.Literal('linkerd'), Type.Literal('consul')], {
+    description:
+      "Whose objects: Istio's AuthorizationPolicy, Linkerd's Server + AuthorizationPolicy, or Consul's intentions.",
+  }),
   state: Type.Union([Type.Literal('dry_run'), Type.Literal('pending_approval'), Type.Literal('enforced')], {
     description:
-      'dry_run = Istio only logs (shadow); pending_approval = clean period passed, waiting for a person; enforced = denies.',
+      'dry_run = only logs (Istio shadow, Linkerd audit; Consul: evaluated by meshguard, nothing written); pending_approval = clean period passed, waiting for a person; enforced = denies.',
   }),
   wouldDeny: Type.Integer({
     description:

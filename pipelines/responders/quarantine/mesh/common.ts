@@ -9,6 +9,7 @@ import {
   QUARANTINE_ID_LABEL,
   REASON_ANNOTATION,
   UNDO_ANNOTATION,
+  containmentName,
   hash8,
   quarantineName,
 } from '../policy.js';
@@ -21,7 +22,10 @@ export const OFFENDER_ANNOTATION = 'meshguard.io/offender';
 export const HOLDERS_ANNOTATION = 'meshguard.io/quarantines';
 
 export function quarantineId(input: WriterInput): string {
-  return quarantineName(input.nameKind ?? input.incident.kind, input.offender.hash);
+  const kind = input.nameKind ?? input.incident.kind;
+  return input.containment
+    ? containmentName(kind, input.offender.hash)
+    : quarantineName(kind, input.offender.hash);
 }
 
 export function expiresAtOf(input: WriterInput): string {

@@ -16,7 +16,7 @@ import { CONSUL_SOURCE_MARK } from './merge.js';
 import { appliedOrSuggested, expiresAtOf, ownedMeta, quarantineId, reasonOf } from './common.js';
 import { MAX_DESTINATIONS, targetsOf } from './targets.js';
 import type { MeshResource } from './resource.js';
-import type { MeshPolicyWriter, WriterInput } from './writer.js';
+import type { ContainmentScope, MeshPlan, MeshPolicyWriter, WriterInput } from './writer.js';
 
 const API = 'consul.hashicorp.com/v1alpha1';
 /** The ServiceIntentions name for the `*` destination (a Kubernetes name cannot be `*`). */
@@ -28,6 +28,97 @@ export const TERMINATING_GATEWAY =
   "egress to a service outside the mesh goes through a terminating gateway: it is denied only by an intention on the gateway's linked external service";
 export const NO_DRY_RUN =
   'Consul intentions have no dry-run: in dry-run meshguard writes the ServiceIntentions as suggestions only, nothing is applied';
+
+/** On a containment's ServiceIntentions that keeps a learned destination: its source is an allow. */
+export const CONTAINMENT_KEEP_LABEL = 'meshguard.io/containment-keep';
+
+/**
+ * Contain to baseline in Consul: an exact `offender → d` allow for each destination it keeps (precedence
+ * 9: it holds over the offender's `*` deny and over any `* → d` deny), an exact deny for each other known
+ * destination (9: it holds over a `* → d` allow, which at 8 would beat a `*`-destination deny), and
+ * `offender → *` deny (6) for the services the call graph never saw. Where someone denied the offender a
+ * kept destination on purpose, that deny stays (no allow is written over it).
+ */
+async function planContainment(input: WriterInput, scope: ContainmentScope): Promise<MeshPlan> {
+  const id = quarantineId(input);
+  const expiresAt = expiresAtOf(input);
+  const service = consulServiceOf(input);
+  const ns = input.cfg.consul.namespace;
+  const notEnforced: string[] = [OPEN_CONNECTIONS];
+  const dryRun = input.applyMode === 'dry-run';
+  if (dryRun) notEnforced.push(NO_DRY_RUN);
+  const byName = new Map<string, { namespace: string; action: 'allow' | 'deny' }>();
+  for (const d of scope.protect) byName.set(d.name, { namespace: d.namespace, action: 'deny' });
+  for (const d of scope.keep) {
+    const existing = await input.reader.read({
+      apiVersion: API,
+      kind: 'ServiceIntentions',
+      name: intentionsName(d.name),
+      namespace: d.namespace,
+    });
+    const sources =
+      (existing?.resource.spec as { sources?: Array<{ name?: string; action?: string }> })?.sources ?? [];
+    if (sources.some((s) => s.name === service && s.action === 'deny')) {
+      notEnforced.push(
+        `${d.name}: the offender is already denied there by an intention meshguard did not write; kept denied`,
+      );
+      continue;
+    }
+    byName.set(d.name, { namespace: d.namespace, action: 'allow' });
+  }
+  byName.set('*', { namespace: input.offender.namespace ?? 'default', action: 'deny' });
+  if (!service) {
+    notEnforced.push(
+      'the offender has no service identity: Consul intentions match services only; nothing was applied',
+    );
+    byName.clear();
+  }
+  const keeps = scope.keep.map((d) => d.name).filter((n) => byName.get(n)?.action === 'allow');
+  const where = `contained to its baseline: it may still call ${keeps.join(', ') || 'nothing'}; denied at ${[
+    ...byName,
+  ]
+    .filter(([, v]) => v.action === 'deny')
+    .map(([n]) => n)
+    .join(', ')}`;
+  const reason = reasonOf(input, where, expiresAt);
+  const build = (undo: string): MeshResource[] =>
+    [...byName].map(([dest, { namespace, action }]) => {
+      const metadata = ownedMeta({
+        input,
+        id,
+        name: intentionsName(dest),
+        namespace,
+        reason,
+        undo,
+        expiresAt,
+      });
+      if (action === 'allow') metadata.labels = { ...metadata.labels, [CONTAINMENT_KEEP_LABEL]: 'true' };
+      return {
+        apiVersion: API,
+        kind: 'ServiceIntentions',
+        metadata,
+        spec: {
+          destination: ns ? { name: dest, namespace: ns } : { name: dest },
+          sources: [
+            {
+              name: service!,
+              ...(ns ? { namespace: ns } : {}),
+              action,
+              description: `${CONSUL_SOURCE_MARK}${id}: contained to its baseline (${input.incident.kind}, incident ${input.incident.id}) until ${expiresAt}`,
+            },
+          ],
+        },
+      };
+    });
+  return {
+    id,
+    ...appliedOrSuggested({ id, input, op: 'merge', suggestOnly: dryRun, build }),
+    scope: 'mesh-wide',
+    notEnforced,
+    reason,
+    expiresAt,
+  };
+}
 
 export function intentionsName(destination: string): string {
   return destination === '*' ? WILDCARD_NAME : destination;
@@ -43,6 +134,7 @@ export const consulWriter: MeshPolicyWriter = {
   mesh: 'consul',
   kinds: [{ apiVersion: API, kind: 'ServiceIntentions' }],
   async plan(input) {
+    if (input.containment) return planContainment(input, input.containment);
     const id = quarantineId(input);
     const expiresAt = expiresAtOf(input);
     const service = consulServiceOf(input);
@@ -111,8 +203,11 @@ export const consulWriter: MeshPolicyWriter = {
     };
     if (resource.apiVersion !== API || resource.kind !== 'ServiceIntentions')
       errors.push(`must be ${API} ServiceIntentions, got ${resource.apiVersion} ${resource.kind}`);
+    // Containment keeps the offender's learned destinations with an exact allow (precedence over its * deny).
+    const keeps = resource.metadata.labels?.[CONTAINMENT_KEEP_LABEL] === 'true';
     for (const [i, s] of (spec.sources ?? []).entries()) {
-      if (s.action !== 'deny') errors.push(`spec.sources[${i}].action must be deny (meshguard never allows)`);
+      if (s.action !== 'deny' && !(keeps && s.action === 'allow'))
+        errors.push(`spec.sources[${i}].action must be deny (meshguard never allows)`);
       if (!s.name || s.name === '*')
         errors.push(`spec.sources[${i}].name must be the offender, never a wildcard`);
       if (s.permissions) errors.push(`spec.sources[${i}]: L7 permissions are not written (L4 deny only)`);

@@ -101,10 +101,17 @@ export const linkerdWriter: MeshPolicyWriter = {
         `no mTLS identity: the offender (${offender.address}) is excluded because it is not among the authorized identities; ` +
           'a NetworkAuthentication that admitted its address would admit it',
       );
-    const { destinations } = targetsOf(input.incident.evidence);
+    const scope = input.containment;
+    // Contained to its baseline: refused at every other destination the call graph knows (containment.ts).
+    const destinations = scope ? scope.protect : targetsOf(input.incident.evidence).destinations;
     if (destinations.length === 0)
       notEnforced.push(
         'Linkerd has no DENY and no mesh-wide policy: containment is per destination server, and the evidence names none; nothing was applied',
+      );
+    if (scope)
+      notEnforced.push(
+        "Linkerd has no DENY: at each other destination's server the default becomes deny and only its learned callers (minus the offender) are authorized, so a legitimate caller the call graph never saw is refused there too",
+        'destinations the call graph never saw are not covered (Linkerd has no mesh-wide policy)',
       );
     if (destinations.length > MAX_DESTINATIONS)
       notEnforced.push(
@@ -251,7 +258,11 @@ export const linkerdWriter: MeshPolicyWriter = {
         "dry-run: the Servers' accessPolicy is audit — the offender is still allowed, and flagged in the proxies' logs and metrics",
       );
 
-    const where = `authorized only the other callers of ${servers.map((s) => `${s.metadata.namespace}/${s.metadata.name}`).join(', ') || 'no server'}`;
+    const serverList =
+      servers.map((s) => `${s.metadata.namespace}/${s.metadata.name}`).join(', ') || 'no server';
+    const where = scope
+      ? `contained to its baseline: it may still call ${scope.keep.map((d) => `${d.namespace}/${d.name}`).join(', ')}; ${serverList} authorize only their other learned callers`
+      : `authorized only the other callers of ${serverList}`;
     const reason = reasonOf(input, where, expiresAt);
     const previews = planned.map((p) => p.preview);
     const undo = undoOf([], previews, id, input.adminUrl);

@@ -9,6 +9,17 @@ import type { ResourceReader } from '../sinks/sink.js';
 import type { CallerDirectory } from './callers.js';
 import type { ChangeState, MeshName, MeshResource } from './resource.js';
 import type { ResourceKind } from '../sinks/kubernetes.js';
+import type { Destination } from './targets.js';
+
+/**
+ * Graduated containment (containment.ts) for a mesh without Istio's DENY-by-selector: the offender keeps
+ * `keep` (its learned edges) and is refused at every destination of `protect` (every other one the call
+ * graph knows). The writer builds it instead of the evidence's destinations.
+ */
+export interface ContainmentScope {
+  keep: Destination[];
+  protect: Destination[];
+}
 
 /** What the Istio builder takes (policy.ts), plus what other meshes need to read and to know. */
 export interface WriterInput extends PlanInput {
@@ -17,6 +28,8 @@ export interface WriterInput extends PlanInput {
   reader: ResourceReader;
   /** Who legitimately calls a destination (Linkerd authorizes them, minus the offender). */
   callers: CallerDirectory;
+  /** Set: contain the offender to its baseline instead of quarantining it (linkerd and consul writers). */
+  containment?: ContainmentScope;
 }
 
 export interface MeshPlan {

@@ -65,6 +65,37 @@ describe('least privilege for Linkerd', () => {
     const enforced = buildLinkerdObjects(graph().destinations(), { dryRun: false, protectedNamespaces: [] });
     expect(enforced.objects.find((o) => o.kind === 'Server')!.spec.accessPolicy).toBe('deny');
   });
+
+  it("allows callers known by Linkerd's own proxy identity, on the port the authority names", () => {
+    const g = new CallGraph();
+    const id = 'web.shop.serviceaccount.identity.linkerd.cluster.local';
+    g.observe(
+      ev({
+        timeMs: 1,
+        src: id,
+        srcPrincipal: id,
+        dstNamespace: 'shop',
+        podLabels: { app: 'orders' },
+        authority: 'orders.shop.svc.cluster.local:8080',
+      }),
+    );
+    const plan = buildLinkerdObjects(g.destinations(), { dryRun: true, protectedNamespaces: [] });
+    expect(plan.leftOut).toEqual([]);
+    expect(plan.groups).toHaveLength(1);
+    expect(plan.groups[0]).toMatchObject({
+      namespace: 'shop',
+      name: 'meshguard-allow-orders',
+      workload: 'orders',
+    });
+    expect(plan.groups[0]!.objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'MeshTLSAuthentication/meshguard-allow-orders-callers',
+      'Server/meshguard-allow-orders-8080',
+      'AuthorizationPolicy/meshguard-allow-orders-8080',
+    ]);
+    expect(plan.groups[0]!.objects[0]!.spec).toEqual({
+      identityRefs: [{ kind: 'ServiceAccount', name: 'web', namespace: 'shop' }],
+    });
+  });
 });
 
 describe('least privilege for Consul', () => {
@@ -81,5 +112,18 @@ describe('least privilege for Consul', () => {
       ],
     });
     expect(plan.notes.join(' ')).toMatch(/Consul has no dry-run/);
+    expect(plan.objects[0]!.metadata.name).toBe('orders'); // one ServiceIntentions per destination
+    expect(plan.groups[0]?.allowedSources).toEqual(['cart', 'web']);
+  });
+
+  it("allows callers known by Consul's service identity, by service name", () => {
+    const g = new CallGraph();
+    const id = 'spiffe://1111.consul/ns/default/dc/dc1/svc/billing';
+    g.observe(ev({ timeMs: 1, src: id, dstNamespace: 'shop', podLabels: { app: 'orders' } }));
+    const plan = buildConsulIntentions(g.destinations(), { dryRun: true, protectedNamespaces: [] });
+    expect(plan.leftOut).toEqual([]);
+    expect(plan.objects[0]!.spec).toMatchObject({
+      sources: [{ name: 'billing', action: 'allow' }, { name: '*' }],
+    });
   });
 });

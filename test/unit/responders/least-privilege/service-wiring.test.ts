@@ -7,6 +7,9 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../../../config/validate.js';
 import { CallGraph } from '../../../../pipelines/features/call-graph.js';
+import { MemoryStateStore } from '../../../../pipelines/core/state-store.js';
+import { buildLinkerdObjects } from '../../../../pipelines/responders/least-privilege/other-meshes.js';
+import { groupProposal, istioProposal } from '../../../../pipelines/responders/least-privilege/proposal.js';
 import { buildAllowPolicies } from '../../../../pipelines/responders/least-privilege/istio.js';
 import { assemble } from '../../../../services/assembly/assemble.js';
 import type { Incident } from '../../../../pipelines/core/incident.js';
@@ -78,7 +81,9 @@ describe('least privilege wired into the responders', () => {
     g.observe(ev({ timeMs: 0, src: CART, dstNamespace: 'shop', podLabels: { app: 'orders' } }));
     const verifier = scoring.responders.leastPrivilege!.verifier;
     await verifier.propose(
-      buildAllowPolicies(g.destinations(), { l7: false, dryRun: true, protectedNamespaces: [] }).policies,
+      buildAllowPolicies(g.destinations(), { l7: false, dryRun: true, protectedNamespaces: [] }).policies.map(
+        istioProposal,
+      ),
     );
     // Envoy's RBAC shadow stat as Istio's bootstrap tags it (Istio's "Dry Run" authorization task).
     scoring.onMetricSample!({
@@ -97,6 +102,46 @@ describe('least privilege wired into the responders', () => {
       expect.objectContaining({ policy: 'meshguard-allow-orders', state: 'dry_run', wouldDeny: 3 }),
     ]);
     await scoring.shutdown();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a restarted process restores the verification from the state store when the responders start, for the configured mesh', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'meshguard-lp-'));
+    const clock = new FakeClock();
+    const store = new MemoryStateStore();
+    const alerts = { notify: async () => {}, shutdown: async () => {} };
+    const lp = { ...(Value.Default(LeastPrivilegeConfig, {}) as LeastPrivilegeConfig), enabled: true };
+    const cfg = {
+      quarantine: quarantineConfig({ policies_dir: dir, mesh: 'linkerd' }),
+      alerts: Value.Default(AlertsConfig, {}) as AlertsConfig,
+      trust_domain: 'cluster.local',
+      least_privilege: lp,
+    };
+    const first = createResponders(cfg, settings(clock, store), { alerts, sink: new GitOpsSink(dir) });
+    await first.start();
+    const g = new CallGraph();
+    g.observe(
+      ev({
+        timeMs: 0,
+        src: CART,
+        dstNamespace: 'shop',
+        podLabels: { app: 'orders' },
+        upstreamCluster: 'inbound|8080||',
+      }),
+    );
+    const group = buildLinkerdObjects(g.destinations(), { dryRun: true, protectedNamespaces: [] }).groups[0]!;
+    await first.leastPrivilege!.verifier.propose([groupProposal('linkerd', group)]);
+    await first.leastPrivilege!.verifier.markProposed();
+    await first.shutdown();
+
+    const second = createResponders(cfg, settings(clock, store), { alerts, sink: new GitOpsSink(dir) });
+    expect(second.leastPrivilege!.verifier.coverage().policies).toEqual([]);
+    await second.start();
+    expect(second.leastPrivilege!.learning).toBe(false);
+    expect(second.leastPrivilege!.verifier.coverage().policies).toEqual([
+      expect.objectContaining({ policy: 'meshguard-allow-orders', mesh: 'linkerd', state: 'dry_run' }),
+    ]);
+    await second.shutdown();
     await rm(dir, { recursive: true, force: true });
   });
 });

@@ -21,6 +21,7 @@ import {
 } from '../../../../pipelines/metrics/kafka-adapter/kafka-adapter.js';
 import type { MetricSample } from '../../../../pipelines/metrics/sample.js';
 import { LeastPrivilegeConfig } from '../../../../pipelines/responders/least-privilege/config.js';
+import { istioProposal } from '../../../../pipelines/responders/least-privilege/proposal.js';
 import { buildAllowPolicies } from '../../../../pipelines/responders/least-privilege/istio.js';
 import { LeastPrivilegeLoop } from '../../../../pipelines/responders/least-privilege/service-loop.js';
 import { ShadowMetricReader } from '../../../../pipelines/responders/least-privilege/shadow-metrics.js';
@@ -128,6 +129,7 @@ describe('shadow metrics in the verifier', () => {
       quarantine: qcfg,
       sink: new GitOpsSink(dir),
       audit: new AuditTrail(qcfg, s.state, clock, s.logger),
+      state: s.state,
       clock,
       metrics: s.metrics,
       logger: s.logger,
@@ -143,7 +145,7 @@ describe('shadow metrics in the verifier', () => {
       dryRun: true,
       protectedNamespaces: [],
     });
-    await verifier.propose(policies);
+    await verifier.propose(policies.map(istioProposal));
     return { verifier, loop, clock, metrics: s.metrics };
   }
 
