@@ -28,6 +28,8 @@ export interface ScoringPipeline {
   advanceClocks(wallMs: number): void;
   /** Kafka mode: a partition moved away; forget its open windows and clock. */
   dropTask(task: string): void;
+  /** Kafka mode: event time before which every window of partition `task` has closed (-Infinity: none). */
+  closedBeforeMs(task: string): number;
   /** Close all open windows (end of a replay file, shutdown). */
   finish(): void;
   /** Wait until every incident raised so far has been handed to the incident handler. */
@@ -39,6 +41,8 @@ export interface ScoringPipeline {
   importEntity(entity: string, snapshot: string): void;
   /** Entities whose state changed since the last call (and clears the set). */
   takeDirtyEntities(): string[];
+  /** End of the last window an entity's state has folded in (undefined when it has none). */
+  learnedThroughMs(entity: string): number | undefined;
 
   /** Pipeline-wide learning state, shared through the state store (warm-up start, known identities). */
   readonly firstEventMs: number;

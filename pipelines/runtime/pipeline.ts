@@ -237,6 +237,15 @@ export class Pipeline implements ScoringPipeline {
     }
   }
 
+  /**
+   * Kafka mode: event time before which every window of partition `task` has closed (its records are in
+   * the entities' state, which survives a move; later ones live only in open windows). -Infinity when
+   * this replica has no clock for it.
+   */
+  closedBeforeMs(task: string): number {
+    return this.tasks.get(task)?.aggregator.closedBeforeMs ?? -Infinity;
+  }
+
   /** A partition moved to another replica: its open windows are the new owner's to build. */
   dropTask(name: string): void {
     this.tasks.delete(name);
@@ -275,6 +284,9 @@ export class Pipeline implements ScoringPipeline {
   }
   takeDirtyEntities(): string[] {
     return this.entities.takeDirty();
+  }
+  learnedThroughMs(entity: string): number | undefined {
+    return this.entities.get(entity)?.lastSeenMs;
   }
 
   /** What learning needs beyond the entities, shared by replicas and kept across restarts. */

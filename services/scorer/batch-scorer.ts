@@ -7,6 +7,11 @@
  *
  * Entities whose partition moved to another replica are marked stale: their state is reloaded from the
  * store if their partition comes back, and never written from here meanwhile (the new owner's state wins).
+ *
+ * What moves with a partition is the state in the store, which holds closed windows only: the records of
+ * windows still open are kept uncommitted (committableOffset), so a new owner reads them again and builds
+ * those windows whole. Of what it reads again it skips the events its entities' snapshots have already
+ * folded in, and a replica that keeps a partition across a rebalance skips the records it already has.
  * Everything runs through one queue, so the idle-stream timer never closes windows mid-batch.
  */
 import type { Logger } from 'pino';
@@ -23,6 +28,7 @@ import { isBatchStateStore } from '../../pipelines/state/redis-state-store.js';
 import { deadLetterJson, reasonClass } from '../../pipelines/core/dead-letter.js';
 import { parseAdapterSample } from '../../pipelines/metrics/kafka-adapter/kafka-adapter.js';
 import type { MetricSample } from '../../pipelines/metrics/sample.js';
+import { OpenRecords } from './open-records.js';
 
 /** Entity snapshots outlive an idle workload by a week, then Redis forgets them. */
 const ENTITY_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -58,6 +64,12 @@ export class BatchScorer implements RecordHandler {
   private readonly partitionOf = new Map<string, string>();
   private readonly stale = new Set<string>();
   private owned: Set<string> | undefined;
+  /** Kafka: per partition, the records not yet wholly in closed windows (the commit stops at the first). */
+  private readonly openRecords = new Map<string, OpenRecords>();
+  /** Kafka: per partition, the next offset this replica has not handed over since it got the partition. */
+  private readonly handedThrough = new Map<string, number>();
+  /** Entities loaded from the store: the end of the last window their snapshot had folded in. */
+  private readonly learnedThrough = new Map<string, number>();
   private lastEventWallMs = 0;
   private firstEventShared = false;
   private watermarkAtLastEvent = 0;
@@ -81,11 +93,17 @@ export class BatchScorer implements RecordHandler {
       this.owned = new Set(assigned.map((a) => `${a.topic}/${a.partition}`));
       for (const partition of before ?? [])
         if (!this.owned.has(partition)) this.deps.pipeline.dropTask(partition);
+      for (const partition of [...this.openRecords.keys(), ...this.handedThrough.keys()])
+        if (!this.owned.has(partition)) {
+          this.openRecords.delete(partition);
+          this.handedThrough.delete(partition);
+        }
       let moved = 0;
       for (const [entity, partition] of this.partitionOf) {
         if (this.owned.has(partition)) continue;
         this.stale.add(entity);
         this.partitionOf.delete(entity);
+        this.learnedThrough.delete(entity);
         moved++;
       }
       if (moved)
@@ -118,6 +136,17 @@ export class BatchScorer implements RecordHandler {
     });
   }
 
+  /**
+   * The offset to commit: `next`, unless some records before it still count only in open windows of
+   * this replica (they are in no snapshot yet); then the first of those, for the next owner to read again.
+   */
+  committableOffset(topic: string, partition: number, next: string): string {
+    const key = `${topic}/${partition}`;
+    const open = this.openRecords.get(key);
+    const first = open?.firstOpen(this.deps.pipeline.closedBeforeMs(key));
+    return first === undefined || first >= Number(next) ? next : String(first);
+  }
+
   /** Write every dirty entity now (shutdown). */
   flush(): Promise<void> {
     return this.serial(() => this.writeDirty());
@@ -136,6 +165,8 @@ export class BatchScorer implements RecordHandler {
     const eventPartition: string[] = [];
     /** Kafka: the input of each event within its partition (a repartitioned record's upstream partition). */
     const eventInput: string[] = [];
+    /** Kafka: the offset of each event's record. */
+    const eventOffset: number[] = [];
     const inputsOf = new Map<string, readonly string[]>();
     const dlq: OutRecord[] = [];
     const ingestedByFormat = new Map<string, number>();
@@ -164,15 +195,25 @@ export class BatchScorer implements RecordHandler {
         events.push(result.event);
         eventPartition.push(partition);
         eventInput.push(input);
+        eventOffset.push(offset);
         ingestedByFormat.set(format, (ingestedByFormat.get(format) ?? 0) + 1);
       } else reasons.push(result.reason);
     };
+    let handed = -1;
+    let offset = -1;
+    /** Kafka: the last offset of each partition in this hand-off. */
+    const lastOffset = new Map<string, number>();
     for (const record of records) {
       if (record.topic !== partitionTopic || record.partition !== partitionNumber) {
         partitionTopic = record.topic;
         partitionNumber = record.partition;
         partition = `${record.topic}/${record.partition}`;
+        handed = kafka ? (this.handedThrough.get(partition) ?? -1) : -1;
       }
+      offset = Number(record.offset);
+      // Read again after a rebalance that left the partition here (kafkajs restarts at the commit).
+      if (offset < handed) continue;
+      if (kafka) lastOffset.set(partition, offset);
       input = record.input ?? partition;
       if (record.inputs !== undefined) inputsOf.set(partition, record.inputs);
       if (record.topic === cfg.kafka.topics.metrics) {
@@ -200,6 +241,7 @@ export class BatchScorer implements RecordHandler {
           events.push(event);
           eventPartition.push(partition);
           eventInput.push(input);
+          eventOffset.push(offset);
         }
         continue;
       }
@@ -231,10 +273,20 @@ export class BatchScorer implements RecordHandler {
     await this.loadMissingState(events);
     const wallMs = (this.deps.wallNowMs ?? Date.now)();
     let origin: EventOrigin = { task: '', input: '', wallMs };
+    const windowMs = cfg.windowing.window_secs * 1000;
+    let alreadyLearned = 0;
     for (let i = 0; i < events.length; i++) {
       const event = events[i]!;
       const before = event.src;
       if (kafka) {
+        this.openRecordsOf(eventPartition[i]!).note(eventOffset[i]!, event.timeMs);
+        // Read again from another owner's commit: its windows up to the snapshot are learned already.
+        const learned = this.learnedThrough.get(before);
+        if (learned !== undefined && (Math.floor(event.timeMs / windowMs) + 1) * windowMs <= learned) {
+          this.partitionOf.set(before, eventPartition[i]!);
+          alreadyLearned++;
+          continue;
+        }
         if (origin.task !== eventPartition[i] || origin.input !== eventInput[i])
           origin = {
             task: eventPartition[i]!,
@@ -260,6 +312,9 @@ export class BatchScorer implements RecordHandler {
     }
     await pipeline.drain();
     await this.deadLetter(dlq);
+    for (const [p, last] of lastOffset) this.handedThrough.set(p, last + 1);
+    if (alreadyLearned)
+      this.log.debug({ events: alreadyLearned }, 'Events read again whose windows the state already holds');
     const first = records[0];
     if (first)
       this.log.debug(
@@ -275,6 +330,12 @@ export class BatchScorer implements RecordHandler {
       );
   }
 
+  private openRecordsOf(partition: string): OpenRecords {
+    let open = this.openRecords.get(partition);
+    if (open === undefined) this.openRecords.set(partition, (open = new OpenRecords()));
+    return open;
+  }
+
   /**
    * Which partition an entity came from matters only while the pipeline holds its state: once the pipeline
    * dropped it (entity cap, idleness) there is nothing to mark stale. Pruned whenever the map has grown to
@@ -284,7 +345,10 @@ export class BatchScorer implements RecordHandler {
     const { pipeline } = this.deps;
     if (this.partitionOf.size <= 2 * pipeline.stats.entities + 1024) return;
     for (const entity of this.partitionOf.keys())
-      if (!pipeline.hasEntity(entity)) this.partitionOf.delete(entity);
+      if (!pipeline.hasEntity(entity)) {
+        this.partitionOf.delete(entity);
+        this.learnedThrough.delete(entity);
+      }
   }
 
   private reject(record: InRecord, reason: string, format: string): OutRecord {
@@ -354,6 +418,8 @@ export class BatchScorer implements RecordHandler {
       this.stale.delete(entity);
       if (snapshot === undefined) return;
       pipeline.importEntity(entity, snapshot);
+      const learned = pipeline.learnedThroughMs(entity);
+      if (learned !== undefined) this.learnedThrough.set(entity, learned);
       loaded++;
     });
     if (loaded) this.log.debug({ entities: loaded }, 'Loaded entity state from the state store');

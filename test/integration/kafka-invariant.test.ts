@@ -117,7 +117,7 @@ async function runCase(c: Case, db: number): Promise<void> {
   writeFileSync(
     configFile,
     stringify({
-      log_level: 'info',
+      log_level: process.env.MG_DEBUG ? 'debug' : 'info',
       http: { host: '127.0.0.1' },
       kafka: {
         group_id: `${prefix}-scorers`,
@@ -190,7 +190,16 @@ async function runCase(c: Case, db: number): Promise<void> {
   );
   await new Promise((r) => setTimeout(r, 3000)); // a duplicate would show up now
   const raised = incidents.values.map((v) => JSON.parse(v) as Incident);
-  expect(raised.map(offender).sort()).toEqual(replay.map(offender).sort());
+  const described = (list: Incident[]) =>
+    list
+      .map(
+        (i) =>
+          `${offender(i)} ${i.severity} at ${i.detectedAt} [${i.detectors.join(',')}]: ${String(i.evidence.summary)}`,
+      )
+      .join('; ');
+  expect(raised.map(offender).sort(), `raised ${described(raised)}; replay ${described(replay)}`).toEqual(
+    replay.map(offender).sort(),
+  );
   for (const r of replay) {
     const k = raised.find((i) => offender(i) === offender(r))!;
     expect(

@@ -170,9 +170,9 @@ export class KafkaBatchConsumer {
     this.running = true;
     await consumer.run({
       eachBatchAutoResolve: false,
-      // Commit whenever at least one offset was resolved, i.e. right after each hand-off.
-      autoCommitThreshold: 1,
-      autoCommitInterval: 5000,
+      // Committed by eachBatch after each hand-off, at the offset the handler names (see committableOffset):
+      // kafkajs's own commits (at rebalances, on stop) would commit past records of open windows.
+      autoCommit: false,
       // While one partition waits on the brokers (the hop's produce, a commit), another is scored: the
       // scorer still takes one hand-off at a time, and each partition's batches stay in order.
       partitionsConsumedConcurrently: 4,
@@ -288,7 +288,9 @@ export class KafkaBatchConsumer {
       if (start + chunkSize < batch.messages.length) await heartbeat();
     }
     if (!handedOver) return;
-    await commitOffsetsIfNecessary();
+    const next = String(this.nextOffset.get(`${topic}/${partition}`));
+    const offset = this.handler.committableOffset?.(topic, partition, next) ?? next;
+    await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset }] }] });
     await this.handler.afterCommit();
     await heartbeat();
   }
