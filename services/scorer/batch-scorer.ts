@@ -203,6 +203,7 @@ export class BatchScorer implements RecordHandler {
     let offset = -1;
     /** Kafka: the last offset of each partition in this hand-off. */
     const lastOffset = new Map<string, number>();
+    let firstHanded: InRecord | undefined;
     for (const record of records) {
       if (record.topic !== partitionTopic || record.partition !== partitionNumber) {
         partitionTopic = record.topic;
@@ -213,6 +214,7 @@ export class BatchScorer implements RecordHandler {
       offset = Number(record.offset);
       // Read again after a rebalance that left the partition here (kafkajs restarts at the commit).
       if (offset < handed) continue;
+      firstHanded ??= record;
       if (kafka) lastOffset.set(partition, offset);
       input = record.input ?? partition;
       if (record.inputs !== undefined) inputsOf.set(partition, record.inputs);
@@ -315,7 +317,7 @@ export class BatchScorer implements RecordHandler {
     for (const [p, last] of lastOffset) this.handedThrough.set(p, last + 1);
     if (alreadyLearned)
       this.log.debug({ events: alreadyLearned }, 'Events read again whose windows the state already holds');
-    const first = records[0];
+    const first = firstHanded;
     if (first)
       this.log.debug(
         {
