@@ -26,6 +26,8 @@ export interface ScoringPipeline {
   advanceTo(timeMs: number): void;
   /** Kafka mode: let idle inputs stop holding their partition back (wall time now). */
   advanceClocks(wallMs: number): void;
+  /** Kafka mode: the group rebalanced; idle inputs of the partitions kept wait a full idleness again. */
+  restartIdleness(wallMs: number): void;
   /** Kafka mode: a partition moved away; forget its open windows and clock. */
   dropTask(task: string): void;
   /** Kafka mode: event time before which every window of partition `task` has closed (-Infinity: none). */
@@ -38,11 +40,10 @@ export interface ScoringPipeline {
   /** Per-entity state, so it can move between replicas through Redis. */
   hasEntity(entity: string): boolean;
   exportEntity(entity: string): string | undefined;
-  importEntity(entity: string, snapshot: string): void;
+  /** Returns the end of the last window the snapshot folded in (undefined: unreadable, ignored). */
+  importEntity(entity: string, snapshot: string): number | undefined;
   /** Entities whose state changed since the last call (and clears the set). */
   takeDirtyEntities(): string[];
-  /** End of the last window an entity's state has folded in (undefined when it has none). */
-  learnedThroughMs(entity: string): number | undefined;
 
   /** Pipeline-wide learning state, shared through the state store (warm-up start, known identities). */
   readonly firstEventMs: number;

@@ -322,11 +322,6 @@ export class WindowAggregator {
     return this.maxEventMs - this.latenessMs;
   }
 
-  /** Event time before which every window has closed (scored and learned); -Infinity before the first. */
-  get closedBeforeMs(): number {
-    return this.closedThrough * this.windowMs;
-  }
-
   push(ev: MeshEvent): void {
     let index = Math.floor(ev.timeMs / this.windowMs);
     if (index < this.closedThrough) {

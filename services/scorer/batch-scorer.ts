@@ -24,20 +24,13 @@ import type { EventOrigin, ScoringPipeline } from '../../pipelines/core/pipeline
 import type { StateStore } from '../../pipelines/core/state-store.js';
 import type { InRecord, OutRecord, RecordProducer } from '../../pipelines/sources/bus/types.js';
 import type { RecordHandler, TopicPartition } from '../../pipelines/sources/source.js';
-import { isBatchStateStore } from '../../pipelines/state/redis-state-store.js';
+import { SharedEntities } from './shared-entities.js';
 import { deadLetterJson, reasonClass } from '../../pipelines/core/dead-letter.js';
 import { parseAdapterSample } from '../../pipelines/metrics/kafka-adapter/kafka-adapter.js';
 import type { MetricSample } from '../../pipelines/metrics/sample.js';
 import { OpenRecords } from './open-records.js';
 
-/** Entity snapshots outlive an idle workload by a week, then Redis forgets them. */
-const ENTITY_TTL_MS = 7 * 24 * 3600 * 1000;
-
-export const entityKey = (entity: string): string => `entity:${entity}`;
-/** Since when an identity is known as a destination (pipeline-wide learning, shared by replicas). */
-export const knownKey = (identity: string): string => `known:${identity}`;
-/** Event time the stream started at: warm-up counts from it, not from a replica's restart. */
-export const FIRST_EVENT_KEY = 'pipeline:first-event-ms';
+export { entityKey, knownKey, FIRST_EVENT_KEY } from './shared-entities.js';
 
 export interface BatchScorerDeps {
   cfg: MeshguardConfig;
@@ -62,21 +55,19 @@ export class BatchScorer implements RecordHandler {
   metricSamples = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly partitionOf = new Map<string, string>();
-  private readonly stale = new Set<string>();
   private owned: Set<string> | undefined;
   /** Kafka: per partition, the records not yet wholly in closed windows (the commit stops at the first). */
   private readonly openRecords = new Map<string, OpenRecords>();
   /** Kafka: per partition, the next offset this replica has not handed over since it got the partition. */
   private readonly handedThrough = new Map<string, number>();
-  /** Entities loaded from the store: the end of the last window their snapshot had folded in. */
-  private readonly learnedThrough = new Map<string, number>();
   private lastEventWallMs = 0;
-  private firstEventShared = false;
   private watermarkAtLastEvent = 0;
   private readonly log: Logger;
+  private readonly shared: SharedEntities;
 
   constructor(private readonly deps: BatchScorerDeps) {
     this.log = deps.logger.child({ component: 'scorer' });
+    this.shared = new SharedEntities(deps.pipeline, deps.state, this.log);
   }
 
   handle(records: InRecord[]): Promise<void> {
@@ -84,7 +75,7 @@ export class BatchScorer implements RecordHandler {
   }
 
   afterCommit(): Promise<void> {
-    return this.serial(() => this.writeDirty());
+    return this.serial(() => this.shared.write());
   }
 
   async onAssignment(assigned: TopicPartition[]): Promise<void> {
@@ -93,6 +84,7 @@ export class BatchScorer implements RecordHandler {
       this.owned = new Set(assigned.map((a) => `${a.topic}/${a.partition}`));
       for (const partition of before ?? [])
         if (!this.owned.has(partition)) this.deps.pipeline.dropTask(partition);
+      this.deps.pipeline.restartIdleness((this.deps.wallNowMs ?? Date.now)());
       for (const partition of [...this.openRecords.keys(), ...this.handedThrough.keys()])
         if (!this.owned.has(partition)) {
           this.openRecords.delete(partition);
@@ -101,9 +93,8 @@ export class BatchScorer implements RecordHandler {
       let moved = 0;
       for (const [entity, partition] of this.partitionOf) {
         if (this.owned.has(partition)) continue;
-        this.stale.add(entity);
+        this.shared.moved(entity);
         this.partitionOf.delete(entity);
-        this.learnedThrough.delete(entity);
         moved++;
       }
       if (moved)
@@ -125,14 +116,14 @@ export class BatchScorer implements RecordHandler {
         // Per-partition clocks: an idle input stops holding its partition back after the idleness timeout.
         this.deps.pipeline.advanceClocks(now);
         await this.deps.pipeline.drain();
-        await this.writeDirty();
+        await this.shared.write();
         return;
       }
       const windowMs = this.deps.cfg.windowing.window_secs * 1000;
       if (this.lastEventWallMs === 0 || now - this.lastEventWallMs < windowMs) return;
       this.deps.pipeline.advanceTo(this.watermarkAtLastEvent + (now - this.lastEventWallMs));
       await this.deps.pipeline.drain();
-      await this.writeDirty();
+      await this.shared.write();
     });
   }
 
@@ -149,7 +140,7 @@ export class BatchScorer implements RecordHandler {
 
   /** Write every dirty entity now (shutdown). */
   flush(): Promise<void> {
-    return this.serial(() => this.writeDirty());
+    return this.serial(() => this.shared.write());
   }
 
   private serial<T>(work: () => Promise<T>): Promise<T> {
@@ -272,7 +263,7 @@ export class BatchScorer implements RecordHandler {
       for (const [format, n] of ingestedByFormat)
         metrics.eventsIngested.inc({ source: this.deps.countAs, format }, n);
 
-    await this.loadMissingState(events);
+    await this.shared.load(events);
     const wallMs = (this.deps.wallNowMs ?? Date.now)();
     let origin: EventOrigin = { task: '', input: '', wallMs };
     const windowMs = cfg.windowing.window_secs * 1000;
@@ -283,8 +274,7 @@ export class BatchScorer implements RecordHandler {
       if (kafka) {
         this.openRecordsOf(eventPartition[i]!).note(eventOffset[i]!, event.timeMs);
         // Read again from another owner's commit: its windows up to the snapshot are learned already.
-        const learned = this.learnedThrough.get(before);
-        if (learned !== undefined && (Math.floor(event.timeMs / windowMs) + 1) * windowMs <= learned) {
+        if (this.shared.learned(before, event.timeMs, windowMs)) {
           this.partitionOf.set(before, eventPartition[i]!);
           alreadyLearned++;
           continue;
@@ -349,7 +339,7 @@ export class BatchScorer implements RecordHandler {
     for (const entity of this.partitionOf.keys())
       if (!pipeline.hasEntity(entity)) {
         this.partitionOf.delete(entity);
-        this.learnedThrough.delete(entity);
+        this.shared.forget(entity);
       }
   }
 
@@ -379,77 +369,6 @@ export class BatchScorer implements RecordHandler {
       this.log.warn(
         { error: (error as Error).message, records: records.length },
         'Could not write rejected records to the dead-letter topic',
-      );
-    }
-  }
-
-  /** One MGET for the batch's entities this replica has no (or only stale) state for. */
-  private async loadMissingState(events: MeshEvent[]): Promise<void> {
-    const { pipeline, state } = this.deps;
-    const wanted = new Set<string>();
-    for (const e of events)
-      if (e.src && (!pipeline.hasEntity(e.src) || this.stale.has(e.src))) wanted.add(e.src);
-    if (!this.firstEventShared) wanted.add(FIRST_EVENT_KEY);
-    if (wanted.size === 0) return;
-    const entities = [...wanted];
-    const keys = [
-      ...entities.map((e) => (e === FIRST_EVENT_KEY ? e : entityKey(e))),
-      ...entities.map(knownKey),
-    ];
-    let snapshots: Array<string | undefined>;
-    try {
-      snapshots = isBatchStateStore(state)
-        ? await state.getMany(keys)
-        : await Promise.all(keys.map((k) => state.get(k)));
-    } catch (error) {
-      this.log.warn(
-        { error: (error as Error).message },
-        'Could not load entity state; these entities start fresh',
-      );
-      return;
-    }
-    let loaded = 0;
-    entities.forEach((entity, i) => {
-      const known = Number(snapshots[entities.length + i]);
-      if (Number.isFinite(known)) pipeline.restoreKnownSince(entity, known);
-      const snapshot = snapshots[i];
-      if (entity === FIRST_EVENT_KEY) {
-        if (Number.isFinite(Number(snapshot))) pipeline.restoreFirstEventMs(Number(snapshot));
-        return;
-      }
-      this.stale.delete(entity);
-      if (snapshot === undefined) return;
-      pipeline.importEntity(entity, snapshot);
-      const learned = pipeline.learnedThroughMs(entity);
-      if (learned !== undefined) this.learnedThrough.set(entity, learned);
-      loaded++;
-    });
-    if (loaded) this.log.debug({ entities: loaded }, 'Loaded entity state from the state store');
-  }
-
-  private async writeDirty(): Promise<void> {
-    const { pipeline, state } = this.deps;
-    const dirty = pipeline.takeDirtyEntities().filter((e) => !this.stale.has(e));
-    const entries: Array<{ key: string; value: string; ttlMs: number }> = [];
-    for (const [identity, sinceMs] of pipeline.takeNewlyKnown())
-      entries.push({ key: knownKey(identity), value: String(sinceMs), ttlMs: ENTITY_TTL_MS });
-    if (!this.firstEventShared && Number.isFinite(pipeline.firstEventMs)) {
-      this.firstEventShared = true;
-      // The first replica to get here names the stream's start; later ones keep it.
-      await state.setIfAbsent(FIRST_EVENT_KEY, String(pipeline.firstEventMs)).catch(() => undefined);
-    }
-    if (dirty.length === 0 && entries.length === 0) return;
-    for (const entity of dirty) {
-      const value = pipeline.exportEntity(entity);
-      if (value !== undefined) entries.push({ key: entityKey(entity), value, ttlMs: ENTITY_TTL_MS });
-    }
-    try {
-      if (isBatchStateStore(state)) await state.setMany(entries);
-      else await Promise.all(entries.map((e) => state.set(e.key, e.value, e.ttlMs)));
-    } catch (error) {
-      this.log.warn(
-        { error: (error as Error).message, entities: entries.length },
-        'Could not write entity state',
       );
     }
   }

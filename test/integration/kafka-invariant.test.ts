@@ -126,8 +126,9 @@ async function runCase(c: Case, db: number): Promise<void> {
         session_timeout_ms: 6000,
         heartbeat_interval_ms: 500,
       },
-      // Longer than the session timeout: a dead replica's partitions move before its inputs count as idle.
-      windowing: { partition_idle_secs: 10 },
+      // Longer than the session timeout plus a rebalance (at most 10 s here), as the setting asks: a dead
+      // replica's partitions move, and their backlog is forwarded, before its inputs count as idle.
+      windowing: { partition_idle_secs: 20 },
       alerts: { channels: [] },
       quarantine: { policies_dir: join(dir, 'policies') },
     }),
