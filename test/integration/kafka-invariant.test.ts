@@ -117,7 +117,7 @@ async function runCase(c: Case, db: number): Promise<void> {
   writeFileSync(
     configFile,
     stringify({
-      log_level: process.env.MG_DEBUG ? 'debug' : 'info',
+      log_level: 'info',
       http: { host: '127.0.0.1' },
       kafka: {
         group_id: `${prefix}-scorers`,
@@ -261,16 +261,6 @@ const CASES: Array<{ title: string; c: Case; db: number; timeoutMs: number }> = 
     db: 2,
     timeoutMs: 400_000,
   },
-  ...(process.env.MG_KEYLESS_KILL
-    ? [
-        {
-          title: 'two scorers, keyless records, one killed with SIGKILL and restarted',
-          c: { name: '2 keyless, kill', scorers: 2, keyedByPod: false, killOne: true },
-          db: 4,
-          timeoutMs: 400_000,
-        },
-      ]
-    : []),
   {
     title: 'four scorers, keyless records',
     c: { name: '4 keyless', scorers: 4, keyedByPod: false },
