@@ -3,7 +3,16 @@
  * partition's commit stops at the first of them, so a replica that takes the partition over reads them
  * again (open windows live in memory only; closed ones are in the entity snapshots).
  */
+/**
+ * Records held per partition at most. A window that never closes (an event stamped far in the future holds
+ * one open) must not hold the commit back without end: past this, the oldest is given up (a new owner
+ * would not read it again) and counted.
+ */
+export const MAX_OPEN_RECORDS = 100_000;
+
 export class OpenRecords {
+  /** Records given up at the bound. */
+  givenUp = 0;
   /** Offsets, and the newest event time of each record, oldest first; `head` entries are done. */
   private readonly offsets: number[] = [];
   private readonly newestMs: number[] = [];
@@ -18,6 +27,10 @@ export class OpenRecords {
     }
     this.offsets.push(offset);
     this.newestMs.push(timeMs);
+    if (this.offsets.length - this.head > MAX_OPEN_RECORDS) {
+      this.head++;
+      this.givenUp++;
+    }
   }
 
   /**
