@@ -26,8 +26,12 @@ export interface ScoringPipeline {
   advanceTo(timeMs: number): void;
   /** Kafka mode: let idle inputs stop holding their partition back (wall time now). */
   advanceClocks(wallMs: number): void;
+  /** Kafka mode: the group rebalanced; idle inputs of the partitions kept wait a full idleness again. */
+  restartIdleness(wallMs: number): void;
   /** Kafka mode: a partition moved away; forget its open windows and clock. */
   dropTask(task: string): void;
+  /** Kafka mode: event time before which every window of partition `task` has closed (-Infinity: none). */
+  closedBeforeMs(task: string): number;
   /** Close all open windows (end of a replay file, shutdown). */
   finish(): void;
   /** Wait until every incident raised so far has been handed to the incident handler. */
@@ -36,7 +40,8 @@ export interface ScoringPipeline {
   /** Per-entity state, so it can move between replicas through Redis. */
   hasEntity(entity: string): boolean;
   exportEntity(entity: string): string | undefined;
-  importEntity(entity: string, snapshot: string): void;
+  /** Returns the end of the last window the snapshot folded in (undefined: unreadable, ignored). */
+  importEntity(entity: string, snapshot: string): number | undefined;
   /** Entities whose state changed since the last call (and clears the set). */
   takeDirtyEntities(): string[];
 

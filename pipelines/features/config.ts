@@ -27,7 +27,7 @@ export const WindowingConfig = Type.Object(
       default: 60,
       minimum: 1,
       description:
-        "Kafka mode: an input (a partition, or one upstream partition inside the repartition topic) silent this long stops holding its partition's event time back (as Flink's withIdleness). Longer than kafka.session_timeout_ms, so a dead replica's backlog still arrives in time when its partitions move.",
+        "Kafka mode: an input (a partition, or one upstream partition inside the repartition topic) silent this long stops holding its partition's event time back (as Flink's withIdleness). Longer than kafka.session_timeout_ms plus a rebalance (up to the larger of the session timeout and 10 s), so a dead replica's backlog still arrives in time when its partitions move; each rebalance restarts it.",
     }),
     max_out_of_orderness_secs: Type.Number({
       default: 0,

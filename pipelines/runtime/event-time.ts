@@ -73,6 +73,15 @@ export class PartitionClock {
     return true;
   }
 
+  /**
+   * The consumer group rebalanced: the inputs' forwarders may have changed (a dead replica's upstream
+   * partitions now forwarded from here or elsewhere, starting with their backlog). Each input gets a full
+   * idleness timeout from now before it stops holding the clock back.
+   */
+  restartIdleness(wallMs: number): void {
+    for (const entry of this.inputs.values()) if (entry.lastWallMs < wallMs) entry.lastWallMs = wallMs;
+  }
+
   /** Inputs that hold the clock back now (for logs and tests). */
   get size(): number {
     return this.inputs.size;

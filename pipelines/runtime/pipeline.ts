@@ -10,7 +10,6 @@ import type { EventOrigin, IncidentHandler, ScoringPipeline } from '../core/pipe
 import { inSpan } from '../core/tracing.js';
 import type { WindowingConfig } from '../features/config.js';
 import { EntityState } from '../features/entity-state.js';
-import { workloadRow } from '../features/row.js';
 import { WindowAggregator, type ClosedWindow } from '../features/window.js';
 import type { DetectorsConfig } from '../detect/config.js';
 import type { WindowContext, WindowDetector, WindowDetectorFactory } from '../detect/detector.js';
@@ -26,7 +25,7 @@ import { offenderOfEntity, offenderOfWindow } from './offender.js';
 import { SensitiveCalls } from './sensitive-calls.js';
 import { createWindowDetectors } from './window-detectors.js';
 import { PartitionClock } from './event-time.js';
-import { windowContext, type WarmUp } from './window-context.js';
+import { featureFindings, windowContext, type FeatureHook, type WarmUp } from './window-context.js';
 
 /** The config sections the pipeline reads (the root config satisfies it). */
 export interface PipelineConfig {
@@ -53,9 +52,7 @@ export interface PipelineOptions {
    * Receives the feature rows of every source in a closed window, in one batch (the neural model scores
    * them in one call), and may return findings that join the detectors' in fusion.
    */
-  onFeatures?: (
-    rows: ReadonlyArray<{ entity: string; row: number[]; endMs: number; firstMs: number }>,
-  ) => Finding[];
+  onFeatures?: FeatureHook;
   /**
    * Keep the set of entities changed since takeDirtyEntities() (replicas snapshot them to Redis).
    * Default true; a replay, which never snapshots, turns it off.
@@ -237,6 +234,17 @@ export class Pipeline implements ScoringPipeline {
     }
   }
 
+  /** Kafka mode: event time before which every window of partition `task` has closed (else -Infinity). */
+  closedBeforeMs(task: string): number {
+    const a = this.tasks.get(task)?.aggregator;
+    return a ? Math.floor(a.watermarkMs / a.windowMs) * a.windowMs : -Infinity;
+  }
+
+  /** Kafka mode: the group rebalanced; every input of the partitions kept here waits a full idleness again. */
+  restartIdleness(wallMs: number): void {
+    for (const task of this.tasks.values()) task.clock!.restartIdleness(wallMs);
+  }
+
   /** A partition moved to another replica: its open windows are the new owner's to build. */
   dropTask(name: string): void {
     this.tasks.delete(name);
@@ -270,8 +278,8 @@ export class Pipeline implements ScoringPipeline {
   exportEntity(entity: string): string | undefined {
     return this.entities.export(entity);
   }
-  importEntity(entity: string, snapshot: string): void {
-    this.entities.import(entity, snapshot);
+  importEntity(entity: string, snapshot: string): number | undefined {
+    return this.entities.import(entity, snapshot);
   }
   takeDirtyEntities(): string[] {
     return this.entities.takeDirty();
@@ -309,7 +317,7 @@ export class Pipeline implements ScoringPipeline {
       const calls = this.sensitiveCalls.take(src, cw.endMs);
       contexts.push(windowContext(cw, sw, state, calls, this.learning.peers, this.warmUp));
     }
-    const neuralFindings = this.featureFindings(cw, contexts);
+    const neuralFindings = featureFindings(this.options.onFeatures, cw, contexts);
 
     const top: Array<{ workload: string; score: number }> = [];
     for (const ctx of contexts) {
@@ -362,24 +370,6 @@ export class Pipeline implements ScoringPipeline {
       const candidate = fuse(src, this.evaluate(ctx));
       if (candidate !== undefined) this.incidents.offer(candidate, offenderOfWindow(sw), cw.endMs);
     }
-  }
-
-  /** The feature rows of the window to the onFeatures hook (the neural model); its findings by source. */
-  private featureFindings(cw: ClosedWindow, contexts: readonly WindowContext[]): Map<string, Finding[]> {
-    const bySource = new Map<string, Finding[]>();
-    if (this.options.onFeatures === undefined) return bySource;
-    const rows = contexts.map((c) => ({
-      entity: c.window.src,
-      row: workloadRow(c.window, c.newDestinations.length, c.newRoutes.length),
-      endMs: cw.endMs,
-      firstMs: c.window.firstMs,
-    }));
-    for (const f of this.options.onFeatures(rows)) {
-      const list = bySource.get(f.entity) ?? [];
-      list.push(f);
-      bySource.set(f.entity, list);
-    }
-    return bySource;
   }
 
   private evaluate(ctx: WindowContext): Finding[] {

@@ -73,11 +73,13 @@ export class TrackedEntities {
     return s ? JSON.stringify(s) : undefined;
   }
 
-  import(entity: string, snapshot: string): void {
+  /** Returns the end of the last window the snapshot folded in; undefined when it is unreadable. */
+  import(entity: string, snapshot: string): number | undefined {
     try {
       const state = EntityState.fromJSON(snapshot);
       if (!this.states.has(entity)) this.makeRoom();
       this.states.set(entity, state);
+      return state.lastSeenMs;
     } catch (error) {
       this.opts.logger.warn(
         { entity, error: (error as Error).message },

@@ -3,6 +3,8 @@ import type { EntityState } from '../features/entity-state.js';
 import { pathTemplate } from '../features/path-template.js';
 import type { ClosedWindow, SourceWindow } from '../features/window.js';
 import type { PeerBaselines, SensitiveCall, WindowContext } from '../detect/detector.js';
+import type { Finding } from '../core/finding.js';
+import { workloadRow } from '../features/row.js';
 
 /** Where the whole pipeline is in its warm-up. */
 export interface WarmUp {
@@ -58,4 +60,31 @@ function newRoutesOf(state: EntityState, sw: SourceWindow): WindowContext['newRo
     routes.push({ template: t, failing: (sw.pathErrors.get(path) ?? 0) * 2 >= count });
   }
   return routes;
+}
+
+/** Receives the feature rows of every source in a closed window (the neural model) and may return findings. */
+export type FeatureHook = (
+  rows: ReadonlyArray<{ entity: string; row: number[]; endMs: number; firstMs: number }>,
+) => Finding[];
+
+/** The feature rows of the window to the onFeatures hook (the neural model); its findings by source. */
+export function featureFindings(
+  onFeatures: FeatureHook | undefined,
+  cw: ClosedWindow,
+  contexts: readonly WindowContext[],
+): Map<string, Finding[]> {
+  const bySource = new Map<string, Finding[]>();
+  if (onFeatures === undefined) return bySource;
+  const rows = contexts.map((c) => ({
+    entity: c.window.src,
+    row: workloadRow(c.window, c.newDestinations.length, c.newRoutes.length),
+    endMs: cw.endMs,
+    firstMs: c.window.firstMs,
+  }));
+  for (const f of onFeatures(rows)) {
+    const list = bySource.get(f.entity) ?? [];
+    list.push(f);
+    bySource.set(f.entity, list);
+  }
+  return bySource;
 }

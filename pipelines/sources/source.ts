@@ -19,6 +19,12 @@ export interface RecordHandler {
   afterCommit(): Promise<void>;
   /** The partitions this member owns after a (re)join of its consumer group (Kafka only). */
   onAssignment(assigned: TopicPartition[]): Promise<void>;
+  /**
+   * Kafka: the offset to commit for a partition handed over up to `next` (exclusive). Earlier than `next`
+   * while some of those records count only in windows still open (held in memory, not in the state
+   * store): then whoever owns the partition next reads them again and rebuilds those windows.
+   */
+  committableOffset?(topic: string, partition: number, next: string): string;
 }
 
 export interface Source extends Component {

@@ -7,6 +7,11 @@
  *
  * Entities whose partition moved to another replica are marked stale: their state is reloaded from the
  * store if their partition comes back, and never written from here meanwhile (the new owner's state wins).
+ *
+ * What moves with a partition is the state in the store, which holds closed windows only: the records of
+ * windows still open are kept uncommitted (committableOffset), so a new owner reads them again and builds
+ * those windows whole. Of what it reads again it skips the events its entities' snapshots have already
+ * folded in, and a replica that keeps a partition across a rebalance skips the records it already has.
  * Everything runs through one queue, so the idle-stream timer never closes windows mid-batch.
  */
 import type { Logger } from 'pino';
@@ -19,19 +24,13 @@ import type { EventOrigin, ScoringPipeline } from '../../pipelines/core/pipeline
 import type { StateStore } from '../../pipelines/core/state-store.js';
 import type { InRecord, OutRecord, RecordProducer } from '../../pipelines/sources/bus/types.js';
 import type { RecordHandler, TopicPartition } from '../../pipelines/sources/source.js';
-import { isBatchStateStore } from '../../pipelines/state/redis-state-store.js';
+import { SharedEntities } from './shared-entities.js';
 import { deadLetterJson, reasonClass } from '../../pipelines/core/dead-letter.js';
 import { parseAdapterSample } from '../../pipelines/metrics/kafka-adapter/kafka-adapter.js';
 import type { MetricSample } from '../../pipelines/metrics/sample.js';
+import { OpenRecords } from './open-records.js';
 
-/** Entity snapshots outlive an idle workload by a week, then Redis forgets them. */
-const ENTITY_TTL_MS = 7 * 24 * 3600 * 1000;
-
-export const entityKey = (entity: string): string => `entity:${entity}`;
-/** Since when an identity is known as a destination (pipeline-wide learning, shared by replicas). */
-export const knownKey = (identity: string): string => `known:${identity}`;
-/** Event time the stream started at: warm-up counts from it, not from a replica's restart. */
-export const FIRST_EVENT_KEY = 'pipeline:first-event-ms';
+export { entityKey, knownKey, FIRST_EVENT_KEY } from './shared-entities.js';
 
 export interface BatchScorerDeps {
   cfg: MeshguardConfig;
@@ -56,15 +55,19 @@ export class BatchScorer implements RecordHandler {
   metricSamples = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly partitionOf = new Map<string, string>();
-  private readonly stale = new Set<string>();
   private owned: Set<string> | undefined;
+  /** Kafka: per partition, the records not yet wholly in closed windows (the commit stops at the first). */
+  private readonly openRecords = new Map<string, OpenRecords>();
+  /** Kafka: per partition, the next offset this replica has not handed over since it got the partition. */
+  private readonly handedThrough = new Map<string, number>();
   private lastEventWallMs = 0;
-  private firstEventShared = false;
   private watermarkAtLastEvent = 0;
   private readonly log: Logger;
+  private readonly shared: SharedEntities;
 
   constructor(private readonly deps: BatchScorerDeps) {
     this.log = deps.logger.child({ component: 'scorer' });
+    this.shared = new SharedEntities(deps.pipeline, deps.state, this.log);
   }
 
   handle(records: InRecord[]): Promise<void> {
@@ -72,7 +75,7 @@ export class BatchScorer implements RecordHandler {
   }
 
   afterCommit(): Promise<void> {
-    return this.serial(() => this.writeDirty());
+    return this.serial(() => this.shared.write());
   }
 
   async onAssignment(assigned: TopicPartition[]): Promise<void> {
@@ -81,10 +84,16 @@ export class BatchScorer implements RecordHandler {
       this.owned = new Set(assigned.map((a) => `${a.topic}/${a.partition}`));
       for (const partition of before ?? [])
         if (!this.owned.has(partition)) this.deps.pipeline.dropTask(partition);
+      this.deps.pipeline.restartIdleness((this.deps.wallNowMs ?? Date.now)());
+      for (const partition of [...this.openRecords.keys(), ...this.handedThrough.keys()])
+        if (!this.owned.has(partition)) {
+          this.openRecords.delete(partition);
+          this.handedThrough.delete(partition);
+        }
       let moved = 0;
       for (const [entity, partition] of this.partitionOf) {
         if (this.owned.has(partition)) continue;
-        this.stale.add(entity);
+        this.shared.moved(entity);
         this.partitionOf.delete(entity);
         moved++;
       }
@@ -107,20 +116,31 @@ export class BatchScorer implements RecordHandler {
         // Per-partition clocks: an idle input stops holding its partition back after the idleness timeout.
         this.deps.pipeline.advanceClocks(now);
         await this.deps.pipeline.drain();
-        await this.writeDirty();
+        await this.shared.write();
         return;
       }
       const windowMs = this.deps.cfg.windowing.window_secs * 1000;
       if (this.lastEventWallMs === 0 || now - this.lastEventWallMs < windowMs) return;
       this.deps.pipeline.advanceTo(this.watermarkAtLastEvent + (now - this.lastEventWallMs));
       await this.deps.pipeline.drain();
-      await this.writeDirty();
+      await this.shared.write();
     });
+  }
+
+  /**
+   * The offset to commit: `next`, unless some records before it still count only in open windows of
+   * this replica (they are in no snapshot yet); then the first of those, for the next owner to read again.
+   */
+  committableOffset(topic: string, partition: number, next: string): string {
+    const key = `${topic}/${partition}`;
+    const open = this.openRecords.get(key);
+    const first = open?.firstOpen(this.deps.pipeline.closedBeforeMs(key));
+    return first === undefined || first >= Number(next) ? next : String(first);
   }
 
   /** Write every dirty entity now (shutdown). */
   flush(): Promise<void> {
-    return this.serial(() => this.writeDirty());
+    return this.serial(() => this.shared.write());
   }
 
   private serial<T>(work: () => Promise<T>): Promise<T> {
@@ -136,6 +156,8 @@ export class BatchScorer implements RecordHandler {
     const eventPartition: string[] = [];
     /** Kafka: the input of each event within its partition (a repartitioned record's upstream partition). */
     const eventInput: string[] = [];
+    /** Kafka: the offset of each event's record. */
+    const eventOffset: number[] = [];
     const inputsOf = new Map<string, readonly string[]>();
     const dlq: OutRecord[] = [];
     const ingestedByFormat = new Map<string, number>();
@@ -164,15 +186,27 @@ export class BatchScorer implements RecordHandler {
         events.push(result.event);
         eventPartition.push(partition);
         eventInput.push(input);
+        eventOffset.push(offset);
         ingestedByFormat.set(format, (ingestedByFormat.get(format) ?? 0) + 1);
       } else reasons.push(result.reason);
     };
+    let handed = -1;
+    let offset = -1;
+    /** Kafka: the last offset of each partition in this hand-off. */
+    const lastOffset = new Map<string, number>();
+    let firstHanded: InRecord | undefined;
     for (const record of records) {
       if (record.topic !== partitionTopic || record.partition !== partitionNumber) {
         partitionTopic = record.topic;
         partitionNumber = record.partition;
         partition = `${record.topic}/${record.partition}`;
+        handed = kafka ? (this.handedThrough.get(partition) ?? -1) : -1;
       }
+      offset = Number(record.offset);
+      // Read again after a rebalance that left the partition here (kafkajs restarts at the commit).
+      if (offset < handed) continue;
+      firstHanded ??= record;
+      if (kafka) lastOffset.set(partition, offset);
       input = record.input ?? partition;
       if (record.inputs !== undefined) inputsOf.set(partition, record.inputs);
       if (record.topic === cfg.kafka.topics.metrics) {
@@ -200,6 +234,7 @@ export class BatchScorer implements RecordHandler {
           events.push(event);
           eventPartition.push(partition);
           eventInput.push(input);
+          eventOffset.push(offset);
         }
         continue;
       }
@@ -228,13 +263,22 @@ export class BatchScorer implements RecordHandler {
       for (const [format, n] of ingestedByFormat)
         metrics.eventsIngested.inc({ source: this.deps.countAs, format }, n);
 
-    await this.loadMissingState(events);
+    await this.shared.load(events);
     const wallMs = (this.deps.wallNowMs ?? Date.now)();
     let origin: EventOrigin = { task: '', input: '', wallMs };
+    const windowMs = cfg.windowing.window_secs * 1000;
+    let alreadyLearned = 0;
     for (let i = 0; i < events.length; i++) {
       const event = events[i]!;
       const before = event.src;
       if (kafka) {
+        this.openRecordsOf(eventPartition[i]!).note(eventOffset[i]!, event.timeMs);
+        // Read again from another owner's commit: its windows up to the snapshot are learned already.
+        if (this.shared.learned(before, event.timeMs, windowMs)) {
+          this.partitionOf.set(before, eventPartition[i]!);
+          alreadyLearned++;
+          continue;
+        }
         if (origin.task !== eventPartition[i] || origin.input !== eventInput[i])
           origin = {
             task: eventPartition[i]!,
@@ -260,7 +304,10 @@ export class BatchScorer implements RecordHandler {
     }
     await pipeline.drain();
     await this.deadLetter(dlq);
-    const first = records[0];
+    for (const [p, last] of lastOffset) this.handedThrough.set(p, last + 1);
+    if (alreadyLearned)
+      this.log.debug({ events: alreadyLearned }, 'Events read again whose windows the state already holds');
+    const first = firstHanded;
     if (first)
       this.log.debug(
         {
@@ -275,6 +322,12 @@ export class BatchScorer implements RecordHandler {
       );
   }
 
+  private openRecordsOf(partition: string): OpenRecords {
+    let open = this.openRecords.get(partition);
+    if (open === undefined) this.openRecords.set(partition, (open = new OpenRecords()));
+    return open;
+  }
+
   /**
    * Which partition an entity came from matters only while the pipeline holds its state: once the pipeline
    * dropped it (entity cap, idleness) there is nothing to mark stale. Pruned whenever the map has grown to
@@ -284,7 +337,10 @@ export class BatchScorer implements RecordHandler {
     const { pipeline } = this.deps;
     if (this.partitionOf.size <= 2 * pipeline.stats.entities + 1024) return;
     for (const entity of this.partitionOf.keys())
-      if (!pipeline.hasEntity(entity)) this.partitionOf.delete(entity);
+      if (!pipeline.hasEntity(entity)) {
+        this.partitionOf.delete(entity);
+        this.shared.forget(entity);
+      }
   }
 
   private reject(record: InRecord, reason: string, format: string): OutRecord {
@@ -313,75 +369,6 @@ export class BatchScorer implements RecordHandler {
       this.log.warn(
         { error: (error as Error).message, records: records.length },
         'Could not write rejected records to the dead-letter topic',
-      );
-    }
-  }
-
-  /** One MGET for the batch's entities this replica has no (or only stale) state for. */
-  private async loadMissingState(events: MeshEvent[]): Promise<void> {
-    const { pipeline, state } = this.deps;
-    const wanted = new Set<string>();
-    for (const e of events)
-      if (e.src && (!pipeline.hasEntity(e.src) || this.stale.has(e.src))) wanted.add(e.src);
-    if (!this.firstEventShared) wanted.add(FIRST_EVENT_KEY);
-    if (wanted.size === 0) return;
-    const entities = [...wanted];
-    const keys = [
-      ...entities.map((e) => (e === FIRST_EVENT_KEY ? e : entityKey(e))),
-      ...entities.map(knownKey),
-    ];
-    let snapshots: Array<string | undefined>;
-    try {
-      snapshots = isBatchStateStore(state)
-        ? await state.getMany(keys)
-        : await Promise.all(keys.map((k) => state.get(k)));
-    } catch (error) {
-      this.log.warn(
-        { error: (error as Error).message },
-        'Could not load entity state; these entities start fresh',
-      );
-      return;
-    }
-    let loaded = 0;
-    entities.forEach((entity, i) => {
-      const known = Number(snapshots[entities.length + i]);
-      if (Number.isFinite(known)) pipeline.restoreKnownSince(entity, known);
-      const snapshot = snapshots[i];
-      if (entity === FIRST_EVENT_KEY) {
-        if (Number.isFinite(Number(snapshot))) pipeline.restoreFirstEventMs(Number(snapshot));
-        return;
-      }
-      this.stale.delete(entity);
-      if (snapshot === undefined) return;
-      pipeline.importEntity(entity, snapshot);
-      loaded++;
-    });
-    if (loaded) this.log.debug({ entities: loaded }, 'Loaded entity state from the state store');
-  }
-
-  private async writeDirty(): Promise<void> {
-    const { pipeline, state } = this.deps;
-    const dirty = pipeline.takeDirtyEntities().filter((e) => !this.stale.has(e));
-    const entries: Array<{ key: string; value: string; ttlMs: number }> = [];
-    for (const [identity, sinceMs] of pipeline.takeNewlyKnown())
-      entries.push({ key: knownKey(identity), value: String(sinceMs), ttlMs: ENTITY_TTL_MS });
-    if (!this.firstEventShared && Number.isFinite(pipeline.firstEventMs)) {
-      this.firstEventShared = true;
-      // The first replica to get here names the stream's start; later ones keep it.
-      await state.setIfAbsent(FIRST_EVENT_KEY, String(pipeline.firstEventMs)).catch(() => undefined);
-    }
-    if (dirty.length === 0 && entries.length === 0) return;
-    for (const entity of dirty) {
-      const value = pipeline.exportEntity(entity);
-      if (value !== undefined) entries.push({ key: entityKey(entity), value, ttlMs: ENTITY_TTL_MS });
-    }
-    try {
-      if (isBatchStateStore(state)) await state.setMany(entries);
-      else await Promise.all(entries.map((e) => state.set(e.key, e.value, e.ttlMs)));
-    } catch (error) {
-      this.log.warn(
-        { error: (error as Error).message, entities: entries.length },
-        'Could not write entity state',
       );
     }
   }

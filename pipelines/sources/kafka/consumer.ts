@@ -1,8 +1,9 @@
 /**
  * The scorer's Kafka consumer group: `eachBatch` with `eachBatchAutoResolve: false`, so an offset is
  * resolved and committed only after its records were handed over (parsed, scored, incidents handed on):
- * at-least-once. After each commit the handler writes dirty state (Redis snapshots), so a partition that
- * moves to another replica finds its entities' baselines there.
+ * at-least-once, and no further than the handler says (records in open windows are read again by the
+ * partition's next owner). After each commit the handler writes dirty state (Redis snapshots), so a
+ * partition that moves to another replica finds its entities' baselines there.
  *
  * kafkajs finishes the running batch before it rejoins the group, so a rebalance never interrupts a
  * hand-off; GROUP_JOIN tells the handler which partitions this member owns now.
@@ -50,6 +51,8 @@ export class KafkaBatchConsumer {
   skipped = 0;
   /** Batches that could not be decompressed (dead-lettered, committed past). */
   undecodable = 0;
+  /** The last offset committed by or known to this member per partition (was it elsewhere meanwhile?). */
+  private readonly committedHere = new Map<string, number>();
   /** Committed offsets read at each join (gap detection, where a new group starts); batches wait for it. */
   private preparing: Promise<void> = Promise.resolve();
   private admin: Admin | undefined;
@@ -170,9 +173,9 @@ export class KafkaBatchConsumer {
     this.running = true;
     await consumer.run({
       eachBatchAutoResolve: false,
-      // Commit whenever at least one offset was resolved, i.e. right after each hand-off.
-      autoCommitThreshold: 1,
-      autoCommitInterval: 5000,
+      // Committed by eachBatch after each hand-off, at the offset the handler names (see committableOffset):
+      // kafkajs's own commits (at rebalances, on stop) would commit past records of open windows.
+      autoCommit: false,
       // While one partition waits on the brokers (the hop's produce, a commit), another is scored: the
       // scorer still takes one hand-off at a time, and each partition's batches stay in order.
       partitionsConsumedConcurrently: 4,
@@ -195,12 +198,19 @@ export class KafkaBatchConsumer {
       this.admin ??= this.kafka.admin();
       await this.admin.connect();
       const topics = [...new Set(assigned.map((a) => a.topic))];
+      const movedMeanwhile = new Set<string>();
+      const owned = new Set(assigned.map((a) => `${a.topic}/${a.partition}`));
+      for (const key of this.committedHere.keys()) if (!owned.has(key)) this.committedHere.delete(key);
       for (const topic of topics) {
         const [committed] = await this.admin.fetchOffsets({ groupId: this.cfg.group_id, topics: [topic] });
         let ends: Map<number, string> | undefined;
         for (const { partition, offset } of committed?.partitions ?? []) {
           if (!assigned.some((a) => a.topic === topic && a.partition === partition)) continue;
-          if (Number(offset) >= 0) this.nextOffset.set(`${topic}/${partition}`, Number(offset));
+          const key = `${topic}/${partition}`;
+          const here = this.committedHere.get(key);
+          if (here !== undefined && here !== Number(offset)) movedMeanwhile.add(key);
+          this.committedHere.set(key, Number(offset));
+          if (Number(offset) >= 0) this.nextOffset.set(key, Number(offset));
           else if (!this.cfg.from_beginning) {
             ends ??= new Map(
               (await this.admin.fetchTopicOffsets(topic)).map((o) => [o.partition, o.high] as const),
@@ -209,6 +219,17 @@ export class KafkaBatchConsumer {
             if (end !== undefined) this.consumer.seek({ topic, partition, offset: end });
           }
         }
+      }
+      // Partitions another member committed on while this one was out of the group unaware (a crash, a
+      // missed session): handed over as lost, then as assigned again, so their windows and state are rebuilt.
+      if (movedMeanwhile.size > 0) {
+        const others = assigned.filter((a) => !movedMeanwhile.has(`${a.topic}/${a.partition}`));
+        this.deps.logger.info(
+          { partitions: [...movedMeanwhile] },
+          'Partitions were scored elsewhere meanwhile',
+        );
+        await this.handler.onAssignment(others);
+        await this.handler.onAssignment(assigned);
       }
     } catch (error) {
       this.deps.logger.warn(
@@ -288,7 +309,10 @@ export class KafkaBatchConsumer {
       if (start + chunkSize < batch.messages.length) await heartbeat();
     }
     if (!handedOver) return;
-    await commitOffsetsIfNecessary();
+    const next = String(this.nextOffset.get(`${topic}/${partition}`));
+    const offset = this.handler.committableOffset?.(topic, partition, next) ?? next;
+    await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset }] }] });
+    this.committedHere.set(`${topic}/${partition}`, Number(offset));
     await this.handler.afterCommit();
     await heartbeat();
   }

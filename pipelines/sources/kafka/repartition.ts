@@ -169,6 +169,10 @@ export class RepartitionHandler implements RecordHandler {
     return this.scorer.afterCommit();
   }
 
+  committableOffset(topic: string, partition: number, next: string): string {
+    return this.scorer.committableOffset?.(topic, partition, next) ?? next;
+  }
+
   onAssignment(assigned: TopicPartition[]): Promise<void> {
     this.ownedPartitions = new Set(
       assigned.filter((a) => a.topic === this.opts.repartitionTopic).map((a) => a.partition),

@@ -1,0 +1,163 @@
+/**
+ * A partition changing owner mid-attack (a scorer killed, a rebalance): the state store holds closed
+ * windows only, so the commit must stop at the first record still in an open window. The next owner then
+ * reads those records again and finds what one uninterrupted scorer finds, when one uninterrupted scorer
+ * finds it, and raises nothing twice. Records a replica gets again after a rebalance that left it the
+ * partition (kafkajs restarts at the commit) are not counted twice.
+ */
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../../config/validate.js';
+import { EventClock } from '../../../pipelines/core/clock.js';
+import type { Incident } from '../../../pipelines/core/incident.js';
+import { Metrics } from '../../../pipelines/core/metrics.js';
+import { MemoryStateStore } from '../../../pipelines/core/state-store.js';
+import { parseOptionsOf } from '../../../pipelines/parse/index.js';
+import { WINDOW_DETECTORS } from '../../../pipelines/registry/window-detectors.js';
+import { createPipeline } from '../../../pipelines/runtime/pipeline.js';
+import type { InRecord } from '../../../pipelines/sources/bus/types.js';
+import { MeshSimulator } from '../../../pipelines/sources/simulator/index.js';
+import { EntityState } from '../../../pipelines/features/entity-state.js';
+import { BatchScorer } from '../../../services/scorer/batch-scorer.js';
+
+const T0 = Date.parse('2024-05-01T10:00:00Z');
+const END = T0 + 260_000;
+const ATTACK_AT = T0 + 200_000;
+const TOPIC = 'by-source';
+const BATCH = 200;
+const cfg = resolveConfig({ log_level: 'silent', alerts: { channels: [] }, quarantine: { sink: 'none' } });
+
+function records(): InRecord[] {
+  const sim = new MeshSimulator({ seed: 11, startMs: T0, services: 10, ratePerSec: 15 });
+  sim.schedule('lateral_movement', ATTACK_AT);
+  const out: InRecord[] = [];
+  sim.generate(T0, END, (r) =>
+    out.push({ topic: TOPIC, partition: 0, offset: String(out.length), key: null, value: JSON.stringify(r) }),
+  );
+  return out;
+}
+
+/** One replica: its own pipeline, the shared state store (Redis in production), incidents collected. */
+function replica(store: MemoryStateStore, incidents: Incident[]) {
+  const clock = new EventClock();
+  const logger = pino({ level: 'silent' });
+  const metrics = new Metrics();
+  const pipeline = createPipeline(
+    cfg,
+    { logger, clock, metrics, state: store },
+    async (incident) => {
+      incidents.push(incident);
+      return incident;
+    },
+    { detectors: WINDOW_DETECTORS },
+  );
+  let wallMs = 1_000_000;
+  const scorer = new BatchScorer({
+    cfg,
+    pipeline,
+    state: store,
+    producer: { send: async () => undefined, ready: () => true },
+    metrics,
+    logger,
+    parseOptions: parseOptionsOf(cfg),
+    countAs: 'kafka',
+    wallNowMs: () => (wallMs += 10),
+  });
+  return { scorer, pipeline, pause: (ms: number) => void (wallMs += ms) };
+}
+
+/** Hand `list` over in batches, committing after each as the consumer does; returns the last commit. */
+async function feed(scorer: BatchScorer, list: InRecord[]): Promise<string> {
+  let committed = '0';
+  for (let i = 0; i < list.length; i += BATCH) {
+    const batch = list.slice(i, i + BATCH);
+    await scorer.handle(batch);
+    committed = scorer.committableOffset(TOPIC, 0, String(Number(batch[batch.length - 1]!.offset) + 1));
+    await scorer.afterCommit();
+  }
+  return committed;
+}
+
+/** Windows each entity's snapshot has folded in. */
+async function windowsLearned(store: MemoryStateStore): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const key of await store.keys('entity:'))
+    out[key] = EntityState.fromJSON((await store.get(key))!).windows;
+  return out;
+}
+
+const found = (list: Incident[]) =>
+  list.map((i) => `${i.kind}|${'principal' in i.workload ? i.workload.principal : i.workload.address}`);
+
+describe('a partition that changes owner mid-attack', () => {
+  it('is scored by its next owner from the first record of an open window, as if nothing happened', async () => {
+    const all = records();
+    const uninterrupted: Incident[] = [];
+    const u = replica(new MemoryStateStore(), uninterrupted);
+    await feed(u.scorer, all);
+    u.pipeline.finish();
+    await u.pipeline.drain();
+    expect(uninterrupted.map((i) => i.kind)).toContain('lateral_movement');
+
+    // The first owner dies a few seconds into the attack, after its last commit.
+    const store = new MemoryStateStore();
+    const raised: Incident[] = [];
+    const cut = all.findIndex((r) => Date.parse(JSON.parse(r.value).start_time) >= ATTACK_AT + 9000);
+    const first = replica(store, raised);
+    const committed = await feed(first.scorer, all.slice(0, cut));
+    // Records of the windows still open are not committed: about a window and the lateness back.
+    expect(Number(committed)).toBeLessThan(cut);
+    const back = Date.parse(JSON.parse(all[Number(committed)]!.value).start_time);
+    expect(ATTACK_AT + 9000 - back).toBeLessThanOrEqual(
+      (cfg.windowing.window_secs + cfg.windowing.allowed_lateness_secs + 2) * 1000,
+    );
+
+    const next = replica(store, raised);
+    await next.scorer.onAssignment([{ topic: TOPIC, partition: 0 }]);
+    const rest = all.slice(Number(committed));
+    await feed(next.scorer, rest.slice(0, 400));
+    // A rebalance that leaves the partition here: kafkajs reads again from the commit.
+    await next.scorer.onAssignment([{ topic: TOPIC, partition: 0 }]);
+    const scoredBefore = next.scorer.scored;
+    await feed(next.scorer, rest.slice(0, 400));
+    expect(next.scorer.scored).toBe(scoredBefore);
+    await feed(next.scorer, rest.slice(400));
+    next.pipeline.finish();
+    await next.pipeline.drain();
+
+    // The same incidents, each once per severity, detected at the same event time as the uninterrupted run.
+    const when = (list: Incident[]) => list.map((i) => `${found([i])[0]} ${i.detectedAt}`).sort();
+    expect(when(raised)).toEqual(when(uninterrupted));
+    const once = raised.map((i) => `${i.id}|${i.severity}`);
+    expect(new Set(once).size).toBe(once.length);
+  }, 60_000);
+
+  it('learns no window twice when the old owner saved state past its commit (a quiet partition)', async () => {
+    const all = records();
+    const uninterrupted: Incident[] = [];
+    const uStore = new MemoryStateStore();
+    const u = replica(uStore, uninterrupted);
+    await feed(u.scorer, all);
+    u.pipeline.finish();
+    await u.scorer.flush();
+
+    // The partition goes quiet past the idleness timeout at a window's end: its windows close and their
+    // state is saved, with no batch to commit after. Then the owner dies.
+    const cut = all.findIndex((r) => Date.parse(JSON.parse(r.value).start_time) >= T0 + 150_000);
+    const store = new MemoryStateStore();
+    const raised: Incident[] = [];
+    const first = replica(store, raised);
+    const committed = await feed(first.scorer, all.slice(0, cut));
+    first.pause(cfg.windowing.partition_idle_secs * 1000 + 1000);
+    await first.scorer.tick();
+    const next = replica(store, raised);
+    await feed(next.scorer, all.slice(Number(committed)));
+    next.pipeline.finish();
+    await next.scorer.flush();
+
+    expect(Number(committed)).toBeLessThan(cut);
+    expect(await windowsLearned(store)).toEqual(await windowsLearned(uStore));
+    const when = (list: Incident[]) => list.map((i) => `${found([i])[0]} ${i.detectedAt}`).sort();
+    expect(when(raised)).toEqual(when(uninterrupted));
+  }, 60_000);
+});
