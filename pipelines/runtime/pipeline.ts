@@ -205,7 +205,6 @@ export class Pipeline implements ScoringPipeline {
     this.options.onEvent?.(ev);
     this.learning.noteDestination(ev);
     this.sensitiveCalls.note(ev);
-    this.options.onEvent?.(ev);
     for (const d of this.observers) d.observe!(ev);
     if (from === undefined) return this.aggregator.push(ev);
     const task = this.task(from.task);
