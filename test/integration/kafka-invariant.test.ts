@@ -262,6 +262,13 @@ const CASES: Array<{ title: string; c: Case; db: number; timeoutMs: number }> = 
     timeoutMs: 400_000,
   },
   {
+    // How shippers produce by default, and how an outside check runs it: keyless, one scorer lost mid-way.
+    title: 'two scorers, keyless records, one killed with SIGKILL and restarted',
+    c: { name: '2 keyless, kill', scorers: 2, keyedByPod: false, killOne: true },
+    db: 4,
+    timeoutMs: 400_000,
+  },
+  {
     title: 'four scorers, keyless records',
     c: { name: '4 keyless', scorers: 4, keyedByPod: false },
     db: 3,
