@@ -56,10 +56,7 @@ export interface PipelineOptions {
   onFeatures?: (
     rows: ReadonlyArray<{ entity: string; row: number[]; endMs: number; firstMs: number }>,
   ) => Finding[];
-  /**
-   * Keep the set of entities changed since takeDirtyEntities() (replicas snapshot them to Redis).
-   * Default true; a replay, which never snapshots, turns it off.
-   */
+  /** Keep the entities changed since takeDirtyEntities() (replicas snapshot them); a replay turns it off. */
   trackDirtyEntities?: boolean;
   /**
    * The window detector families, in the order their findings reach fusion: the registry's list
@@ -83,8 +80,9 @@ export class Pipeline implements ScoringPipeline {
   private lateReported = 0;
   private readonly entities: TrackedEntities;
   private readonly detectors: WindowDetector[];
-  /** The detectors that look at each event (observe), not only at windows. */
+  /** The detectors that look at each event (observe), and those keeping state per source (commit). */
   private readonly observers: WindowDetector[];
+  private readonly committers: WindowDetector[];
   private readonly learning: BaselineLearning;
   private readonly incidents: IncidentManager;
   private readonly warmUp: WarmUp;
@@ -115,6 +113,7 @@ export class Pipeline implements ScoringPipeline {
     });
     this.detectors = createWindowDetectors(options.detectors, cfg.detectors, settings);
     this.observers = this.detectors.filter((d) => d.observe !== undefined);
+    this.committers = this.detectors.filter((d) => d.commit !== undefined);
     this.learning = new BaselineLearning(cfg.detectors.exfiltration.min_bytes);
     if (options.trackDirtyEntities !== false) this.learning.trackNewlyKnown();
     this.history = options.keepHistory ? new EntityHistory() : undefined;
@@ -332,6 +331,7 @@ export class Pipeline implements ScoringPipeline {
           DEFAULT_HISTORY_LIMITS.edgesPerPoint,
         ),
       );
+      for (const d of this.committers) d.commit!(ctx);
       this.learning.learn(ctx.state, cw, ctx, candidate !== undefined);
       this.entities.changed(sw.src);
     }
