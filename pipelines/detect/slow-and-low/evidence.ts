@@ -57,7 +57,8 @@ function denials(ctx: WindowContext, matureMs: number): { obs: TypeObservation; 
 
 /**
  * Route templates the source never used whose requests mostly failed (a scanner's wordlist, one path at
- * a time), expected at its usual failure share over the new routes it opened.
+ * a time), when they are most of the new routes of the window, expected at its usual failure share
+ * over the new routes it opened.
  */
 function failingNewRoutes(ctx: WindowContext): { obs: TypeObservation; examples: string[] } {
   const w = ctx.window;
@@ -75,6 +76,9 @@ function failingNewRoutes(ctx: WindowContext): { obs: TypeObservation; examples:
       count++;
       if (examples.length < 5) examples.push(r.template);
     }
+  // A source whose paths do not template (an image per SKU) opens new routes all day and some fail: only
+  // when most of the window's new routes fail is it walking a wordlist.
+  if (count * 2 < ctx.newRoutes.length) count = 0;
   return {
     obs: {
       count,

@@ -28,6 +28,12 @@ const TYPES: ReadonlyArray<{ name: string; kind: IncidentKind; what: string; exa
   },
 ];
 
+/**
+ * Evidence gathered slowly stays below what a burst detector reports (medium severity alone): when a
+ * fast detector fires on the same window, its finding names the incident and its kind.
+ */
+const MAX_SCORE = 0.9995;
+
 interface Advance {
   ctx: WindowContext;
   next: number[] | undefined;
@@ -60,8 +66,8 @@ export class SlowAndLowDetector implements WindowDetector {
     const findings: Finding[] = [];
     EVIDENCE_TYPES.forEach((_, t) => {
       const { scale, llr } = this.acc.strongest(next, t);
-      // 0.99 at the decision, each further nat of evidence dividing the remaining doubt by e.
-      const score = 1 - 0.01 * Math.exp(this.acc.decision - llr);
+      // 0.99 at the decision, each further nat dividing the remaining doubt by e, up to MAX_SCORE.
+      const score = Math.min(MAX_SCORE, 1 - 0.01 * Math.exp(this.acc.decision - llr));
       if (score < this.config.threshold) return;
       findings.push(this.finding(ctx, t, scale, llr, score, next, evidence));
     });
