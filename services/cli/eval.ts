@@ -140,7 +140,11 @@ function render(
   const slowAttacks = slowAll.filter((o) => o.truth.attack);
   const slowFound = slowAttacks.filter((o) => o.detected).length;
   const slowTtd = slowAttacks.flatMap((o) => (o.timeToDetectSecs === undefined ? [] : [o.timeToDetectSecs]));
-  const slowFalse = slow.reduce((n, r) => n + r.falseIncidents.length, 0);
+  const slowFalseIncidents = slow.flatMap((r) => r.falseIncidents);
+  const slowDetectorNames = ['slow_denials', 'slow_path_scan', 'slow_sweep'];
+  const slowFalse = slowFalseIncidents.filter((i) =>
+    i.detectors.some((d) => slowDetectorNames.includes(d)),
+  ).length;
   const slowHigh = slowAll.filter((o) => o.highAgainstBenign).length;
   const slowRows = scenarioRows(slowAll, [
     ...SLOW_ATTACK_SCENARIOS,
@@ -167,7 +171,7 @@ minutes after it ends. ${events.toLocaleString('en-US')} events in all.
 | high/critical incidents against benign workloads | ${highBenign} | 0 |
 | recall over slow-and-low attacks (a request every 2 s or 10 s) | ${((slowFound / Math.max(1, slowAttacks.length)) * 100).toFixed(1)} % (${slowFound}/${slowAttacks.length}) | ≥ 95 % |
 | median time to detect a slow-and-low attack (event time) | ${median(slowTtd)?.toFixed(0) ?? '—'} s | ≤ 300 s |
-| false incidents in the slow-and-low runs (${slow.length} × ${slow[0] ? slow[0].simulatedHours.toFixed(1) : 0} h, with bursty benign cases) | ${slowFalse} | 0 |
+| false incidents naming slow_denials, slow_path_scan or slow_sweep in the slow-and-low runs (${slow.length} × ${slow[0] ? slow[0].simulatedHours.toFixed(1) : 0} h, with bursty benign cases) | ${slowFalse} (${slowFalseIncidents.length} from any detector) | 0 |
 | high/critical incidents against benign workloads in the slow-and-low runs | ${slowHigh} | 0 |
 
 ## Per scenario
@@ -180,17 +184,17 @@ ${rows.join('\n')}
 
 The slow shapes (one request every 10 s, or every 2 s for the \`_2s\` variants) take five to twenty
 minutes each, so they are played in their own ${slow[0] ? Math.round(slow[0].simulatedHours * 60) : 0}-minute runs (one per seed), beside a client
-polling a removed endpoint and the bursty benign hard cases, which must not add up to anything.
+polling a removed endpoint and the bursty benign hard cases, which must not add up to anything. False
+incidents in these runs, from any detector:
 
 | scenario | type | detected | incidents (kind/severity) | median time to detect | detectors that fired |
 |---|---|---|---|---|---|
 ${slowRows.join('\n')}
 
 ${
-  slowFalse === 0
+  slowFalseIncidents.length === 0
     ? 'No false incident in the slow-and-low runs.'
-    : slow
-        .flatMap((r) => r.falseIncidents)
+    : slowFalseIncidents
         .map(
           (i) =>
             `- ${i.detectedAt} ${i.kind}/${i.severity} ${'principal' in i.workload ? i.workload.principal : i.workload.address}: ${i.detectors.join(', ')}: ${String(i.evidence.summary)}`,
