@@ -184,12 +184,13 @@ ${rows.join('\n')}
 
 The slow shapes (one request every 10 s, or every 2 s for the \`_2s\` variants) take five to twenty
 minutes each, so they are played in their own ${slow[0] ? Math.round(slow[0].simulatedHours * 60) : 0}-minute runs (one per seed), beside a client
-polling a removed endpoint and the bursty benign hard cases, which must not add up to anything. False
-incidents in these runs, from any detector:
+polling a removed endpoint and the bursty benign hard cases, which must not add up to anything.
 
 | scenario | type | detected | incidents (kind/severity) | median time to detect | detectors that fired |
 |---|---|---|---|---|---|
 ${slowRows.join('\n')}
+
+False incidents in these runs, from any detector:
 
 ${
   slowFalseIncidents.length === 0
