@@ -74,6 +74,25 @@ export const DEFAULT_CONFIG: MeshguardConfig = {
       min_entropy: 3.5,
       ignore_suffixes: ['cluster.local', 'in-addr.arpa', 'ip6.arpa'],
     },
+    slow_and_low: {
+      enabled: true,
+      threshold: 0.99,
+      scales: [
+        {
+          horizon_secs: 60,
+          min_events: 15,
+        },
+        {
+          horizon_secs: 600,
+          min_events: 30,
+        },
+        {
+          horizon_secs: 3600,
+          min_events: 60,
+        },
+      ],
+      decision_llr: 12,
+    },
   },
   neural: {
     enabled: true,

@@ -8,6 +8,7 @@ import { ExfiltrationConfig } from './exfiltration/config.js';
 import { LateralMovementConfig } from './lateral-movement/config.js';
 import { RequestContentConfig } from './request-content/config.js';
 import { ScanningConfig } from './scanning/config.js';
+import { SlowAndLowConfig } from './slow-and-low/config.js';
 import { UnauthorizedAccessConfig } from './unauthorized-access/config.js';
 
 export const DetectorsConfig = Type.Object(
@@ -18,6 +19,7 @@ export const DetectorsConfig = Type.Object(
     exfiltration: ExfiltrationConfig,
     request_content: RequestContentConfig,
     dns_tunnel: DnsTunnelConfig,
+    slow_and_low: SlowAndLowConfig,
   },
   { additionalProperties: false, default: {} },
 );

@@ -57,6 +57,8 @@ export interface WindowDetector {
   /** Every detector name its findings may carry: the names incidents list in `detectors`. */
   readonly names: readonly string[];
   readonly kind: IncidentKind;
+  /** Further kinds its findings may carry (a family that reads several kinds of evidence). */
+  readonly otherKinds?: readonly IncidentKind[];
   /** What it finds about one source in one window (usually nothing), in the order fusion meets it. */
   evaluate(ctx: WindowContext): readonly Finding[];
   /**
@@ -64,6 +66,12 @@ export interface WindowDetector {
    * own content, which a window's aggregates do not keep. Cheap, never throws, keeps no raw content.
    */
   observe?(ev: MeshEvent): void;
+  /**
+   * Optional: the closed window once judged (evaluate may have seen it before it closed, and again),
+   * to fold into what the family keeps per source in `ctx.state` (it moves with the entity's snapshot).
+   * Called once per closed window, before the baselines learn from it.
+   */
+  commit?(ctx: WindowContext): void;
 }
 
 /** How the registry knows a window detector family; its config is the section `detectors.<type>`. */

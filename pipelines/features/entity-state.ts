@@ -160,13 +160,12 @@ export class EntityState {
    * most 64 entries) costs a third of a Map's table, and lookups happen per window, not per event.
    */
   private destinations: string[] = [];
-  /**
-   * Route templates used: a short array while there are few (most workloads use a handful), a Set
-   * past that; made on first use (plain TCP workloads have none).
-   */
+  /** Route templates used: a short array while few (as for most), a Set past that; made on first use. */
   private templates: string[] | Set<string> | undefined;
   /** External hosts contacted; made on first use (most workloads call none). */
   private externalHosts: Map<string, ExternalHostState> | undefined;
+  /** Slow-and-low accumulators (their detector's layout): made on first evidence, dropped once decayed. */
+  accumulators: number[] | undefined;
 
   constructor(nowMs: number, values?: number[]) {
     // Built from a double literal so the array holds unboxed doubles from the start.
@@ -345,6 +344,7 @@ export class EntityState {
       d: this.destinations,
       t: this.templates ? [...this.templates] : [],
       x: [...(this.externalHosts ?? [])].map(([k, x]) => [k, ...x.toTuple()]),
+      ...(this.accumulators && { s: this.accumulators.map(round) }),
     };
   }
 
@@ -364,6 +364,9 @@ export class EntityState {
       s.externalHosts ??= new Map();
       s.externalHosts.set(k, ExternalHostState.fromTuple(tuple));
     }
+    if (o.s !== undefined && !(Array.isArray(o.s) && o.s.every(Number.isFinite)))
+      throw new Error('snapshot accumulators are not all numbers');
+    s.accumulators = (o.s as number[] | undefined)?.slice();
     return s;
   }
 

@@ -10,6 +10,7 @@ import { factory as exfiltration } from '../detect/exfiltration/index.js';
 import { factory as lateralMovement } from '../detect/lateral-movement/index.js';
 import { factory as requestContent } from '../detect/request-content/index.js';
 import { factory as scanning } from '../detect/scanning/index.js';
+import { factory as slowAndLow } from '../detect/slow-and-low/index.js';
 import { factory as unauthorizedAccess } from '../detect/unauthorized-access/index.js';
 
 export const WINDOW_DETECTORS: readonly WindowDetectorFactory[] = checked([
@@ -19,4 +20,5 @@ export const WINDOW_DETECTORS: readonly WindowDetectorFactory[] = checked([
   lateralMovement,
   exfiltration,
   dnsTunnel,
+  slowAndLow,
 ]);

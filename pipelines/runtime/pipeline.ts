@@ -53,10 +53,7 @@ export interface PipelineOptions {
    * them in one call), and may return findings that join the detectors' in fusion.
    */
   onFeatures?: FeatureHook;
-  /**
-   * Keep the set of entities changed since takeDirtyEntities() (replicas snapshot them to Redis).
-   * Default true; a replay, which never snapshots, turns it off.
-   */
+  /** Keep the entities changed since takeDirtyEntities() (replicas snapshot them); a replay turns it off. */
   trackDirtyEntities?: boolean;
   /**
    * The window detector families, in the order their findings reach fusion: the registry's list
@@ -80,8 +77,9 @@ export class Pipeline implements ScoringPipeline {
   private lateReported = 0;
   private readonly entities: TrackedEntities;
   private readonly detectors: WindowDetector[];
-  /** The detectors that look at each event (observe), not only at windows. */
+  /** The detectors that look at each event (observe), and those keeping state per source (commit). */
   private readonly observers: WindowDetector[];
+  private readonly committers: WindowDetector[];
   private readonly learning: BaselineLearning;
   private readonly incidents: IncidentManager;
   private readonly warmUp: WarmUp;
@@ -112,6 +110,7 @@ export class Pipeline implements ScoringPipeline {
     });
     this.detectors = createWindowDetectors(options.detectors, cfg.detectors, settings);
     this.observers = this.detectors.filter((d) => d.observe !== undefined);
+    this.committers = this.detectors.filter((d) => d.commit !== undefined);
     this.learning = new BaselineLearning(cfg.detectors.exfiltration.min_bytes);
     if (options.trackDirtyEntities !== false) this.learning.trackNewlyKnown();
     this.history = options.keepHistory ? new EntityHistory() : undefined;
@@ -339,6 +338,7 @@ export class Pipeline implements ScoringPipeline {
           DEFAULT_HISTORY_LIMITS.edgesPerPoint,
         ),
       );
+      for (const d of this.committers) d.commit!(ctx);
       this.learning.learn(ctx.state, cw, ctx, candidate !== undefined);
       this.entities.changed(sw.src);
     }

@@ -7,7 +7,14 @@ import { SimulatorConfig } from './config.js';
 import { SimulatorSource } from './source.js';
 
 export { MeshSimulator, type GroundTruth, type ScheduleOptions, type SimulatorOptions } from './simulator.js';
-export { SCENARIOS, ATTACK_SCENARIOS, BENIGN_SCENARIOS, scenarioByName } from './scenarios/index.js';
+export {
+  SCENARIOS,
+  ATTACK_SCENARIOS,
+  BENIGN_SCENARIOS,
+  SLOW_ATTACK_SCENARIOS,
+  SLOW_BENIGN_SCENARIOS,
+  scenarioByName,
+} from './scenarios/index.js';
 export type { ScenarioDefinition, ScenarioContext, ScenarioPlan } from './scenario.js';
 export type { Topology, Workload, Edge, ExternalHost, Pod } from './topology.js';
 export { ISTIO_JSON_KEYS, type AccessRecord, type RenderOptions } from './records.js';

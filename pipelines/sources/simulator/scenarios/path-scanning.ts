@@ -1,7 +1,7 @@
 import { appWorkloads, craft, during, type ScenarioDefinition } from '../scenario.js';
 import { MINUTE, shuffled } from './helpers.js';
 
-const PATHS = [
+export const PATHS = [
   '/.env',
   '/.git/config',
   '/.git/HEAD',

@@ -82,6 +82,13 @@ describe('scenario library', () => {
       tcp_dependency_outage: [],
       learning_period_poisoning: ['exfiltration'],
       ramping_exfiltration: ['exfiltration'],
+      slow_credential_guessing: ['unauthorized_access'],
+      slow_credential_guessing_2s: ['unauthorized_access'],
+      slow_path_scan: ['scanning'],
+      slow_path_scan_2s: ['scanning'],
+      slow_port_sweep: ['scanning'],
+      slow_port_sweep_2s: ['scanning'],
+      misconfigured_client: [],
     });
     for (const s of SCENARIOS) expect(s.attack).toBe(s.acceptableKinds.length > 0);
   });
@@ -107,7 +114,7 @@ describe('scenario library', () => {
   }
 
   for (const def of SCENARIOS.filter((s) => !s.attack)) {
-    it(`${def.name}: labeled records involving the actor, who keeps its usual destinations${def.name === 'rollout_new_dependency' ? ' but exactly one' : ''}`, () => {
+    it(`${def.name}: labeled records involving the actor, who keeps its usual destinations${['rollout_new_dependency', 'misconfigured_client'].includes(def.name) ? ' but exactly one' : ''}`, () => {
       const { sim, truth, labeled } = run(def.name);
       expect(truth.attack).toBe(false);
       expect(labeled.length).toBeGreaterThan(10);
@@ -124,7 +131,9 @@ describe('scenario library', () => {
       );
       const used = new Set(labeled.filter((r) => isOutbound(r) && fromActor(r, truth)).map(destinationOf));
       const fresh = [...used].filter((d) => !usual.has(d));
-      expect(fresh).toHaveLength(def.name === 'rollout_new_dependency' ? 1 : 0);
+      // A rollout adds one dependency; a misconfigured client retries one decommissioned address.
+      const oneNew = ['rollout_new_dependency', 'misconfigured_client'];
+      expect(fresh).toHaveLength(oneNew.includes(def.name) ? 1 : 0);
       // Benign traffic is authenticated mesh traffic: never a plaintext caller.
       for (const r of labeled) if (!isOutbound(r)) expect(typeof r.downstream_peer_uri_san).toBe('string');
     });
