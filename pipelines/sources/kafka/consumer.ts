@@ -55,6 +55,8 @@ export class KafkaBatchConsumer {
   private admin: Admin | undefined;
   /** True from a connection failure or crash until the next good batch or join (readiness). */
   private disconnected = false;
+  /** Topics not fetched for now (the repartition hop's backpressure). */
+  private readonly paused = new Set<string>();
 
   constructor(
     private readonly kafka: Kafka,
@@ -99,6 +101,7 @@ export class KafkaBatchConsumer {
       this.publishLag();
       this.restarts = 0;
       this.disconnected = false;
+      for (const topic of this.paused) consumer.pause([{ topic }]);
       this.preparing = this.prepareAssignment(this.assigned);
       deps.logger.info(
         {
@@ -222,6 +225,17 @@ export class KafkaBatchConsumer {
     return [...this.assigned];
   }
 
+  /** Stop fetching `topic` and handing over what was fetched of it (resumeTopic goes on where it stopped). */
+  pauseTopic(topic: string): void {
+    this.paused.add(topic);
+    this.consumer.pause([{ topic }]);
+  }
+
+  resumeTopic(topic: string): void {
+    if (!this.paused.delete(topic)) return;
+    this.consumer.resume([{ topic }]);
+  }
+
   /** Stop fetching, let the running batch finish and commit, leave the group. Idempotent. */
   async shutdown(): Promise<void> {
     if (this.stopped) return;
@@ -254,8 +268,9 @@ export class KafkaBatchConsumer {
     this.checkGap(topic, partition, batch.messages[0]?.offset);
     let handedOver = false;
     for (let start = 0; start < batch.messages.length; start += chunkSize) {
-      // Stopping or rebalancing: leave the rest uncommitted, the next owner reads it.
-      if (!isRunning() || isStale()) break;
+      // Stopping or rebalancing: leave the rest uncommitted, the next owner reads it. Paused: this member
+      // reads it again once resumed (kafkajs fetches from the last resolved offset).
+      if (!isRunning() || isStale() || this.paused.has(topic)) break;
       const chunk = batch.messages.slice(start, start + chunkSize);
       const records: KafkaInRecord[] = [];
       const failed = new Map<string, { reason: string; sample: string; bytes: number; offsets: string[] }>();
@@ -274,6 +289,7 @@ export class KafkaBatchConsumer {
           offset: m.offset,
           key: m.key ? m.key.toString('utf8') : null,
           value: m.value ? m.value.toString('utf8') : '',
+          bytes: m.value ?? undefined,
           headers: headersOf(m),
         });
       }
