@@ -17,6 +17,7 @@ import type { KafkaConfig } from './config.js';
 import { KEYED_HEADER, UPSTREAM_HEADER, type KafkaInRecord } from './repartition.js';
 import { PACKED_HEADER, PACK_ID_HEADER } from './packs.js';
 import { decodeFailureOf, forgetDecodeFailure } from './undecodable.js';
+import { ConsumedRecord } from './consumed-record.js';
 
 const READ_HEADERS = [KEYED_HEADER, UPSTREAM_HEADER, PACKED_HEADER, PACK_ID_HEADER];
 
@@ -283,15 +284,7 @@ export class KafkaBatchConsumer {
           failed.set(failure.id, entry);
           continue;
         }
-        records.push({
-          topic,
-          partition,
-          offset: m.offset,
-          key: m.key ? m.key.toString('utf8') : null,
-          value: m.value ? m.value.toString('utf8') : '',
-          bytes: m.value ?? undefined,
-          headers: headersOf(m),
-        });
+        records.push(new ConsumedRecord(topic, partition, m, headersOf(m)));
       }
       if (failed.size > 0) await this.deadLetterBatches(topic, partition, failed);
       if (records.length > 0) await this.handler.handle(records);

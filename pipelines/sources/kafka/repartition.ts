@@ -116,30 +116,46 @@ export class RepartitionHandler implements RecordHandler {
     if (direct.length > 0) await this.scorer.handle(direct);
   }
 
-  /** The records of a repartitioned message, with the events this replica parsed them into if it forwarded them. */
+  /**
+   * The records of a repartitioned message. A pack this replica forwarded comes back as the events it
+   * parsed it into, one record per run of one format (its text is not decoded); any other is split into its
+   * records' texts, parsed by the scorer.
+   */
   private unpackInto(
     record: KafkaInRecord,
     input: string,
     inputs: readonly string[],
     direct: InRecord[],
   ): void {
-    const values = unpack(record.value, record.headers?.[PACKED_HEADER]);
+    const packed = record.headers?.[PACKED_HEADER];
     const carried = this.carried.take(record.headers?.[PACK_ID_HEADER]);
     if (carried !== undefined) this.resumeWhenCaughtUp();
-    const parsed = carried?.events.length === values.length ? carried : undefined;
-    for (let i = 0; i < values.length; i++) {
-      const events = parsed?.events[i];
-      direct.push({
-        topic: record.topic,
-        partition: record.partition,
-        offset: record.offset,
-        key: record.key,
-        value: values[i]!,
-        input,
-        inputs,
-        ...(events !== undefined && { events, format: parsed!.formats[i] }),
-      });
+    const { topic, partition, offset, key } = record;
+    const count = Number(packed);
+    if (carried !== undefined && carried.events.length === (count > 1 ? count : 1)) {
+      let values: string[] | undefined;
+      let run: InRecord | undefined;
+      for (let i = 0; i < carried.events.length; i++) {
+        const events = carried.events[i];
+        const format = carried.formats[i];
+        if (events === undefined) {
+          // A record with a bad part: the scorer parses it and sets that part aside.
+          values ??= unpack(record.value, packed);
+          direct.push({ topic, partition, offset, key, value: values[i]!, input, inputs });
+          run = undefined;
+        } else {
+          if (run === undefined || run.format !== format) {
+            // No text: the scorer reads a record's value only when it has no events.
+            run = { topic, partition, offset, key, value: '', input, inputs, events: [], format };
+            direct.push(run);
+          }
+          for (const event of events) run.events!.push(event);
+        }
+      }
+      return;
     }
+    for (const value of unpack(record.value, packed))
+      direct.push({ topic, partition, offset, key, value, input, inputs });
   }
 
   /** Re-key by source entity; what no parser accepts goes on to the scorer, which dead-letters it. */
