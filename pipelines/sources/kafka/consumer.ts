@@ -77,7 +77,10 @@ export class KafkaBatchConsumer {
       heartbeatInterval: cfg.heartbeat_interval_ms,
       rebalanceTimeout: Math.max(cfg.session_timeout_ms, 10_000),
       allowAutoTopicCreation: true,
-      maxWaitTimeInMs: 500,
+      // A fetch answers once 256 KiB are there or after 100 ms: under a backlog, few large hand-offs (and
+      // commits) instead of one per record batch written; idle, at most 100 ms more per hop.
+      minBytes: 256 * 1024,
+      maxWaitTimeInMs: 100,
       retry: {
         retries: 5,
         initialRetryTime: 200,
