@@ -77,10 +77,7 @@ export class KafkaBatchConsumer {
       heartbeatInterval: cfg.heartbeat_interval_ms,
       rebalanceTimeout: Math.max(cfg.session_timeout_ms, 10_000),
       allowAutoTopicCreation: true,
-      // A fetch answers once 256 KiB are there or after 100 ms: under a backlog, few large hand-offs (and
-      // commits) instead of one per record batch written; idle, at most 100 ms more per hop.
-      minBytes: 256 * 1024,
-      maxWaitTimeInMs: 100,
+      maxWaitTimeInMs: 500,
       retry: {
         retries: 5,
         initialRetryTime: 200,

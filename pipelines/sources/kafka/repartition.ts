@@ -63,6 +63,8 @@ export interface RepartitionOptions {
   metrics?: Metrics;
   /** Stops and restarts fetching the access-log topic (backpressure, see FORWARD_AHEAD_EVENTS). */
   upstream?: { pause(): void; resume(): void };
+  /** FORWARD_AHEAD_EVENTS unless set. */
+  forwardAheadEvents?: number;
 }
 
 /**
@@ -93,6 +95,9 @@ export class RepartitionHandler implements RecordHandler {
   private packSequence = 0;
   private readonly carried = new CarriedPacks();
   private pausedUntil: NodeJS.Timeout | undefined;
+  private get forwardAhead(): number {
+    return this.opts.forwardAheadEvents ?? FORWARD_AHEAD_EVENTS;
+  }
 
   constructor(
     private readonly scorer: RecordHandler,
@@ -206,7 +211,7 @@ export class RepartitionHandler implements RecordHandler {
     if (out.length === 0) return;
     await this.producer.sendKeyed(this.opts.repartitionTopic, out);
     this.opts.metrics?.repartitioned.inc(forwarded);
-    if (this.carried.heldEvents >= FORWARD_AHEAD_EVENTS) this.pauseUpstream();
+    if (this.carried.heldEvents >= this.forwardAhead) this.pauseUpstream();
   }
 
   private pauseUpstream(): void {
@@ -214,14 +219,14 @@ export class RepartitionHandler implements RecordHandler {
     if (upstream === undefined || this.pausedUntil !== undefined) return;
     upstream.pause();
     this.pausedUntil = setTimeout(() => {
-      this.carried.dropOldestTo(FORWARD_AHEAD_EVENTS / 2);
+      this.carried.dropOldestTo(this.forwardAhead / 2);
       this.resumeWhenCaughtUp();
     }, MAX_PAUSE_MS);
     this.pausedUntil.unref();
   }
 
   private resumeWhenCaughtUp(): void {
-    if (this.pausedUntil === undefined || this.carried.heldEvents > FORWARD_AHEAD_EVENTS / 2) return;
+    if (this.pausedUntil === undefined || this.carried.heldEvents > this.forwardAhead / 2) return;
     clearTimeout(this.pausedUntil);
     this.pausedUntil = undefined;
     this.opts.upstream?.resume();
