@@ -20,7 +20,8 @@ export interface Rejection {
 }
 
 export interface ValidatedRecords {
-  accepted: Array<OutRecord & { format: string }>;
+  /** `index`: the position of the record it came from in the input (shared by a split OTLP request's parts). */
+  accepted: Array<OutRecord & { format: string; index?: number }>;
   rejected: Rejection[];
 }
 
@@ -165,6 +166,7 @@ export async function validateLogRecords(
     // A record with a bad part beside good ones goes on whole; the scorer sets the bad part aside.
     if (key !== undefined)
       accepted.push({
+        index,
         key: key || null,
         value: text,
         format,

@@ -18,6 +18,7 @@ import type { KafkaConfig } from './config.js';
 import { KEYED_HEADER, UPSTREAM_HEADER, type KafkaInRecord } from './repartition.js';
 import { PACKED_HEADER, PACK_ID_HEADER } from './packs.js';
 import { decodeFailureOf, forgetDecodeFailure } from './undecodable.js';
+import { ConsumedRecord } from './consumed-record.js';
 
 const READ_HEADERS = [KEYED_HEADER, UPSTREAM_HEADER, PACKED_HEADER, PACK_ID_HEADER];
 
@@ -32,8 +33,7 @@ function headersOf(m: KafkaMessage): Record<string, string> | undefined {
   return out;
 }
 
-/** The scorer's side of the consumer (the source contract's handler). */
-export type ConsumerHandler = RecordHandler;
+export type ConsumerHandler = RecordHandler; // the scorer's side (the source contract's handler)
 export type { TopicPartition };
 
 export class KafkaBatchConsumer {
@@ -47,7 +47,7 @@ export class KafkaBatchConsumer {
   private restartTimer: NodeJS.Timeout | undefined;
   /** Next offset expected per `topic/partition` since this member got it (gap detection). */
   private readonly nextOffset = new Map<string, number>();
-  /** Records that were never handed over because the stream jumped past them (retention, offset reset). */
+  /** Records never handed over because the stream jumped past them (retention, offset reset). */
   skipped = 0;
   /** Batches that could not be decompressed (dead-lettered, committed past). */
   undecodable = 0;
@@ -58,6 +58,8 @@ export class KafkaBatchConsumer {
   private admin: Admin | undefined;
   /** True from a connection failure or crash until the next good batch or join (readiness). */
   private disconnected = false;
+  /** Topics not fetched for now (the repartition hop's backpressure). */
+  private readonly paused = new Set<string>();
 
   constructor(
     private readonly kafka: Kafka,
@@ -102,6 +104,7 @@ export class KafkaBatchConsumer {
       this.publishLag();
       this.restarts = 0;
       this.disconnected = false;
+      for (const topic of this.paused) consumer.pause([{ topic }]);
       this.preparing = this.prepareAssignment(this.assigned);
       deps.logger.info(
         {
@@ -132,9 +135,8 @@ export class KafkaBatchConsumer {
         { error: event.payload.error.message, restart: event.payload.restart },
         'Kafka consumer crashed',
       );
-      // kafkajs restarts by itself only after retriable errors; after any other (a broker answering a
-      // SyncGroup with an unexpected code during a rebalance, say) this replica would sit idle in the
-      // group forever. Start a fresh consumer instead, with backoff.
+      // kafkajs restarts by itself only after retriable errors; after any other (an odd SyncGroup answer
+      // in a rebalance, say) this replica would sit idle forever: start a fresh consumer, with backoff.
       if (!event.payload.restart && !this.stopped) this.restartLater();
     });
     return consumer;
@@ -165,9 +167,8 @@ export class KafkaBatchConsumer {
     await consumer.connect();
     // A restart that finished connecting after shutdown must not start fetching.
     if (this.stopped) return void (await consumer.disconnect().catch(() => undefined));
-    // Always from the beginning: kafkajs also resets an out-of-range offset (records deleted by retention
-    // before this group read them) to this default, and the latest would skip everything in between.
-    // A new group that should start at new records only is moved to the end in prepareAssignment().
+    // Always from the beginning: kafkajs also resets an out-of-range offset to this default, and the
+    // latest would skip everything in between. prepareAssignment() moves a new group to the end if asked.
     await consumer.subscribe({ topics: this.topics, fromBeginning: true });
     if (this.stopped) return void (await consumer.disconnect().catch(() => undefined));
     this.running = true;
@@ -176,8 +177,7 @@ export class KafkaBatchConsumer {
       // Committed by eachBatch after each hand-off, at the offset the handler names (see committableOffset):
       // kafkajs's own commits (at rebalances, on stop) would commit past records of open windows.
       autoCommit: false,
-      // While one partition waits on the brokers (the hop's produce, a commit), another is scored: the
-      // scorer still takes one hand-off at a time, and each partition's batches stay in order.
+      // While one partition waits on the brokers, another is scored (one hand-off at a time, in order).
       partitionsConsumedConcurrently: 4,
       eachBatch: (payload) => this.eachBatch(payload),
     });
@@ -189,9 +189,8 @@ export class KafkaBatchConsumer {
   }
 
   /**
-   * At each join: the group's committed offset of every assigned partition becomes the next expected one
-   * (so a reset past it is seen and counted even right after a restart); a partition without one starts
-   * at its end when `from_beginning` is off.
+   * At each join: the group's committed offset of each assigned partition becomes the next expected one
+   * (a reset past it is counted even right after a restart); without one, `from_beginning` decides.
    */
   private async prepareAssignment(assigned: TopicPartition[]): Promise<void> {
     try {
@@ -243,6 +242,17 @@ export class KafkaBatchConsumer {
     return [...this.assigned];
   }
 
+  /** Stop fetching `topic` and handing over what was fetched of it (resumeTopic goes on where it stopped). */
+  pauseTopic(topic: string): void {
+    this.paused.add(topic);
+    this.consumer.pause([{ topic }]);
+  }
+
+  resumeTopic(topic: string): void {
+    if (!this.paused.delete(topic)) return;
+    this.consumer.resume([{ topic }]);
+  }
+
   /** Stop fetching, let the running batch finish and commit, leave the group. Idempotent. */
   async shutdown(): Promise<void> {
     if (this.stopped) return;
@@ -261,10 +271,8 @@ export class KafkaBatchConsumer {
   }
 
   /**
-   * Hand the fetched batch over in chunks of `max_batch_events` (each resolved and followed by a
-   * heartbeat, so a long batch keeps the membership alive), then commit once for the whole batch: an
-   * OffsetCommit round trip per chunk cost more than the chunk's hand-off. A crash mid-batch redelivers
-   * the resolved-but-uncommitted chunks: at-least-once either way.
+   * Hand the fetched batch over in chunks of `max_batch_events` (each resolved, then a heartbeat), then
+   * commit once for the batch (a commit per chunk cost more than the hand-off). At-least-once either way.
    */
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
@@ -275,8 +283,8 @@ export class KafkaBatchConsumer {
     this.checkGap(topic, partition, batch.messages[0]?.offset);
     let handedOver = false;
     for (let start = 0; start < batch.messages.length; start += chunkSize) {
-      // Stopping or rebalancing: leave the rest uncommitted, the next owner reads it.
-      if (!isRunning() || isStale()) break;
+      // Stopping, rebalancing or paused: leave the rest; kafkajs fetches again from the last resolved offset.
+      if (!isRunning() || isStale() || this.paused.has(topic)) break;
       const chunk = batch.messages.slice(start, start + chunkSize);
       const records: KafkaInRecord[] = [];
       const failed = new Map<string, { reason: string; sample: string; bytes: number; offsets: string[] }>();
@@ -289,14 +297,7 @@ export class KafkaBatchConsumer {
           failed.set(failure.id, entry);
           continue;
         }
-        records.push({
-          topic,
-          partition,
-          offset: m.offset,
-          key: m.key ? m.key.toString('utf8') : null,
-          value: m.value ? m.value.toString('utf8') : '',
-          headers: headersOf(m),
-        });
+        records.push(new ConsumedRecord(topic, partition, m, headersOf(m)));
       }
       if (failed.size > 0) await this.deadLetterBatches(topic, partition, failed);
       if (records.length > 0) await this.handler.handle(records);
@@ -359,8 +360,7 @@ export class KafkaBatchConsumer {
 
   /**
    * kafkajs answers OFFSET_OUT_OF_RANGE (records deleted by retention before this group read them) by
-   * resetting to the earliest offset still there and going on silently: at-least-once cannot hold for
-   * those records, but an operator must hear about it (the fix is retention, or more scorer replicas).
+   * resetting to the earliest offset silently: an operator must hear about it (more retention or replicas).
    */
   private checkGap(topic: string, partition: number, firstOffset: string | undefined): void {
     if (firstOffset === undefined) return;

@@ -58,6 +58,8 @@ function murmur2Partition(key: string, count: number): number {
 export interface PackInput {
   key: string | null;
   value: string;
+  /** `value`'s UTF-8 bytes as they were read, when at hand: the pack is built from them, not re-encoded. */
+  bytes?: Buffer;
   /** The events the forwarder parsed `value` into, when it parsed all of it. */
   events?: MeshEvent[];
   format: string;
@@ -68,8 +70,25 @@ export interface Pack {
   /** The records' key when there is one record (kept as a keyed producer would write it). */
   key: string | null;
   values: string[];
+  /** Each value's bytes, when the input had them (see packBytes). */
+  bytes: Array<Buffer | undefined>;
   events: Array<MeshEvent[] | undefined>;
   formats: string[];
+}
+
+const NEWLINE = Buffer.from('\n');
+
+/**
+ * A pack's message value: its records' bytes joined by newlines in one Buffer. Concatenating the bytes as
+ * read costs a fifth of `values.join('\n')` followed by kafkajs' UTF-8 encoding of that string.
+ */
+export function packBytes(pack: Pack): Buffer {
+  const parts: Buffer[] = [];
+  for (let i = 0; i < pack.values.length; i++) {
+    if (i > 0) parts.push(NEWLINE);
+    parts.push(pack.bytes[i] ?? Buffer.from(pack.values[i]!, 'utf8'));
+  }
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
 
 /**
@@ -82,7 +101,14 @@ export function packByPartition(records: PackInput[], partitions: number): Pack[
   for (const r of records) {
     const partition = partitionOfKey(r.key ?? '', partitions);
     if (r.value.includes('\n')) {
-      packs.push({ partition, key: r.key, values: [r.value], events: [r.events], formats: [r.format] });
+      packs.push({
+        partition,
+        key: r.key,
+        values: [r.value],
+        bytes: [r.bytes],
+        events: [r.events],
+        formats: [r.format],
+      });
       continue;
     }
     let current = open.get(partition);
@@ -91,11 +117,15 @@ export function packByPartition(records: PackInput[], partitions: number): Pack[
       current = undefined;
     }
     if (current === undefined) {
-      current = { pack: { partition, key: r.key, values: [], events: [], formats: [] }, chars: 0 };
+      current = {
+        pack: { partition, key: r.key, values: [], bytes: [], events: [], formats: [] },
+        chars: 0,
+      };
       open.set(partition, current);
       packs.push(current.pack);
     }
     current.pack.values.push(r.value);
+    current.pack.bytes.push(r.bytes);
     current.pack.events.push(r.events);
     current.pack.formats.push(r.format);
     current.chars += r.value.length + 1;
@@ -153,6 +183,16 @@ export class CarriedPacks {
 
   get size(): number {
     return this.packs.size;
+  }
+
+  /** Events held, summed over the packs. */
+  get heldEvents(): number {
+    return this.events;
+  }
+
+  /** Give up on the oldest packs until at most `maxEvents` are held (they are parsed again if they come back). */
+  dropOldestTo(maxEvents: number): void {
+    while (this.events > maxEvents) this.drop(this.packs.keys().next().value as string);
   }
 
   private drop(id: string): void {

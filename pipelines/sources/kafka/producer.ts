@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../../core/metrics.js';
 import { TransportBusyError, type OutRecord, type RecordProducer } from '../bus/types.js';
 import type { KafkaConfig } from './config.js';
-import { KEYED_HEADER, type RepartitionProducer } from './repartition.js';
+import { KEYED_HEADER, type HopRecord, type RepartitionProducer } from './repartition.js';
 
 /**
  * kafkajs puts every message of one send for a partition into one record batch, and a broker refuses a
@@ -30,12 +30,15 @@ const COMPRESSION: Record<KafkaConfig['compression'], number> = {
   zstd: CompressionTypes.ZSTD,
 };
 
-type KeyedRecord = OutRecord & { headers?: Record<string, string>; partition?: number };
+type KeyedRecord = Omit<HopRecord, 'headers'> & { headers?: Record<string, string> };
 /** Ingest's records keyed by source entity: the scorers score them where they land (no repartition hop). */
 const KEYED = { [KEYED_HEADER]: 'source' };
 
 /** Consecutive slices of `messages` of at most `maxBytes` of keys and values each (at least one message). */
-export function chunksOf<R extends OutRecord>(messages: R[], maxBytes: number): R[][] {
+export function chunksOf<R extends { key: string | null; value: string | Buffer }>(
+  messages: R[],
+  maxBytes: number,
+): R[][] {
   const chunks: R[][] = [];
   let current: R[] = [];
   let bytes = 0;

@@ -18,7 +18,15 @@ import type { Metrics } from '../../core/metrics.js';
 import type { InRecord, OutRecord } from '../bus/types.js';
 import { validateLogRecords } from '../http/log-records.js';
 import type { RecordHandler, TopicPartition } from '../source.js';
-import { CarriedPacks, PACKED_HEADER, PACK_ID_HEADER, packByPartition, unpack } from './packs.js';
+import {
+  CarriedPacks,
+  PACKED_HEADER,
+  PACK_ID_HEADER,
+  packByPartition,
+  packBytes,
+  unpack,
+  type PackInput,
+} from './packs.js';
 
 /** Set by meshguard's own producer on access-log records keyed by their source entity. */
 export const KEYED_HEADER = 'meshguard.keyed';
@@ -28,14 +36,20 @@ export const UPSTREAM_HEADER = 'meshguard.upstream';
 /** A record read from Kafka, with the headers the hop reads. */
 export interface KafkaInRecord extends InRecord {
   headers?: Record<string, string>;
+  /** `value`'s bytes as read: a forwarded pack is built from them (packs.ts). */
+  bytes?: Buffer;
 }
+
+/** A record the hop writes: a pack's value is its records' bytes (packBytes). */
+export type HopRecord = Omit<OutRecord, 'value'> & {
+  value: string | Buffer;
+  headers: Record<string, string>;
+  partition?: number;
+};
 
 /** What the hop writes with: keyed sends to one topic, with headers. */
 export interface RepartitionProducer {
-  sendKeyed(
-    topic: string,
-    messages: Array<OutRecord & { headers: Record<string, string>; partition?: number }>,
-  ): Promise<void>;
+  sendKeyed(topic: string, messages: HopRecord[]): Promise<void>;
 }
 
 export interface RepartitionOptions {
@@ -47,7 +61,21 @@ export interface RepartitionOptions {
   repartitionPartitions: () => Promise<number | undefined>;
   parseOptions: ParseOptions;
   metrics?: Metrics;
+  /** Stops and restarts fetching the access-log topic (backpressure, see FORWARD_AHEAD_EVENTS). */
+  upstream?: { pause(): void; resume(): void };
+  /** FORWARD_AHEAD_EVENTS unless set. */
+  forwardAheadEvents?: number;
 }
+
+/**
+ * How far forwarding may run ahead of scoring on this replica: events of its own packs not back from the
+ * repartition topic yet. Beyond it the access-log topic is paused until half have come back, so the
+ * parsed events it keeps stay few (none evicted, none parsed twice) and the hop's backlog stays small
+ * (a broker's size-based retention could otherwise delete re-keyed records before they are read).
+ */
+export const FORWARD_AHEAD_EVENTS = 20_000;
+/** Packs still out this long after the pause are late or lost: forwarding goes on (they are parsed if they come). */
+const MAX_PAUSE_MS = 2000;
 
 /** Input names of a repartition partition fed by `count` upstream partitions (cached per count). */
 const inputNames = new Map<number, readonly string[]>();
@@ -66,6 +94,10 @@ export class RepartitionHandler implements RecordHandler {
   private readonly forwarder = randomUUID().slice(0, 8);
   private packSequence = 0;
   private readonly carried = new CarriedPacks();
+  private pausedUntil: NodeJS.Timeout | undefined;
+  private get forwardAhead(): number {
+    return this.opts.forwardAheadEvents ?? FORWARD_AHEAD_EVENTS;
+  }
 
   constructor(
     private readonly scorer: RecordHandler,
@@ -89,34 +121,51 @@ export class RepartitionHandler implements RecordHandler {
     if (direct.length > 0) await this.scorer.handle(direct);
   }
 
-  /** The records of a repartitioned message, with the events this replica parsed them into if it forwarded them. */
+  /**
+   * The records of a repartitioned message. A pack this replica forwarded comes back as the events it
+   * parsed it into, one record per run of one format (its text is not decoded); any other is split into its
+   * records' texts, parsed by the scorer.
+   */
   private unpackInto(
     record: KafkaInRecord,
     input: string,
     inputs: readonly string[],
     direct: InRecord[],
   ): void {
-    const values = unpack(record.value, record.headers?.[PACKED_HEADER]);
+    const packed = record.headers?.[PACKED_HEADER];
     const carried = this.carried.take(record.headers?.[PACK_ID_HEADER]);
-    const parsed = carried?.events.length === values.length ? carried : undefined;
-    for (let i = 0; i < values.length; i++) {
-      const events = parsed?.events[i];
-      direct.push({
-        topic: record.topic,
-        partition: record.partition,
-        offset: record.offset,
-        key: record.key,
-        value: values[i]!,
-        input,
-        inputs,
-        ...(events !== undefined && { events, format: parsed!.formats[i] }),
-      });
+    if (carried !== undefined) this.resumeWhenCaughtUp();
+    const { topic, partition, offset, key } = record;
+    const count = Number(packed);
+    if (carried !== undefined && carried.events.length === (count > 1 ? count : 1)) {
+      let values: string[] | undefined;
+      let run: InRecord | undefined;
+      for (let i = 0; i < carried.events.length; i++) {
+        const events = carried.events[i];
+        const format = carried.formats[i];
+        if (events === undefined) {
+          // A record with a bad part: the scorer parses it and sets that part aside.
+          values ??= unpack(record.value, packed);
+          direct.push({ topic, partition, offset, key, value: values[i]!, input, inputs });
+          run = undefined;
+        } else {
+          if (run === undefined || run.format !== format) {
+            // No text: the scorer reads a record's value only when it has no events.
+            run = { topic, partition, offset, key, value: '', input, inputs, events: [], format };
+            direct.push(run);
+          }
+          for (const event of events) run.events!.push(event);
+        }
+      }
+      return;
     }
+    for (const value of unpack(record.value, packed))
+      direct.push({ topic, partition, offset, key, value, input, inputs });
   }
 
   /** Re-key by source entity; what no parser accepts goes on to the scorer, which dead-letters it. */
   private async forward(records: KafkaInRecord[], direct: InRecord[]): Promise<void> {
-    const out: Array<OutRecord & { headers: Record<string, string>; partition?: number }> = [];
+    const out: HopRecord[] = [];
     this.upstreamCount ??= await this.opts.accessLogPartitions();
     // Until the repartition topic exists (auto-created by the first send), records go one per message.
     this.packPartitions ??= await this.opts.repartitionPartitions().catch(() => undefined);
@@ -137,15 +186,21 @@ export class RepartitionHandler implements RecordHandler {
       );
       for (const r of rejected) direct.push({ ...group[r.index]!, value: r.record });
       forwarded += accepted.length;
+      const inputs: PackInput[] = accepted;
+      for (let i = 0; i < accepted.length; i++) {
+        // Its bytes as read, unless the text is one record split from an OTLP request.
+        const source = group[accepted[i]!.index ?? -1];
+        if (source !== undefined && source.value === inputs[i]!.value) inputs[i]!.bytes = source.bytes;
+      }
       if (this.packPartitions === undefined) {
         for (const a of accepted) out.push({ key: a.key, value: a.value, headers });
         continue;
       }
-      for (const pack of packByPartition(accepted, this.packPartitions)) {
+      for (const pack of packByPartition(inputs, this.packPartitions)) {
         const id = `${this.forwarder}:${this.packSequence++}`;
         out.push({
           key: pack.values.length === 1 ? pack.key : null,
-          value: pack.values.join('\n'),
+          value: packBytes(pack),
           partition: pack.partition,
           headers: { ...headers, [PACKED_HEADER]: String(pack.values.length), [PACK_ID_HEADER]: id },
         });
@@ -156,6 +211,25 @@ export class RepartitionHandler implements RecordHandler {
     if (out.length === 0) return;
     await this.producer.sendKeyed(this.opts.repartitionTopic, out);
     this.opts.metrics?.repartitioned.inc(forwarded);
+    if (this.carried.heldEvents >= this.forwardAhead) this.pauseUpstream();
+  }
+
+  private pauseUpstream(): void {
+    const { upstream } = this.opts;
+    if (upstream === undefined || this.pausedUntil !== undefined) return;
+    upstream.pause();
+    this.pausedUntil = setTimeout(() => {
+      this.carried.dropOldestTo(this.forwardAhead / 2);
+      this.resumeWhenCaughtUp();
+    }, MAX_PAUSE_MS);
+    this.pausedUntil.unref();
+  }
+
+  private resumeWhenCaughtUp(): void {
+    if (this.pausedUntil === undefined || this.carried.heldEvents > this.forwardAhead / 2) return;
+    clearTimeout(this.pausedUntil);
+    this.pausedUntil = undefined;
+    this.opts.upstream?.resume();
   }
 
   private ownedPartitions: Set<number> | undefined;
@@ -178,6 +252,7 @@ export class RepartitionHandler implements RecordHandler {
       assigned.filter((a) => a.topic === this.opts.repartitionTopic).map((a) => a.partition),
     );
     this.carried.keepOnly((partition) => this.owned(partition));
+    this.resumeWhenCaughtUp();
     return this.scorer.onAssignment(assigned);
   }
 }

@@ -72,6 +72,10 @@ export class KafkaSource implements Source {
           repartitionPartitions: () => partitionCount(kafka, config.topics.repartition),
           parseOptions: this.options.parseOptions ?? defaultParseOptions,
           metrics: settings.metrics,
+          upstream: {
+            pause: () => this.consumer?.pauseTopic(config.topics.access_logs),
+            resume: () => this.consumer?.resumeTopic(config.topics.access_logs),
+          },
         });
       }
       this.consumer = new KafkaBatchConsumer(kafka, config, topics, handler, {

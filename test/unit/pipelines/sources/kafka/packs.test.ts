@@ -5,6 +5,7 @@ import {
   CarriedPacks,
   MAX_PACK_CHARS,
   packByPartition,
+  packBytes,
   partitionOfKey,
   unpack,
 } from '../../../../../pipelines/sources/kafka/packs.js';
@@ -66,6 +67,34 @@ describe('repartition packs', () => {
     expect(unpack('{\n"a":2}', '1')).toEqual(['{\n"a":2}']);
     expect(unpack('x\ny\nz', '2')).toEqual(['x\ny\nz']);
     expect(unpack('x\ny', undefined)).toEqual(['x\ny']);
+  });
+
+  it("writes a pack as its records' bytes as read, and encodes those it has no bytes for", () => {
+    const texts = ['{"a":"é"}', '{"a":2}', '{"a":3}'];
+    const packs = packByPartition(
+      texts.map((value, i) => ({
+        key: 'a',
+        value,
+        format: 'istio-json',
+        ...(i !== 1 && { bytes: Buffer.from(value) }),
+      })),
+      2,
+    );
+    expect(packs).toHaveLength(1);
+    const bytes = packBytes(packs[0]!);
+    expect(bytes.toString('utf8')).toBe(texts.join('\n'));
+    expect(unpack(bytes.toString('utf8'), String(packs[0]!.values.length))).toEqual(texts);
+  });
+
+  it('gives up the oldest carried packs down to a bound', () => {
+    const carried = new CarriedPacks(100);
+    for (let i = 0; i < 5; i++)
+      carried.put(`f:${i}`, { partition: 0, events: [[{} as MeshEvent], [{} as MeshEvent]], formats: [] });
+    expect(carried.heldEvents).toBe(10);
+    carried.dropOldestTo(5);
+    expect(carried.heldEvents).toBe(4);
+    expect(carried.take('f:2')).toBeUndefined();
+    expect(carried.take('f:3')?.events).toHaveLength(2);
   });
 
   it('hands carried events back once, bounded, and forgets partitions that moved away', () => {

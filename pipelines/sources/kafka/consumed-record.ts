@@ -1,0 +1,34 @@
+/**
+ * A record as the consumer hands it on: its text is decoded from the bytes on first read only. The hop
+ * reads a pack it forwarded itself through the events it parsed it into and never needs the text.
+ */
+import { isAscii } from 'node:buffer';
+import type { KafkaMessage } from 'kafkajs';
+import type { KafkaInRecord } from './repartition.js';
+
+export class ConsumedRecord implements KafkaInRecord {
+  readonly offset: string;
+  readonly key: string | null;
+  readonly bytes: Buffer | undefined;
+  private text: string | undefined;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    message: KafkaMessage,
+    readonly headers: Record<string, string> | undefined,
+  ) {
+    this.offset = message.offset;
+    this.key = message.key ? message.key.toString('utf8') : null;
+    this.bytes = message.value ?? undefined;
+  }
+
+  get value(): string {
+    return (this.text ??= this.bytes ? decode(this.bytes) : '');
+  }
+}
+
+/** Access logs are nearly always ASCII, which decodes as Latin-1 (a plain copy) to the same string, ~6x faster. */
+function decode(bytes: Buffer): string {
+  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+}
