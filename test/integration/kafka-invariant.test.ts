@@ -207,8 +207,14 @@ async function runCase(c: Case, db: number): Promise<void> {
   expect(raised.map(offender).sort(), `raised ${described(raised)}; replay ${described(replay)}`).toEqual(
     replay.map(offender).sort(),
   );
+  // An offender's records (first detection, escalations) paired in order of detection.
+  const nth = (list: Incident[], i: Incident) =>
+    list.filter((x) => offender(x) === offender(i) && Date.parse(x.detectedAt) < Date.parse(i.detectedAt))
+      .length;
   for (const r of replay) {
-    const k = raised.find((i) => offender(i) === offender(r))!;
+    const k = raised
+      .filter((i) => offender(i) === offender(r))
+      .sort((a, b) => Date.parse(a.detectedAt) - Date.parse(b.detectedAt))[nth(replay, r)]!;
     expect(
       Math.abs(Date.parse(k.detectedAt) - Date.parse(r.detectedAt)),
       `${offender(r)} detected at ${k.detectedAt}, replay at ${r.detectedAt}`,
