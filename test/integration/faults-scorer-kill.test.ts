@@ -22,6 +22,7 @@ import { reliabilityReport } from '../helpers/reliability-report.js';
 import { ensureBuilt } from '../helpers/build.js';
 import { ScorerProcess as Replica } from '../helpers/scorer-process.js';
 import { waitFor as waitUntil } from '../helpers/wait.js';
+import { raisedOnce } from '../helpers/raised.js';
 
 const report = reliabilityReport('faults-scorer-kill');
 const T0 = Date.parse('2024-05-01T10:00:00Z');
@@ -198,7 +199,7 @@ describe('scorer killed with SIGKILL mid-stream', () => {
           'the scanning incident',
         );
         await new Promise((r) => setTimeout(r, 3000));
-        const raised = incidents.values.map((v) => JSON.parse(v) as Incident);
+        const raised = raisedOnce(incidents.values.map((v) => JSON.parse(v) as Incident));
         const scans = raised.filter((i) => i.kind === 'scanning');
         expect(scans).toHaveLength(1);
         expect(scans[0]!.workload).toMatchObject({ principal: scan.actor.principal });

