@@ -1,10 +1,5 @@
 import { craft, during, type ScenarioDefinition } from '../scenario.js';
-import { callersFirst, MINUTE } from './helpers.js';
-import type { Workload } from '../topology.js';
-
-function loginService(w: Workload): boolean {
-  return w.endpoints.some((e) => e.profile === 'login');
-}
+import { callersFirst, loginAttempt, loginService, MINUTE } from './helpers.js';
 
 /**
  * A compromised workload replays a leaked username/password list against the login endpoint: a steady
@@ -31,15 +26,7 @@ export const credentialStuffing: ScenarioDefinition = {
         during(tickMs, ctx.startMs, endMs, rate, rng, (time) => {
           const ok = rng.chance(0.07);
           emit(
-            craft(ctx, rng, time, target, {
-              method: 'POST',
-              path: '/login',
-              status: ok ? 200 : 401,
-              bytesUp: rng.int(300, 420),
-              bytesDown: ok ? rng.int(1000, 1300) : rng.int(45, 70),
-              durationMs: rng.int(30, 90),
-              userAgent: 'python-requests/2.28.2',
-            }),
+            craft(ctx, rng, time, target, { ...loginAttempt(rng, ok), userAgent: 'python-requests/2.28.2' }),
           );
         });
       },

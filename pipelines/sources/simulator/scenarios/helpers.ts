@@ -57,3 +57,20 @@ export function shuffled<T>(items: readonly T[], rng: Rng): T[] {
 export function playableMs(ctx: ScenarioContext, fullMs: number): number {
   return ctx.untilMs === undefined ? fullMs : Math.max(0, Math.min(fullMs, ctx.untilMs - ctx.startMs));
 }
+
+/** A workload serving a login endpoint (the target of password guessing). */
+export function loginService(w: Workload): boolean {
+  return w.endpoints.some((e) => e.profile === 'login');
+}
+
+/** One password guess: POST /login, answered 200 when it opened an account, else a short 401. */
+export function loginAttempt(rng: Rng, ok: boolean): Partial<SimRequest> {
+  return {
+    method: 'POST',
+    path: '/login',
+    status: ok ? 200 : 401,
+    bytesUp: rng.int(300, 420),
+    bytesDown: ok ? rng.int(1000, 1300) : rng.int(45, 70),
+    durationMs: rng.int(30, 90),
+  };
+}

@@ -17,7 +17,7 @@ import {
 } from '../scenario.js';
 import type { SimRequest } from '../traffic.js';
 import { isWorkload, type Workload } from '../topology.js';
-import { callersFirst, MINUTE, shuffled } from './helpers.js';
+import { callersFirst, loginAttempt, loginService, MINUTE, shuffled } from './helpers.js';
 import { probe } from './network-sweep.js';
 import { PATHS } from './path-scanning.js';
 
@@ -40,8 +40,6 @@ const SLOW_WORDLIST = [
   '/server-info',
   '/admin.php',
 ];
-
-const loginService = (w: Workload): boolean => w.endpoints.some((e) => e.profile === 'login');
 
 /** One crafted request every `periodMs` (± 1.5 s) for the scenario's duration. */
 function everyPeriod(
@@ -76,14 +74,7 @@ function slowCredentialGuessing(name: string, periodMs: number, durationMs: numb
         t.workloads.find(loginService) ?? t.workloads.find((w) => w.kind === 'api' && w !== ctx.actor)!;
       return everyPeriod(ctx, durationMs, periodMs, (time, _n, rng) => {
         const ok = rng.chance(0.02);
-        return craft(ctx, rng, time, target, {
-          method: 'POST',
-          path: '/login',
-          status: ok ? 200 : 401,
-          bytesUp: rng.int(300, 420),
-          bytesDown: ok ? rng.int(1000, 1300) : rng.int(45, 70),
-          durationMs: rng.int(30, 90),
-        });
+        return craft(ctx, rng, time, target, loginAttempt(rng, ok));
       });
     },
   };
