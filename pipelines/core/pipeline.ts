@@ -24,6 +24,11 @@ export interface ScoringPipeline {
   push(event: MeshEvent, from?: EventOrigin): void;
   /** Close every window up to the given event time (idle streams still close their windows). */
   advanceTo(timeMs: number): void;
+  /**
+   * Kafka mode: input `from.input` of partition `from.task` has delivered everything up to `timeMs` (a
+   * forwarder's watermark marker), so it stops holding that partition's clock back before that time.
+   */
+  noteProgress(timeMs: number, from: EventOrigin): void;
   /** Kafka mode: let idle inputs stop holding their partition back (wall time now). */
   advanceClocks(wallMs: number): void;
   /** Kafka mode: the group rebalanced; idle inputs of the partitions kept wait a full idleness again. */

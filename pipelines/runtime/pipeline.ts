@@ -207,10 +207,19 @@ export class Pipeline implements ScoringPipeline {
     for (const d of this.observers) d.observe!(ev);
     if (from === undefined) return this.aggregator.push(ev);
     const task = this.task(from.task);
-    if (from.inputs !== undefined && task.clock!.size < from.inputs.length)
-      task.clock!.expect(from.inputs, from.wallMs);
     task.aggregator.push(ev);
-    if (task.clock!.note(from.input, ev.timeMs, from.wallMs)) task.aggregator.advanceTo(task.clock!.clockMs);
+    this.noteInput(task, ev.timeMs, from);
+  }
+
+  /** Kafka mode: input `from.input` of its partition has delivered everything up to `timeMs`. */
+  noteProgress(timeMs: number, from: EventOrigin): void {
+    if (Math.abs(timeMs) <= MAX_EVENT_TIME_MS) this.noteInput(this.task(from.task), timeMs, from);
+  }
+
+  private noteInput(task: Task, timeMs: number, from: EventOrigin): void {
+    const clock = task.clock!;
+    if (from.inputs !== undefined && clock.size < from.inputs.length) clock.expect(from.inputs, from.wallMs);
+    if (clock.note(from.input, timeMs, from.wallMs)) task.aggregator.advanceTo(clock.clockMs);
   }
 
   /** Move every clock to at least `timeMs` (an idle stream, by wall time). */

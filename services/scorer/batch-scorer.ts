@@ -159,6 +159,8 @@ export class BatchScorer implements RecordHandler {
     /** Kafka: the offset of each event's record. */
     const eventOffset: number[] = [];
     const inputsOf = new Map<string, readonly string[]>();
+    /** Kafka: watermark markers, each with the number of events read before it. */
+    const progress: Array<{ before: number; partition: string; input: string; timeMs: number }> = [];
     const dlq: OutRecord[] = [];
     const ingestedByFormat = new Map<string, number>();
     // Records of one hand-off come from one partition (Kafka) or a few (the bus): name each once.
@@ -209,6 +211,11 @@ export class BatchScorer implements RecordHandler {
       if (kafka) lastOffset.set(partition, offset);
       input = record.input ?? partition;
       if (record.inputs !== undefined) inputsOf.set(partition, record.inputs);
+      if (record.watermarkMs !== undefined) {
+        // A forwarder's watermark: applied after the events before it, before those after it.
+        if (kafka) progress.push({ before: events.length, partition, input, timeMs: record.watermarkMs });
+        continue;
+      }
       if (record.topic === cfg.kafka.topics.metrics) {
         const result = parseAdapterSample(record.value);
         if (result.ok) {
@@ -268,7 +275,20 @@ export class BatchScorer implements RecordHandler {
     let origin: EventOrigin = { task: '', input: '', wallMs };
     const windowMs = cfg.windowing.window_secs * 1000;
     let alreadyLearned = 0;
+    let marker = 0;
+    const applyProgress = (upTo: number) => {
+      for (; marker < progress.length && progress[marker]!.before <= upTo; marker++) {
+        const m = progress[marker]!;
+        pipeline.noteProgress(m.timeMs, {
+          task: m.partition,
+          input: m.input,
+          wallMs,
+          inputs: inputsOf.get(m.partition),
+        });
+      }
+    };
     for (let i = 0; i < events.length; i++) {
+      if (marker < progress.length) applyProgress(i);
       const event = events[i]!;
       const before = event.src;
       if (kafka) {
@@ -293,6 +313,7 @@ export class BatchScorer implements RecordHandler {
       this.partitionOf.set(before, eventPartition[i]!);
       if (event.src !== before) this.partitionOf.set(event.src, eventPartition[i]!);
     }
+    applyProgress(Infinity);
     if (kafka) this.forgetUntracked();
     this.scored += events.length;
     if (kafka) pipeline.advanceClocks(wallMs);

@@ -44,6 +44,11 @@ export interface InRecord {
   input?: string;
   /** Every input of the record's partition, when known (see `input`). */
   inputs?: readonly string[];
+  /**
+   * A watermark marker, not a log record (no value): `input` has delivered every record of its own up to
+   * this event time to the record's partition (the repartition hop writes these, see repartition.ts).
+   */
+  watermarkMs?: number;
 }
 
 /** Why a send was refused; ingest turns these into 429 / 503 with Retry-After. */

@@ -15,12 +15,12 @@ import { deadLetterJson } from '../../core/dead-letter.js';
 import type { OutRecord, RecordProducer } from '../bus/types.js';
 import type { RecordHandler, TopicPartition } from '../source.js';
 import type { KafkaConfig } from './config.js';
-import { KEYED_HEADER, UPSTREAM_HEADER, type KafkaInRecord } from './repartition.js';
+import { KEYED_HEADER, UPSTREAM_HEADER, WATERMARK_HEADER, type KafkaInRecord } from './repartition.js';
 import { PACKED_HEADER, PACK_ID_HEADER } from './packs.js';
 import { decodeFailureOf, forgetDecodeFailure } from './undecodable.js';
 import { ConsumedRecord } from './consumed-record.js';
 
-const READ_HEADERS = [KEYED_HEADER, UPSTREAM_HEADER, PACKED_HEADER, PACK_ID_HEADER];
+const READ_HEADERS = [KEYED_HEADER, UPSTREAM_HEADER, WATERMARK_HEADER, PACKED_HEADER, PACK_ID_HEADER];
 
 function headersOf(m: KafkaMessage): Record<string, string> | undefined {
   if (!m.headers) return undefined;

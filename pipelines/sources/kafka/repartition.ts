@@ -14,6 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ParseOptions } from '../../parse/index.js';
+import type { MeshEvent } from '../../core/event.js';
 import type { Metrics } from '../../core/metrics.js';
 import type { InRecord, OutRecord } from '../bus/types.js';
 import { validateLogRecords } from '../http/log-records.js';
@@ -32,6 +33,14 @@ import {
 export const KEYED_HEADER = 'meshguard.keyed';
 /** The access-log partition a repartitioned record was read from, and their number: `2/4`. */
 export const UPSTREAM_HEADER = 'meshguard.upstream';
+/**
+ * The newest event time the forwarder has read from the upstream partition: every record of it up to
+ * that time was written before this message (to this partition or another). Sent to every partition of
+ * the repartition topic after each forwarded batch (an empty message where no records went), as Flink
+ * broadcasts watermarks downstream: a partition the upstream partition sends nothing to learns its
+ * progress anyway, instead of waiting out the idleness timeout before its windows may close.
+ */
+export const WATERMARK_HEADER = 'meshguard.watermark';
 
 /** A record read from Kafka, with the headers the hop reads. */
 export interface KafkaInRecord extends InRecord {
@@ -94,6 +103,7 @@ export class RepartitionHandler implements RecordHandler {
   private readonly forwarder = randomUUID().slice(0, 8);
   private packSequence = 0;
   private readonly carried = new CarriedPacks();
+  private readonly newestForwarded = new Map<number, number>();
   private pausedUntil: NodeJS.Timeout | undefined;
   private get forwardAhead(): number {
     return this.opts.forwardAheadEvents ?? FORWARD_AHEAD_EVENTS;
@@ -136,6 +146,12 @@ export class RepartitionHandler implements RecordHandler {
     const carried = this.carried.take(record.headers?.[PACK_ID_HEADER]);
     if (carried !== undefined) this.resumeWhenCaughtUp();
     const { topic, partition, offset, key } = record;
+    const watermark = Number(record.headers?.[WATERMARK_HEADER] ?? NaN);
+    const progress = () => {
+      if (Number.isFinite(watermark))
+        direct.push({ topic, partition, offset, key, value: '', input, inputs, watermarkMs: watermark });
+    };
+    if (packed === '0') return progress();
     const count = Number(packed);
     if (carried !== undefined && carried.events.length === (count > 1 ? count : 1)) {
       let values: string[] | undefined;
@@ -157,10 +173,11 @@ export class RepartitionHandler implements RecordHandler {
           for (const event of events) run.events!.push(event);
         }
       }
-      return;
+      return progress();
     }
     for (const value of unpack(record.value, packed))
       direct.push({ topic, partition, offset, key, value, input, inputs });
+    progress();
   }
 
   /** Re-key by source entity; what no parser accepts goes on to the scorer, which dead-letters it. */
@@ -196,22 +213,53 @@ export class RepartitionHandler implements RecordHandler {
         for (const a of accepted) out.push({ key: a.key, value: a.value, headers });
         continue;
       }
+      const newest = this.noteForwarded(partition, accepted);
+      const watermark: Record<string, string> = Number.isFinite(newest)
+        ? { [WATERMARK_HEADER]: String(newest) }
+        : {};
+      const reached = new Set<number>();
       for (const pack of packByPartition(inputs, this.packPartitions)) {
         const id = `${this.forwarder}:${this.packSequence++}`;
         out.push({
           key: pack.values.length === 1 ? pack.key : null,
           value: packBytes(pack),
           partition: pack.partition,
-          headers: { ...headers, [PACKED_HEADER]: String(pack.values.length), [PACK_ID_HEADER]: id },
+          headers: {
+            ...headers,
+            ...watermark,
+            [PACKED_HEADER]: String(pack.values.length),
+            [PACK_ID_HEADER]: id,
+          },
         });
+        reached.add(pack.partition);
         if (this.owned(pack.partition))
           this.carried.put(id, { partition: pack.partition, events: pack.events, formats: pack.formats });
       }
+      if (Number.isFinite(newest))
+        for (let p = 0; p < this.packPartitions; p++)
+          if (!reached.has(p))
+            out.push({
+              key: null,
+              value: '',
+              partition: p,
+              headers: { ...headers, ...watermark, [PACKED_HEADER]: '0' },
+            });
     }
     if (out.length === 0) return;
     await this.producer.sendKeyed(this.opts.repartitionTopic, out);
     this.opts.metrics?.repartitioned.inc(forwarded);
     if (this.carried.heldEvents >= this.forwardAhead) this.pauseUpstream();
+  }
+
+  /** The newest event time forwarded from upstream `partition` so far, with `accepted` counted. */
+  private noteForwarded(
+    partition: number,
+    accepted: ReadonlyArray<{ events?: readonly MeshEvent[] }>,
+  ): number {
+    let newest = this.newestForwarded.get(partition) ?? -Infinity;
+    for (const a of accepted) for (const e of a.events ?? []) if (e.timeMs > newest) newest = e.timeMs;
+    this.newestForwarded.set(partition, newest);
+    return newest;
   }
 
   private pauseUpstream(): void {
@@ -248,6 +296,9 @@ export class RepartitionHandler implements RecordHandler {
   }
 
   onAssignment(assigned: TopicPartition[]): Promise<void> {
+    // Upstream partitions are read again from their commit: a watermark may only cover what was
+    // forwarded since.
+    this.newestForwarded.clear();
     this.ownedPartitions = new Set(
       assigned.filter((a) => a.topic === this.opts.repartitionTopic).map((a) => a.partition),
     );

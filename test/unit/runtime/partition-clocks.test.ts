@@ -129,6 +129,39 @@ describe('event time per partition', () => {
   });
 });
 
+describe('watermark markers of the repartition hop', () => {
+  const events = corpus();
+  const replay = runEvents(events);
+  const upstream = ['upstream/0', 'upstream/1', 'upstream/2', 'upstream/3'];
+
+  /**
+   * A shipper that keys by source: every record of this repartition partition comes from upstream/0;
+   * the forwarders of the other three send it nothing but (with `markers`) their watermarks. Wall time
+   * never moves, so no input ever goes idle: only the markers can let the clock on.
+   */
+  async function keyedShipper(markers: boolean): Promise<Incident[]> {
+    const raised: Incident[] = [];
+    await runEvents(events, {}, () => ({ task: 'hop/0', input: 'upstream/0', wallMs: 0, inputs: upstream }), {
+      onIncident: (incident) => void raised.push(incident),
+      afterEach: (pipeline, event) => {
+        if (markers)
+          for (const input of upstream.slice(1))
+            pipeline.noteProgress(event.timeMs, { task: 'hop/0', input, wallMs: 0, inputs: upstream });
+      },
+      finish: false,
+    });
+    return raised;
+  }
+
+  it('let a partition fed by one upstream partition decide as replay does, without waiting out the idleness', async () => {
+    expectSameAsReplay(await keyedShipper(true), (await replay).incidents, true);
+  });
+
+  it('are what moves such a partition on: without them it decides nothing until its other inputs go idle', async () => {
+    expect(await keyedShipper(false)).toEqual([]);
+  });
+});
+
 describe('PartitionClock', () => {
   it('is the minimum of its inputs, less the out-of-orderness, and never goes back', () => {
     const clock = new PartitionClock(60_000, 2_000);

@@ -85,7 +85,71 @@ describe('the repartition hop', () => {
     expect(flow).toEqual(['pause', 'resume']);
     const events = scored.flatMap((r) => r.events ?? []);
     expect(events).toHaveLength(40);
-    expect(scored.every((r) => r.events !== undefined && r.input === 'upstream/0')).toBe(true);
+    const records = scored.filter((r) => r.watermarkMs === undefined);
+    expect(records.every((r) => r.events !== undefined && r.input === 'upstream/0')).toBe(true);
     expect(Buffer.concat(sent.map((m) => Buffer.from(m.value))).toString()).toContain(input[0]!.value);
+  });
+
+  it('tells every partition of its topic how far each upstream partition has been forwarded', async () => {
+    const sent: HopRecord[] = [];
+    const scored: InRecord[] = [];
+    const hop = new RepartitionHandler(
+      {
+        handle: async (records) => void scored.push(...records),
+        afterCommit: async () => {},
+        onAssignment: async () => {},
+      },
+      { sendKeyed: async (_topic, messages) => void sent.push(...messages) },
+      {
+        accessLogsTopic: ACCESS_LOGS,
+        accessLogPartitions: async () => 4,
+        repartitionTopic: HOP,
+        repartitionPartitions: async () => 8,
+        parseOptions: defaultParseOptions,
+      },
+    );
+    // Another replica reads the repartition topic: nothing comes back parsed, every text is read.
+    await hop.onAssignment([{ topic: ACCESS_LOGS, partition: 2 }]);
+    // Read from upstream partition 2 of 4; a few sources, so some of the eight partitions get nothing.
+    const input = accessLogs(200).map((r) => ({ ...r, partition: 2 }));
+    await hop.handle(input);
+    const newest = Math.max(...input.map((r) => Date.parse(JSON.parse(r.value).start_time)));
+
+    const byPartition = new Map(sent.map((m) => [m.partition!, m]));
+    expect([...byPartition.keys()].sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    const withRecords = sent.filter((m) => m.headers['meshguard.packed'] !== '0');
+    expect(withRecords.length).toBeGreaterThan(0);
+    expect(withRecords.length).toBeLessThan(8);
+    for (const m of sent) {
+      expect(m.headers['meshguard.upstream']).toBe('2/4');
+      expect(Number(m.headers['meshguard.watermark'])).toBeGreaterThanOrEqual(newest - 1000);
+    }
+
+    // Read back: a partition that got nothing hands on the watermark alone; those with records hand
+    // them on first, then the watermark.
+    let offset = 0;
+    for (const m of sent) {
+      const record: KafkaInRecord = {
+        topic: HOP,
+        partition: m.partition!,
+        offset: String(offset++),
+        key: m.key,
+        value: m.value.toString(),
+        headers: m.headers,
+      };
+      await hop.handle([record]);
+    }
+    const markers = scored.filter((r) => r.watermarkMs !== undefined);
+    expect(markers).toHaveLength(8);
+    expect(markers.every((r) => r.input === 'upstream/2' && r.inputs?.length === 4)).toBe(true);
+    for (const m of sent) {
+      const inPartition = scored.filter((r) => r.partition === m.partition);
+      // Its records (if any) first, then the watermark.
+      expect(inPartition.at(-1)!.watermarkMs).toBe(Number(m.headers['meshguard.watermark']));
+      expect(inPartition.slice(0, -1).every((r) => r.watermarkMs === undefined)).toBe(true);
+      expect(inPartition.length > 1).toBe(m.headers['meshguard.packed'] !== '0');
+    }
+    const forwarded = scored.filter((r) => r.watermarkMs === undefined).map((r) => r.value);
+    expect(forwarded.sort()).toEqual(input.map((r) => r.value).sort());
   });
 });
