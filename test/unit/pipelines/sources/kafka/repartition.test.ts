@@ -5,6 +5,7 @@ import {
   RepartitionHandler,
   type HopRecord,
   type KafkaInRecord,
+  type RepartitionOptions,
 } from '../../../../../pipelines/sources/kafka/repartition.js';
 import { MeshSimulator } from '../../../../../pipelines/sources/simulator/index.js';
 
@@ -37,28 +38,34 @@ function accessLogs(count: number): KafkaInRecord[] {
   return out;
 }
 
+/** A hop that records what it sends and what it hands on to the scorer. */
+function hopOf(
+  opts: Pick<RepartitionOptions, 'accessLogPartitions' | 'repartitionPartitions'> &
+    Partial<RepartitionOptions>,
+) {
+  const sent: HopRecord[] = [];
+  const scored: InRecord[] = [];
+  const hop = new RepartitionHandler(
+    {
+      handle: async (records) => void scored.push(...records),
+      afterCommit: async () => {},
+      onAssignment: async () => {},
+    },
+    { sendKeyed: async (_topic, messages) => void sent.push(...messages) },
+    { accessLogsTopic: ACCESS_LOGS, repartitionTopic: HOP, parseOptions: defaultParseOptions, ...opts },
+  );
+  return { hop, sent, scored };
+}
+
 describe('the repartition hop', () => {
   it('pauses the access-log topic while its own packs are out, and hands them back as their parsed events', async () => {
-    const sent: HopRecord[] = [];
-    const scored: InRecord[] = [];
     const flow: string[] = [];
-    const hop = new RepartitionHandler(
-      {
-        handle: async (records) => void scored.push(...records),
-        afterCommit: async () => {},
-        onAssignment: async () => {},
-      },
-      { sendKeyed: async (_topic, messages) => void sent.push(...messages) },
-      {
-        accessLogsTopic: ACCESS_LOGS,
-        accessLogPartitions: async () => 1,
-        repartitionTopic: HOP,
-        repartitionPartitions: async () => 2,
-        parseOptions: defaultParseOptions,
-        upstream: { pause: () => flow.push('pause'), resume: () => flow.push('resume') },
-        forwardAheadEvents: 20,
-      },
-    );
+    const { hop, sent, scored } = hopOf({
+      accessLogPartitions: async () => 1,
+      repartitionPartitions: async () => 2,
+      upstream: { pause: () => flow.push('pause'), resume: () => flow.push('resume') },
+      forwardAheadEvents: 20,
+    });
     await hop.onAssignment([
       { topic: HOP, partition: 0 },
       { topic: HOP, partition: 1 },
@@ -91,23 +98,10 @@ describe('the repartition hop', () => {
   });
 
   it('tells every partition of its topic how far each upstream partition has been forwarded', async () => {
-    const sent: HopRecord[] = [];
-    const scored: InRecord[] = [];
-    const hop = new RepartitionHandler(
-      {
-        handle: async (records) => void scored.push(...records),
-        afterCommit: async () => {},
-        onAssignment: async () => {},
-      },
-      { sendKeyed: async (_topic, messages) => void sent.push(...messages) },
-      {
-        accessLogsTopic: ACCESS_LOGS,
-        accessLogPartitions: async () => 4,
-        repartitionTopic: HOP,
-        repartitionPartitions: async () => 8,
-        parseOptions: defaultParseOptions,
-      },
-    );
+    const { hop, sent, scored } = hopOf({
+      accessLogPartitions: async () => 4,
+      repartitionPartitions: async () => 8,
+    });
     // Another replica reads the repartition topic: nothing comes back parsed, every text is read.
     await hop.onAssignment([{ topic: ACCESS_LOGS, partition: 2 }]);
     // Read from upstream partition 2 of 4; a few sources, so some of the eight partitions get nothing.
