@@ -2,7 +2,8 @@
  * The slow_and_low family, under `detectors.slow_and_low`: attacks too slow for any one window (a
  * request every 2 to 60 s), found by accumulating narrow evidence across windows per source, at several
  * time scales: refusals (slow_denials, unauthorized_access), never-used routes that fail (slow_path_scan,
- * scanning) and failed connections to never-used targets (slow_sweep, scanning).
+ * scanning), failed connections to never-used targets (slow_sweep, scanning) and TCP sessions that look
+ * like login attempts (slow_session_guessing, unauthorized_access).
  */
 import type { Factory } from '../../core/component.js';
 import type { Finding } from '../../core/finding.js';
@@ -15,6 +16,7 @@ import { windowEvidence, type WindowEvidence } from './evidence.js';
 export const SLOW_DENIALS = 'slow_denials';
 export const SLOW_PATH_SCAN = 'slow_path_scan';
 export const SLOW_SWEEP = 'slow_sweep';
+export const SLOW_SESSION_GUESSING = 'slow_session_guessing';
 
 /** Per evidence type (EVIDENCE_TYPES order): the detector name, the kind, and what the examples are. */
 const TYPES: ReadonlyArray<{ name: string; kind: IncidentKind; what: string; examples: string }> = [
@@ -25,6 +27,12 @@ const TYPES: ReadonlyArray<{ name: string; kind: IncidentKind; what: string; exa
     kind: 'scanning',
     what: 'failed connections to never-used targets',
     examples: 'targets',
+  },
+  {
+    name: SLOW_SESSION_GUESSING,
+    kind: 'unauthorized_access',
+    what: 'short TCP sessions of one repeated exchange',
+    examples: 'destinations',
   },
 ];
 
