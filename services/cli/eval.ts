@@ -183,8 +183,9 @@ ${rows.join('\n')}
 ## Slow and low
 
 The slow shapes (one request every 10 s, or every 2 s for the \`_2s\` variants; one TCP login session
-every 20 s for \`slow_tcp_password_guessing\`) take five to twenty minutes each, so they are played in their own ${slow[0] ? Math.round(slow[0].simulatedHours * 60) : 0}-minute runs (one per seed), beside a client
-polling a removed endpoint and the bursty benign hard cases, which must not add up to anything.
+every 20 s for \`slow_tcp_password_guessing\`) take five to twenty minutes each, so they are played in
+their own ${slow[0] ? Math.round(slow[0].simulatedHours * 60) : 0}-minute runs (one per seed), beside a client polling a removed endpoint and
+the bursty benign hard cases, which must not add up to anything.
 
 | scenario | type | detected | incidents (kind/severity) | median time to detect | detectors that fired |
 |---|---|---|---|---|---|
