@@ -157,39 +157,48 @@ function failedNewTargets(
 /**
  * Plain TCP sessions that look like login attempts (guessLikeSessions: short, small, one exchange
  * repeated), where they are (nearly) all the short sessions the edge carried: password guessing with no
- * HTTP status to refuse it. Expected at the edge's own session rate once it stands for itself (a client
- * that polls a database port every few seconds expects as much), at none on edges outside the baseline.
- * Users of a new service ask varied things; a guesser repeats one exchange.
+ * HTTP status to refuse it, on edges outside the source's baseline (none expected there). Edges of the
+ * baseline are left to session_burst, against their own rate: summed in here, a source's busy pooled
+ * connections would expect dozens a window and drown one guess every 10 s. Users of a new service ask
+ * varied things; a guesser repeats one exchange. New edges are judged only where a plain TCP session
+ * means something (`newEdgesJudged`): not for a source seen only at L4 in a mesh seen mostly at L4,
+ * whose new dependencies' calls are short sessions too.
  */
-function guessedSessions(ctx: WindowContext, matureMs: number): { obs: TypeObservation; examples: string[] } {
+function guessedSessions(
+  ctx: WindowContext,
+  matureMs: number,
+  newEdgesJudged: boolean,
+): { obs: TypeObservation; examples: string[] } {
   const w = ctx.window;
   let count = 0;
-  let expected = 0;
   let firstMs = NONE;
   const examples: string[] = [];
+  if (!newEdgesJudged) return { obs: { count, expected: 0, firstMs }, examples };
   for (const [dst, e] of w.edges) {
-    if (e.shortSessions === 0) continue;
+    if (e.shortSessions === 0 || matureEdge(ctx, dst, matureMs) !== undefined) continue;
     const guesses = guessLikeSessions(e);
     if (guesses * 5 < e.shortSessions * 4) continue;
-    const unique = uniqueShare(e);
-    const base = matureEdge(ctx, dst, matureMs);
-    count += guesses * unique;
-    if (base !== undefined) expected += Math.expm1(base.requestsPerWindow.mean) * unique;
+    count += guesses * uniqueShare(e);
     if (e.firstMs < firstMs) firstMs = e.firstMs;
     if (examples.length < 5) examples.push(dst);
   }
-  return { obs: { count, expected, firstMs: count > 0 ? firstMs : NONE }, examples };
+  return { obs: { count, expected: 0, firstMs: count > 0 ? firstMs : NONE }, examples };
 }
 
 /**
  * The window's evidence; `working` (the source's accumulators, copied) remembers the targets counted.
  * Edges newer than `matureMs` are judged by the source's refusal share, not their own.
  */
-export function windowEvidence(ctx: WindowContext, working: number[], matureMs: number): WindowEvidence {
+export function windowEvidence(
+  ctx: WindowContext,
+  working: number[],
+  matureMs: number,
+  newTcpEdgesJudged: boolean,
+): WindowEvidence {
   const d = denials(ctx, matureMs);
   const r = failingNewRoutes(ctx);
   const t = failedNewTargets(ctx, working, matureMs);
-  const g = guessedSessions(ctx, matureMs);
+  const g = guessedSessions(ctx, matureMs, newTcpEdgesJudged);
   return {
     observations: [d.obs, r.obs, t.obs, g.obs],
     examples: [d.examples, r.examples, t.examples, g.examples],

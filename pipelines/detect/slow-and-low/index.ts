@@ -12,6 +12,7 @@ import { found, roundRatio, type WindowContext, type WindowDetector } from '../d
 import { Accumulators, EVIDENCE_TYPES } from './accumulator.js';
 import { SlowAndLowConfig } from './config.js';
 import { windowEvidence, type WindowEvidence } from './evidence.js';
+import { L4Share, seenAtL7 } from './l4-share.js';
 
 export const SLOW_DENIALS = 'slow_denials';
 export const SLOW_PATH_SCAN = 'slow_path_scan';
@@ -58,6 +59,8 @@ export class SlowAndLowDetector implements WindowDetector {
 
   /** The longest scale: an edge younger than this is not its own baseline. */
   private readonly matureMs: number;
+  /** How much of the mesh is seen only at L4 (judging plain TCP sessions on new edges). */
+  private readonly l4 = new L4Share();
 
   constructor(private readonly config: SlowAndLowConfig) {
     this.matureMs = Math.max(...config.scales.map((s) => s.horizon_secs)) * 1000;
@@ -83,6 +86,7 @@ export class SlowAndLowDetector implements WindowDetector {
   }
 
   commit(ctx: WindowContext): void {
+    if (this.config.enabled) this.l4.observe(ctx.window);
     if (this.judged(ctx)) ctx.state.accumulators = this.advance(ctx).next;
   }
 
@@ -95,7 +99,10 @@ export class SlowAndLowDetector implements WindowDetector {
     if (this.last?.ctx === ctx) return this.last;
     const prev = ctx.state.accumulators;
     const working = this.acc.fits(prev) ? prev.slice() : this.acc.empty();
-    const evidence = windowEvidence(ctx, working, this.matureMs);
+    // A source seen at L7, or in a mesh seen mostly behind sidecars, opens plain TCP sessions on
+    // purpose; one seen only at L4 in a mesh seen at L4 shows every new dependency's calls as sessions.
+    const newTcpEdgesJudged = seenAtL7(ctx.window) || !this.l4.mostlyL4;
+    const evidence = windowEvidence(ctx, working, this.matureMs, newTcpEdgesJudged);
     const windowSecs = (ctx.endMs - ctx.startMs) / 1000;
     const next = this.acc.step(working, evidence.observations, ctx.endMs, windowSecs);
     this.last = { ctx, next, evidence };

@@ -87,9 +87,29 @@ describe('slow_session_guessing', () => {
     expect(slowIncidents((await runEvents(mesh(uses))).incidents)).toEqual([]);
   });
 
-  it('a health check of one port every 10 s on an edge of its baseline stays quiet', async () => {
+  it('a health check of one port every 10 s on an edge of its baseline is not counted', async () => {
     const checks = every(10_000, 25, (_i, t) => session(CART, SVC('postgres', 'data'), t, 64, 128, 3), T0);
     expect(slowIncidents((await runEvents(mesh(checks))).incidents)).toEqual([]);
+  });
+});
+
+describe('slow_session_guessing behind L4-only sensors (ztunnel)', () => {
+  /** Every call is a short TCP session, as ztunnel logs HTTP: no record has a status. */
+  const L4 = { method: '', path: '', status: 0, bytesUp: 300, bytesDown: 2_000, durationMs: 5 };
+  const l4Mesh = (extra: MeshEvent[]): MeshEvent[] => {
+    const end = T0 + 25 * MIN;
+    return merge(
+      steady(FRONTEND, [SVC('orders'), SVC('catalog')], T0, end, 5, L4),
+      steady(CART, [SVC('orders'), SVC('payments', 'payments')], T0, end, 3, L4),
+      extra,
+    );
+  };
+
+  it("a new dependency's calls, one exchange every 10 s, are first calls, not guesses", async () => {
+    const calls = every(10_000, 15, (i, t) =>
+      session(CART, SVC('pricing', 'catalog'), t, 420 + (i % 3), 1_800 + (i % 5), 6),
+    );
+    expect(slowIncidents((await runEvents(l4Mesh(calls))).incidents)).toEqual([]);
   });
 });
 
