@@ -1,6 +1,8 @@
 // In-process replay throughput: parse + score Istio JSON lines, against the bare cost of JSON.parse on the
 // same lines in the same process. Rounds alternate (baseline, subject, baseline, ...) so machine noise hits
-// both alike; each figure is the median over rounds, after one warm-up round of each.
+// both alike; each figure is the median over rounds, after one warm-up round of each. The replay runs
+// twice per round, with request_content's request model on (the default) and off, side by side: the
+// model's cost is the ratio of the two, measured in the same rounds.
 //   node bench/replay.js --input FILE [--rounds 7]
 import { readFileSync } from 'node:fs';
 import { args, dist, median, report, round } from './lib.js';
@@ -19,6 +21,12 @@ const { default: pino } = await import('pino');
 const text = readFileSync(opt.input, 'utf8');
 const lines = text.split('\n').filter((l) => l.length > 0);
 const cfg = resolveConfig({ log_level: 'silent' });
+// Everything else the same: only the request model of request_content is off (its grammar checks stay).
+const cfgNoModel = resolveConfig({
+  log_level: 'silent',
+  detectors: { request_content: { model: { enabled: false } } },
+});
+if (!cfg.detectors.request_content.model.enabled) throw new Error('the default config has no request model');
 const parseOpts = parseOptionsOf(cfg);
 const logger = pino({ level: 'silent' });
 
@@ -38,8 +46,8 @@ function parseOnly() {
   return n;
 }
 
-let incidents = 0;
-function replay() {
+const incidents = { on: 0, off: 0 };
+function replayWith(config, model) {
   const clock = new EventClock();
   const settings = {
     logger,
@@ -48,10 +56,10 @@ function replay() {
     state: new MemoryStateStore(() => clock.nowMs()),
   };
   const pipeline = createPipeline(
-    cfg,
+    config,
     settings,
     async (incident) => {
-      incidents++;
+      incidents[model]++;
       JSON.stringify(incident);
       return incident;
     },
@@ -69,9 +77,11 @@ function replay() {
   return n;
 }
 
-const subjects = { bare, parseOnly, replay };
-const rates = { bare: [], parseOnly: [], replay: [] };
-const ratios = { parseOnly: [], replay: [] };
+const replay = () => replayWith(cfg, 'on');
+const replayNoModel = () => replayWith(cfgNoModel, 'off');
+const subjects = { bare, parseOnly, replay, replayNoModel };
+const rates = { bare: [], parseOnly: [], replay: [], replayNoModel: [] };
+const ratios = { parseOnly: [], replay: [], modelOnToOff: [] };
 for (let r = 0; r <= rounds; r++) {
   const perRound = {};
   for (const [name, fn] of Object.entries(subjects)) {
@@ -84,6 +94,7 @@ for (let r = 0; r <= rounds; r++) {
   for (const k of Object.keys(rates)) rates[k].push(perRound[k]);
   ratios.parseOnly.push(perRound.parseOnly / perRound.bare);
   ratios.replay.push(perRound.replay / perRound.bare);
+  ratios.modelOnToOff.push(perRound.replay / perRound.replayNoModel);
 }
 
 report({
@@ -95,5 +106,13 @@ report({
   // Median of the per-round ratios: each ratio compares two runs taken seconds apart.
   parseRatio: round(median(ratios.parseOnly), 3),
   replayRatio: round(median(ratios.replay), 3),
-  incidentsPerRun: incidents / (rounds + 1),
+  replayNoRequestModelPerSec: round(median(rates.replayNoModel)),
+  // Replay events/s with the request model on / off, per round (each pair seconds apart), median.
+  requestModelThroughputRatio: round(median(ratios.modelOnToOff), 3),
+  requestModelThroughputRatioRange: [
+    round(Math.min(...ratios.modelOnToOff), 3),
+    round(Math.max(...ratios.modelOnToOff), 3),
+  ],
+  incidentsPerRun: incidents.on / (rounds + 1),
+  incidentsPerRunNoRequestModel: incidents.off / (rounds + 1),
 });

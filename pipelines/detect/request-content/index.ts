@@ -14,6 +14,7 @@ import { hash32 } from '../../../models/neural/request-model/network.js';
 import type { WindowContext, WindowDetector } from '../detector.js';
 import { RequestContentConfig } from './config.js';
 import { EvidenceBook } from './evidence.js';
+import { forgesFields } from './field-shift.js';
 import { contentFinding, NAMES } from './finding.js';
 import { hitLabel } from './grammar.js';
 import { inspectRequest } from './request.js';
@@ -78,7 +79,8 @@ export class RequestContentDetector implements WindowDetector {
 
   observe(ev: MeshEvent): void {
     if (!this.config.enabled || ev.dst === '' || !(ev.timeMs >= 0)) return;
-    if (ev.clientFieldsAmbiguous) return this.noteFieldShift(ev);
+    // A span that only holds quotes (a User-Agent quoting its parts) is read for content like any line.
+    if (ev.clientFieldsAmbiguous && forgesFields(ev.userAgent)) return this.noteFieldShift(ev);
     if (ev.egress || (ev.path === '' && ev.query === '') || this.seenBefore(ev.requestId)) return;
     const r = inspectRequest(ev.method, ev.path, ev.query);
     if (r.hit === undefined) {

@@ -13,7 +13,12 @@
  */
 
 /** The evidence types, in the order their blocks are stored. */
-export const EVIDENCE_TYPES = ['denials', 'failing_new_routes', 'failed_new_targets'] as const;
+export const EVIDENCE_TYPES = [
+  'denials',
+  'failing_new_routes',
+  'failed_new_targets',
+  'guessed_sessions',
+] as const;
 export type EvidenceType = (typeof EVIDENCE_TYPES)[number];
 
 /** One window's evidence of one type: the count and what the source's baseline expects. */

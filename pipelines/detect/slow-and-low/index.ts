@@ -2,7 +2,8 @@
  * The slow_and_low family, under `detectors.slow_and_low`: attacks too slow for any one window (a
  * request every 2 to 60 s), found by accumulating narrow evidence across windows per source, at several
  * time scales: refusals (slow_denials, unauthorized_access), never-used routes that fail (slow_path_scan,
- * scanning) and failed connections to never-used targets (slow_sweep, scanning).
+ * scanning), failed connections to never-used targets (slow_sweep, scanning) and TCP sessions that look
+ * like login attempts (slow_session_guessing, unauthorized_access).
  */
 import type { Factory } from '../../core/component.js';
 import type { Finding } from '../../core/finding.js';
@@ -11,10 +12,12 @@ import { found, roundRatio, type WindowContext, type WindowDetector } from '../d
 import { Accumulators, EVIDENCE_TYPES } from './accumulator.js';
 import { SlowAndLowConfig } from './config.js';
 import { windowEvidence, type WindowEvidence } from './evidence.js';
+import { L4Share, seenAtL7 } from './l4-share.js';
 
 export const SLOW_DENIALS = 'slow_denials';
 export const SLOW_PATH_SCAN = 'slow_path_scan';
 export const SLOW_SWEEP = 'slow_sweep';
+export const SLOW_SESSION_GUESSING = 'slow_session_guessing';
 
 /** Per evidence type (EVIDENCE_TYPES order): the detector name, the kind, and what the examples are. */
 const TYPES: ReadonlyArray<{ name: string; kind: IncidentKind; what: string; examples: string }> = [
@@ -25,6 +28,12 @@ const TYPES: ReadonlyArray<{ name: string; kind: IncidentKind; what: string; exa
     kind: 'scanning',
     what: 'failed connections to never-used targets',
     examples: 'targets',
+  },
+  {
+    name: SLOW_SESSION_GUESSING,
+    kind: 'unauthorized_access',
+    what: 'short TCP sessions of one repeated exchange',
+    examples: 'destinations',
   },
 ];
 
@@ -50,6 +59,8 @@ export class SlowAndLowDetector implements WindowDetector {
 
   /** The longest scale: an edge younger than this is not its own baseline. */
   private readonly matureMs: number;
+  /** How much of the mesh is seen only at L4 (judging plain TCP sessions on new edges). */
+  private readonly l4 = new L4Share();
 
   constructor(private readonly config: SlowAndLowConfig) {
     this.matureMs = Math.max(...config.scales.map((s) => s.horizon_secs)) * 1000;
@@ -75,6 +86,7 @@ export class SlowAndLowDetector implements WindowDetector {
   }
 
   commit(ctx: WindowContext): void {
+    if (this.config.enabled) this.l4.observe(ctx.window);
     if (this.judged(ctx)) ctx.state.accumulators = this.advance(ctx).next;
   }
 
@@ -87,7 +99,10 @@ export class SlowAndLowDetector implements WindowDetector {
     if (this.last?.ctx === ctx) return this.last;
     const prev = ctx.state.accumulators;
     const working = this.acc.fits(prev) ? prev.slice() : this.acc.empty();
-    const evidence = windowEvidence(ctx, working, this.matureMs);
+    // A source seen at L7, or in a mesh seen mostly behind sidecars, opens plain TCP sessions on
+    // purpose; one seen only at L4 in a mesh seen at L4 shows every new dependency's calls as sessions.
+    const newTcpEdgesJudged = seenAtL7(ctx.window) || !this.l4.mostlyL4;
+    const evidence = windowEvidence(ctx, working, this.matureMs, newTcpEdgesJudged);
     const windowSecs = (ctx.endMs - ctx.startMs) / 1000;
     const next = this.acc.step(working, evidence.observations, ctx.endMs, windowSecs);
     this.last = { ctx, next, evidence };

@@ -24,6 +24,16 @@ const NEW_EDGE_SESSIONS = 4;
 /** Windows of history an edge needs before its own connection rate is its baseline. */
 const OWN_BASELINE_WINDOWS = 5;
 
+/**
+ * Sessions of an edge's window that look like login attempts: the short, small sessions of its most
+ * repeated exchange, when short sessions are (nearly) all its TCP sessions; 0 when the edge did real
+ * work. The one classification of a guess, for the burst here and for slow_and_low's accumulation.
+ */
+export function guessLikeSessions(e: EdgeWindow): number {
+  if (e.shortSessions === 0 || e.shortSessions < e.tcpSessions * 0.8) return 0;
+  return e.repeatedExchangeSessions();
+}
+
 function portsOn(targets: ReadonlySet<string>, dst: string): number {
   let n = 0;
   const prefix = `${dst}:`;
@@ -37,8 +47,8 @@ export function sessionBurst(ctx: WindowContext, cfg: UnauthorizedAccessConfig):
     | { dst: string; e: EdgeWindow; ratio: number; expected: number; own: boolean; repeatedSessions: number }
     | undefined;
   for (const [dst, e] of w.edges) {
-    if (e.shortSessions < cfg.min_short_sessions || e.shortSessions < e.tcpSessions * 0.8) continue;
-    const repeatedSessions = e.repeatedExchangeSessions();
+    if (e.shortSessions < cfg.min_short_sessions) continue;
+    const repeatedSessions = guessLikeSessions(e);
     if (repeatedSessions < cfg.min_short_sessions) continue; // varied exchanges: users, not a script
     const base = ctx.state.findEdge(dst);
     const own = !ctx.newEntity && base !== undefined && base.requestsPerWindow.count >= OWN_BASELINE_WINDOWS;

@@ -151,7 +151,12 @@ describe('Accumulators', () => {
   const quiet = { count: 0, expected: 0, firstMs: Number.MAX_SAFE_INTEGER };
 
   it('a burst of any size counts only as much as a window of the alternative rate', () => {
-    const v = acc.step(undefined, [{ count: 500, expected: 0, firstMs: T0 }, quiet, quiet], T0 + 10_000, 10)!;
+    const v = acc.step(
+      undefined,
+      [{ count: 500, expected: 0, firstMs: T0 }, quiet, quiet, quiet],
+      T0 + 10_000,
+      10,
+    )!;
     // 1 min: δ = 2.5, λ0 = δ/4, λ1 = 1.25 δ, x capped at ⌈λ1⌉ = 4: 4 ln 5 − δ.
     expect(acc.stat(v, 0, 0)).toBeCloseTo(4 * Math.log(5) - 2.5, 6);
     expect(acc.strongest(v, 0).llr).toBeLessThan(acc.decision);
@@ -160,16 +165,21 @@ describe('Accumulators', () => {
   });
 
   it('decays over the windows a source was silent, and is dropped once back at zero', () => {
-    const v = acc.step(undefined, [{ count: 1, expected: 0, firstMs: T0 }, quiet, quiet], T0 + 10_000, 10)!;
+    const v = acc.step(
+      undefined,
+      [{ count: 1, expected: 0, firstMs: T0 }, quiet, quiet, quiet],
+      T0 + 10_000,
+      10,
+    )!;
     expect(acc.stat(v, 0, 1)).toBeGreaterThan(0);
     // Ten silent windows later every accumulator is back at zero: nothing is kept.
-    expect(acc.step(v, [quiet, quiet, quiet], T0 + 120_000, 10)).toBeUndefined();
+    expect(acc.step(v, [quiet, quiet, quiet, quiet], T0 + 120_000, 10)).toBeUndefined();
   });
 
   it('a source whose baseline expects the evidence accumulates nothing from it', () => {
     let v: number[] | undefined;
     for (let w = 1; w <= 60; w++)
-      v = acc.step(v, [{ count: 2, expected: 2, firstMs: T0 }, quiet, quiet], T0 + w * 10_000, 10);
+      v = acc.step(v, [{ count: 2, expected: 2, firstMs: T0 }, quiet, quiet, quiet], T0 + w * 10_000, 10);
     expect(v === undefined || acc.strongest(v, 0).llr < acc.decision / 2).toBe(true);
   });
 

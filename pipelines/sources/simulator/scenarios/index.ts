@@ -45,6 +45,7 @@ import {
   slowPathScan2s,
   slowPortSweep10s,
   slowPortSweep2s,
+  slowTcpPasswordGuessing20s,
 } from './slow-and-low.js';
 
 /**
@@ -59,6 +60,7 @@ const SLOW: readonly ScenarioDefinition[] = [
   slowPathScan2s,
   slowPortSweep10s,
   slowPortSweep2s,
+  slowTcpPasswordGuessing20s,
   misconfiguredClient,
 ];
 

@@ -1,7 +1,8 @@
 /**
  * Slow and low: the attack shapes of the fast library, sent one request every 10 s (or every 2 s), so
  * no single window holds enough of them for a burst detector: credential guessing answered 401, a
- * wordlist scan answered 404, a port sweep refused port by port. And the benign look-alike that must
+ * wordlist scan answered 404, a port sweep refused port by port, password guessing over plain TCP (no
+ * HTTP status to refuse it) one session every 20 s. And the benign look-alike that must
  * stay quiet: a misconfigured client polling one removed endpoint and one decommissioned address.
  */
 import type { Rng } from '../prng.js';
@@ -20,6 +21,7 @@ import { isWorkload, type Workload } from '../topology.js';
 import { callersFirst, loginAttempt, loginService, MINUTE, shuffled } from './helpers.js';
 import { probe } from './network-sweep.js';
 import { PATHS } from './path-scanning.js';
+import { guessingTarget, tcpLogin } from './tcp-password-guessing.js';
 
 const JITTER_MS = 1_500;
 
@@ -130,6 +132,25 @@ function slowPortSweep(name: string, periodMs: number, durationMs: number): Scen
   };
 }
 
+/** SSH/FTP-like login attempts to a data service the actor never calls, one short session per period. */
+function slowTcpPasswordGuessing(name: string, periodMs: number, durationMs: number): ScenarioDefinition {
+  return {
+    name,
+    description: `SSH/FTP-like login attempts over plain TCP, one short session every ${periodMs / 1000} s.`,
+    attack: true,
+    acceptableKinds: ['unauthorized_access'],
+    durationMs,
+    candidates: (t) => appWorkloads(t),
+    plan(ctx) {
+      const target = guessingTarget(ctx);
+      const ssh = ctx.rng.chance(0.5);
+      return everyPeriod(ctx, durationMs, periodMs, (time, _n, rng) =>
+        craft(ctx, rng, time, target, tcpLogin(rng, ssh)),
+      );
+    },
+  };
+}
+
 export const slowCredentialGuessing10s = slowCredentialGuessing(
   'slow_credential_guessing',
   10_000,
@@ -144,6 +165,11 @@ export const slowPathScan10s = slowPathScan('slow_path_scan', 10_000, 12 * MINUT
 export const slowPathScan2s = slowPathScan('slow_path_scan_2s', 2_000, 5 * MINUTE);
 export const slowPortSweep10s = slowPortSweep('slow_port_sweep', 10_000, 12 * MINUTE);
 export const slowPortSweep2s = slowPortSweep('slow_port_sweep_2s', 2_000, 5 * MINUTE);
+export const slowTcpPasswordGuessing20s = slowTcpPasswordGuessing(
+  'slow_tcp_password_guessing',
+  20_000,
+  15 * MINUTE,
+);
 
 /**
  * A client left pointing at what was removed: every 10 s it polls an endpoint the service no longer has
