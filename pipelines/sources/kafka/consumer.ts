@@ -11,12 +11,11 @@
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Metrics } from '../../core/metrics.js';
-import { deadLetterJson } from '../../core/dead-letter.js';
-import type { OutRecord, RecordProducer } from '../bus/types.js';
+import type { RecordProducer } from '../bus/types.js';
 import type { RecordHandler, TopicPartition } from '../source.js';
 import type { KafkaConfig } from './config.js';
 import type { KafkaInRecord } from './repartition.js';
-import { decodeFailureOf, forgetDecodeFailure } from './undecodable.js';
+import { decodeFailureOf, deadLetterUndecodable, type FailedBatches } from './undecodable.js';
 import { ConsumedRecord, headersOf } from './consumed-record.js';
 import { OffsetCommits, listOf, type CommitPayload } from './offset-commits.js';
 
@@ -47,15 +46,24 @@ export class KafkaBatchConsumer {
   private disconnected = false;
   /** Topics not fetched for now (the repartition hop's backpressure). */
   private readonly paused = new Set<string>();
+  private readonly promptTopics: Set<string>;
 
   constructor(
     private readonly kafka: Kafka,
     private readonly cfg: KafkaConfig,
     private readonly topics: string[],
     private readonly handler: ConsumerHandler,
-    private readonly deps: { logger: Logger; metrics?: Metrics; producer?: RecordProducer },
+    private readonly deps: {
+      logger: Logger;
+      metrics?: Metrics;
+      producer?: RecordProducer;
+      /** Topics committed after every batch (what the hop forwarded: a replica killed before the commit
+       * has its records forwarded again, and the copies count twice). */
+      commitEachBatch?: string[];
+    },
   ) {
     this.commits = new OffsetCommits(handler, cfg.commit_interval_ms);
+    this.promptTopics = new Set(deps.commitEachBatch);
     this.consumer = this.createConsumer();
   }
 
@@ -265,8 +273,7 @@ export class KafkaBatchConsumer {
    */
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale } = payload;
-    const commit = () =>
-      this.commits.commit((offsets: CommitPayload) => commitOffsetsIfNecessary(offsets));
+    const commit = () => this.commits.commit((offsets: CommitPayload) => commitOffsetsIfNecessary(offsets));
     const heartbeat = async () => {
       try {
         await payload.heartbeat();
@@ -287,7 +294,7 @@ export class KafkaBatchConsumer {
       if (!isRunning() || isStale() || this.paused.has(topic)) break;
       const chunk = batch.messages.slice(start, start + chunkSize);
       const records: KafkaInRecord[] = [];
-      const failed = new Map<string, { reason: string; sample: string; bytes: number; offsets: string[] }>();
+      const failed: FailedBatches = new Map();
       for (const m of chunk) {
         const failure = decodeFailureOf(m.value);
         if (failure !== undefined) {
@@ -299,7 +306,11 @@ export class KafkaBatchConsumer {
         }
         records.push(new ConsumedRecord(topic, partition, m, headersOf(m)));
       }
-      if (failed.size > 0) await this.deadLetterBatches(topic, partition, failed);
+      if (failed.size > 0)
+        this.undecodable += await deadLetterUndecodable(topic, partition, failed, {
+          ...this.deps,
+          dlqTopic: this.cfg.topics.dlq,
+        });
       if (records.length > 0) await this.handler.handle(records);
       const last = chunk[chunk.length - 1]!.offset;
       resolveOffset(last);
@@ -311,49 +322,10 @@ export class KafkaBatchConsumer {
       if (start + chunkSize < batch.messages.length) await heartbeat();
     }
     if (!handedOver) return;
-    const now = this.stopped || !isRunning() || isStale() || this.paused.has(topic);
+    const now =
+      this.stopped || !isRunning() || isStale() || this.paused.has(topic) || this.promptTopics.has(topic);
     if (now || this.commits.due()) await commit();
     await heartbeat();
-  }
-
-  /** One dead letter per record batch that did not decompress, with the reason and a sample of its bytes. */
-  private async deadLetterBatches(
-    topic: string,
-    partition: number,
-    failed: Map<string, { reason: string; sample: string; bytes: number; offsets: string[] }>,
-  ): Promise<void> {
-    const letters: OutRecord[] = [];
-    for (const [id, f] of failed) {
-      forgetDecodeFailure(id);
-      this.undecodable++;
-      const offsets = `${f.offsets[0]}-${f.offsets[f.offsets.length - 1]}`;
-      this.deps.logger.error(
-        { topic, partition, offsets, records: f.offsets.length, reason: f.reason },
-        'A record batch could not be decoded; it goes to the dead-letter topic',
-      );
-      this.deps.metrics?.eventsRejected.inc(
-        { source: 'kafka', format: 'record-batch', reason: 'undecodable_batch' },
-        f.offsets.length,
-      );
-      letters.push({
-        key: null,
-        value: deadLetterJson(
-          `base64:${f.sample}`,
-          `${f.reason} (${f.offsets.length} records, offsets ${offsets}, ${f.bytes} compressed bytes)`,
-          { source: 'kafka', topic, partition, offset: f.offsets[0]!, format: 'record-batch' },
-          new Date().toISOString(),
-        ),
-      });
-    }
-    try {
-      await this.deps.producer?.send(this.cfg.topics.dlq, letters);
-      this.deps.metrics?.deadLettered.inc({ destination: 'kafka' }, letters.length);
-    } catch (error) {
-      this.deps.logger.warn(
-        { error: (error as Error).message },
-        'Could not write the undecodable batch to the dead-letter topic',
-      );
-    }
   }
 
   /**
