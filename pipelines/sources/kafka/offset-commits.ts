@@ -7,8 +7,9 @@
  *
  * Commits are still sent from inside eachBatch only (kafkajs finishes a running batch before it rejoins,
  * so a commit never names a partition that has already moved): when the interval has passed, when the
- * consumer stops, when a partition was sought or paused, and when a rebalance begins (the heartbeat says
- * so; the old generation may still commit). What is not committed is read again by the next owner
+ * consumer stops, when a partition was sought or paused, when a rebalance begins (the heartbeat says
+ * so; the old generation may still commit), and after every batch of a topic the hop forwards from
+ * (re-forwarded records would be scored twice). What is not committed is read again by the next owner
  * (at-least-once): at most an interval's records more than before, which the scorer already tolerates.
  */
 import type { RecordHandler, TopicPartition } from '../source.js';
