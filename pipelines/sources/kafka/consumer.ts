@@ -259,6 +259,7 @@ export class KafkaBatchConsumer {
       await this.consumer.stop();
       await this.consumer.disconnect();
       await this.admin?.disconnect();
+      this.deps.logger.info({ offsetCommits: this.commits.commits }, 'Kafka consumer left the group');
     } catch (error) {
       this.deps.logger.warn(
         { error: (error as Error).message },
