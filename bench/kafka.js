@@ -20,6 +20,7 @@ const opt = args();
 const liveSeconds = Number(opt['live-seconds'] ?? 75);
 const sliceMs = Number(opt['slice-ms'] ?? 250);
 const profileDir = typeof opt.profile === 'string' ? opt.profile : undefined;
+const hopCompression = typeof opt['hop-compression'] === 'string' ? opt['hop-compression'] : undefined;
 // The live stream must look like the data the scorer learned its baselines on (bench/lib.js istioInput).
 const SIM = { seed: 3, services: 50, ratePerSec: 50, identity: 'spiffe' };
 // Attacks that show within a few windows; slow ones (beaconing, slow drip) need minutes, not this run.
@@ -595,7 +596,8 @@ try {
         // partition retention (uncompressed, the oldest re-keyed records would be deleted before read).
         // A repartition topic per round too: reading from the beginning, a new group would also score what
         // the earlier rounds forwarded (and race the mock's retention deleting it).
-        `kafka: { group_id: bench-${process.pid}-${Date.now()}-${r}, from_beginning: true, session_timeout_ms: 10000, heartbeat_interval_ms: 1000, compression: lz4, topics: { repartition: bench.by-source-${r} } }`,
+        // --hop-compression sets the hop's codec alone (kafka.repartition_compression), to compare codecs.
+        `kafka: { group_id: bench-${process.pid}-${Date.now()}-${r}, from_beginning: true, session_timeout_ms: 10000, heartbeat_interval_ms: 1000, compression: lz4, ${hopCompression ? `repartition_compression: ${hopCompression}, ` : ''}topics: { repartition: bench.by-source-${r} } }`,
         '',
       ].join('\n'),
     );

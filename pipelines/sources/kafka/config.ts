@@ -40,6 +40,12 @@ export const KafkaConfig = Type.Object(
       ),
     ),
     max_batch_events: Type.Integer({ default: 5000, minimum: 1 }),
+    commit_interval_ms: Type.Integer({
+      default: 1000,
+      minimum: 0,
+      description:
+        'How often the scorers commit their consumed offsets (never past a record of a window still open); 0 = after every fetched batch. A replica that dies re-reads at most this much more; under a backlog a commit per batch cost more round trips than the records.',
+    }),
     producer_timeout_ms: Type.Integer({ default: 5000, minimum: 1 }),
     idempotent: Type.Boolean({
       default: true,
@@ -59,6 +65,21 @@ export const KafkaConfig = Type.Object(
         description:
           'Compression of the record batches meshguard produces (ingest, the repartition hop, dead letters, incidents). Access logs shrink ~15x with gzip or zstd, ~4x with snappy or lz4; all cost producer CPU. Every codec is read whatever this says.',
       },
+    ),
+    repartition_compression: Type.Optional(
+      Type.Union(
+        [
+          Type.Literal('none'),
+          Type.Literal('gzip'),
+          Type.Literal('snappy'),
+          Type.Literal('lz4'),
+          Type.Literal('zstd'),
+        ],
+        {
+          description:
+            'Compression of the repartition hop (topics.repartition) alone; unset = compression. Every record crosses the hop twice (written, read back): none saves the codec CPU but sends ~4x the bytes (socket writes, CRC32C over them, broker disk and retention); lz4 is the cheapest that shrinks them.',
+        },
+      ),
     ),
     repartition: Type.Boolean({
       default: true,

@@ -4,7 +4,22 @@
  */
 import { isAscii } from 'node:buffer';
 import type { KafkaMessage } from 'kafkajs';
-import type { KafkaInRecord } from './repartition.js';
+import { KEYED_HEADER, UPSTREAM_HEADER, WATERMARK_HEADER, type KafkaInRecord } from './repartition.js';
+import { PACKED_HEADER, PACK_ID_HEADER } from './packs.js';
+
+const READ_HEADERS = [KEYED_HEADER, UPSTREAM_HEADER, WATERMARK_HEADER, PACKED_HEADER, PACK_ID_HEADER];
+
+/** The headers the hop reads, as strings; undefined when the message has none of them. */
+export function headersOf(m: KafkaMessage): Record<string, string> | undefined {
+  if (!m.headers) return undefined;
+  let out: Record<string, string> | undefined;
+  for (const name of READ_HEADERS) {
+    const v = m.headers[name];
+    if (v === undefined) continue;
+    (out ??= {})[name] = (Array.isArray(v) ? v[0] : v)?.toString() ?? '';
+  }
+  return out;
+}
 
 export class ConsumedRecord implements KafkaInRecord {
   readonly offset: string;

@@ -8,30 +8,16 @@
  * kafkajs finishes the running batch before it rejoins the group, so a rebalance never interrupts a
  * hand-off; GROUP_JOIN tells the handler which partitions this member owns now.
  */
-import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Metrics } from '../../core/metrics.js';
-import { deadLetterJson } from '../../core/dead-letter.js';
-import type { OutRecord, RecordProducer } from '../bus/types.js';
+import type { RecordProducer } from '../bus/types.js';
 import type { RecordHandler, TopicPartition } from '../source.js';
 import type { KafkaConfig } from './config.js';
-import { KEYED_HEADER, UPSTREAM_HEADER, WATERMARK_HEADER, type KafkaInRecord } from './repartition.js';
-import { PACKED_HEADER, PACK_ID_HEADER } from './packs.js';
-import { decodeFailureOf, forgetDecodeFailure } from './undecodable.js';
-import { ConsumedRecord } from './consumed-record.js';
-
-const READ_HEADERS = [KEYED_HEADER, UPSTREAM_HEADER, WATERMARK_HEADER, PACKED_HEADER, PACK_ID_HEADER];
-
-function headersOf(m: KafkaMessage): Record<string, string> | undefined {
-  if (!m.headers) return undefined;
-  let out: Record<string, string> | undefined;
-  for (const name of READ_HEADERS) {
-    const v = m.headers[name];
-    if (v === undefined) continue;
-    (out ??= {})[name] = (Array.isArray(v) ? v[0] : v)?.toString() ?? '';
-  }
-  return out;
-}
+import type { KafkaInRecord } from './repartition.js';
+import { decodeFailureOf, deadLetterUndecodable, type FailedBatches } from './undecodable.js';
+import { ConsumedRecord, headersOf } from './consumed-record.js';
+import { OffsetCommits, listOf, type CommitPayload } from './offset-commits.js';
 
 export type ConsumerHandler = RecordHandler; // the scorer's side (the source contract's handler)
 export type { TopicPartition };
@@ -51,8 +37,8 @@ export class KafkaBatchConsumer {
   skipped = 0;
   /** Batches that could not be decompressed (dead-lettered, committed past). */
   undecodable = 0;
-  /** The last offset committed by or known to this member per partition (was it elsewhere meanwhile?). */
-  private readonly committedHere = new Map<string, number>();
+  /** Commits on an interval; the last offset committed here per partition (was it elsewhere meanwhile?). */
+  private readonly commits: OffsetCommits;
   /** Committed offsets read at each join (gap detection, where a new group starts); batches wait for it. */
   private preparing: Promise<void> = Promise.resolve();
   private admin: Admin | undefined;
@@ -60,14 +46,24 @@ export class KafkaBatchConsumer {
   private disconnected = false;
   /** Topics not fetched for now (the repartition hop's backpressure). */
   private readonly paused = new Set<string>();
+  private readonly promptTopics: Set<string>;
 
   constructor(
     private readonly kafka: Kafka,
     private readonly cfg: KafkaConfig,
     private readonly topics: string[],
     private readonly handler: ConsumerHandler,
-    private readonly deps: { logger: Logger; metrics?: Metrics; producer?: RecordProducer },
+    private readonly deps: {
+      logger: Logger;
+      metrics?: Metrics;
+      producer?: RecordProducer;
+      /** Topics committed after every batch (what the hop forwarded: a replica killed before the commit
+       * has its records forwarded again, and the copies count twice). */
+      commitEachBatch?: string[];
+    },
   ) {
+    this.commits = new OffsetCommits(handler, cfg.commit_interval_ms);
+    this.promptTopics = new Set(deps.commitEachBatch);
     this.consumer = this.createConsumer();
   }
 
@@ -97,6 +93,7 @@ export class KafkaBatchConsumer {
       );
       // Another member may have moved these partitions on meanwhile: only gaps within one ownership count.
       this.nextOffset.clear();
+      this.commits.keepOnly(this.assigned);
       // Lag of partitions that moved away is the new owner's to report.
       for (const [topic, partitions] of this.lag)
         for (const partition of partitions.keys())
@@ -198,17 +195,15 @@ export class KafkaBatchConsumer {
       await this.admin.connect();
       const topics = [...new Set(assigned.map((a) => a.topic))];
       const movedMeanwhile = new Set<string>();
-      const owned = new Set(assigned.map((a) => `${a.topic}/${a.partition}`));
-      for (const key of this.committedHere.keys()) if (!owned.has(key)) this.committedHere.delete(key);
       for (const topic of topics) {
         const [committed] = await this.admin.fetchOffsets({ groupId: this.cfg.group_id, topics: [topic] });
         let ends: Map<number, string> | undefined;
         for (const { partition, offset } of committed?.partitions ?? []) {
           if (!assigned.some((a) => a.topic === topic && a.partition === partition)) continue;
           const key = `${topic}/${partition}`;
-          const here = this.committedHere.get(key);
+          const here = this.commits.committedOffset(key);
           if (here !== undefined && here !== Number(offset)) movedMeanwhile.add(key);
-          this.committedHere.set(key, Number(offset));
+          this.commits.setCommitted(key, Number(offset));
           if (Number(offset) >= 0) this.nextOffset.set(key, Number(offset));
           else if (!this.cfg.from_beginning) {
             ends ??= new Map(
@@ -259,9 +254,12 @@ export class KafkaBatchConsumer {
     this.stopped = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
     try {
+      // What was handed over since the last commit; a batch running meanwhile commits its own (stopped).
+      if (this.running) await this.commits.commit((payload) => this.consumer.commitOffsets(listOf(payload)));
       await this.consumer.stop();
       await this.consumer.disconnect();
       await this.admin?.disconnect();
+      this.deps.logger.info({ offsetCommits: this.commits.commits }, 'Kafka consumer left the group');
     } catch (error) {
       this.deps.logger.warn(
         { error: (error as Error).message },
@@ -271,11 +269,21 @@ export class KafkaBatchConsumer {
   }
 
   /**
-   * Hand the fetched batch over in chunks of `max_batch_events` (each resolved, then a heartbeat), then
-   * commit once for the batch (a commit per chunk cost more than the hand-off). At-least-once either way.
+   * Hand the fetched batch over in chunks of `max_batch_events` (each resolved, then a heartbeat); commit
+   * when the interval has passed, and at once when stopping, sought, paused or rebalancing (offset-commits.ts).
    */
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
+    const { batch, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale } = payload;
+    const commit = () => this.commits.commit((offsets: CommitPayload) => commitOffsetsIfNecessary(offsets));
+    const heartbeat = async () => {
+      try {
+        await payload.heartbeat();
+      } catch (error) {
+        // A rebalance begins (or the member is gone): commit what was handed over while this generation may.
+        await commit().catch(() => undefined);
+        throw error;
+      }
+    };
     const chunkSize = this.cfg.max_batch_events;
     const { topic, partition } = batch;
     await this.preparing;
@@ -287,7 +295,7 @@ export class KafkaBatchConsumer {
       if (!isRunning() || isStale() || this.paused.has(topic)) break;
       const chunk = batch.messages.slice(start, start + chunkSize);
       const records: KafkaInRecord[] = [];
-      const failed = new Map<string, { reason: string; sample: string; bytes: number; offsets: string[] }>();
+      const failed: FailedBatches = new Map();
       for (const m of chunk) {
         const failure = decodeFailureOf(m.value);
         if (failure !== undefined) {
@@ -299,63 +307,26 @@ export class KafkaBatchConsumer {
         }
         records.push(new ConsumedRecord(topic, partition, m, headersOf(m)));
       }
-      if (failed.size > 0) await this.deadLetterBatches(topic, partition, failed);
+      if (failed.size > 0)
+        this.undecodable += await deadLetterUndecodable(topic, partition, failed, {
+          ...this.deps,
+          dlqTopic: this.cfg.topics.dlq,
+        });
       if (records.length > 0) await this.handler.handle(records);
       const last = chunk[chunk.length - 1]!.offset;
       resolveOffset(last);
       handedOver = true;
       const next = Number(last) + 1;
       this.nextOffset.set(`${topic}/${partition}`, next);
+      this.commits.handed(topic, partition, next);
       this.setLag(topic, partition, Math.max(0, Number(batch.highWatermark) - next));
       if (start + chunkSize < batch.messages.length) await heartbeat();
     }
     if (!handedOver) return;
-    const next = String(this.nextOffset.get(`${topic}/${partition}`));
-    const offset = this.handler.committableOffset?.(topic, partition, next) ?? next;
-    await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset }] }] });
-    this.committedHere.set(`${topic}/${partition}`, Number(offset));
-    await this.handler.afterCommit();
+    const now =
+      this.stopped || !isRunning() || isStale() || this.paused.has(topic) || this.promptTopics.has(topic);
+    if (now || this.commits.due()) await commit();
     await heartbeat();
-  }
-
-  /** One dead letter per record batch that did not decompress, with the reason and a sample of its bytes. */
-  private async deadLetterBatches(
-    topic: string,
-    partition: number,
-    failed: Map<string, { reason: string; sample: string; bytes: number; offsets: string[] }>,
-  ): Promise<void> {
-    const letters: OutRecord[] = [];
-    for (const [id, f] of failed) {
-      forgetDecodeFailure(id);
-      this.undecodable++;
-      const offsets = `${f.offsets[0]}-${f.offsets[f.offsets.length - 1]}`;
-      this.deps.logger.error(
-        { topic, partition, offsets, records: f.offsets.length, reason: f.reason },
-        'A record batch could not be decoded; it goes to the dead-letter topic',
-      );
-      this.deps.metrics?.eventsRejected.inc(
-        { source: 'kafka', format: 'record-batch', reason: 'undecodable_batch' },
-        f.offsets.length,
-      );
-      letters.push({
-        key: null,
-        value: deadLetterJson(
-          `base64:${f.sample}`,
-          `${f.reason} (${f.offsets.length} records, offsets ${offsets}, ${f.bytes} compressed bytes)`,
-          { source: 'kafka', topic, partition, offset: f.offsets[0]!, format: 'record-batch' },
-          new Date().toISOString(),
-        ),
-      });
-    }
-    try {
-      await this.deps.producer?.send(this.cfg.topics.dlq, letters);
-      this.deps.metrics?.deadLettered.inc({ destination: 'kafka' }, letters.length);
-    } catch (error) {
-      this.deps.logger.warn(
-        { error: (error as Error).message },
-        'Could not write the undecodable batch to the dead-letter topic',
-      );
-    }
   }
 
   /**

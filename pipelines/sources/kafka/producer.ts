@@ -156,13 +156,17 @@ export class KafkaRecordProducer implements RecordProducer, RepartitionProducer 
       const sendAll = async (): Promise<void> => {
         // Compressed batches hold 3x the records within the same broker limit (access logs shrink 4-15x):
         // a third of the acknowledged round trips, which bound the repartition hop's rate.
-        const maxBytes = this.cfg.compression === 'none' ? MAX_SEND_BYTES : 3 * MAX_SEND_BYTES;
+        const codec =
+          topic === this.cfg.topics.repartition
+            ? (this.cfg.repartition_compression ?? this.cfg.compression)
+            : this.cfg.compression;
+        const maxBytes = codec === 'none' ? MAX_SEND_BYTES : 3 * MAX_SEND_BYTES;
         for (const chunk of chunksOf(messages, maxBytes))
           await this.producer.send({
             topic,
             // Key and value only: parsed events ride the embedded bus, never the wire.
             messages: chunk.map(({ key, value, headers, partition }) => ({ key, value, headers, partition })),
-            compression: COMPRESSION[this.cfg.compression],
+            compression: COMPRESSION[codec],
             acks: -1,
             timeout: this.cfg.producer_timeout_ms,
           });

@@ -81,6 +81,7 @@ export class KafkaSource implements Source {
       this.consumer = new KafkaBatchConsumer(kafka, config, topics, handler, {
         ...settings,
         producer: producer as RecordProducer,
+        commitEachBatch: config.repartition ? [config.topics.access_logs] : [],
       });
     }
     await this.consumer.start();

@@ -6,6 +6,10 @@
  * failure. The consumer sees the batch's offsets as usual, dead-letters the failure once with its reason
  * and a sample of the raw bytes, and commits past it: the partition goes on instead of crash-looping.
  */
+import type { Logger } from 'pino';
+import { deadLetterJson } from '../../core/dead-letter.js';
+import type { Metrics } from '../../core/metrics.js';
+import type { OutRecord, RecordProducer } from '../bus/types.js';
 
 /** More records than any producer puts in one batch (librdkafka's batch.num.messages: 10,000). */
 export const MAX_PLACEHOLDERS = 100_000;
@@ -69,4 +73,51 @@ export function decodeFailureOf(value: Buffer | null): { id: string; failure: De
 
 export function forgetDecodeFailure(id: string): void {
   failures.delete(id);
+}
+
+/** The failed batches of one hand-off, by failure id: reason, sample, compressed size, their offsets. */
+export type FailedBatches = Map<string, { reason: string; sample: string; bytes: number; offsets: string[] }>;
+
+/**
+ * One dead letter per record batch that did not decompress, with the reason and a sample of its bytes;
+ * the failures are forgotten. Answers how many batches were set aside.
+ */
+export async function deadLetterUndecodable(
+  topic: string,
+  partition: number,
+  failed: FailedBatches,
+  deps: { logger: Logger; metrics?: Metrics; producer?: RecordProducer; dlqTopic: string },
+): Promise<number> {
+  const letters: OutRecord[] = [];
+  for (const [id, f] of failed) {
+    forgetDecodeFailure(id);
+    const offsets = `${f.offsets[0]}-${f.offsets[f.offsets.length - 1]}`;
+    deps.logger.error(
+      { topic, partition, offsets, records: f.offsets.length, reason: f.reason },
+      'A record batch could not be decoded; it goes to the dead-letter topic',
+    );
+    deps.metrics?.eventsRejected.inc(
+      { source: 'kafka', format: 'record-batch', reason: 'undecodable_batch' },
+      f.offsets.length,
+    );
+    letters.push({
+      key: null,
+      value: deadLetterJson(
+        `base64:${f.sample}`,
+        `${f.reason} (${f.offsets.length} records, offsets ${offsets}, ${f.bytes} compressed bytes)`,
+        { source: 'kafka', topic, partition, offset: f.offsets[0]!, format: 'record-batch' },
+        new Date().toISOString(),
+      ),
+    });
+  }
+  try {
+    await deps.producer?.send(deps.dlqTopic, letters);
+    deps.metrics?.deadLettered.inc({ destination: 'kafka' }, letters.length);
+  } catch (error) {
+    deps.logger.warn(
+      { error: (error as Error).message },
+      'Could not write the undecodable batch to the dead-letter topic',
+    );
+  }
+  return letters.length;
 }
