@@ -81,7 +81,10 @@ export class TailCalibrator {
     const tailMass = (n - tailStart) / (n + 1);
     if (this.cfg.tail === 'pareto' && threshold > 0) {
       const pareto = this.paretoTail(raw, threshold, tailStart, tailMass);
-      if (pareto !== undefined) return above > 0 ? Math.max(Math.min(pareto, (above + 1) / (n + 1)), above / (n + 1)) : Math.min(pareto, 1 / (n + 1));
+      if (pareto !== undefined)
+        return above > 0
+          ? Math.max(Math.min(pareto, (above + 1) / (n + 1)), above / (n + 1))
+          : Math.min(pareto, 1 / (n + 1));
     }
     const spread = s[n - 1]! - s[0]!;
     // A flat history (no excess) still ranks larger departures as rarer, just very steeply.
@@ -99,7 +102,12 @@ export class TailCalibrator {
    * exponential: a value twice the largest seen is judged against how the tail has already stretched,
    * so series with benign outliers of every size (bursts, slow requests) are not alarms at each new record.
    */
-  private paretoTail(raw: number, threshold: number, tailStart: number, tailMass: number): number | undefined {
+  private paretoTail(
+    raw: number,
+    threshold: number,
+    tailStart: number,
+    tailMass: number,
+  ): number | undefined {
     const s = this.sorted;
     let logSum = 0;
     let k = 0;

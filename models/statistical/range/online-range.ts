@@ -4,7 +4,7 @@
  * advance (what offline benchmarks hand their detectors, and what a live metric never offers).
  *
  * The range starts around the first samples and only widens, and slowly: a value beyond it falls into an
- * overflow bin (below or above, a symbol of its own) and moves the nearer bound a fraction `widen` of the
+ * overflow bin (near or far, below or above: symbols of their own) and moves the nearer bound a fraction `widen` of the
  * way towards itself. One spike therefore widens the range a little and stays an outlier; a new level that
  * lasts is inside the range after a few dozen samples. Each widening bumps `version`, so a detector that
  * keeps bins of recent values knows when to recompute them.
@@ -27,9 +27,9 @@ export class OnlineRange {
     private readonly settle: number,
   ) {}
 
-  /** Number of symbols: bins plus the two overflow bins. */
+  /** Number of symbols: bins plus two overflow bins on each side (near, and far beyond half a span). */
   get symbols(): number {
-    return this.bins + 2;
+    return this.bins + 4;
   }
 
   get low(): number {
@@ -59,16 +59,18 @@ export class OnlineRange {
   }
 
   /**
-   * Symbol of v: 0 below the range, 1..bins inside it, bins + 1 above. A range of zero width (a constant
-   * so far) is given a width of a thousandth of the value's size, so tiny wobbles stay in one bin.
+   * Symbol of v: 0 far below the range (by more than half its width), 1 below it, 2..bins + 1 inside it,
+   * bins + 2 above it, bins + 3 far above. The near overflow bins absorb the range's own growth at the
+   * edges of ordinary noise; the far ones stay rare, so an outlier stays news. A range of zero width (a
+   * constant so far) is given a width of a thousandth of the value's size, so tiny wobbles stay in one bin.
    */
   symbol(v: number): number {
     const lo = this.lo;
     const hi = this.hi;
-    if (!(v >= lo)) return 0;
-    if (v > hi) return this.bins + 1;
     const width = hi - lo || Math.max(Math.abs(lo) * 1e-3, 1e-12);
+    if (!(v >= lo)) return v < lo - width / 2 || Number.isNaN(v) ? 0 : 1;
+    if (v > hi) return v > hi + width / 2 ? this.bins + 3 : this.bins + 2;
     const b = Math.floor(((v - lo) / width) * this.bins);
-    return 1 + (b >= this.bins ? this.bins - 1 : b);
+    return 2 + (b >= this.bins ? this.bins - 1 : b);
   }
 }

@@ -32,7 +32,9 @@ export class RelativeEntropyDetector {
   private readonly values: Float64Array;
   private readonly bins: Uint8Array;
   private readonly counts: Float64Array;
-  private readonly logP: Float64Array;
+  /** The window's smoothed histogram, and log(count + PSEUDO) for every possible count. */
+  private readonly p: Float64Array;
+  private readonly logCount: Float64Array;
   private readonly refs: Reference[] = [];
   private head = 0;
   private filled = 0;
@@ -48,7 +50,8 @@ export class RelativeEntropyDetector {
     this.values = new Float64Array(cfg.window);
     this.bins = new Uint8Array(cfg.window);
     this.counts = new Float64Array(this.S);
-    this.logP = new Float64Array(this.S);
+    this.p = new Float64Array(this.S);
+    this.logCount = Float64Array.from({ length: cfg.window + 1 }, (_, c) => Math.log(c + PSEUDO));
     this.critical = chiSquareQuantile(this.S - 1, cfg.match_z);
   }
 
@@ -69,17 +72,19 @@ export class RelativeEntropyDetector {
     const S = this.S;
     const norm = W + PSEUDO * S;
     let selfInfo = 0;
+    const p = this.p;
     for (let b = 0; b < S; b++) {
-      const lp = Math.log((this.counts[b]! + PSEUDO) / norm);
-      this.logP[b] = lp;
-      selfInfo += Math.exp(lp) * lp;
+      const c = this.counts[b]!;
+      p[b] = (c + PSEUDO) / norm;
+      selfInfo += p[b]! * (this.logCount[c]! - Math.log(norm));
     }
     let best = Infinity;
     let bestAny = Infinity;
     let bestRef: Reference | undefined;
     for (const r of this.refs) {
       let cross = 0;
-      for (let b = 0; b < S; b++) cross += ((this.counts[b]! + PSEUDO) / norm) * r.logQ[b]!;
+      const logQ = r.logQ;
+      for (let b = 0; b < S; b++) cross += p[b]! * logQ[b]!;
       const g = 2 * W * (selfInfo - cross);
       if (g < bestAny) {
         bestAny = g;
@@ -87,7 +92,7 @@ export class RelativeEntropyDetector {
       }
       if (r.hits >= this.cfg.min_hits && g < best) best = g;
     }
-    this.learn(bestRef, bestAny, norm);
+    this.learn(bestRef, bestAny);
     return Number.isFinite(best) ? best : NaN;
   }
 
@@ -112,13 +117,13 @@ export class RelativeEntropyDetector {
   }
 
   /** A matching reference moves towards the window; an unmatched window becomes a candidate. */
-  private learn(best: Reference | undefined, g: number, norm: number): void {
+  private learn(best: Reference | undefined, g: number): void {
     const S = this.S;
     if (best && g < this.critical) {
       best.hits++;
       const rate = 1 / Math.min(best.hits, 4 * this.values.length);
       for (let b = 0; b < S; b++) {
-        best.q[b] = best.q[b]! + rate * ((this.counts[b]! + PSEUDO) / norm - best.q[b]!);
+        best.q[b] = best.q[b]! + rate * (this.p[b]! - best.q[b]!);
         best.logQ[b] = Math.log(best.q[b]!);
       }
       return;
@@ -129,7 +134,7 @@ export class RelativeEntropyDetector {
     const q = new Float64Array(S);
     const logQ = new Float64Array(S);
     for (let b = 0; b < S; b++) {
-      q[b] = (this.counts[b]! + PSEUDO) / norm;
+      q[b] = this.p[b]!;
       logQ[b] = Math.log(q[b]!);
     }
     const fresh: Reference = { q, logQ, hits: 1 };

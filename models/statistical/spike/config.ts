@@ -9,7 +9,7 @@ export const SpikeConfig = Type.Object(
       description: 'Which departures count: both, only rises (traffic, bytes) or only drops.',
     }),
     step_check: Type.Boolean({
-      default: true,
+      default: false,
       description:
         'Also require the step from the previous sample to be unusual, in the same direction: a random walk that wandered from a lagging baseline is then not a spike.',
     }),
