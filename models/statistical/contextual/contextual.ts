@@ -25,6 +25,9 @@ export class ContextualDetector {
   /** The last `orders` symbols, most recent first. */
   private readonly recent: Int32Array;
   private filled = 0;
+  /** Samples judged since the range last moved (bins before and after a move are not comparable). */
+  private stableFor = 0;
+  private rangeVersion = -1;
   /** Times each context (keyed by order and symbols) was followed by anything. */
   private readonly contexts = new Map<number, number>();
   /** Times each context was followed by each symbol. */
@@ -34,6 +37,15 @@ export class ContextualDetector {
     this.range = new OnlineRange(cfg.bins, cfg.widen, cfg.settle);
     this.symbols = this.range.symbols;
     this.recent = new Int32Array(Math.max(1, cfg.orders));
+  }
+
+  /**
+   * Past its warm-up, and the range has held still for stable_samples: raw scores otherwise are learned by
+   * the stack's calibrator, not reported. While the range moves (a new level being covered, a random walk
+   * exploring) the same value changes bins, and its contexts read as new for no reason of the series.
+   */
+  get ready(): boolean {
+    return this.filled >= this.cfg.warmup && this.stableFor > this.cfg.stable_samples;
   }
 
   /** Learned transitions held (for memory accounting and tests). */
@@ -68,6 +80,9 @@ export class ContextualDetector {
       this.transitions.set(trKey, hits + 1);
     }
     if (this.transitions.size > this.cfg.max_entries) this.forget();
+    // Counted before this sample moves the range: the sample that first leaves it is still judged.
+    this.stableFor = this.range.version === this.rangeVersion ? this.stableFor + 1 : 0;
+    this.rangeVersion = this.range.version;
     this.range.observe(value);
     for (let k = this.recent.length - 1; k > 0; k--) this.recent[k] = this.recent[k - 1]!;
     this.recent[0] = s;

@@ -9,6 +9,9 @@
  * lasts is inside the range after a few dozen samples. Each widening bumps `version`, so a detector that
  * keeps bins of recent values knows when to recompute them.
  */
+/** Bin widths past a bound that still count as the edge bin (0.5 kept a clean daily fixture quiet; 1 and 2 did not, or scored lower). */
+const EDGE = 0.5;
+
 export class OnlineRange {
   private lo = NaN;
   private hi = NaN;
@@ -59,8 +62,8 @@ export class OnlineRange {
   }
 
   /**
-   * Symbol of v: 0 far below the range (by more than half its width), 1 below it, 2..bins + 1 inside it,
-   * bins + 2 above it, bins + 3 far above. The near overflow bins absorb the range's own growth at the
+   * Symbol of v: 0 far below the range (by more than half its width), 1 below it (by more than two bin
+   * widths), 2..bins + 1 inside it (or just past it), bins + 2 above it, bins + 3 far above. The near overflow bins absorb the range's own growth at the
    * edges of ordinary noise; the far ones stay rare, so an outlier stays news. A range of zero width (a
    * constant so far) is given a width of a thousandth of the value's size, so tiny wobbles stay in one bin.
    */
@@ -68,9 +71,12 @@ export class OnlineRange {
     const lo = this.lo;
     const hi = this.hi;
     const width = hi - lo || Math.max(Math.abs(lo) * 1e-3, 1e-12);
-    if (!(v >= lo)) return v < lo - width / 2 || Number.isNaN(v) ? 0 : 1;
-    if (v > hi) return v > hi + width / 2 ? this.bins + 3 : this.bins + 2;
-    const b = Math.floor(((v - lo) / width) * this.bins);
+    // Within EDGE bin widths of a bound counts as the edge bin: the range hugs the extremes of ordinary
+    // noise, and a value just past it is the least anomalous of all, not news.
+    const edge = (EDGE * width) / this.bins;
+    if (!(v >= lo - edge)) return v < lo - width / 2 || Number.isNaN(v) ? 0 : 1;
+    if (v > hi + edge) return v > hi + width / 2 ? this.bins + 3 : this.bins + 2;
+    const b = Math.max(0, Math.floor(((v - lo) / width) * this.bins));
     return 2 + (b >= this.bins ? this.bins - 1 : b);
   }
 }

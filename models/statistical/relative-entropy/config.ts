@@ -4,9 +4,9 @@ import { Value } from '@sinclair/typebox/value';
 export const RelativeEntropyConfig = Type.Object(
   {
     enabled: Type.Boolean({
-      default: false,
+      default: true,
       description:
-        'Off by default: on series gone flat it outscores the variance part and it alarms on a clean seasonal series of the unit tests (see README).',
+        'On by default: with the spike step gate it raised the development corpus from 47.6 to 50.1 (tuning half) and 44.1 to 48.2 (held-out half) on the standard profile.',
     }),
     bins: Type.Integer({
       default: 10,
@@ -37,6 +37,18 @@ export const RelativeEntropyConfig = Type.Object(
       minimum: 0,
       description:
         'A window matches a histogram when 2·window·KL lies below the chi-square quantile at this normal z (2.33: 99%).',
+    }),
+    warmup: Type.Integer({
+      default: 1200,
+      minimum: 0,
+      description:
+        'Samples before its score counts in the stack (its raw scores are calibrated from two windows on, but its regimes and calibration history are young before: at 600 it alarmed on plain noise, at 800 on a labeled fixture long before its anomaly; 1200 also scored best on the tuning half).',
+    }),
+    calibration_stride: Type.Integer({
+      default: 4,
+      minimum: 1,
+      description:
+        'The stack calibrates every raw score but remembers one in this many (the history then spans more windows). 4 kept ordinary noise clearly below a flatline in the unit tests; 1 and 2 scored 1.3 and 1.4 higher on the tuning half but not clear of it.',
     }),
     widen: Type.Number({
       default: 0.02,

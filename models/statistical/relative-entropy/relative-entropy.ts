@@ -55,6 +55,14 @@ export class RelativeEntropyDetector {
     this.critical = chiSquareQuantile(this.S - 1, cfg.match_z);
   }
 
+  /**
+   * Past its warm-up: raw scores before it are worth learning from (a calibrator needs a history that
+   * spans many windows, its scores being far from independent) but not worth reporting.
+   */
+  get ready(): boolean {
+    return this.seen >= Math.max(2 * this.values.length, this.cfg.warmup);
+  }
+
   /** Ordinary regimes learned so far (for tests and evidence). */
   get regimes(): number {
     return this.refs.filter((r) => r.hits >= this.cfg.min_hits).length;

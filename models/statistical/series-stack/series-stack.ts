@@ -147,7 +147,9 @@ export class SeriesDetector {
         // A spike must be unusual both as a departure and as a jump, each judged by its own history.
         const sUp = cal.stepUp.update(Math.max(spikeRaw.stepped, 0)).score;
         const sDown = cal.stepDown.update(Math.max(-spikeRaw.stepped, 0)).score;
-        parts.spike = Math.max(Math.min(zUp.score, sUp), Math.min(zDown.score, sDown));
+        parts.spike = this.cfg.spike.step_gate
+          ? Math.max(sUp > 0 ? zUp.score : 0, sDown > 0 ? zDown.score : 0)
+          : Math.max(Math.min(zUp.score, sUp), Math.min(zDown.score, sDown));
       }
       parts.level_shift = larger(
         cal.cusumUp.update(cusum.sustainedUp),
@@ -163,9 +165,12 @@ export class SeriesDetector {
       if (this.cfg.changepoint.enabled) surprise = Math.max(surprise, change.surprise);
       // NaN (still learning) is neither judged nor remembered by the calibrators.
       const ctx = cal.contextual.update(contextRaw);
-      parts.contextual = ctx.score * this.cfg.contextual.weight;
-      const ent = cal.entropy.update(entropyRaw);
-      parts.relative_entropy = ent.score * this.cfg.relative_entropy.weight;
+      if (this.contextual.ready) parts.contextual = ctx.score * this.cfg.contextual.weight;
+      // Its raw scores move slowly (a window's worth of samples each), so its calibration history learns
+      // one in calibration_stride: the same memory then spans that many times more windows.
+      const learnEntropy = this.samples % this.cfg.relative_entropy.calibration_stride === 0;
+      const ent = learnEntropy ? cal.entropy.update(entropyRaw) : cal.entropy.calibrate(entropyRaw);
+      if (this.entropy.ready) parts.relative_entropy = ent.score * this.cfg.relative_entropy.weight;
       if (this.cfg.likelihood.enabled) parts.likelihood = this.likelihood.update(surprise).score;
     }
     let score = 0;

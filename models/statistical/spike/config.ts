@@ -9,9 +9,14 @@ export const SpikeConfig = Type.Object(
       description: 'Which departures count: both, only rises (traffic, bytes) or only drops.',
     }),
     step_check: Type.Boolean({
-      default: false,
+      default: true,
       description:
         'Also require the step from the previous sample to be unusual, in the same direction: a random walk that wandered from a lagging baseline is then not a spike.',
+    }),
+    step_gate: Type.Boolean({
+      default: true,
+      description:
+        'With step_check: the step only gates (z decides once the step is unusual at all, beyond 1 in 100) instead of the smaller of the two scores.',
     }),
     tail: Type.Union([Type.Literal('exponential'), Type.Literal('pareto')], {
       default: 'exponential',
