@@ -16,6 +16,11 @@ export const CalibrationConfig = Type.Object(
       description:
         'Above this quantile of the history the tail is modelled as exponential (peaks over threshold).',
     }),
+    tail: Type.Union([Type.Literal('exponential'), Type.Literal('pareto')], {
+      default: 'exponential',
+      description:
+        'Shape of the modelled tail: exponential (light) or pareto (a power law, for raw scores with heavy tails; falls back to exponential when the tail threshold is not positive).',
+    }),
     min_history: Type.Integer({
       default: 48,
       minimum: 1,

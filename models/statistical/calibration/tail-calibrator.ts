@@ -79,6 +79,13 @@ export class TailCalibrator {
       }
     }
     const tailMass = (n - tailStart) / (n + 1);
+    if (this.cfg.tail === 'pareto' && threshold > 0) {
+      const pareto = this.paretoTail(raw, threshold, tailStart, tailMass);
+      if (pareto !== undefined)
+        return above > 0
+          ? Math.max(Math.min(pareto, (above + 1) / (n + 1)), above / (n + 1))
+          : Math.min(pareto, 1 / (n + 1));
+    }
     const spread = s[n - 1]! - s[0]!;
     // A flat history (no excess) still ranks larger departures as rarer, just very steeply.
     const meanExcess =
@@ -88,6 +95,30 @@ export class TailCalibrator {
     // value the history already holds k times is at least k/(n+1) likely (benign recurring spikes).
     if (above > 0) return Math.max(Math.min(pot, (above + 1) / (n + 1)), above / (n + 1));
     return Math.min(pot, 1 / (n + 1));
+  }
+
+  /**
+   * Power-law (Pareto) tail with the Hill estimate of its index: P(X > x) ∝ x^(−1/ξ). Heavier than the
+   * exponential: a value twice the largest seen is judged against how the tail has already stretched,
+   * so series with benign outliers of every size (bursts, slow requests) are not alarms at each new record.
+   */
+  private paretoTail(
+    raw: number,
+    threshold: number,
+    tailStart: number,
+    tailMass: number,
+  ): number | undefined {
+    const s = this.sorted;
+    let logSum = 0;
+    let k = 0;
+    for (let i = tailStart; i < this.count; i++) {
+      if (s[i]! > threshold) {
+        logSum += Math.log(s[i]! / threshold);
+        k++;
+      }
+    }
+    if (k === 0 || logSum <= 0) return undefined;
+    return tailMass * Math.pow(raw / threshold, -k / logSum);
   }
 
   private lowerBound(v: number): number {

@@ -6,9 +6,11 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { CalibrationConfig, validateCalibrationConfig } from '../calibration/config.js';
 import { ChangepointConfig, validateChangepointConfig } from '../changepoint/config.js';
+import { ContextualConfig } from '../contextual/config.js';
 import { CusumConfig } from '../cusum/config.js';
 import { DriftConfig } from '../drift/config.js';
 import { LikelihoodConfig, validateLikelihoodConfig } from '../likelihood/config.js';
+import { RelativeEntropyConfig } from '../relative-entropy/config.js';
 import { SeasonalConfig } from '../seasonal/config.js';
 import { SpikeConfig } from '../spike/config.js';
 import { VarianceConfig } from '../variance/config.js';
@@ -52,6 +54,8 @@ export const SeriesStackConfig = Type.Object(
     drift: DriftConfig,
     changepoint: ChangepointConfig,
     likelihood: LikelihoodConfig,
+    contextual: ContextualConfig,
+    relative_entropy: RelativeEntropyConfig,
     calibration: CalibrationConfig,
   },
   { additionalProperties: false, default: {} },
@@ -77,6 +81,8 @@ export function seriesStackConfig(overrides: DeepPartial<SeriesStackConfig> = {}
     drift: { ...d.drift, ...overrides.drift },
     changepoint: { ...d.changepoint, ...overrides.changepoint },
     likelihood: { ...d.likelihood, ...overrides.likelihood },
+    contextual: { ...d.contextual, ...overrides.contextual },
+    relative_entropy: { ...d.relative_entropy, ...overrides.relative_entropy },
     calibration: { ...d.calibration, ...overrides.calibration },
   };
 }

@@ -17,9 +17,11 @@
  */
 import { TailCalibrator, type Calibrated } from '../calibration/tail-calibrator.js';
 import { ChangepointDetector } from '../changepoint/changepoint.js';
+import { ContextualDetector } from '../contextual/contextual.js';
 import { CusumDetector } from '../cusum/cusum.js';
 import { DriftDetector } from '../drift/drift.js';
 import { AnomalyLikelihood } from '../likelihood/likelihood.js';
+import { RelativeEntropyDetector } from '../relative-entropy/relative-entropy.js';
 import { SeasonalBaseline } from '../seasonal/seasonal.js';
 import { SpikeDetector } from '../spike/spike.js';
 import { VarianceDetector } from '../variance/variance.js';
@@ -32,6 +34,8 @@ export const STACK_PARTS = [
   'drift',
   'changepoint',
   'likelihood',
+  'contextual',
+  'relative_entropy',
 ] as const;
 export type StackPart = (typeof STACK_PARTS)[number];
 
@@ -60,6 +64,8 @@ export class SeriesDetector {
   private readonly drift: DriftDetector;
   private readonly changepoint: ChangepointDetector;
   private readonly likelihood: AnomalyLikelihood;
+  private readonly contextual: ContextualDetector;
+  private readonly entropy: RelativeEntropyDetector;
   private readonly cal: Record<CalibratorName, TailCalibrator>;
   private samples = 0;
   private lastMs = -Infinity;
@@ -75,10 +81,14 @@ export class SeriesDetector {
     this.drift = new DriftDetector(cfg.drift);
     this.changepoint = new ChangepointDetector(cfg.changepoint);
     this.likelihood = new AnomalyLikelihood(cfg.likelihood);
+    this.contextual = new ContextualDetector(cfg.contextual);
+    this.entropy = new RelativeEntropyDetector(cfg.relative_entropy);
     const c = (): TailCalibrator => new TailCalibrator(cfg.calibration);
     this.cal = {
-      spikeUp: c(),
-      spikeDown: c(),
+      spikeUp: new TailCalibrator({ ...cfg.calibration, tail: cfg.spike.tail }),
+      spikeDown: new TailCalibrator({ ...cfg.calibration, tail: cfg.spike.tail }),
+      stepUp: c(),
+      stepDown: c(),
       cusumUp: c(),
       cusumDown: c(),
       variance: c(),
@@ -86,6 +96,8 @@ export class SeriesDetector {
       driftUp: c(),
       driftDown: c(),
       changepoint: c(),
+      contextual: c(),
+      entropy: c(),
     };
   }
 
@@ -104,7 +116,10 @@ export class SeriesDetector {
     const b = this.baseline.observe(timeMs, value);
     const residual = value - b.expected;
 
-    const spikeRaw = this.spike.update(b.z);
+    const spikeRaw = this.spike.update(b.z, value);
+    // The binned detectors read the value itself: their ranges are learned, so scale does not matter.
+    const contextRaw = this.contextual.update(value);
+    const entropyRaw = this.entropy.update(value);
     const cusum = this.cusum.update(b.z, residual);
     const varianceRaw = this.variance.update(b.z, value, b.scale);
     const driftRaw = this.drift.update(b.deseasonalized, b.scale);
@@ -125,10 +140,17 @@ export class SeriesDetector {
         surprise = Math.max(surprise, x.surprise, y.surprise);
         return Math.max(x.score, y.score);
       };
-      parts.spike = larger(
-        cal.spikeUp.update(Math.max(spikeRaw, 0)),
-        cal.spikeDown.update(Math.max(-spikeRaw, 0)),
-      );
+      const zUp = cal.spikeUp.update(Math.max(spikeRaw.z, 0));
+      const zDown = cal.spikeDown.update(Math.max(-spikeRaw.z, 0));
+      parts.spike = larger(zUp, zDown);
+      if (!Number.isNaN(spikeRaw.stepped)) {
+        // A spike must be unusual both as a departure and as a jump, each judged by its own history.
+        const sUp = cal.stepUp.update(Math.max(spikeRaw.stepped, 0)).score;
+        const sDown = cal.stepDown.update(Math.max(-spikeRaw.stepped, 0)).score;
+        parts.spike = this.cfg.spike.step_gate
+          ? Math.max(sUp > 0 ? zUp.score : 0, sDown > 0 ? zDown.score : 0)
+          : Math.max(Math.min(zUp.score, sUp), Math.min(zDown.score, sDown));
+      }
       parts.level_shift = larger(
         cal.cusumUp.update(cusum.sustainedUp),
         cal.cusumDown.update(cusum.sustainedDown),
@@ -141,6 +163,14 @@ export class SeriesDetector {
       const change = cal.changepoint.update(changeRaw);
       parts.changepoint = change.score;
       if (this.cfg.changepoint.enabled) surprise = Math.max(surprise, change.surprise);
+      // NaN (still learning) is neither judged nor remembered by the calibrators.
+      const ctx = cal.contextual.update(contextRaw);
+      if (this.contextual.ready) parts.contextual = ctx.score * this.cfg.contextual.weight;
+      // Its raw scores move slowly (a window's worth of samples each), so its calibration history learns
+      // one in calibration_stride: the same memory then spans that many times more windows.
+      const learnEntropy = this.samples % this.cfg.relative_entropy.calibration_stride === 0;
+      const ent = learnEntropy ? cal.entropy.update(entropyRaw) : cal.entropy.calibrate(entropyRaw);
+      if (this.entropy.ready) parts.relative_entropy = ent.score * this.cfg.relative_entropy.weight;
       if (this.cfg.likelihood.enabled) parts.likelihood = this.likelihood.update(surprise).score;
     }
     let score = 0;
@@ -188,13 +218,17 @@ export class SeriesDetector {
 type CalibratorName =
   | 'spikeUp'
   | 'spikeDown'
+  | 'stepUp'
+  | 'stepDown'
   | 'cusumUp'
   | 'cusumDown'
   | 'variance'
   | 'varianceDown'
   | 'driftUp'
   | 'driftDown'
-  | 'changepoint';
+  | 'changepoint'
+  | 'contextual'
+  | 'entropy';
 
 const NO_PARTS: Readonly<Record<StackPart, number>> = Object.freeze({
   spike: 0,
@@ -203,6 +237,8 @@ const NO_PARTS: Readonly<Record<StackPart, number>> = Object.freeze({
   drift: 0,
   changepoint: 0,
   likelihood: 0,
+  contextual: 0,
+  relative_entropy: 0,
 });
 
 function idle(value: number): SeriesScore {

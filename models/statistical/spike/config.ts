@@ -8,6 +8,27 @@ export const SpikeConfig = Type.Object(
       default: 'both',
       description: 'Which departures count: both, only rises (traffic, bytes) or only drops.',
     }),
+    step_check: Type.Boolean({
+      default: true,
+      description:
+        'Also require the step from the previous sample to be unusual, in the same direction: a random walk that wandered from a lagging baseline is then not a spike.',
+    }),
+    step_gate: Type.Boolean({
+      default: true,
+      description:
+        'With step_check: the step only gates (z decides once the step is unusual at all, beyond 1 in 100) instead of the smaller of the two scores.',
+    }),
+    tail: Type.Union([Type.Literal('exponential'), Type.Literal('pareto')], {
+      default: 'exponential',
+      description:
+        'Tail its calibrators model (overrides calibration.tail for this part): pareto is heavier, for series with benign outliers of every size.',
+    }),
+    step_alpha: Type.Number({
+      default: 0.02,
+      exclusiveMinimum: 0,
+      maximum: 1,
+      description: 'Smoothing of the typical step size (mean absolute step, updated with clipped steps).',
+    }),
   },
   { additionalProperties: false, default: {} },
 );

@@ -1,2 +1,2 @@
 export { SpikeConfig, defaultSpikeConfig } from './config.js';
-export { SpikeDetector } from './spike.js';
+export { SpikeDetector, type SpikeOutput } from './spike.js';

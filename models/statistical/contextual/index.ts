@@ -1,0 +1,2 @@
+export { ContextualConfig, defaultContextualConfig } from './config.js';
+export { ContextualDetector } from './contextual.js';

@@ -1,0 +1,1 @@
+export { OnlineRange } from './online-range.js';
