@@ -88,6 +88,7 @@ describe('scenario library', () => {
       slow_path_scan_2s: ['scanning'],
       slow_port_sweep: ['scanning'],
       slow_port_sweep_2s: ['scanning'],
+      slow_tcp_password_guessing: ['unauthorized_access'],
       misconfigured_client: [],
     });
     for (const s of SCENARIOS) expect(s.attack).toBe(s.acceptableKinds.length > 0);

@@ -114,7 +114,7 @@ describe('planRun', () => {
     const { plan, warnings } = planRun({ seed: 1, startMs, durationMs: 8 * 3_600_000 });
     // The default run: every scenario but the slow shapes, which the evaluation plays in runs of their own.
     expect(plan).toHaveLength(ATTACK_SCENARIOS.length + BENIGN_SCENARIOS.length);
-    expect(SCENARIOS.length - plan.length).toBe(7);
+    expect(SCENARIOS.length - plan.length).toBe(8);
     expect(warnings).toEqual([]);
     const sorted = [...plan].sort((a, b) => a.atMs - b.atMs);
     expect(sorted[0]?.atMs).toBeGreaterThanOrEqual(startMs + 10 * 60_000);
