@@ -212,13 +212,17 @@ async function runCase(c: Case, db: number): Promise<void> {
     list.filter((x) => offender(x) === offender(i) && Date.parse(x.detectedAt) < Date.parse(i.detectedAt))
       .length;
   for (const r of replay) {
+    const n = nth(replay, r);
     const k = raised
       .filter((i) => offender(i) === offender(r))
-      .sort((a, b) => Date.parse(a.detectedAt) - Date.parse(b.detectedAt))[nth(replay, r)]!;
-    expect(
-      Math.abs(Date.parse(k.detectedAt) - Date.parse(r.detectedAt)),
-      `${offender(r)} detected at ${k.detectedAt}, replay at ${r.detectedAt}`,
-    ).toBeLessThanOrEqual(WINDOW_MS);
+      .sort((a, b) => Date.parse(a.detectedAt) - Date.parse(b.detectedAt))[n]!;
+    const lead = Date.parse(r.detectedAt) - Date.parse(k.detectedAt);
+    const what = `${offender(r)} ${n ? 'escalated' : 'detected'} at ${k.detectedAt}, replay at ${r.detectedAt}`;
+    // Never later than replay by more than a window. An escalation may come sooner: the batch a killed
+    // forwarder sent on but had not committed is forwarded again (at least once), and evidence that
+    // accumulates over windows (slow_and_low) counts those records twice.
+    expect(-lead, what).toBeLessThanOrEqual(WINDOW_MS);
+    if (n === 0 || !c.killOne) expect(lead, what).toBeLessThanOrEqual(WINDOW_MS);
   }
   // The corrupt batch and the bootstrap lines went to the dead-letter topic, with their reasons.
   await waitFor(
