@@ -131,7 +131,7 @@ export class IncidentManager {
     const { state, metrics, logger } = this.opts;
     let won = true;
     try {
-      won = await state.setIfAbsent(claimKey, incident.id, this.opts.dedupWindowMs);
+      won = await this.claim(claimKey, incident.id, Date.parse(incident.detectedAt));
     } catch (error) {
       // The shared store is down: raise from this replica rather than lose the incident.
       logger.warn({ error: (error as Error).message }, 'Incident dedup store unavailable; raising locally.');
@@ -155,6 +155,21 @@ export class IncidentManager {
     metrics.incidents.inc({ kind: final.kind, severity: final.severity });
     const latencyEnd = this.opts.wallNowMs ? this.opts.wallNowMs() : Date.parse(final.detectedAt);
     metrics.detectionLatency.observe(Math.max(0, (latencyEnd - firstEventMs) / 1000));
+  }
+
+  /**
+   * Claim an incident across replicas, in event time as the local dedup: the claim is kept per dedup
+   * window of event time, and one in the window before counts while it is less than a window older. So
+   * the same offender and kind found again a window or more later in event time (a backlog read after
+   * an outage, then live traffic) is raised again, as replay raises it, however little wall time passed.
+   */
+  private async claim(claimKey: string, id: string, atMs: number): Promise<boolean> {
+    const { state, dedupWindowMs } = this.opts;
+    const bucket = Math.floor(atMs / dedupWindowMs);
+    const earlier = await state.get(`${claimKey}:${bucket - 1}`);
+    if (earlier !== undefined && atMs - Number.parseInt(earlier, 10) < dedupWindowMs) return false;
+    // Kept two windows of wall time: enough while event time keeps up with the wall clock or runs ahead.
+    return state.setIfAbsent(`${claimKey}:${bucket}`, `${atMs} ${id}`, 2 * dedupWindowMs);
   }
 
   drain(): Promise<void> {

@@ -22,12 +22,13 @@ const ID: OffenderIdentity = {
   address: '',
 };
 
-function manager(): { m: IncidentManager; handled: Incident[] } {
+/** A manager; give two the same `state` to play two replicas sharing Redis (wall time stands still). */
+function manager(state = new MemoryStateStore(() => T0)): { m: IncidentManager; handled: Incident[] } {
   const handled: Incident[] = [];
   const m = new IncidentManager({
     dedupWindowMs: 3_600_000,
     maxKept: 100,
-    state: new MemoryStateStore(() => T0),
+    state,
     metrics: new Metrics(),
     logger: pino({ level: 'silent' }),
     handler: async (incident) => {
@@ -80,5 +81,36 @@ describe('IncidentManager', () => {
     offer(m, finding('exfiltration', 'single_flow_volume', 0.9999, T0 + 120_000));
     await m.drain();
     expect(handled).toHaveLength(1);
+  });
+
+  it('raises an incident once across replicas that share the store', async () => {
+    const shared = new MemoryStateStore(() => T0);
+    const [a, b] = [manager(shared), manager(shared)];
+    offer(a.m, finding('scanning', 'connection_sweep', 0.9999, T0));
+    offer(b.m, finding('scanning', 'connection_sweep', 0.9999, T0 + 20_000)); // the entity moved to b
+    await Promise.all([a.m.drain(), b.m.drain()]);
+    expect([...a.handled, ...b.handled]).toHaveLength(1);
+  });
+
+  it('dedups in event time: the same offender and kind a window later is raised again, however fast a backlog is read', async () => {
+    // Wall time stands still (T0) while event time runs on: a backlog read after an outage.
+    const shared = new MemoryStateStore(() => T0);
+    const [a, b] = [manager(shared), manager(shared)];
+    const hour = 3_600_000;
+    const at = async (r: typeof a, timeMs: number) => {
+      offer(r.m, finding('unauthorized_access', 'denial_burst', 0.9999, timeMs));
+      await r.m.drain();
+    };
+    await at(a, T0 + 50 * 60_000);
+    // 30 minutes later, in the next hour's bucket, on the other replica: still within the window.
+    await at(b, T0 + 80 * 60_000);
+    // A day later in event time, on either replica: a new incident, as replay raises it, once.
+    await at(b, T0 + 24 * hour);
+    await at(a, T0 + 24 * hour + 60_000);
+    const raised = [...a.handled, ...b.handled].map((i) => i.detectedAt).sort();
+    expect(raised).toEqual([
+      new Date(T0 + 50 * 60_000).toISOString(),
+      new Date(T0 + 24 * hour).toISOString(),
+    ]);
   });
 });
