@@ -2,10 +2,12 @@
  * The network: a small dense autoencoder over hashed request-shape tokens (FEATURES → HIDDEN → FEATURES,
  * sigmoid out), one per destination service. Trained and run synchronously with tfjs ops (no `fit`, no
  * awaiting) so it can learn in the middle of a scoring pass at a point the event stream fixes: the same
- * replay gives the same model. Seeded initialisation, full-batch Adam, every tensor inside tf.tidy.
+ * replay gives the same model. Seeded initialisation, full-batch Adam (sparse-adam.ts), every tensor
+ * inside tf.tidy.
  */
 import type * as TF from '@tensorflow/tfjs';
 import type { Tf } from '../backend.js';
+import { trainSparseAdam } from './sparse-adam.js';
 
 /** Hashed feature width and bottleneck: ~4k weights, a few ms to train on a few hundred shapes. */
 export const FEATURES = 128;
@@ -42,10 +44,14 @@ export interface TrainSettings {
 export class ShapeAutoencoder {
   private constructor(
     private readonly tf: Tf,
-    private readonly weights: TF.Variable[],
+    private readonly weights: TF.Tensor[],
   ) {}
 
-  /** Fit on `rows` (n × FEATURES, row-major), each weighted (how often the shape was seen). */
+  /**
+   * Fit on `rows` (n × FEATURES, row-major, 0/1), each weighted (how often the shape was seen). tfjs
+   * draws the initial weights and holds and runs the fitted network; the steps themselves run in
+   * sparse-adam.ts (the same loss and Adam, over the sparse input: see there why).
+   */
   static train(
     tf: Tf,
     rows: Float32Array,
@@ -53,8 +59,8 @@ export class ShapeAutoencoder {
     n: number,
     s: TrainSettings,
   ): ShapeAutoencoder {
-    const glorot = (shape: [number, number], seed: number): TF.Variable =>
-      tf.variable(tf.initializers.glorotUniform({ seed }).apply(shape) as TF.Tensor2D);
+    const glorot = (shape: [number, number], seed: number): Float32Array =>
+      tf.tidy(() => tf.initializers.glorotUniform({ seed }).apply(shape).dataSync() as Float32Array);
     // The output bias starts at each feature's log-odds in the data: before any step the network already
     // predicts how often each token occurs, and training spends its few steps on which tokens go together.
     const total0 = weights.reduce((a, b) => a + b, 0) || 1;
@@ -65,30 +71,30 @@ export class ShapeAutoencoder {
       const q = Math.min(0.99, Math.max(0.01, p));
       return Math.log(q / (1 - q));
     });
-    const vars = [
-      glorot([FEATURES, HIDDEN], s.seed),
-      tf.variable(tf.zeros([HIDDEN])),
-      glorot([HIDDEN, FEATURES], s.seed + 1),
-      tf.variable(tf.tensor1d(logOdds)),
-    ];
-    const model = new ShapeAutoencoder(tf, vars);
-    const optimizer = tf.train.adam(s.learningRate);
-    const x = tf.tensor2d(rows, [n, FEATURES]);
-    const w = tf.tensor1d(weights.map((v) => v / total0));
-    try {
-      for (let step = 0; step < s.steps; step++)
-        optimizer.minimize(() => tf.sum(tf.mul(model.rowErrors(x), w)) as TF.Scalar, false, vars);
-    } finally {
-      x.dispose();
-      w.dispose();
-      optimizer.dispose();
-    }
-    return model;
+    const params = {
+      w1: glorot([FEATURES, HIDDEN], s.seed),
+      b1: new Float32Array(HIDDEN),
+      w2: glorot([HIDDEN, FEATURES], s.seed + 1),
+      b2: logOdds,
+    };
+    trainSparseAdam(
+      params,
+      rows,
+      weights.map((v) => v / total0),
+      n,
+      s,
+    );
+    return new ShapeAutoencoder(tf, [
+      tf.tensor2d(params.w1, [FEATURES, HIDDEN]),
+      tf.tensor1d(params.b1),
+      tf.tensor2d(params.w2, [HIDDEN, FEATURES]),
+      tf.tensor1d(params.b2),
+    ]);
   }
 
   /** Mean squared reconstruction error of each row. */
   private rowErrors(x: TF.Tensor2D): TF.Tensor1D {
-    const [w1, b1, w2, b2] = this.weights as [TF.Variable, TF.Variable, TF.Variable, TF.Variable];
+    const [w1, b1, w2, b2] = this.weights as [TF.Tensor2D, TF.Tensor1D, TF.Tensor2D, TF.Tensor1D];
     const tf = this.tf;
     const hidden = tf.relu(tf.add(tf.matMul(x, w1), b1));
     const out = tf.sigmoid(tf.add(tf.matMul(hidden, w2), b2));

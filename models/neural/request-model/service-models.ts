@@ -13,6 +13,7 @@
 import type { Logger } from 'pino';
 import { loadTfSync, type Tf } from '../backend.js';
 import { FEATURES, ShapeAutoencoder, shapeRow } from './network.js';
+import { ShapeCounts } from './shape-counts.js';
 
 export interface RequestModelSettings {
   /** Clean requests a service must have received before its first model. */
@@ -33,44 +34,21 @@ export interface ShapeQuery {
   tokens: readonly string[];
 }
 
-interface ShapeEntry {
-  tokens: readonly string[];
-  count: number;
-}
-
 /** The calibrated threshold never goes below this error (a service with one shape reconstructs it exactly). */
 const MIN_THRESHOLD = 0.004;
 const MAX_CACHED_SCORES = 2048;
 
 class ServiceModel {
-  readonly shapes = new Map<string, ShapeEntry>();
+  readonly shapes: ShapeCounts;
   readonly scores = new Map<string, number>();
   seen = 0;
   nextFitAt: number;
   net: ShapeAutoencoder | undefined;
   threshold = 0;
 
-  constructor(minRequests: number) {
+  constructor(minRequests: number, maxShapes: number) {
     this.nextFitAt = minRequests;
-  }
-
-  remember(shape: string, tokens: readonly string[], maxShapes: number): void {
-    const entry = this.shapes.get(shape);
-    if (entry !== undefined) {
-      entry.count++;
-      return;
-    }
-    if (this.shapes.size >= maxShapes) {
-      let rarest: string | undefined;
-      let least = Infinity;
-      for (const [key, e] of this.shapes)
-        if (e.count < least) {
-          least = e.count;
-          rarest = key;
-        }
-      this.shapes.delete(rarest!);
-    }
-    this.shapes.set(shape, { tokens, count: 1 });
+    this.shapes = new ShapeCounts(maxShapes);
   }
 }
 
@@ -96,10 +74,10 @@ export class RequestModels {
     let model = this.services.get(service);
     if (model === undefined) {
       if (this.services.size >= this.settings.maxServices) return;
-      model = new ServiceModel(this.settings.minRequests);
+      model = new ServiceModel(this.settings.minRequests, this.settings.maxShapes);
       this.services.set(service, model);
     }
-    model.remember(shape, tokens, this.settings.maxShapes);
+    model.shapes.remember(shape, tokens);
     model.seen++;
   }
 
