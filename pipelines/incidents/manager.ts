@@ -128,7 +128,7 @@ export class IncidentManager {
   }
 
   private async raise(incident: Incident, claimKey: string, firstEventMs: number): Promise<void> {
-    const { state, metrics, logger } = this.opts;
+    const { metrics, logger } = this.opts;
     let won = true;
     try {
       won = await this.claim(claimKey, incident.id, Date.parse(incident.detectedAt));
