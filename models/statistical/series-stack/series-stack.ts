@@ -15,6 +15,7 @@
  * Rises and drops are calibrated apart. A confirmed level change moves the baseline at once: it is
  * reported when it happens, then the new level is normal (no alarm for hours while an average catches up).
  */
+import { ArtDetector } from '../art/art.js';
 import { TailCalibrator, type Calibrated } from '../calibration/tail-calibrator.js';
 import { ChangepointDetector } from '../changepoint/changepoint.js';
 import { ContextualDetector } from '../contextual/contextual.js';
@@ -36,6 +37,7 @@ export const STACK_PARTS = [
   'likelihood',
   'contextual',
   'relative_entropy',
+  'art',
 ] as const;
 export type StackPart = (typeof STACK_PARTS)[number];
 
@@ -66,6 +68,7 @@ export class SeriesDetector {
   private readonly likelihood: AnomalyLikelihood;
   private readonly contextual: ContextualDetector;
   private readonly entropy: RelativeEntropyDetector;
+  private readonly art: ArtDetector;
   private readonly cal: Record<CalibratorName, TailCalibrator>;
   private samples = 0;
   private lastMs = -Infinity;
@@ -83,6 +86,7 @@ export class SeriesDetector {
     this.likelihood = new AnomalyLikelihood(cfg.likelihood);
     this.contextual = new ContextualDetector(cfg.contextual);
     this.entropy = new RelativeEntropyDetector(cfg.relative_entropy);
+    this.art = new ArtDetector(cfg.art);
     const c = (): TailCalibrator => new TailCalibrator(cfg.calibration);
     this.cal = {
       spikeUp: new TailCalibrator({ ...cfg.calibration, tail: cfg.spike.tail }),
@@ -98,6 +102,7 @@ export class SeriesDetector {
       changepoint: c(),
       contextual: c(),
       entropy: c(),
+      art: c(),
     };
   }
 
@@ -120,6 +125,7 @@ export class SeriesDetector {
     // The binned detectors read the value itself: their ranges are learned, so scale does not matter.
     const contextRaw = this.contextual.update(value);
     const entropyRaw = this.entropy.update(value);
+    const artRaw = this.art.update(value);
     const cusum = this.cusum.update(b.z, residual);
     const varianceRaw = this.variance.update(b.z, value, b.scale);
     const driftRaw = this.drift.update(b.deseasonalized, b.scale);
@@ -171,16 +177,25 @@ export class SeriesDetector {
       const learnEntropy = this.samples % this.cfg.relative_entropy.calibration_stride === 0;
       const ent = learnEntropy ? cal.entropy.update(entropyRaw) : cal.entropy.calibrate(entropyRaw);
       if (this.entropy.ready) parts.relative_entropy = ent.score * this.cfg.relative_entropy.weight;
+      const art = cal.art.update(artRaw);
+      if (this.art.ready) parts.art = art.score * this.cfg.art.weight;
       if (this.cfg.likelihood.enabled) parts.likelihood = this.likelihood.update(surprise).score;
     }
     let score = 0;
     let detector: StackPart | '' = '';
     if (this.samples > this.cfg.warmup_samples) {
+      let second = 0;
       for (const k of STACK_PARTS) {
         if (parts[k] > score) {
+          second = score;
           score = parts[k];
           detector = k;
-        }
+        } else if (parts[k] > second) second = parts[k];
+      }
+      // A weak detection stands only when a second part agrees at least a little.
+      if (score < this.cfg.agreement_below && second < this.cfg.agreement_level) {
+        score = 0;
+        detector = '';
       }
     }
     ({ score, detector } = this.refractory(score, detector));
@@ -228,7 +243,8 @@ type CalibratorName =
   | 'driftDown'
   | 'changepoint'
   | 'contextual'
-  | 'entropy';
+  | 'entropy'
+  | 'art';
 
 const NO_PARTS: Readonly<Record<StackPart, number>> = Object.freeze({
   spike: 0,
@@ -239,6 +255,7 @@ const NO_PARTS: Readonly<Record<StackPart, number>> = Object.freeze({
   likelihood: 0,
   contextual: 0,
   relative_entropy: 0,
+  art: 0,
 });
 
 function idle(value: number): SeriesScore {
