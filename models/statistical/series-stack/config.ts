@@ -48,18 +48,26 @@ export const SeriesStackConfig = Type.Object(
       description:
         'Inside a refractory period a score is reported only when it beats the one that started it by this much (1: never; 0: whenever stronger).',
     }),
-    agreement_below: Type.Number({
-      default: 0,
+    agreement_bonus: Type.Number({
+      default: 0.4,
       minimum: 0,
       maximum: 1,
       description:
-        'A fused score below this stands only when a second part scores at least agreement_level (0: off: the best setting on the tuning half, 0.6 with 0.05, cut false positives but lost on the held-out half).',
+        'The largest part of the other family (window parts against residual parts) adds this fraction of its score to the largest part. 0.4 scored best on the tuning half (0.2, 0.6 and 0.8 lower).',
     }),
-    agreement_level: Type.Number({
-      default: 0,
+    agreement_below: Type.Number({
+      default: 0.6,
       minimum: 0,
       maximum: 1,
-      description: 'Score a second part must reach to confirm a fused score below agreement_below.',
+      description:
+        'A fused score below this stands only when the other family scores at least agreement_level (0: off). 0.7 scored lower on the tuning half.',
+    }),
+    agreement_level: Type.Number({
+      default: 0.05,
+      minimum: 0,
+      maximum: 1,
+      description:
+        'Score the other family must reach to confirm a fused score below agreement_below (0.1 scored lower on the tuning half).',
     }),
     seasonal: SeasonalConfig,
     spike: SpikeConfig,
@@ -89,6 +97,7 @@ export function seriesStackConfig(overrides: DeepPartial<SeriesStackConfig> = {}
     refractory_samples: overrides.refractory_samples ?? d.refractory_samples,
     refractory_score: overrides.refractory_score ?? d.refractory_score,
     refractory_margin: overrides.refractory_margin ?? d.refractory_margin,
+    agreement_bonus: overrides.agreement_bonus ?? d.agreement_bonus,
     agreement_below: overrides.agreement_below ?? d.agreement_below,
     agreement_level: overrides.agreement_level ?? d.agreement_level,
     seasonal: { ...d.seasonal, ...overrides.seasonal },

@@ -5,10 +5,14 @@
  *
  *   value ─► seasonal baseline ─► z ─┬─► spike (z)              ─► calibrators (up, down) ─┐
  *                  ▲                 ├─► CUSUM run rule (up, down) ─► calibrators (up, down) ─┤
- *                  │                 ├─► variance (RMS, steps)  ─► calibrators (up, down) ─┼─► max ─► score
+ *                  │                 ├─► variance (RMS, steps)  ─► calibrators (up, down) ─┼─► agreement ─► score
  *                  │                 ├─► drift (off by default) ─► calibrators (up, down) ─┤
- *                  │                 └─► changepoint (BOCPD, off by default) ─► calibrator ┘
+ *                  │                 └─► changepoint (BOCPD, off by default) ─► calibrator ┤
+ *   value ─► relative entropy, contextual (off), fuzzy ART (windows) ─► calibrators ───────┘
  *                  └──────── confirmed level shift (CUSUM) moves the baseline and the drift averages
+ *
+ * Agreement: the largest part plus agreement_bonus times the largest of the other family (residual parts,
+ * window parts); a weak score stands only with some support from the other family.
  *
  * Each raw score is turned into a tail probability against its own recent history (../calibration), so
  * the fused score is 0 for ordinary samples and rises sharply only for what this series rarely does.
@@ -40,6 +44,17 @@ export const STACK_PARTS = [
   'art',
 ] as const;
 export type StackPart = (typeof STACK_PARTS)[number];
+
+/**
+ * Parts that read windows of raw values against what they learned of them; the others read the residual
+ * from the seasonal baseline. The two families are the stack's independent views of a sample.
+ */
+export const WINDOW_PARTS: ReadonlySet<StackPart> = new Set<StackPart>([
+  'relative_entropy',
+  'contextual',
+  'art',
+]);
+const IS_WINDOW_PART: readonly boolean[] = STACK_PARTS.map((k) => WINDOW_PARTS.has(k));
 
 export interface SeriesScore {
   /** Fused calibrated score in [0,1]. */
@@ -184,16 +199,27 @@ export class SeriesDetector {
     let score = 0;
     let detector: StackPart | '' = '';
     if (this.samples > this.cfg.warmup_samples) {
-      let second = 0;
-      for (const k of STACK_PARTS) {
+      let top = -1;
+      for (let i = 0; i < STACK_PARTS.length; i++) {
+        const k = STACK_PARTS[i]!;
         if (parts[k] > score) {
-          second = score;
           score = parts[k];
           detector = k;
-        } else if (parts[k] > second) second = parts[k];
+          top = i;
+        }
       }
-      // A weak detection stands only when a second part agrees at least a little.
-      if (score < this.cfg.agreement_below && second < this.cfg.agreement_level) {
+      // Agreement counts only between the two families: parts of one family read the same signal (the
+      // CUSUM and variance parts both rise with a run of large residuals) and agree without news.
+      let other = 0;
+      const topFamily = top >= 0 && IS_WINDOW_PART[top]!;
+      for (let i = 0; i < STACK_PARTS.length; i++) {
+        const v = parts[STACK_PARTS[i]!];
+        if (IS_WINDOW_PART[i] !== topFamily && v > other) other = v;
+      }
+      // Independent evidence adds up, and a weak detection stands only when the other family agrees at
+      // least a little (lone weak scores made most false positives).
+      if (score > 0) score = Math.min(1, score + this.cfg.agreement_bonus * other);
+      if (score < this.cfg.agreement_below && other < this.cfg.agreement_level) {
         score = 0;
         detector = '';
       }
