@@ -4,6 +4,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { ArtConfig, validateArtConfig } from '../art/config.js';
 import { CalibrationConfig, validateCalibrationConfig } from '../calibration/config.js';
 import { ChangepointConfig, validateChangepointConfig } from '../changepoint/config.js';
 import { ContextualConfig } from '../contextual/config.js';
@@ -47,6 +48,27 @@ export const SeriesStackConfig = Type.Object(
       description:
         'Inside a refractory period a score is reported only when it beats the one that started it by this much (1: never; 0: whenever stronger).',
     }),
+    agreement_bonus: Type.Number({
+      default: 0.4,
+      minimum: 0,
+      maximum: 1,
+      description:
+        'The largest part of the other family (window parts against residual parts) adds this fraction of its score to the largest part. 0.4 scored best on the tuning half (0.2, 0.6 and 0.8 lower).',
+    }),
+    agreement_below: Type.Number({
+      default: 0.6,
+      minimum: 0,
+      maximum: 1,
+      description:
+        'A fused score below this stands only when the other family scores at least agreement_level (0: off). 0.7 scored lower on the tuning half.',
+    }),
+    agreement_level: Type.Number({
+      default: 0.05,
+      minimum: 0,
+      maximum: 1,
+      description:
+        'Score the other family must reach to confirm a fused score below agreement_below (0.1 scored lower on the tuning half).',
+    }),
     seasonal: SeasonalConfig,
     spike: SpikeConfig,
     cusum: CusumConfig,
@@ -56,6 +78,7 @@ export const SeriesStackConfig = Type.Object(
     likelihood: LikelihoodConfig,
     contextual: ContextualConfig,
     relative_entropy: RelativeEntropyConfig,
+    art: ArtConfig,
     calibration: CalibrationConfig,
   },
   { additionalProperties: false, default: {} },
@@ -74,6 +97,9 @@ export function seriesStackConfig(overrides: DeepPartial<SeriesStackConfig> = {}
     refractory_samples: overrides.refractory_samples ?? d.refractory_samples,
     refractory_score: overrides.refractory_score ?? d.refractory_score,
     refractory_margin: overrides.refractory_margin ?? d.refractory_margin,
+    agreement_bonus: overrides.agreement_bonus ?? d.agreement_bonus,
+    agreement_below: overrides.agreement_below ?? d.agreement_below,
+    agreement_level: overrides.agreement_level ?? d.agreement_level,
     seasonal: { ...d.seasonal, ...overrides.seasonal },
     spike: { ...d.spike, ...overrides.spike },
     cusum: { ...d.cusum, ...overrides.cusum },
@@ -83,6 +109,7 @@ export function seriesStackConfig(overrides: DeepPartial<SeriesStackConfig> = {}
     likelihood: { ...d.likelihood, ...overrides.likelihood },
     contextual: { ...d.contextual, ...overrides.contextual },
     relative_entropy: { ...d.relative_entropy, ...overrides.relative_entropy },
+    art: { ...d.art, ...overrides.art },
     calibration: { ...d.calibration, ...overrides.calibration },
   };
 }
@@ -93,6 +120,7 @@ export function validateSeriesStackConfig(c: SeriesStackConfig): string[] {
     ...validateCalibrationConfig(c.calibration).map((e) => `calibration: ${e}`),
     ...validateChangepointConfig(c.changepoint).map((e) => `changepoint: ${e}`),
     ...validateLikelihoodConfig(c.likelihood).map((e) => `likelihood: ${e}`),
+    ...validateArtConfig(c.art).map((e) => `art: ${e}`),
   ];
 }
 

@@ -14,7 +14,13 @@ export {
   validateSeriesStackConfig,
   type DeepPartial,
 } from './config.js';
-export { SeriesDetector, STACK_PARTS, type SeriesScore, type StackPart } from './series-stack.js';
+export {
+  SeriesDetector,
+  STACK_PARTS,
+  WINDOW_PARTS,
+  type SeriesScore,
+  type StackPart,
+} from './series-stack.js';
 
 /** One SeriesDetector per series: it keeps that series' state in memory and reads time from the samples. */
 export const factory: Factory<'detector', typeof SeriesStackConfig, SeriesDetector> = {

@@ -5,16 +5,21 @@
  *
  *   value ─► seasonal baseline ─► z ─┬─► spike (z)              ─► calibrators (up, down) ─┐
  *                  ▲                 ├─► CUSUM run rule (up, down) ─► calibrators (up, down) ─┤
- *                  │                 ├─► variance (RMS, steps)  ─► calibrators (up, down) ─┼─► max ─► score
+ *                  │                 ├─► variance (RMS, steps)  ─► calibrators (up, down) ─┼─► agreement ─► score
  *                  │                 ├─► drift (off by default) ─► calibrators (up, down) ─┤
- *                  │                 └─► changepoint (BOCPD, off by default) ─► calibrator ┘
+ *                  │                 └─► changepoint (BOCPD, off by default) ─► calibrator ┤
+ *   value ─► relative entropy, contextual (off), fuzzy ART (windows) ─► calibrators ───────┘
  *                  └──────── confirmed level shift (CUSUM) moves the baseline and the drift averages
+ *
+ * Agreement: the largest part plus agreement_bonus times the largest of the other family (residual parts,
+ * window parts); a weak score stands only with some support from the other family.
  *
  * Each raw score is turned into a tail probability against its own recent history (../calibration), so
  * the fused score is 0 for ordinary samples and rises sharply only for what this series rarely does.
  * Rises and drops are calibrated apart. A confirmed level change moves the baseline at once: it is
  * reported when it happens, then the new level is normal (no alarm for hours while an average catches up).
  */
+import { ArtDetector } from '../art/art.js';
 import { TailCalibrator, type Calibrated } from '../calibration/tail-calibrator.js';
 import { ChangepointDetector } from '../changepoint/changepoint.js';
 import { ContextualDetector } from '../contextual/contextual.js';
@@ -36,8 +41,20 @@ export const STACK_PARTS = [
   'likelihood',
   'contextual',
   'relative_entropy',
+  'art',
 ] as const;
 export type StackPart = (typeof STACK_PARTS)[number];
+
+/**
+ * Parts that read windows of raw values against what they learned of them; the others read the residual
+ * from the seasonal baseline. The two families are the stack's independent views of a sample.
+ */
+export const WINDOW_PARTS: ReadonlySet<StackPart> = new Set<StackPart>([
+  'relative_entropy',
+  'contextual',
+  'art',
+]);
+const IS_WINDOW_PART: readonly boolean[] = STACK_PARTS.map((k) => WINDOW_PARTS.has(k));
 
 export interface SeriesScore {
   /** Fused calibrated score in [0,1]. */
@@ -66,6 +83,7 @@ export class SeriesDetector {
   private readonly likelihood: AnomalyLikelihood;
   private readonly contextual: ContextualDetector;
   private readonly entropy: RelativeEntropyDetector;
+  private readonly art: ArtDetector;
   private readonly cal: Record<CalibratorName, TailCalibrator>;
   private samples = 0;
   private lastMs = -Infinity;
@@ -83,6 +101,7 @@ export class SeriesDetector {
     this.likelihood = new AnomalyLikelihood(cfg.likelihood);
     this.contextual = new ContextualDetector(cfg.contextual);
     this.entropy = new RelativeEntropyDetector(cfg.relative_entropy);
+    this.art = new ArtDetector(cfg.art);
     const c = (): TailCalibrator => new TailCalibrator(cfg.calibration);
     this.cal = {
       spikeUp: new TailCalibrator({ ...cfg.calibration, tail: cfg.spike.tail }),
@@ -98,6 +117,7 @@ export class SeriesDetector {
       changepoint: c(),
       contextual: c(),
       entropy: c(),
+      art: c(),
     };
   }
 
@@ -120,6 +140,7 @@ export class SeriesDetector {
     // The binned detectors read the value itself: their ranges are learned, so scale does not matter.
     const contextRaw = this.contextual.update(value);
     const entropyRaw = this.entropy.update(value);
+    const artRaw = this.art.update(value);
     const cusum = this.cusum.update(b.z, residual);
     const varianceRaw = this.variance.update(b.z, value, b.scale);
     const driftRaw = this.drift.update(b.deseasonalized, b.scale);
@@ -171,16 +192,36 @@ export class SeriesDetector {
       const learnEntropy = this.samples % this.cfg.relative_entropy.calibration_stride === 0;
       const ent = learnEntropy ? cal.entropy.update(entropyRaw) : cal.entropy.calibrate(entropyRaw);
       if (this.entropy.ready) parts.relative_entropy = ent.score * this.cfg.relative_entropy.weight;
+      const art = cal.art.update(artRaw);
+      if (this.art.ready) parts.art = art.score * this.cfg.art.weight;
       if (this.cfg.likelihood.enabled) parts.likelihood = this.likelihood.update(surprise).score;
     }
     let score = 0;
     let detector: StackPart | '' = '';
     if (this.samples > this.cfg.warmup_samples) {
-      for (const k of STACK_PARTS) {
+      let top = -1;
+      for (let i = 0; i < STACK_PARTS.length; i++) {
+        const k = STACK_PARTS[i]!;
         if (parts[k] > score) {
           score = parts[k];
           detector = k;
+          top = i;
         }
+      }
+      // Agreement counts only between the two families: parts of one family read the same signal (the
+      // CUSUM and variance parts both rise with a run of large residuals) and agree without news.
+      let other = 0;
+      const topFamily = top >= 0 && IS_WINDOW_PART[top]!;
+      for (let i = 0; i < STACK_PARTS.length; i++) {
+        const v = parts[STACK_PARTS[i]!];
+        if (IS_WINDOW_PART[i] !== topFamily && v > other) other = v;
+      }
+      // Independent evidence adds up, and a weak detection stands only when the other family agrees at
+      // least a little (lone weak scores made most false positives).
+      if (score > 0) score = Math.min(1, score + this.cfg.agreement_bonus * other);
+      if (score < this.cfg.agreement_below && other < this.cfg.agreement_level) {
+        score = 0;
+        detector = '';
       }
     }
     ({ score, detector } = this.refractory(score, detector));
@@ -228,7 +269,8 @@ type CalibratorName =
   | 'driftDown'
   | 'changepoint'
   | 'contextual'
-  | 'entropy';
+  | 'entropy'
+  | 'art';
 
 const NO_PARTS: Readonly<Record<StackPart, number>> = Object.freeze({
   spike: 0,
@@ -239,6 +281,7 @@ const NO_PARTS: Readonly<Record<StackPart, number>> = Object.freeze({
   likelihood: 0,
   contextual: 0,
   relative_entropy: 0,
+  art: 0,
 });
 
 function idle(value: number): SeriesScore {

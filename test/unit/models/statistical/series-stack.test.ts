@@ -120,7 +120,9 @@ describe('SeriesDetector', () => {
     // No single sample is odd; only the quietness of the steps is (variance), and the window's histogram
     // collapsing into one bin (relative entropy, which scores it higher once its window is mostly flat).
     expect(['variance', 'relative_entropy']).toContain(flat.detector);
-    expect(scored.slice(1200, 1210).some((s) => s.detector === 'variance')).toBe(true);
+    // Variance alone is a weak score here; it is reported once relative entropy (the other family)
+    // agrees, within 15 samples.
+    expect(scored.slice(1200, 1215).some((s) => s.detector === 'variance' && s.score >= 0.5)).toBe(true);
     expect(flat.score).toBeGreaterThan(ordinary + 0.2);
   });
 

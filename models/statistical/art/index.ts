@@ -1,0 +1,2 @@
+export { ArtConfig, defaultArtConfig, validateArtConfig } from './config.js';
+export { ArtDetector } from './art.js';
