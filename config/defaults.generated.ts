@@ -196,7 +196,7 @@ export const DEFAULT_CONFIG: MeshguardConfig = {
     tls: false,
     allow_unauthenticated: false,
     max_batch_events: 5000,
-    commit_interval_ms: 1000,
+    commit_interval_ms: 0,
     producer_timeout_ms: 5000,
     idempotent: true,
     compression: 'none',
