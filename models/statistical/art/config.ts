@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { memberWeight, rangeWiden } from '../range/config.js';
 
 export const ArtConfig = Type.Object(
   {
@@ -57,18 +58,8 @@ export const ArtConfig = Type.Object(
       minimum: 0,
       description: 'Samples before its score counts in the stack (the vigilance adapts before it).',
     }),
-    widen: Type.Number({
-      default: 0.02,
-      exclusiveMinimum: 0,
-      maximum: 1,
-      description: 'Fraction of an excess by which the learned range widens per sample beyond it.',
-    }),
-    weight: Type.Number({
-      default: 1,
-      minimum: 0,
-      maximum: 1,
-      description: 'Multiplier of its calibrated score in the stack (0 turns its vote off).',
-    }),
+    widen: rangeWiden(),
+    weight: memberWeight(),
   },
   { additionalProperties: false, default: {} },
 );

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { memberWeight, rangeWiden } from '../range/config.js';
 
 export const ContextualConfig = Type.Object(
   {
@@ -21,13 +22,7 @@ export const ContextualConfig = Type.Object(
       maximum: 4,
       description: 'Longest context: how many preceding binned values condition the next one.',
     }),
-    widen: Type.Number({
-      default: 0.02,
-      exclusiveMinimum: 0,
-      maximum: 1,
-      description:
-        'Fraction of an excess by which the range widens per sample beyond it (slow: a spike stays an outlier).',
-    }),
+    widen: rangeWiden(),
     settle: Type.Integer({
       default: 24,
       minimum: 1,
@@ -51,12 +46,7 @@ export const ContextualConfig = Type.Object(
       description:
         'Learned transitions kept per series; beyond it all counts are halved and the rarest forgotten (memory bound).',
     }),
-    weight: Type.Number({
-      default: 1,
-      minimum: 0,
-      maximum: 1,
-      description: 'Multiplier of its calibrated score in the stack (0 turns its vote off).',
-    }),
+    weight: memberWeight(),
   },
   { additionalProperties: false, default: {} },
 );

@@ -1,1 +1,2 @@
 export { OnlineRange } from './online-range.js';
+export { memberWeight, rangeWiden } from './config.js';

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { memberWeight, rangeWiden } from '../range/config.js';
 
 export const RelativeEntropyConfig = Type.Object(
   {
@@ -50,18 +51,8 @@ export const RelativeEntropyConfig = Type.Object(
       description:
         'The stack calibrates every raw score but remembers one in this many (the history then spans more windows). 4 kept ordinary noise clearly below a flatline in the unit tests; 1 and 2 scored 1.3 and 1.4 higher on the tuning half but not clear of it.',
     }),
-    widen: Type.Number({
-      default: 0.02,
-      exclusiveMinimum: 0,
-      maximum: 1,
-      description: 'Fraction of an excess by which the range widens per sample beyond it.',
-    }),
-    weight: Type.Number({
-      default: 1,
-      minimum: 0,
-      maximum: 1,
-      description: 'Multiplier of its calibrated score in the stack (0 turns its vote off).',
-    }),
+    widen: rangeWiden(),
+    weight: memberWeight(),
   },
   { additionalProperties: false, default: {} },
 );

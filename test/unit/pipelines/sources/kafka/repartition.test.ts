@@ -57,6 +57,22 @@ function hopOf(
   return { hop, sent, scored };
 }
 
+/** What the hop sent, read back from its topic one message at a time. */
+async function readBack(hop: RepartitionHandler, sent: HopRecord[]): Promise<void> {
+  let offset = 0;
+  for (const m of sent) {
+    const record: KafkaInRecord = {
+      topic: HOP,
+      partition: m.partition!,
+      offset: String(offset++),
+      key: m.key,
+      value: m.value.toString(),
+      headers: m.headers,
+    };
+    await hop.handle([record]);
+  }
+}
+
 describe('the repartition hop', () => {
   it('pauses the access-log topic while its own packs are out, and hands them back as their parsed events', async () => {
     const flow: string[] = [];
@@ -77,18 +93,7 @@ describe('the repartition hop', () => {
     expect(scored).toHaveLength(0);
 
     // The packs come back from the repartition topic: no text needed, every record's events handed on.
-    let offset = 0;
-    for (const m of sent) {
-      const record: KafkaInRecord = {
-        topic: HOP,
-        partition: m.partition!,
-        offset: String(offset++),
-        key: m.key,
-        value: m.value.toString(),
-        headers: m.headers,
-      };
-      await hop.handle([record]);
-    }
+    await readBack(hop, sent);
     expect(flow).toEqual(['pause', 'resume']);
     const events = scored.flatMap((r) => r.events ?? []);
     expect(events).toHaveLength(40);
@@ -121,18 +126,7 @@ describe('the repartition hop', () => {
 
     // Read back: a partition that got nothing hands on the watermark alone; those with records hand
     // them on first, then the watermark.
-    let offset = 0;
-    for (const m of sent) {
-      const record: KafkaInRecord = {
-        topic: HOP,
-        partition: m.partition!,
-        offset: String(offset++),
-        key: m.key,
-        value: m.value.toString(),
-        headers: m.headers,
-      };
-      await hop.handle([record]);
-    }
+    await readBack(hop, sent);
     const markers = scored.filter((r) => r.watermarkMs !== undefined);
     expect(markers).toHaveLength(8);
     expect(markers.every((r) => r.input === 'upstream/2' && r.inputs?.length === 4)).toBe(true);
