@@ -3,9 +3,11 @@ import { Kafka, logLevel, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import { registerKafkaCodecs } from './codecs.js';
 import type { KafkaConfig } from './config.js';
+import { fixKafkajsRequestQueue } from './request-queue-fix.js';
 
 export function createKafka(cfg: KafkaConfig, logger: Logger): Kafka {
   registerKafkaCodecs();
+  fixKafkajsRequestQueue();
   const log = logger.child({ component: 'kafka' });
   const sasl: SASLOptions | undefined = cfg.sasl
     ? ({
