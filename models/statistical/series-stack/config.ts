@@ -10,6 +10,7 @@ import { ChangepointConfig, validateChangepointConfig } from '../changepoint/con
 import { ContextualConfig } from '../contextual/config.js';
 import { CusumConfig } from '../cusum/config.js';
 import { DriftConfig } from '../drift/config.js';
+import { FlatlineConfig } from '../flatline/config.js';
 import { LikelihoodConfig, validateLikelihoodConfig } from '../likelihood/config.js';
 import { RelativeEntropyConfig } from '../relative-entropy/config.js';
 import { SeasonalConfig } from '../seasonal/config.js';
@@ -79,6 +80,7 @@ export const SeriesStackConfig = Type.Object(
     contextual: ContextualConfig,
     relative_entropy: RelativeEntropyConfig,
     art: ArtConfig,
+    flatline: FlatlineConfig,
     calibration: CalibrationConfig,
   },
   { additionalProperties: false, default: {} },
@@ -110,6 +112,7 @@ export function seriesStackConfig(overrides: DeepPartial<SeriesStackConfig> = {}
     contextual: { ...d.contextual, ...overrides.contextual },
     relative_entropy: { ...d.relative_entropy, ...overrides.relative_entropy },
     art: { ...d.art, ...overrides.art },
+    flatline: { ...d.flatline, ...overrides.flatline },
     calibration: { ...d.calibration, ...overrides.calibration },
   };
 }

@@ -8,6 +8,7 @@
  *                  │                 ├─► variance (RMS, steps)  ─► calibrators (up, down) ─┼─► agreement ─► score
  *                  │                 ├─► drift (off by default) ─► calibrators (up, down) ─┤
  *                  │                 └─► changepoint (BOCPD, off by default) ─► calibrator ┤
+ *   value ─► flatline (run of exact repeats against the series' repeat rate) ─────────────┤
  *   value ─► relative entropy, contextual (off), fuzzy ART (windows) ─► calibrators ───────┘
  *                  └──────── confirmed level shift (CUSUM) moves the baseline and the drift averages
  *
@@ -25,6 +26,7 @@ import { ChangepointDetector } from '../changepoint/changepoint.js';
 import { ContextualDetector } from '../contextual/contextual.js';
 import { CusumDetector } from '../cusum/cusum.js';
 import { DriftDetector } from '../drift/drift.js';
+import { FlatlineDetector } from '../flatline/flatline.js';
 import { AnomalyLikelihood } from '../likelihood/likelihood.js';
 import { RelativeEntropyDetector } from '../relative-entropy/relative-entropy.js';
 import { SeasonalBaseline } from '../seasonal/seasonal.js';
@@ -42,6 +44,7 @@ export const STACK_PARTS = [
   'contextual',
   'relative_entropy',
   'art',
+  'flatline',
 ] as const;
 export type StackPart = (typeof STACK_PARTS)[number];
 
@@ -84,6 +87,7 @@ export class SeriesDetector {
   private readonly contextual: ContextualDetector;
   private readonly entropy: RelativeEntropyDetector;
   private readonly art: ArtDetector;
+  private readonly flatline: FlatlineDetector;
   private readonly cal: Record<CalibratorName, TailCalibrator>;
   private samples = 0;
   private lastMs = -Infinity;
@@ -102,6 +106,7 @@ export class SeriesDetector {
     this.contextual = new ContextualDetector(cfg.contextual);
     this.entropy = new RelativeEntropyDetector(cfg.relative_entropy);
     this.art = new ArtDetector(cfg.art);
+    this.flatline = new FlatlineDetector(cfg.flatline, cfg.calibration, cfg.refractory_score);
     const c = (): TailCalibrator => new TailCalibrator(cfg.calibration);
     this.cal = {
       spikeUp: new TailCalibrator({ ...cfg.calibration, tail: cfg.spike.tail }),
@@ -141,6 +146,8 @@ export class SeriesDetector {
     const contextRaw = this.contextual.update(value);
     const entropyRaw = this.entropy.update(value);
     const artRaw = this.art.update(value);
+    // Judged by its own repeat rate, not calibrated again: its score is already a tail probability.
+    const flatline = this.flatline.update(value);
     const cusum = this.cusum.update(b.z, residual);
     const varianceRaw = this.variance.update(b.z, value, b.scale);
     const driftRaw = this.drift.update(b.deseasonalized, b.scale);
@@ -194,6 +201,7 @@ export class SeriesDetector {
       if (this.entropy.ready) parts.relative_entropy = ent.score * this.cfg.relative_entropy.weight;
       const art = cal.art.update(artRaw);
       if (this.art.ready) parts.art = art.score * this.cfg.art.weight;
+      parts.flatline = flatline;
       if (this.cfg.likelihood.enabled) parts.likelihood = this.likelihood.update(surprise).score;
     }
     let score = 0;
@@ -282,6 +290,7 @@ const NO_PARTS: Readonly<Record<StackPart, number>> = Object.freeze({
   contextual: 0,
   relative_entropy: 0,
   art: 0,
+  flatline: 0,
 });
 
 function idle(value: number): SeriesScore {

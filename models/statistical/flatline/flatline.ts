@@ -1,0 +1,62 @@
+/**
+ * Stuck-value detector: a run of samples exactly equal to the one before (a frozen gauge, a stuck
+ * exporter, a sensor that stopped reporting changes) judged against how often this series repeats a
+ * value at all.
+ *
+ * With p the series' own rate of exact repeats so far (Laplace-smoothed), a run of k repeats has the
+ * surprise k · −log10 p, capped like the calibrators' (never more than 10,000 times rarer than 1/n).
+ * A continuous series (p near 1/n) is surprised by a run of two or three; a series of small counts or
+ * coarse readings repeats often, so only a long run surprises it.
+ *
+ * One run, one detection: once a run's score has reached `reportScore`, the rest of the run scores 0
+ * (a series that stays stuck, or rests at a floor like 0, is reported once, not after every refractory
+ * period). The run still teaches p, so a series that often rests at one value learns that it does.
+ */
+import type { FlatlineConfig } from './config.js';
+
+/** How raw surprise maps to a score: the calibrators' floor and ceiling (../calibration). */
+export interface SurpriseScale {
+  surprise_floor: number;
+  surprise_ceiling: number;
+}
+
+export class FlatlineDetector {
+  private previous = NaN;
+  private samples = 0;
+  private repeats = 0;
+  private run = 0;
+  private reported = false;
+
+  constructor(
+    private readonly cfg: FlatlineConfig,
+    private readonly scale: SurpriseScale,
+    private readonly reportScore: number,
+  ) {}
+
+  /** Current run of repeats (0 when the last value differed from the one before). */
+  get runLength(): number {
+    return this.run;
+  }
+
+  /** Score in [0,1] of the run ending at `value`. */
+  update(value: number): number {
+    if (!this.cfg.enabled || !Number.isFinite(value)) return 0;
+    const repeated = value === this.previous;
+    this.previous = value;
+    this.samples++;
+    if (!repeated) {
+      this.run = 0;
+      this.reported = false;
+      return 0;
+    }
+    this.run++;
+    this.repeats++;
+    if (this.reported) return 0;
+    const p = (this.repeats + 1) / (this.samples + 2);
+    const surprise = Math.min(this.run * -Math.log10(p), Math.log10(this.samples + 1) + 4);
+    const { surprise_floor: lo, surprise_ceiling: hi } = this.scale;
+    const score = surprise <= lo ? 0 : surprise >= hi ? 1 : (surprise - lo) / (hi - lo);
+    if (score >= this.reportScore) this.reported = true;
+    return score;
+  }
+}
