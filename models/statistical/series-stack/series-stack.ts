@@ -30,6 +30,7 @@ import { FlatlineDetector } from '../flatline/flatline.js';
 import { AnomalyLikelihood } from '../likelihood/likelihood.js';
 import { RelativeEntropyDetector } from '../relative-entropy/relative-entropy.js';
 import { SeasonalBaseline } from '../seasonal/seasonal.js';
+import { BurstMemory } from '../spike/burst-memory.js';
 import { SpikeDetector } from '../spike/spike.js';
 import { VarianceDetector } from '../variance/variance.js';
 import { defaultSeriesStackConfig, type SeriesStackConfig } from './config.js';
@@ -89,6 +90,8 @@ export class SeriesDetector {
   private readonly art: ArtDetector;
   private readonly flatline: FlatlineDetector;
   private readonly cal: Record<CalibratorName, TailCalibrator>;
+  private readonly burstsUp: BurstMemory;
+  private readonly burstsDown: BurstMemory;
   private samples = 0;
   private lastMs = -Infinity;
   /** Last sample of the current refractory period, and the score that must be beaten inside it. */
@@ -107,6 +110,10 @@ export class SeriesDetector {
     this.entropy = new RelativeEntropyDetector(cfg.relative_entropy);
     this.art = new ArtDetector(cfg.art);
     this.flatline = new FlatlineDetector(cfg.flatline, cfg.calibration, cfg.refractory_score);
+    const bursts = (): BurstMemory =>
+      new BurstMemory(cfg.spike.burst_memory, cfg.spike.burst_admit_surprise, cfg.calibration);
+    this.burstsUp = bursts();
+    this.burstsDown = bursts();
     const c = (): TailCalibrator => new TailCalibrator(cfg.calibration);
     this.cal = {
       spikeUp: new TailCalibrator({ ...cfg.calibration, tail: cfg.spike.tail }),
@@ -168,8 +175,11 @@ export class SeriesDetector {
         surprise = Math.max(surprise, x.surprise, y.surprise);
         return Math.max(x.score, y.score);
       };
-      const zUp = cal.spikeUp.update(Math.max(spikeRaw.z, 0));
-      const zDown = cal.spikeDown.update(Math.max(-spikeRaw.z, 0));
+      // A spike no larger than a burst this series has already produced is as rare as such bursts were.
+      const up = Math.max(spikeRaw.z, 0);
+      const down = Math.max(-spikeRaw.z, 0);
+      const zUp = this.burstsUp.judge(cal.spikeUp.update(up), up, this.samples);
+      const zDown = this.burstsDown.judge(cal.spikeDown.update(down), down, this.samples);
       parts.spike = larger(zUp, zDown);
       if (!Number.isNaN(spikeRaw.stepped)) {
         // A spike must be unusual both as a departure and as a jump, each judged by its own history.
