@@ -47,4 +47,20 @@ describe('FlatlineDetector', () => {
     const off = new FlatlineDetector({ ...defaultFlatlineConfig, enabled: false }, SCALE, 0.5);
     expect([1, 1, 1, 1, 1].map((v) => off.update(v))).toEqual([0, 0, 0, 0, 0]);
   });
+
+  it('alarms on the first rest at a value, not on later rests there no longer than a reported one', () => {
+    const r = lcg(4);
+    const d = new FlatlineDetector(defaultFlatlineConfig, SCALE, 0.5);
+    const rest = (): number => Math.max(...Array.from({ length: 4 }, () => d.update(0)));
+    for (let i = 0; i < 1000; i++) d.update(10 + r());
+    expect(rest()).toBeGreaterThanOrEqual(0.5);
+    for (let i = 0; i < 1000; i++) d.update(10 + r());
+    expect(rest()).toBeLessThan(0.5);
+    const forgetful = new FlatlineDetector({ ...defaultFlatlineConfig, run_memory: 0 }, SCALE, 0.5);
+    const restOf = (): number => Math.max(...Array.from({ length: 4 }, () => forgetful.update(0)));
+    for (let i = 0; i < 1000; i++) forgetful.update(10 + r());
+    expect(restOf()).toBeGreaterThanOrEqual(0.5);
+    for (let i = 0; i < 1000; i++) forgetful.update(10 + r());
+    expect(restOf()).toBeGreaterThanOrEqual(0.5);
+  });
 });
