@@ -12,8 +12,8 @@
  *   value ─► relative entropy, contextual (off), fuzzy ART (windows) ─► calibrators ───────┘
  *                  └──────── confirmed level shift (CUSUM) moves the baseline and the drift averages
  *
- * Agreement: the largest part plus agreement_bonus times the largest of the other family (residual parts,
- * window parts); a weak score stands only with some support from the other family.
+ * Agreement: the largest part plus agreement_bonus times the other family's largest part (residual parts,
+ * window parts), held over recent samples; a weak score stands only with some support from the other family.
  *
  * Each raw score is turned into a tail probability against its own recent history (../calibration), so
  * the fused score is 0 for ordinary samples and rises sharply only for what this series rarely does.
@@ -97,6 +97,9 @@ export class SeriesDetector {
   /** Last sample of the current refractory period, and the score that must be beaten inside it. */
   private refractoryUntil = -1;
   private refractoryLevel = 0;
+  /** Each family's largest part, held over recent samples (decaying by agreement_decay per sample). */
+  private heldWindow = 0;
+  private heldResidual = 0;
 
   constructor(readonly cfg: SeriesStackConfig = defaultSeriesStackConfig) {
     this.baseline = new SeasonalBaseline(cfg.seasonal);
@@ -228,12 +231,21 @@ export class SeriesDetector {
       }
       // Agreement counts only between the two families: parts of one family read the same signal (the
       // CUSUM and variance parts both rise with a run of large residuals) and agree without news.
-      let other = 0;
-      const topFamily = top >= 0 && IS_WINDOW_PART[top]!;
+      let windowMax = 0;
+      let residualMax = 0;
       for (let i = 0; i < STACK_PARTS.length; i++) {
         const v = parts[STACK_PARTS[i]!];
-        if (IS_WINDOW_PART[i] !== topFamily && v > other) other = v;
+        if (IS_WINDOW_PART[i]) windowMax = Math.max(windowMax, v);
+        else residualMax = Math.max(residualMax, v);
       }
+      // Two views of one change rarely peak on the same sample (the run rule needs a few samples, a
+      // window part sees the change when its window fills), so agreement reads the other family's
+      // recent largest part.
+      const decay = this.cfg.agreement_decay;
+      this.heldWindow = Math.max(windowMax, this.heldWindow * decay);
+      this.heldResidual = Math.max(residualMax, this.heldResidual * decay);
+      const topFamily = top >= 0 && IS_WINDOW_PART[top]!;
+      const other = topFamily ? this.heldResidual : this.heldWindow;
       // Independent evidence adds up, and a weak detection stands only when the other family agrees at
       // least a little (lone weak scores made most false positives).
       if (score > 0) score = Math.min(1, score + this.cfg.agreement_bonus * other);
