@@ -1,5 +1,5 @@
 /**
- * Stuck-value detector: a run of samples exactly equal to the one before (a frozen gauge, a stuck
+ * Stuck-value detector: a run of samples equal to the one before (up to floating-point noise) (a frozen gauge, a stuck
  * exporter, a sensor that stopped reporting changes) judged against how often this series repeats a
  * value at all.
  *
@@ -52,7 +52,7 @@ export class FlatlineDetector {
   /** Score in [0,1] of the run ending at `value`. */
   update(value: number): number {
     if (!this.cfg.enabled || !Number.isFinite(value)) return 0;
-    const repeated = value === this.previous;
+    const repeated = same(value, this.previous);
     const runValue = this.previous;
     this.previous = value;
     this.samples++;
@@ -79,7 +79,7 @@ export class FlatlineDetector {
   private remembered(value: number, length: number): number {
     let n = 0;
     for (let i = 0; i < this.runsStored; i++)
-      if (this.runValues[i] === value && this.runLengths[i]! >= length) n++;
+      if (same(this.runValues[i]!, value) && this.runLengths[i]! >= length) n++;
     return n;
   }
 
@@ -91,4 +91,12 @@ export class FlatlineDetector {
     this.runsHead = (this.runsHead + 1) % capacity;
     if (this.runsStored < capacity) this.runsStored++;
   }
+}
+
+/**
+ * Equal up to floating-point noise: rates derived from counters ((b − a) / dt) of a constant flow differ
+ * in their last bits, and such a flow must read as one run, not as many short ones.
+ */
+function same(a: number, b: number): boolean {
+  return Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b));
 }

@@ -63,4 +63,24 @@ describe('FlatlineDetector', () => {
     for (let i = 0; i < 1000; i++) forgetful.update(10 + r());
     expect(restOf()).toBeGreaterThanOrEqual(0.5);
   });
+
+  it('reads a constant rate derived from a counter as one run despite floating-point noise', () => {
+    const r = lcg(5);
+    const d = new FlatlineDetector(defaultFlatlineConfig, SCALE, 0.5);
+    for (let i = 0; i < 1000; i++) d.update(1e5 * (1 + r()));
+    let total = 123456789.123;
+    let previous = total;
+    const rates = new Set<number>();
+    const scores: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      total += 1234567.891 * 30;
+      const rate = (total - previous) / 30; // 1234567.891 give or take the last bits
+      rates.add(rate);
+      scores.push(d.update(rate));
+      previous = total;
+    }
+    expect(rates.size).toBeGreaterThan(1);
+    expect(scores.filter((s) => s >= 0.5)).toHaveLength(1);
+    expect(d.runLength).toBe(199);
+  });
 });
