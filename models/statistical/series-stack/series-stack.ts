@@ -8,11 +8,12 @@
  *                  │                 ├─► variance (RMS, steps)  ─► calibrators (up, down) ─┼─► agreement ─► score
  *                  │                 ├─► drift (off by default) ─► calibrators (up, down) ─┤
  *                  │                 └─► changepoint (BOCPD, off by default) ─► calibrator ┤
+ *   value ─► flatline (run of exact repeats against the series' repeat rate) ─────────────┤
  *   value ─► relative entropy, contextual (off), fuzzy ART (windows) ─► calibrators ───────┘
  *                  └──────── confirmed level shift (CUSUM) moves the baseline and the drift averages
  *
- * Agreement: the largest part plus agreement_bonus times the largest of the other family (residual parts,
- * window parts); a weak score stands only with some support from the other family.
+ * Agreement: the largest part plus agreement_bonus times the other family's largest part (residual parts,
+ * window parts), held over recent samples; a weak score stands only with some support from the other family.
  *
  * Each raw score is turned into a tail probability against its own recent history (../calibration), so
  * the fused score is 0 for ordinary samples and rises sharply only for what this series rarely does.
@@ -25,9 +26,11 @@ import { ChangepointDetector } from '../changepoint/changepoint.js';
 import { ContextualDetector } from '../contextual/contextual.js';
 import { CusumDetector } from '../cusum/cusum.js';
 import { DriftDetector } from '../drift/drift.js';
+import { FlatlineDetector } from '../flatline/flatline.js';
 import { AnomalyLikelihood } from '../likelihood/likelihood.js';
 import { RelativeEntropyDetector } from '../relative-entropy/relative-entropy.js';
 import { SeasonalBaseline } from '../seasonal/seasonal.js';
+import { BurstMemory } from '../spike/burst-memory.js';
 import { SpikeDetector } from '../spike/spike.js';
 import { VarianceDetector } from '../variance/variance.js';
 import { defaultSeriesStackConfig, type SeriesStackConfig } from './config.js';
@@ -42,6 +45,7 @@ export const STACK_PARTS = [
   'contextual',
   'relative_entropy',
   'art',
+  'flatline',
 ] as const;
 export type StackPart = (typeof STACK_PARTS)[number];
 
@@ -84,12 +88,18 @@ export class SeriesDetector {
   private readonly contextual: ContextualDetector;
   private readonly entropy: RelativeEntropyDetector;
   private readonly art: ArtDetector;
+  private readonly flatline: FlatlineDetector;
   private readonly cal: Record<CalibratorName, TailCalibrator>;
+  private readonly burstsUp: BurstMemory;
+  private readonly burstsDown: BurstMemory;
   private samples = 0;
   private lastMs = -Infinity;
   /** Last sample of the current refractory period, and the score that must be beaten inside it. */
   private refractoryUntil = -1;
   private refractoryLevel = 0;
+  /** Each family's largest part, held over recent samples (decaying by agreement_decay per sample). */
+  private heldWindow = 0;
+  private heldResidual = 0;
 
   constructor(readonly cfg: SeriesStackConfig = defaultSeriesStackConfig) {
     this.baseline = new SeasonalBaseline(cfg.seasonal);
@@ -102,6 +112,11 @@ export class SeriesDetector {
     this.contextual = new ContextualDetector(cfg.contextual);
     this.entropy = new RelativeEntropyDetector(cfg.relative_entropy);
     this.art = new ArtDetector(cfg.art);
+    this.flatline = new FlatlineDetector(cfg.flatline, cfg.calibration, cfg.refractory_score);
+    const bursts = (): BurstMemory =>
+      new BurstMemory(cfg.spike.burst_memory, cfg.spike.burst_admit_surprise, cfg.calibration);
+    this.burstsUp = bursts();
+    this.burstsDown = bursts();
     const c = (): TailCalibrator => new TailCalibrator(cfg.calibration);
     this.cal = {
       spikeUp: new TailCalibrator({ ...cfg.calibration, tail: cfg.spike.tail }),
@@ -141,6 +156,8 @@ export class SeriesDetector {
     const contextRaw = this.contextual.update(value);
     const entropyRaw = this.entropy.update(value);
     const artRaw = this.art.update(value);
+    // Judged by its own repeat rate, not calibrated again: its score is already a tail probability.
+    const flatline = this.flatline.update(value);
     const cusum = this.cusum.update(b.z, residual);
     const varianceRaw = this.variance.update(b.z, value, b.scale);
     const driftRaw = this.drift.update(b.deseasonalized, b.scale);
@@ -161,8 +178,11 @@ export class SeriesDetector {
         surprise = Math.max(surprise, x.surprise, y.surprise);
         return Math.max(x.score, y.score);
       };
-      const zUp = cal.spikeUp.update(Math.max(spikeRaw.z, 0));
-      const zDown = cal.spikeDown.update(Math.max(-spikeRaw.z, 0));
+      // A spike no larger than a burst this series has already produced is as rare as such bursts were.
+      const up = Math.max(spikeRaw.z, 0);
+      const down = Math.max(-spikeRaw.z, 0);
+      const zUp = this.burstsUp.judge(cal.spikeUp.update(up), up, this.samples);
+      const zDown = this.burstsDown.judge(cal.spikeDown.update(down), down, this.samples);
       parts.spike = larger(zUp, zDown);
       if (!Number.isNaN(spikeRaw.stepped)) {
         // A spike must be unusual both as a departure and as a jump, each judged by its own history.
@@ -194,6 +214,7 @@ export class SeriesDetector {
       if (this.entropy.ready) parts.relative_entropy = ent.score * this.cfg.relative_entropy.weight;
       const art = cal.art.update(artRaw);
       if (this.art.ready) parts.art = art.score * this.cfg.art.weight;
+      parts.flatline = flatline;
       if (this.cfg.likelihood.enabled) parts.likelihood = this.likelihood.update(surprise).score;
     }
     let score = 0;
@@ -210,12 +231,21 @@ export class SeriesDetector {
       }
       // Agreement counts only between the two families: parts of one family read the same signal (the
       // CUSUM and variance parts both rise with a run of large residuals) and agree without news.
-      let other = 0;
-      const topFamily = top >= 0 && IS_WINDOW_PART[top]!;
+      let windowMax = 0;
+      let residualMax = 0;
       for (let i = 0; i < STACK_PARTS.length; i++) {
         const v = parts[STACK_PARTS[i]!];
-        if (IS_WINDOW_PART[i] !== topFamily && v > other) other = v;
+        if (IS_WINDOW_PART[i]) windowMax = Math.max(windowMax, v);
+        else residualMax = Math.max(residualMax, v);
       }
+      // Two views of one change rarely peak on the same sample (the run rule needs a few samples, a
+      // window part sees the change when its window fills), so agreement reads the other family's
+      // recent largest part.
+      const decay = this.cfg.agreement_decay;
+      this.heldWindow = Math.max(windowMax, this.heldWindow * decay);
+      this.heldResidual = Math.max(residualMax, this.heldResidual * decay);
+      const topFamily = top >= 0 && IS_WINDOW_PART[top]!;
+      const other = topFamily ? this.heldResidual : this.heldWindow;
       // Independent evidence adds up, and a weak detection stands only when the other family agrees at
       // least a little (lone weak scores made most false positives).
       if (score > 0) score = Math.min(1, score + this.cfg.agreement_bonus * other);
@@ -282,6 +312,7 @@ const NO_PARTS: Readonly<Record<StackPart, number>> = Object.freeze({
   contextual: 0,
   relative_entropy: 0,
   art: 0,
+  flatline: 0,
 });
 
 function idle(value: number): SeriesScore {

@@ -23,6 +23,19 @@ export const SpikeConfig = Type.Object(
       description:
         'Tail its calibrators model (overrides calibration.tail for this part): pareto is heavier, for series with benign outliers of every size.',
     }),
+    burst_memory: Type.Integer({
+      default: 64,
+      minimum: 0,
+      maximum: 1024,
+      description:
+        "Past alarming spikes remembered per direction, over the series' whole life (0: off). A spike no larger than one of them is judged by how often such bursts came (bursts ÷ samples seen), not by the calibration history alone: benign recurring bursts stop alarming. On the development corpus it raised both halves on all three profiles.",
+    }),
+    burst_admit_surprise: Type.Number({
+      default: 4,
+      minimum: 0,
+      description:
+        'Surprise (−log10 tail probability) from which a spike enters the burst memory: 4 is where the stack reports (score 0.5 between the calibration floor 2 and ceiling 6); 3 scored the same on the tuning half.',
+    }),
     step_alpha: Type.Number({
       default: 0.02,
       exclusiveMinimum: 0,

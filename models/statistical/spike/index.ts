@@ -1,2 +1,3 @@
 export { SpikeConfig, defaultSpikeConfig } from './config.js';
 export { SpikeDetector, type SpikeOutput } from './spike.js';
+export { BurstMemory } from './burst-memory.js';

@@ -5,7 +5,9 @@
  * Bases are what mesh and infrastructure metrics look like (diurnal request rates with weekends, latency
  * with heavy tails and benign outliers, bounded CPU, bursty batch jobs, sawtooth gauges that reset,
  * small integer error counts, mean-reverting random walks, a heap that grows and is collected at
- * irregular heights, per-replica load that steps whenever an autoscaler adds or removes a replica); anomalies are what operations see (spikes,
+ * irregular heights, per-replica load that steps whenever an autoscaler adds or removes a replica, a
+ * machine temperature sensor read at 0.1 degree resolution, a VM's noisy CPU with benign small steps
+ * after deployments); anomalies are what operations see (spikes,
  * dips, level shifts, variance changes, trend changes, a changed daily pattern, a flatline, a slow
  * drift, an outage that drops the series to zero); one base has frequent benign bursts, as real request
  * rates do. Everything is a pure function of the seed. About one series in six has no anomaly at all.
@@ -24,6 +26,8 @@ export const BASES = [
   'spiky_rate',
   'memory_gc',
   'autoscaled',
+  'sensor_temperature',
+  'cloud_cpu',
 ] as const;
 export type BaseKind = (typeof BASES)[number];
 
@@ -234,6 +238,43 @@ function makeBase(kind: BaseKind, r: Rng, stepMs: number): Base {
         },
       };
     }
+    case 'sensor_temperature': {
+      // A machine temperature sensor: slow and smooth, a faint daily cycle, readings rounded to 0.1
+      // degree (so equal successive readings are ordinary here).
+      const level = r.uniform(40, 90);
+      const amp = r.uniform(0.5, 3);
+      let x = 0;
+      return {
+        level,
+        noise: 0.8,
+        floor: 0,
+        ceiling: Infinity,
+        daily: (ms) => amp * dailyShape(ms),
+        value: (_i, ms) => {
+          x = 0.97 * x + r.normal() * 0.2;
+          return Math.round((level + amp * dailyShape(ms) + x) * 10) / 10;
+        },
+      };
+    }
+    case 'cloud_cpu': {
+      // A VM's CPU as a cloud monitor reports it: noisy, with a small benign step after a deployment
+      // now and then (the new build costs a little more or less) and short busy moments.
+      const level = r.uniform(5, 50);
+      const noise = level * 0.12 + 1;
+      let step = 0;
+      return {
+        level,
+        noise,
+        floor: 0,
+        ceiling: 100,
+        daily: () => 0,
+        value: () => {
+          if (r.chance(0.002)) step = r.normal() * noise;
+          const busy = r.chance(0.02) ? noise * r.uniform(1, 3) : 0;
+          return Math.min(100, Math.max(0, level + step + noise * arStep() + busy));
+        },
+      };
+    }
     case 'random_walk': {
       const level = r.lognormal(200, 1);
       let x = 0;
@@ -385,7 +426,8 @@ function applicable(base: BaseKind, kind: AnomalyKind): boolean {
       base === 'cpu' ||
       base === 'latency' ||
       base === 'spiky_rate' ||
-      base === 'autoscaled'
+      base === 'autoscaled' ||
+      base === 'sensor_temperature'
     );
   if (kind === 'drop_to_zero') return base !== 'error_count';
   return true;

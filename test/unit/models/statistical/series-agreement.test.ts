@@ -23,22 +23,32 @@ function scored(overrides: Parameters<typeof seriesStackConfig>[0]): SeriesScore
   });
 }
 
-/** The largest part, and the largest of the other family (window parts against residual parts). */
-function topTwo(s: SeriesScore): [number, number] {
+/** The largest part, its family (true: window parts), and each family's largest part. */
+function parts(s: SeriesScore): { top: number; window: boolean; windowMax: number; residualMax: number } {
   let top = 0;
-  let family = false;
+  let window = false;
   for (const k of STACK_PARTS)
     if (s.parts[k] > top) {
       top = s.parts[k];
-      family = WINDOW_PARTS.has(k);
+      window = WINDOW_PARTS.has(k);
     }
-  const other = STACK_PARTS.filter((k) => WINDOW_PARTS.has(k) !== family).map((k) => s.parts[k]);
-  return [top, Math.max(0, ...other)];
+  const largest = (w: boolean): number =>
+    Math.max(0, ...STACK_PARTS.filter((k) => WINDOW_PARTS.has(k) === w).map((k) => s.parts[k]));
+  return { top, window, windowMax: largest(true), residualMax: largest(false) };
 }
+
+/** The largest part, and the largest of the other family on this sample (agreement_decay 0). */
+function topTwo(s: SeriesScore): [number, number] {
+  const p = parts(s);
+  return [p.top, p.window ? p.residualMax : p.windowMax];
+}
+
+/** Past the stack's warm-up (60 samples), where agreement starts holding the families' parts. */
+const WARM = 60;
 
 describe('SeriesDetector agreement of parts', () => {
   it('adds a fraction of the largest part of the other family, and drops weak lone scores', () => {
-    const cfg = { agreement_bonus: 0.4, agreement_below: 0.6, agreement_level: 0.05 };
+    const cfg = { agreement_bonus: 0.4, agreement_below: 0.6, agreement_level: 0.05, agreement_decay: 0 };
     const out = scored(cfg);
     let boosted = 0;
     let dropped = 0;
@@ -53,6 +63,24 @@ describe('SeriesDetector agreement of parts', () => {
     // The series exercises both halves of the rule.
     expect(boosted).toBeGreaterThan(0);
     expect(dropped).toBeGreaterThan(0);
+  });
+
+  it("reads the other family's largest part held over recent samples, decaying per sample", () => {
+    const cfg = { agreement_bonus: 0.4, agreement_below: 0.6, agreement_level: 0.05, agreement_decay: 0.98 };
+    const out = scored(cfg);
+    let heldWindow = 0;
+    let heldResidual = 0;
+    let fromThePast = 0;
+    out.slice(WARM).forEach((s) => {
+      const p = parts(s);
+      heldWindow = Math.max(p.windowMax, heldWindow * cfg.agreement_decay);
+      heldResidual = Math.max(p.residualMax, heldResidual * cfg.agreement_decay);
+      const other = p.window ? heldResidual : heldWindow;
+      const fused = p.top > 0 ? Math.min(1, p.top + cfg.agreement_bonus * other) : 0;
+      expect(s.score).toBeCloseTo(fused < cfg.agreement_below && other < cfg.agreement_level ? 0 : fused, 12);
+      if (other > (p.window ? p.residualMax : p.windowMax) && p.top > 0) fromThePast++;
+    });
+    expect(fromThePast).toBeGreaterThan(0);
   });
 
   it('fuses by the largest part alone when agreement is off', () => {

@@ -109,11 +109,25 @@ describe('SeriesDetector', () => {
     expect(Math.max(...scores.slice(1300, 1312))).toBeGreaterThanOrEqual(0.5);
   });
 
-  it('scores a series gone flat (a stuck exporter) above anything its ordinary noise scored', () => {
+  it('reports a series frozen at an ordinary value (a stuck exporter) once, within a few samples', () => {
     const r = noise(5);
     const values = Array.from({ length: 1500 }, () => 50 + 5 * r());
     for (let i = 1200; i < 1300; i++) values[i] = 50.3; // frozen at an ordinary value
     const d = new SeriesDetector();
+    const scored = values.map((v, i) => d.update(T0 + i * STEP, v));
+    // A continuous series never repeats a value exactly: a run of two or three repeats is news.
+    const first = scored.findIndex((s, i) => i >= 1200 && s.score >= 0.5);
+    expect(first).toBeGreaterThan(1200);
+    expect(first).toBeLessThan(1205);
+    expect(scored[first]!.detector).toBe('flatline');
+    expect(scored.slice(first + 1, 1300).filter((s) => s.parts.flatline > 0)).toEqual([]);
+  });
+
+  it('without the flatline part, scores a frozen series above anything its ordinary noise scored', () => {
+    const r = noise(5);
+    const values = Array.from({ length: 1500 }, () => 50 + 5 * r());
+    for (let i = 1200; i < 1300; i++) values[i] = 50.3;
+    const d = new SeriesDetector(seriesStackConfig({ flatline: { enabled: false } }));
     const scored = values.map((v, i) => d.update(T0 + i * STEP, v));
     const ordinary = Math.max(...scored.slice(100, 1200).map((s) => s.score));
     const flat = scored.slice(1200, 1300).reduce((a, b) => (b.score > a.score ? b : a));

@@ -1,0 +1,2 @@
+export { FlatlineConfig, defaultFlatlineConfig } from './config.js';
+export { FlatlineDetector } from './flatline.js';
