@@ -53,6 +53,11 @@ export class Metrics {
     help: 'Access-log records re-keyed by their source entity through the repartition topic.',
     registers: [this.registry],
   });
+  readonly repartitionCopies = new Counter({
+    name: 'meshguard_repartition_copies_dropped_total',
+    help: 'Records read from the repartition topic a second time (forwarded again after a replica died before its commit, or read again after a rebalance) and not scored twice.',
+    registers: [this.registry],
+  });
   readonly deadLettered = new Counter({
     name: 'meshguard_dead_letter_records_total',
     help: 'Records written to the dead-letter topic or file, by destination.',

@@ -93,12 +93,18 @@ function splitOtlpLogs(request: unknown): string[] | undefined {
   return out;
 }
 
+/**
+ * An OTLP/JSON ExportLogsServiceRequest: `resourceLogs` is its only field, so it comes first. Anchored,
+ * the test reads a few characters of each record instead of searching all of it.
+ */
+const OTLP_LOGS_REQUEST = /^\s*\{\s*"resourceLogs"\s*:/;
+
 /** Expand OTLP requests inside a list of records into one record per log record. */
 function expand(records: string[], maxRecordBytes: number): Array<{ index: number; text: string }> {
   const out: Array<{ index: number; text: string }> = [];
   records.forEach((text, index) => {
     // A whole OTLP request may be long (it holds many records); each record split from it is checked alone.
-    if (text.length <= maxRecordBytes * RECORDS_PER_TURN && text.includes('"resourceLogs"')) {
+    if (text.length <= maxRecordBytes * RECORDS_PER_TURN && OTLP_LOGS_REQUEST.test(text)) {
       try {
         const split = splitOtlpLogs(JSON.parse(text));
         if (split && split.length > 0) {

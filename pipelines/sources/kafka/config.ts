@@ -44,7 +44,7 @@ export const KafkaConfig = Type.Object(
       default: 0,
       minimum: 0,
       description:
-        'How often the scorers commit their consumed offsets (never past a record of a window still open); 0 = after every fetched batch. A replica that dies re-reads at most this much more, and records it re-reads may count twice in evidence kept over windows; the benchmark measured no throughput gain from 1000 ms, so every batch is committed by default.',
+        'How often the scorers commit their consumed offsets (never past a record of a window still open); 0 = after every fetched batch. A replica that dies re-reads at most this much more (what the repartition hop forwards again is dropped by its reader as a copy); the benchmark measured no throughput gain from 1000 ms, so every batch is committed by default.',
     }),
     producer_timeout_ms: Type.Integer({ default: 5000, minimum: 1 }),
     idempotent: Type.Boolean({

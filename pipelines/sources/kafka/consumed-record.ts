@@ -6,8 +6,17 @@ import { isAscii } from 'node:buffer';
 import type { KafkaMessage } from 'kafkajs';
 import { KEYED_HEADER, UPSTREAM_HEADER, WATERMARK_HEADER, type KafkaInRecord } from './repartition.js';
 import { PACKED_HEADER, PACK_ID_HEADER } from './packs.js';
+import { OFFSETS_HEADER, TIMES_HEADER } from './copies.js';
 
-const READ_HEADERS = [KEYED_HEADER, UPSTREAM_HEADER, WATERMARK_HEADER, PACKED_HEADER, PACK_ID_HEADER];
+const READ_HEADERS = [
+  KEYED_HEADER,
+  UPSTREAM_HEADER,
+  WATERMARK_HEADER,
+  PACKED_HEADER,
+  PACK_ID_HEADER,
+  OFFSETS_HEADER,
+  TIMES_HEADER,
+];
 
 /** The headers the hop reads, as strings; undefined when the message has none of them. */
 export function headersOf(m: KafkaMessage): Record<string, string> | undefined {
@@ -25,6 +34,7 @@ export class ConsumedRecord implements KafkaInRecord {
   readonly offset: string;
   readonly key: string | null;
   readonly bytes: Buffer | undefined;
+  readonly timestampMs: number | undefined;
   private text: string | undefined;
 
   constructor(
@@ -36,6 +46,8 @@ export class ConsumedRecord implements KafkaInRecord {
     this.offset = message.offset;
     this.key = message.key ? message.key.toString('utf8') : null;
     this.bytes = message.value ?? undefined;
+    const timestamp = Number(message.timestamp);
+    this.timestampMs = Number.isFinite(timestamp) && timestamp >= 0 ? timestamp : undefined;
   }
 
   get value(): string {

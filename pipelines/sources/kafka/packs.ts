@@ -63,6 +63,8 @@ export interface PackInput {
   /** The events the forwarder parsed `value` into, when it parsed all of it. */
   events?: MeshEvent[];
   format: string;
+  /** Where the record was read: its upstream offset and Kafka timestamp (copies.ts). */
+  origin?: { offset: number; timeMs: number };
 }
 
 export interface Pack {
@@ -74,6 +76,9 @@ export interface Pack {
   bytes: Array<Buffer | undefined>;
   events: Array<MeshEvent[] | undefined>;
   formats: string[];
+  /** Each record's upstream offset and timestamp, when every input had them. */
+  offsets: number[];
+  times: number[];
 }
 
 const NEWLINE = Buffer.from('\n');
@@ -98,39 +103,60 @@ export function packBytes(pack: Pack): Buffer {
 export function packByPartition(records: PackInput[], partitions: number): Pack[] {
   const packs: Pack[] = [];
   const open = new Map<number, { pack: Pack; chars: number }>();
+  const start = (partition: number, key: string | null): Pack => ({
+    partition,
+    key,
+    values: [],
+    bytes: [],
+    events: [],
+    formats: [],
+    offsets: [],
+    times: [],
+  });
   for (const r of records) {
     const partition = partitionOfKey(r.key ?? '', partitions);
     if (r.value.includes('\n')) {
-      packs.push({
-        partition,
-        key: r.key,
-        values: [r.value],
-        bytes: [r.bytes],
-        events: [r.events],
-        formats: [r.format],
-      });
+      const alone = start(partition, r.key);
+      add(alone, r);
+      packs.push(alone);
       continue;
     }
     let current = open.get(partition);
-    if (current !== undefined && current.chars + r.value.length > MAX_PACK_CHARS) {
+    // Full; but the records split from one upstream message stay together, so a pack never holds part
+    // of an upstream offset that another pack holds too (copies.ts judges by offset).
+    if (
+      current !== undefined &&
+      current.chars + r.value.length > MAX_PACK_CHARS &&
+      (r.origin === undefined || current.pack.offsets.at(-1) !== r.origin.offset)
+    ) {
       open.delete(partition);
       current = undefined;
     }
     if (current === undefined) {
-      current = {
-        pack: { partition, key: r.key, values: [], bytes: [], events: [], formats: [] },
-        chars: 0,
-      };
+      current = { pack: start(partition, r.key), chars: 0 };
       open.set(partition, current);
       packs.push(current.pack);
     }
-    current.pack.values.push(r.value);
-    current.pack.bytes.push(r.bytes);
-    current.pack.events.push(r.events);
-    current.pack.formats.push(r.format);
+    add(current.pack, r);
     current.chars += r.value.length + 1;
   }
+  for (const pack of packs)
+    if (pack.offsets.length !== pack.values.length) {
+      pack.offsets = [];
+      pack.times = [];
+    }
   return packs;
+}
+
+function add(pack: Pack, r: PackInput): void {
+  pack.values.push(r.value);
+  pack.bytes.push(r.bytes);
+  pack.events.push(r.events);
+  pack.formats.push(r.format);
+  if (r.origin !== undefined) {
+    pack.offsets.push(r.origin.offset);
+    pack.times.push(r.origin.timeMs);
+  }
 }
 
 /** The record texts of a consumed message: its lines when it is a pack, else the value itself. */

@@ -15,6 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ParseOptions } from '../../parse/index.js';
 import type { MeshEvent } from '../../core/event.js';
+import type { Logger } from 'pino';
 import type { Metrics } from '../../core/metrics.js';
 import type { InRecord, OutRecord } from '../bus/types.js';
 import { validateLogRecords } from '../http/log-records.js';
@@ -28,6 +29,7 @@ import {
   unpack,
   type PackInput,
 } from './packs.js';
+import { OFFSETS_HEADER, TIMES_HEADER, TakenFromUpstream, decodeDeltas, encodeDeltas } from './copies.js';
 
 /** Set by meshguard's own producer on access-log records keyed by their source entity. */
 export const KEYED_HEADER = 'meshguard.keyed';
@@ -47,6 +49,8 @@ export interface KafkaInRecord extends InRecord {
   headers?: Record<string, string>;
   /** `value`'s bytes as read: a forwarded pack is built from them (packs.ts). */
   bytes?: Buffer;
+  /** The record's Kafka timestamp: with its offset, it tells a copy from a new record (copies.ts). */
+  timestampMs?: number;
 }
 
 /** A record the hop writes: a pack's value is its records' bytes (packBytes). */
@@ -70,6 +74,8 @@ export interface RepartitionOptions {
   repartitionPartitions: () => Promise<number | undefined>;
   parseOptions: ParseOptions;
   metrics?: Metrics;
+  /** Where an upstream topic seen recreated is reported. */
+  logger?: Logger;
   /** Stops and restarts fetching the access-log topic (backpressure, see FORWARD_AHEAD_EVENTS). */
   upstream?: { pause(): void; resume(): void };
   /** FORWARD_AHEAD_EVENTS unless set. */
@@ -104,6 +110,7 @@ export class RepartitionHandler implements RecordHandler {
   private packSequence = 0;
   private readonly carried = new CarriedPacks();
   private readonly newestForwarded = new Map<number, number>();
+  private readonly taken = new TakenFromUpstream();
   private pausedUntil: NodeJS.Timeout | undefined;
   private get forwardAhead(): number {
     return this.opts.forwardAheadEvents ?? FORWARD_AHEAD_EVENTS;
@@ -153,10 +160,12 @@ export class RepartitionHandler implements RecordHandler {
     };
     if (packed === '0') return progress();
     const count = Number(packed);
+    const fresh = this.freshOf(record, input, count > 1 ? count : 1);
     if (carried !== undefined && carried.events.length === (count > 1 ? count : 1)) {
       let values: string[] | undefined;
       let run: InRecord | undefined;
       for (let i = 0; i < carried.events.length; i++) {
+        if (fresh?.[i] === false) continue;
         const events = carried.events[i];
         const format = carried.formats[i];
         if (events === undefined) {
@@ -175,9 +184,26 @@ export class RepartitionHandler implements RecordHandler {
       }
       return progress();
     }
-    for (const value of unpack(record.value, packed))
-      direct.push({ topic, partition, offset, key, value, input, inputs });
+    const values = unpack(record.value, packed);
+    for (let i = 0; i < values.length; i++)
+      if (fresh?.[i] !== false)
+        direct.push({ topic, partition, offset, key, value: values[i]!, input, inputs });
     progress();
+  }
+
+  /** Per record of a pack, whether it is read for the first time (copies.ts); undefined: no origins sent. */
+  private freshOf(record: KafkaInRecord, upstream: string, count: number): boolean[] | undefined {
+    const offsets = decodeDeltas(record.headers?.[OFFSETS_HEADER], count);
+    const times = decodeDeltas(record.headers?.[TIMES_HEADER], count);
+    if (offsets === undefined || times === undefined) return undefined;
+    const { fresh, copies, restarted } = this.taken.judge(record.partition, upstream, offsets, times);
+    if (copies > 0) this.opts.metrics?.repartitionCopies.inc(copies);
+    if (restarted > 0)
+      this.opts.logger?.warn(
+        { topic: this.opts.accessLogsTopic, upstream, partition: record.partition, offset: offsets[0] },
+        'Upstream offsets went back to records newer than any read: the topic was recreated or truncated; its records are read as new',
+      );
+    return fresh;
   }
 
   /** Re-key by source entity; what no parser accepts goes on to the scorer, which dead-letters it. */
@@ -208,6 +234,8 @@ export class RepartitionHandler implements RecordHandler {
         // Its bytes as read, unless the text is one record split from an OTLP request.
         const source = group[accepted[i]!.index ?? -1];
         if (source !== undefined && source.value === inputs[i]!.value) inputs[i]!.bytes = source.bytes;
+        if (source?.timestampMs !== undefined)
+          inputs[i]!.origin = { offset: Number(source.offset), timeMs: source.timestampMs };
       }
       if (this.packPartitions === undefined) {
         for (const a of accepted) out.push({ key: a.key, value: a.value, headers });
@@ -229,6 +257,9 @@ export class RepartitionHandler implements RecordHandler {
             ...watermark,
             [PACKED_HEADER]: String(pack.values.length),
             [PACK_ID_HEADER]: id,
+            ...(pack.offsets.length > 0
+              ? { [OFFSETS_HEADER]: encodeDeltas(pack.offsets), [TIMES_HEADER]: encodeDeltas(pack.times) }
+              : {}),
           },
         });
         reached.add(pack.partition);
@@ -303,6 +334,7 @@ export class RepartitionHandler implements RecordHandler {
       assigned.filter((a) => a.topic === this.opts.repartitionTopic).map((a) => a.partition),
     );
     this.carried.keepOnly((partition) => this.owned(partition));
+    this.taken.keepOnly((partition) => this.owned(partition));
     this.resumeWhenCaughtUp();
     return this.scorer.onAssignment(assigned);
   }

@@ -72,6 +72,7 @@ export class KafkaSource implements Source {
           repartitionPartitions: () => partitionCount(kafka, config.topics.repartition),
           parseOptions: this.options.parseOptions ?? defaultParseOptions,
           metrics: settings.metrics,
+          logger: settings.logger,
           upstream: {
             pause: () => this.consumer?.pauseTopic(config.topics.access_logs),
             resume: () => this.consumer?.resumeTopic(config.topics.access_logs),

@@ -54,6 +54,26 @@ describe('repartition packs', () => {
     expect(packs.length).toBeLessThan(records.length / 50);
   });
 
+  it('names where each record came from, and never splits the records of one upstream message', () => {
+    // One upstream message (an OTLP request) split into many records of one source, past a pack's size.
+    const big = 'y'.repeat(MAX_PACK_CHARS / 8);
+    const records = Array.from({ length: 12 }, (_, i) => ({
+      key: 'w',
+      value: JSON.stringify({ i, big }),
+      format: 'otlp-json',
+      origin: { offset: i < 10 ? 40 : 41, timeMs: 1000 + i },
+    }));
+    const packs = packByPartition(records, 2);
+    expect(packs).toHaveLength(2);
+    expect(packs[0]!.offsets).toEqual(Array(10).fill(40));
+    expect(packs[0]!.values.join('\n').length).toBeGreaterThan(MAX_PACK_CHARS);
+    expect(packs[1]!.offsets).toEqual([41, 41]);
+    expect(packs[1]!.times).toEqual([1010, 1011]);
+    // Without origins (a record read elsewhere than Kafka), none are named.
+    const plain = packByPartition([{ key: 'w', value: '{}', format: 'istio-json' }], 2);
+    expect(plain[0]!.offsets).toEqual([]);
+  });
+
   it('sends a text holding a newline alone, and reads a pack whose count does not match as one record', () => {
     const packs = packByPartition(
       [

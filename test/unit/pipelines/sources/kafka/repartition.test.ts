@@ -32,6 +32,7 @@ function accessLogs(count: number): KafkaInRecord[] {
         key: null,
         value,
         bytes: Buffer.from(value),
+        timestampMs: T0 + out.length,
       });
     }
   });
@@ -139,5 +140,24 @@ describe('the repartition hop', () => {
     }
     const forwarded = scored.filter((r) => r.watermarkMs === undefined).map((r) => r.value);
     expect(forwarded.sort()).toEqual(input.map((r) => r.value).sort());
+  });
+
+  it('scores a record once when a forwarder killed before its commit has it forwarded again', async () => {
+    const input = accessLogs(60);
+    // The first forwarder sent records 0-39 and died before committing past offset 20.
+    const first = hopOf({ accessLogPartitions: async () => 1, repartitionPartitions: async () => 2 });
+    await first.hop.handle(input.slice(0, 40));
+    // The next reader of the upstream partition reads again from offset 20, and on.
+    const next = hopOf({ accessLogPartitions: async () => 1, repartitionPartitions: async () => 2 });
+    await next.hop.handle(input.slice(20));
+    // A replica that reads the repartition topic gets both forwarders' packs, copies and all.
+    const reader = hopOf({ accessLogPartitions: async () => 1, repartitionPartitions: async () => 2 });
+    await reader.hop.onAssignment([
+      { topic: HOP, partition: 0 },
+      { topic: HOP, partition: 1 },
+    ]);
+    await readBack(reader.hop, [...first.sent, ...next.sent]);
+    const read = reader.scored.filter((r) => r.watermarkMs === undefined).map((r) => r.value);
+    expect(read.slice().sort()).toEqual(input.map((r) => r.value).sort());
   });
 });
