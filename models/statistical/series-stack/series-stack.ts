@@ -127,6 +127,7 @@ export class SeriesDetector {
       cusumDown: c(),
       variance: c(),
       varianceDown: c(),
+      stepRatio: c(),
       driftUp: c(),
       driftDown: c(),
       changepoint: c(),
@@ -197,6 +198,8 @@ export class SeriesDetector {
         cal.cusumDown.update(cusum.sustainedDown),
       );
       parts.variance = larger(cal.variance.update(varianceRaw.up), cal.varianceDown.update(varianceRaw.down));
+      const ratio = cal.stepRatio.update(varianceRaw.ratio);
+      if (ratio.score > parts.variance) parts.variance = ratio.score;
       parts.drift = larger(
         cal.driftUp.update(Math.max(driftRaw, 0)),
         cal.driftDown.update(Math.max(-driftRaw, 0)),
@@ -295,6 +298,7 @@ type CalibratorName =
   | 'cusumDown'
   | 'variance'
   | 'varianceDown'
+  | 'stepRatio'
   | 'driftUp'
   | 'driftDown'
   | 'changepoint'
