@@ -14,6 +14,13 @@ export const SeasonalConfig = Type.Object(
       description:
         'Most phase bins per cycle (2016 = weekly at 5-minute sampling). Finer sampling shares bins.',
     }),
+    daily_ready_days: Type.Integer({
+      default: 1,
+      minimum: 1,
+      maximum: 7,
+      description:
+        'Days seen before the daily cycle may be chosen over the plain level (min_seasonal_gain still decides). On the development corpus 1 scored slightly higher than 2 on both halves (a recurring daily job is known from its second day).',
+    }),
     weekly: Type.Boolean({
       default: true,
       description: 'Switch to a weekly cycle once two weeks have been seen and it fits better than daily.',

@@ -53,6 +53,8 @@ class Candidate {
     readonly periodMs: number,
     readonly phases: number,
     readonly startMs: number,
+    /** Full cycles seen before its offsets are compared with the other candidates. */
+    readonly readyCycles = 2,
   ) {
     this.offsets = new Float64Array(phases);
     this.seen = new Uint16Array(phases);
@@ -69,10 +71,11 @@ class Candidate {
   predict(timeMs: number): number {
     return this.level + this.offsetAt(this.phase(timeMs));
   }
-  /** Two full cycles seen: offsets are trustworthy enough to compare. */
+  /** readyCycles full cycles seen: offsets are trustworthy enough to compare. */
   ready(timeMs: number): boolean {
     return (
-      this.phases === 0 || (timeMs - this.startMs >= 2 * this.periodMs && this.visited >= this.phases * 0.8)
+      this.phases === 0 ||
+      (timeMs - this.startMs >= this.readyCycles * this.periodMs && this.visited >= this.phases * 0.8)
     );
   }
 }
@@ -226,7 +229,12 @@ export class SeasonalBaseline {
     if (!(perDay >= 4)) return;
     const level = Number.isFinite(this.flat.level) ? this.flat.level : value;
     this.perDay = Math.round(perDay);
-    this.daily = new Candidate(DAY_MS, Math.min(this.cfg.max_phases, Math.round(perDay)), timeMs);
+    this.daily = new Candidate(
+      DAY_MS,
+      Math.min(this.cfg.max_phases, Math.round(perDay)),
+      timeMs,
+      this.cfg.daily_ready_days,
+    );
     this.daily.level = level;
     this.daily.mae = this.flat.mae;
     if (this.cfg.weekly) {

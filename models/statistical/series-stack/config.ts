@@ -77,6 +77,18 @@ export const SeriesStackConfig = Type.Object(
       description:
         "Agreement reads the other family's largest part held over recent samples, decaying by this factor per sample (0: the current sample only). On the tuning half 0.97 and 0.98 scored 70.5, 0.99 70.3, 0.95 69.3, 0 69.6.",
     }),
+    return_departure: Type.Number({
+      default: 4,
+      minimum: 0,
+      description:
+        'A sample right after one whose |z| exceeded this, and itself ordinary (|z| below return_ordinary), gets no fuzzy ART score: its window holds the departure the residual parts already judged (0: off). On the tuning half 4 and 6 scored alike; 3 lower.',
+    }),
+    return_ordinary: Type.Number({
+      default: 2.5,
+      minimum: 0,
+      description:
+        '|z| below which a sample counts as back to ordinary for return_departure (1.5 scored lower).',
+    }),
     seasonal: SeasonalConfig,
     spike: SpikeConfig,
     cusum: CusumConfig,
@@ -110,6 +122,8 @@ export function seriesStackConfig(overrides: DeepPartial<SeriesStackConfig> = {}
     agreement_below: overrides.agreement_below ?? d.agreement_below,
     agreement_level: overrides.agreement_level ?? d.agreement_level,
     agreement_decay: overrides.agreement_decay ?? d.agreement_decay,
+    return_departure: overrides.return_departure ?? d.return_departure,
+    return_ordinary: overrides.return_ordinary ?? d.return_ordinary,
     seasonal: { ...d.seasonal, ...overrides.seasonal },
     spike: { ...d.spike, ...overrides.spike },
     cusum: { ...d.cusum, ...overrides.cusum },

@@ -100,6 +100,9 @@ export class SeriesDetector {
   /** Each family's largest part, held over recent samples (decaying by agreement_decay per sample). */
   private heldWindow = 0;
   private heldResidual = 0;
+  /** z of the previous sample and of this one (for the return from a lone departure). */
+  private prevZ = 0;
+  private lastZ = 0;
 
   constructor(readonly cfg: SeriesStackConfig = defaultSeriesStackConfig) {
     this.baseline = new SeasonalBaseline(cfg.seasonal);
@@ -127,6 +130,7 @@ export class SeriesDetector {
       cusumDown: c(),
       variance: c(),
       varianceDown: c(),
+      stepRatio: c(),
       driftUp: c(),
       driftDown: c(),
       changepoint: c(),
@@ -148,7 +152,9 @@ export class SeriesDetector {
     if (!Number.isFinite(value) || !Number.isFinite(timeMs) || timeMs < this.lastMs) return idle(value);
     this.lastMs = timeMs;
     this.samples++;
+    this.prevZ = this.lastZ;
     const b = this.baseline.observe(timeMs, value);
+    this.lastZ = b.z;
     const residual = value - b.expected;
 
     const spikeRaw = this.spike.update(b.z, value);
@@ -197,6 +203,8 @@ export class SeriesDetector {
         cal.cusumDown.update(cusum.sustainedDown),
       );
       parts.variance = larger(cal.variance.update(varianceRaw.up), cal.varianceDown.update(varianceRaw.down));
+      const ratio = cal.stepRatio.update(varianceRaw.ratio);
+      if (ratio.score > parts.variance) parts.variance = ratio.score;
       parts.drift = larger(
         cal.driftUp.update(Math.max(driftRaw, 0)),
         cal.driftDown.update(Math.max(-driftRaw, 0)),
@@ -214,6 +222,10 @@ export class SeriesDetector {
       if (this.entropy.ready) parts.relative_entropy = ent.score * this.cfg.relative_entropy.weight;
       const art = cal.art.update(artRaw);
       if (this.art.ready) parts.art = art.score * this.cfg.art.weight;
+      // A lone departure seen again: the fuzzy ART window still holds the previous sample, a departure
+      // the residual parts have already judged, while this sample is ordinary again (a burst ending).
+      const d = this.cfg.return_departure;
+      if (d > 0 && Math.abs(this.prevZ) > d && Math.abs(b.z) < this.cfg.return_ordinary) parts.art = 0;
       parts.flatline = flatline;
       if (this.cfg.likelihood.enabled) parts.likelihood = this.likelihood.update(surprise).score;
     }
@@ -295,6 +307,7 @@ type CalibratorName =
   | 'cusumDown'
   | 'variance'
   | 'varianceDown'
+  | 'stepRatio'
   | 'driftUp'
   | 'driftDown'
   | 'changepoint'

@@ -5,6 +5,7 @@
  * The other direction, a series gone quiet or flat, is read from successive differences.
  */
 import type { VarianceConfig } from './config.js';
+import { StepRatio } from './step-ratio.js';
 
 export interface VarianceOutput {
   /** Short-term RMS of clipped residuals (rises when the series turns jittery). */
@@ -15,6 +16,8 @@ export interface VarianceOutput {
    * shows even when the held value is far from the expected one.
    */
   down: number;
+  /** log(short / long) mean size of the raw steps (StepRatio); NaN while it settles. */
+  ratio: number;
 }
 
 export class VarianceDetector {
@@ -22,12 +25,15 @@ export class VarianceDetector {
   private diffMs = 1;
   private last = NaN;
   private seen = 0;
+  private readonly steps: StepRatio;
 
-  constructor(private readonly cfg: VarianceConfig) {}
+  constructor(private readonly cfg: VarianceConfig) {
+    this.steps = new StepRatio(cfg.ratio_short_alpha, cfg.ratio_long_alpha, cfg.ratio_clip);
+  }
 
   /** z: standardized residual; value and scale: the sample and the baseline's scale, for its steps. */
   update(z: number, value: number, scale: number): VarianceOutput {
-    if (!this.cfg.enabled || !Number.isFinite(z)) return { up: 0, down: NaN };
+    if (!this.cfg.enabled || !Number.isFinite(z)) return { up: 0, down: NaN, ratio: NaN };
     const clip = this.cfg.clip;
     const c = z > clip ? clip : z < -clip ? -clip : z;
     this.ms += this.cfg.alpha * (c * c - this.ms);
@@ -41,6 +47,7 @@ export class VarianceDetector {
     // independent: judge quietness after five of its memory spans, when its calibration history holds
     // a few independent values of it rather than one.
     const settled = ++this.seen > 10 / this.cfg.alpha;
-    return { up: Math.sqrt(this.ms), down: settled ? -Math.log(this.diffMs + 1e-12) : NaN };
+    const ratio = this.steps.update(value);
+    return { up: Math.sqrt(this.ms), down: settled ? -Math.log(this.diffMs + 1e-12) : NaN, ratio };
   }
 }
