@@ -17,6 +17,8 @@ export const BASES = [
   'autoscaled',
   'sensor_temperature',
   'cloud_cpu',
+  'tweet_volume',
+  'traffic_sensor',
 ] as const;
 export type BaseKind = (typeof BASES)[number];
 
@@ -34,6 +36,16 @@ export interface Base {
   ceiling: number;
   /** The daily shape's contribution at ms (for seasonal_change). */
   daily(ms: number): number;
+  /** Readings that never arrive (a sensor or exporter that skips a report, or is down for a while). */
+  gaps?: Gaps;
+}
+
+export interface Gaps {
+  /** Chance that one reading is missing. */
+  single: number;
+  /** Chance per row that an outage starts, and its length in rows. */
+  outage: number;
+  outageRows: [number, number];
 }
 
 /** Daily shape: quiet night, morning ramp, afternoon peak; in [-1, 1]. */
@@ -230,6 +242,46 @@ export function makeBase(kind: BaseKind, r: Rng, stepMs: number): Base {
           const busy = r.chance(0.02) ? noise * r.uniform(1, 3) : 0;
           return Math.min(100, Math.max(0, level + step + noise * arStep() + busy));
         },
+      };
+    }
+    case 'tweet_volume': {
+      // Mentions counted per interval: a daily cycle, Poisson counts, and benign viral bursts that
+      // jump several-fold and fade over a few intervals (a retweet wave, a news item).
+      const level = r.lognormal(40, 0.8);
+      const amp = r.uniform(0.3, 0.7);
+      const daily = (ms: number): number => level * amp * dailyShape(ms);
+      let wave = 0;
+      return {
+        level,
+        noise: Math.sqrt(level) + 1,
+        floor: 0,
+        ceiling: Infinity,
+        daily,
+        value: (_i, ms) => {
+          wave *= 0.7;
+          if (r.chance(0.002)) wave += level * r.lognormal(0.6, 0.5);
+          return r.poisson(Math.max(0.1, level + daily(ms) + wave));
+        },
+      };
+    }
+    case 'traffic_sensor': {
+      // A road speed sensor: free flow most of the day, slower in the weekday rush hours, whole
+      // readings, and gaps: single readings lost and outages of up to a few hours.
+      const level = r.uniform(45, 70);
+      const rush = r.uniform(0.15, 0.4);
+      const slowdown = (ms: number): number => {
+        const h = ((ms % DAY) / DAY) * 24;
+        const peak = Math.exp(-(((h - 8) / 1.2) ** 2)) + Math.exp(-(((h - 17.5) / 1.5) ** 2));
+        return weekend(ms) < 1 ? 0 : level * rush * peak;
+      };
+      return {
+        level,
+        noise: 3,
+        floor: 0,
+        ceiling: 100,
+        daily: (ms) => -slowdown(ms),
+        gaps: { single: 0.08, outage: 0.002, outageRows: [3, 36] },
+        value: (_i, ms) => Math.max(0, Math.round(level - slowdown(ms) + 3 * arStep())),
       };
     }
     case 'random_walk': {

@@ -14,7 +14,7 @@
  */
 import { Rng, mixSeed } from '../../../pipelines/sources/simulator/prng.js';
 import { windowsAround, type Window } from './nab-score.js';
-import { BASES, START, makeBase, type Base, type BaseKind } from './corpus-bases.js';
+import { BASES, START, makeBase, type Base, type BaseKind, type Gaps } from './corpus-bases.js';
 
 export { BASES, type BaseKind } from './corpus-bases.js';
 
@@ -143,14 +143,32 @@ export function generateSeries(
     times.push(ms);
     values.push(Math.min(b.ceiling, Math.max(b.floor, Number(v.toFixed(4)))));
   }
-  const onsets = injected.map((a) => a.at);
+  const kept = keptRows(length, b.gaps, r, new Set(injected.map((a) => a.at)));
+  const row = new Map(kept.map((i, k) => [i, k]));
+  const onsets = injected.map((a) => row.get(a.at)!);
   return {
     name: `${base}${anomalies.length ? '_' + anomalies.join('_') : '_clean'}_${seed}`,
-    times,
-    values,
+    times: kept.map((i) => times[i]!),
+    values: kept.map((i) => values[i]!),
     onsets,
-    windows: windowsAround(onsets, length),
+    windows: windowsAround(onsets, kept.length),
   };
+}
+
+/** The rows whose readings arrive: all of them unless the base has gaps; an anomaly's onset always does. */
+function keptRows(length: number, gaps: Gaps | undefined, r: Rng, onsets: ReadonlySet<number>): number[] {
+  const kept: number[] = [];
+  let outage = 0;
+  for (let i = 0; i < length; i++) {
+    if (gaps !== undefined) {
+      if (outage === 0 && r.chance(gaps.outage)) outage = r.int(...gaps.outageRows);
+      const lost = outage > 0 || r.chance(gaps.single);
+      if (outage > 0) outage--;
+      if (lost && !onsets.has(i)) continue;
+    }
+    kept.push(i);
+  }
+  return kept;
 }
 
 /**
@@ -182,7 +200,9 @@ function applicable(base: BaseKind, kind: AnomalyKind): boolean {
       base === 'latency' ||
       base === 'spiky_rate' ||
       base === 'autoscaled' ||
-      base === 'sensor_temperature'
+      base === 'sensor_temperature' ||
+      base === 'tweet_volume' ||
+      base === 'traffic_sensor'
     );
   if (kind === 'drop_to_zero') return base !== 'error_count';
   return true;

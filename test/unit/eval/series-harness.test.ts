@@ -106,6 +106,21 @@ describe('development corpus', () => {
     expect(steps.length).toBeGreaterThan(0);
   });
 
+  it('has a traffic sensor base whose readings arrive with gaps, its anomaly onset kept and labeled', () => {
+    const s = generateSeries(5, 'traffic_sensor', ['level_shift']);
+    const spacing = s.times.slice(1).map((t, i) => t - s.times[i]!);
+    const step = Math.min(...spacing);
+    // Single lost readings and outages: some steps span two intervals, some many.
+    expect(spacing.filter((d) => d === 2 * step).length).toBeGreaterThan(10);
+    expect(Math.max(...spacing)).toBeGreaterThanOrEqual(4 * step);
+    expect(s.times.length).toBe(s.values.length);
+    const [onset] = s.onsets;
+    expect(s.windows).toEqual(windowsAround([onset!], s.values.length));
+    // A regular base keeps every reading.
+    const regular = generateSeries(5, 'cpu', ['level_shift']);
+    expect(new Set(regular.times.slice(1).map((t, i) => t - regular.times[i]!)).size).toBe(1);
+  });
+
   it('scores a level shift the stack finds above a corpus where it finds nothing', () => {
     const shift = generateSeries(11, 'diurnal_rate', ['level_shift']);
     const report = evaluateCorpus('one level shift', [shift]);
