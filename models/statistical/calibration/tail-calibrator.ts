@@ -23,6 +23,16 @@ export interface Calibrated {
   score: number;
 }
 
+/**
+ * A calibrator that has learned m raw scores backs a surprise of at most this many times log10(m+1): 48
+ * values cannot call anything rarer than about 1 in 5,000 (no alarm at the default threshold), 500 values
+ * 1 in 850,000. It counts values learned over its life, not those its history holds: a short history
+ * (the mesh-metrics path keeps 200) of a long-lived series is not young.
+ * Without it a young history's exponential tail, fitted to a handful of largest values, called ordinary
+ * noise 1 in 10^6 as soon as it had 48 values (clean uniform noise alarmed at its 50th calibrated sample).
+ */
+const YOUNG_HISTORY_POWER = 2.2;
+
 const ZERO: Calibrated = Object.freeze({ tail: 1, surprise: 0, score: 0 });
 
 export class TailCalibrator {
@@ -30,6 +40,8 @@ export class TailCalibrator {
   private readonly sorted: Float64Array;
   private head = 0;
   private count = 0;
+  /** Raw scores learned over its life (a full history of a long-lived series is not young). */
+  private learned = 0;
 
   constructor(private readonly cfg: CalibrationConfig) {
     this.ring = new Float64Array(cfg.history_size);
@@ -45,6 +57,7 @@ export class TailCalibrator {
     if (!Number.isFinite(raw)) return ZERO;
     const result = this.calibrate(raw);
     this.add(raw);
+    this.learned++;
     return result;
   }
 
@@ -53,8 +66,10 @@ export class TailCalibrator {
     const n = this.count;
     if (n < this.cfg.min_history || !Number.isFinite(raw)) return ZERO;
     const tail = this.tailProbability(raw);
-    // Never claim more certainty than the history can back: at most 10,000 times rarer than 1/n.
-    const surprise = Math.min(-Math.log10(tail), Math.log10(n + 1) + 4);
+    // Never claim more certainty than the history can back: at most 10,000 times rarer than 1/n, and
+    // while young at most 1 in m^2.2 after m values learned (its tail beyond its largest value is a guess).
+    const young = YOUNG_HISTORY_POWER * Math.log10(Math.max(n, this.learned) + 1);
+    const surprise = Math.min(-Math.log10(tail), young, Math.log10(n + 1) + 4);
     const { surprise_floor: lo, surprise_ceiling: hi } = this.cfg;
     const score = surprise <= lo ? 0 : surprise >= hi ? 1 : (surprise - lo) / (hi - lo);
     return { tail, surprise, score };
@@ -171,17 +186,18 @@ export class TailCalibrator {
     return this.sorted[i]!;
   }
 
-  toJSON(): { values: number[] } {
+  toJSON(): { values: number[]; learned: number } {
     const values: number[] = [];
     const cap = this.ring.length;
     const start = this.count === cap ? this.head : 0;
     for (let i = 0; i < this.count; i++) values.push(this.ring[(start + i) % cap]!);
-    return { values };
+    return { values, learned: this.learned };
   }
 
-  static fromJSON(cfg: CalibrationConfig, state: { values: number[] }): TailCalibrator {
+  static fromJSON(cfg: CalibrationConfig, state: { values: number[]; learned?: number }): TailCalibrator {
     const c = new TailCalibrator(cfg);
     for (const v of state.values) if (Number.isFinite(v)) c.add(v);
+    c.learned = Math.max(c.count, Number.isFinite(state.learned) ? state.learned! : 0);
     return c;
   }
 }

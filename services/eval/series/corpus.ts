@@ -118,14 +118,16 @@ export function generateSeries(
 ): LabeledSeries {
   const r = new Rng(mixSeed(seed, 0x5e7e5));
   const stepMs = r.pick([60_000, 300_000, 300_000, 300_000, 3_600_000]);
-  const length = r.int(2500, 5500);
+  // As long as real metric exports run: from a few days of hourly points to weeks of 5-minute ones.
+  const length = r.int(1000, 5500);
   const b = makeBase(base, r, stepMs);
   const probation = Math.min(Math.floor(0.15 * length), 750);
   // Anomalies spread over the scored part, at least one window apart.
   const slots = anomalies.length;
   const injected: Injected[] = anomalies.map((kind, k) => {
     const span = (length - probation - 50) / slots;
-    const at = Math.floor(probation + 50 + span * k + r.uniform(0.2, 0.8) * span);
+    // Anywhere in its slot: real anomalies come in a series' first days as often as in its last.
+    const at = Math.floor(probation + 50 + span * k + r.uniform(0.02, 0.9) * span);
     const [lo, hi] = ROWS[kind];
     const [slo, shi] = SIZE[kind];
     return { kind, at, rows: r.int(lo, hi), size: r.uniform(slo, shi), sign: r.chance(0.5) ? 1 : -1 };

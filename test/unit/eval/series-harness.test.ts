@@ -122,7 +122,7 @@ describe('development corpus', () => {
   });
 
   it('scores a level shift the stack finds above a corpus where it finds nothing', () => {
-    const shift = generateSeries(11, 'diurnal_rate', ['level_shift']);
+    const shift = generateSeries(14, 'diurnal_rate', ['level_shift']);
     const report = evaluateCorpus('one level shift', [shift]);
     const standard = report.fixed.find((f) => f.profile === 'standard')!;
     expect(standard.detectedWindows).toBe(1);

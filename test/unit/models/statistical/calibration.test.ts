@@ -4,6 +4,7 @@ import {
   defaultCalibrationConfig,
   validateCalibrationConfig,
 } from '../../../../models/statistical/calibration/index.js';
+import { noise } from './binned-helpers.js';
 import { normalish } from './nab.js';
 
 describe('TailCalibrator', () => {
@@ -52,12 +53,29 @@ describe('TailCalibrator', () => {
     const cfg = { ...defaultCalibrationConfig, history_size: 100, min_history: 20 };
     const c = new TailCalibrator(cfg);
     for (let i = 0; i < 100; i++) c.update(i % 10);
-    // Capped: 100 values cannot back more than 10,000x rarer than 1 in 100.
-    expect(c.calibrate(50).score).toBeGreaterThan(0.7);
+    // Capped: 100 values learned cannot back more than 1 in 101^2.2 (young) nor 10,000x rarer than 1 in 100.
+    expect(c.calibrate(50).surprise).toBeCloseTo(2.2 * Math.log10(101), 6);
+    expect(c.calibrate(50).score).toBeGreaterThan(0.5);
     for (let i = 0; i < 100; i++) c.update(50 + (i % 10));
     expect(c.calibrate(50).score).toBe(0);
     expect(c.size).toBe(100);
     expect(c.quantile(0)).toBe(50);
+  });
+
+  it('keeps a young history from calling the edge of ordinary noise rare, but not a long-lived short one', () => {
+    const r = noise(5);
+    const young = new TailCalibrator(defaultCalibrationConfig);
+    for (let i = 0; i < 48; i++) young.update(Math.abs(r()));
+    // Just past the largest of 48 values: the fitted tail alone would say about 1 in a million.
+    expect(young.calibrate(0.6).surprise).toBeLessThanOrEqual(2.2 * Math.log10(49) + 1e-9);
+    expect(young.calibrate(0.6).score).toBeLessThan(0.5);
+    // A history of 100 (its size) that has learned 5,000 values over its life is not young.
+    const shortConfig = { ...defaultCalibrationConfig, history_size: 100 };
+    const short = new TailCalibrator(shortConfig);
+    for (let i = 0; i < 5000; i++) short.update(Math.abs(r()));
+    expect(short.calibrate(5).score).toBe(1);
+    const copy = TailCalibrator.fromJSON(shortConfig, short.toJSON());
+    expect(copy.calibrate(5)).toEqual(short.calibrate(5));
   });
 
   it('round-trips through JSON', () => {

@@ -47,7 +47,8 @@ describe('SeriesDetector', () => {
     expect(strict[520]).toBe(0);
     const d = new SeriesDetector(seriesStackConfig({ refractory_margin: 0 }));
     const following = values.map((v, i) => d.update(T0 + i * STEP, v).score);
-    expect(following[520]).toBe(1);
+    expect(following[520]).toBeGreaterThanOrEqual(0.9);
+    expect(following[520]).toBeGreaterThan(strict[500]!);
   });
 
   it('has no look-ahead: the score of row i is the same whether or not later rows exist', () => {
