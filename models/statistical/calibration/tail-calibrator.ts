@@ -24,14 +24,14 @@ export interface Calibrated {
 }
 
 /**
- * A calibrator that has learned m raw scores backs a surprise of at most this many times log10(m+1): 48
- * values cannot call anything rarer than about 1 in 5,000 (no alarm at the default threshold), 500 values
- * 1 in 850,000. It counts values learned over its life, not those its history holds: a short history
- * (the mesh-metrics path keeps 200) of a long-lived series is not young.
- * Without it a young history's exponential tail, fitted to a handful of largest values, called ordinary
- * noise 1 in 10^6 as soon as it had 48 values (clean uniform noise alarmed at its 50th calibrated sample).
+ * A young history's exponential tail beyond its largest value is fitted to a handful of values: its mean
+ * excess is at least this many times the history's range over the values learned. At 50 values the edge
+ * of ordinary noise stays ordinary (clean uniform noise alarmed at its 50th calibrated sample without it);
+ * a value far beyond everything seen is still rare, and from a few hundred values on it changes nothing.
+ * It counts values learned over its life, not those its history holds: a short history (the mesh-metrics
+ * path keeps 200) of a long-lived series is not young.
  */
-const YOUNG_HISTORY_POWER = 2.2;
+const YOUNG_SPREAD = 10;
 
 const ZERO: Calibrated = Object.freeze({ tail: 1, surprise: 0, score: 0 });
 
@@ -66,10 +66,8 @@ export class TailCalibrator {
     const n = this.count;
     if (n < this.cfg.min_history || !Number.isFinite(raw)) return ZERO;
     const tail = this.tailProbability(raw);
-    // Never claim more certainty than the history can back: at most 10,000 times rarer than 1/n, and
-    // while young at most 1 in m^2.2 after m values learned (its tail beyond its largest value is a guess).
-    const young = YOUNG_HISTORY_POWER * Math.log10(Math.max(n, this.learned) + 1);
-    const surprise = Math.min(-Math.log10(tail), young, Math.log10(n + 1) + 4);
+    // Never claim more certainty than the history can back: at most 10,000 times rarer than 1/n.
+    const surprise = Math.min(-Math.log10(tail), Math.log10(n + 1) + 4);
     const { surprise_floor: lo, surprise_ceiling: hi } = this.cfg;
     const score = surprise <= lo ? 0 : surprise >= hi ? 1 : (surprise - lo) / (hi - lo);
     return { tail, surprise, score };
@@ -105,7 +103,8 @@ export class TailCalibrator {
     // A flat history (no excess) still ranks larger departures as rarer, just very steeply.
     const meanExcess =
       excessCount > 0 ? excessSum / excessCount : Math.max(spread, Math.abs(threshold), 1) * 1e-3;
-    const pot = tailMass * Math.exp(-(raw - threshold) / meanExcess);
+    const youngExcess = (spread * YOUNG_SPREAD) / Math.max(n, this.learned);
+    const pot = tailMass * Math.exp(-(raw - threshold) / Math.max(meanExcess, youngExcess));
     // The exponential tail extrapolates beyond what was seen; it never overrides what was seen: a
     // value the history already holds k times is at least k/(n+1) likely (benign recurring spikes).
     if (above > 0) return Math.max(Math.min(pot, (above + 1) / (n + 1)), above / (n + 1));

@@ -53,9 +53,8 @@ describe('TailCalibrator', () => {
     const cfg = { ...defaultCalibrationConfig, history_size: 100, min_history: 20 };
     const c = new TailCalibrator(cfg);
     for (let i = 0; i < 100; i++) c.update(i % 10);
-    // Capped: 100 values learned cannot back more than 1 in 101^2.2 (young) nor 10,000x rarer than 1 in 100.
-    expect(c.calibrate(50).surprise).toBeCloseTo(2.2 * Math.log10(101), 6);
-    expect(c.calibrate(50).score).toBeGreaterThan(0.5);
+    // Capped: 100 values cannot back more than 10,000x rarer than 1 in 100.
+    expect(c.calibrate(50).score).toBeGreaterThan(0.7);
     for (let i = 0; i < 100; i++) c.update(50 + (i % 10));
     expect(c.calibrate(50).score).toBe(0);
     expect(c.size).toBe(100);
@@ -67,8 +66,9 @@ describe('TailCalibrator', () => {
     const young = new TailCalibrator(defaultCalibrationConfig);
     for (let i = 0; i < 48; i++) young.update(Math.abs(r()));
     // Just past the largest of 48 values: the fitted tail alone would say about 1 in a million.
-    expect(young.calibrate(0.6).surprise).toBeLessThanOrEqual(2.2 * Math.log10(49) + 1e-9);
     expect(young.calibrate(0.6).score).toBeLessThan(0.5);
+    // Far beyond them it is rare all the same.
+    expect(young.calibrate(5).score).toBeGreaterThan(0.9);
     // A history of 100 (its size) that has learned 5,000 values over its life is not young.
     const shortConfig = { ...defaultCalibrationConfig, history_size: 100 };
     const short = new TailCalibrator(shortConfig);

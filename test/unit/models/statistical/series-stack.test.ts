@@ -39,7 +39,7 @@ describe('SeriesDetector', () => {
   it('follows a change that grows when refractory_margin allows it', () => {
     const rand = noise(8);
     const values = Array.from({ length: 700 }, () => 100 + 10 * rand());
-    values[500] = 120; // a moderate excursion (noise is ±5)...
+    values[500] = 108; // a moderate excursion (noise is ±5)...
     values[520] = 5000; // ...and, inside the refractory period, a far larger one
     const strict = scoreAll(values);
     expect(strict[500]).toBeGreaterThanOrEqual(0.5);
@@ -47,8 +47,7 @@ describe('SeriesDetector', () => {
     expect(strict[520]).toBe(0);
     const d = new SeriesDetector(seriesStackConfig({ refractory_margin: 0 }));
     const following = values.map((v, i) => d.update(T0 + i * STEP, v).score);
-    expect(following[520]).toBeGreaterThanOrEqual(0.9);
-    expect(following[520]).toBeGreaterThan(strict[500]!);
+    expect(following[520]).toBe(1);
   });
 
   it('has no look-ahead: the score of row i is the same whether or not later rows exist', () => {
