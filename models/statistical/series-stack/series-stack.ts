@@ -31,6 +31,7 @@ import { AnomalyLikelihood } from '../likelihood/likelihood.js';
 import { RelativeEntropyDetector } from '../relative-entropy/relative-entropy.js';
 import { SeasonalBaseline } from '../seasonal/seasonal.js';
 import { BurstMemory } from '../spike/burst-memory.js';
+import { DipReturnDetector } from '../spike/dip-return.js';
 import { SpikeDetector } from '../spike/spike.js';
 import { VarianceDetector } from '../variance/variance.js';
 import { defaultSeriesStackConfig, type SeriesStackConfig } from './config.js';
@@ -89,6 +90,7 @@ export class SeriesDetector {
   private readonly entropy: RelativeEntropyDetector;
   private readonly art: ArtDetector;
   private readonly flatline: FlatlineDetector;
+  private readonly dipReturn: DipReturnDetector;
   private readonly cal: Record<CalibratorName, TailCalibrator>;
   private readonly burstsUp: BurstMemory;
   private readonly burstsDown: BurstMemory;
@@ -115,6 +117,7 @@ export class SeriesDetector {
     this.contextual = new ContextualDetector(cfg.contextual);
     this.entropy = new RelativeEntropyDetector(cfg.relative_entropy);
     this.art = new ArtDetector(cfg.art);
+    this.dipReturn = new DipReturnDetector(cfg.spike.dip_return_samples, cfg.spike.dip_return_step_alpha);
     this.flatline = new FlatlineDetector(cfg.flatline, cfg.calibration, cfg.refractory_score);
     const bursts = (): BurstMemory =>
       new BurstMemory(cfg.spike.burst_memory, cfg.spike.burst_admit_surprise, cfg.calibration);
@@ -137,6 +140,7 @@ export class SeriesDetector {
       contextual: c(),
       entropy: c(),
       art: c(),
+      dipReturn: c(),
     };
   }
 
@@ -158,6 +162,7 @@ export class SeriesDetector {
     const residual = value - b.expected;
 
     const spikeRaw = this.spike.update(b.z, value);
+    const dipRaw = this.dipReturn.update(value);
     // The binned detectors read the value itself: their ranges are learned, so scale does not matter.
     const contextRaw = this.contextual.update(value);
     const entropyRaw = this.entropy.update(value);
@@ -197,6 +202,12 @@ export class SeriesDetector {
         parts.spike = this.cfg.spike.step_gate
           ? Math.max(sUp > 0 ? zUp.score : 0, sDown > 0 ? zDown.score : 0)
           : Math.max(Math.min(zUp.score, sUp), Math.min(zDown.score, sDown));
+      }
+      // A short dip that comes back up, on series whose drops usually do not (see dip-return.ts).
+      if (this.cfg.spike.dip_return_samples > 0) {
+        const dip = cal.dipReturn.update(dipRaw);
+        if (this.samples > this.cfg.spike.dip_return_warmup && dip.score > parts.spike)
+          parts.spike = dip.score;
       }
       parts.level_shift = larger(
         cal.cusumUp.update(cusum.sustainedUp),
@@ -313,7 +324,8 @@ type CalibratorName =
   | 'changepoint'
   | 'contextual'
   | 'entropy'
-  | 'art';
+  | 'art'
+  | 'dipReturn';
 
 const NO_PARTS: Readonly<Record<StackPart, number>> = Object.freeze({
   spike: 0,
