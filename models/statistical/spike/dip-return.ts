@@ -60,7 +60,9 @@ export class DipReturnDetector {
     }
     this.steps++;
     const a = Math.max(this.stepAlpha, 1 / this.steps);
-    this.meanStep += a * (Math.min(step, 3 * this.meanStep) - this.meanStep);
+    // A series that starts flat has a mean step of 0 for a while: nothing to clip against yet.
+    const clipped = this.meanStep > 0 ? Math.min(step, 3 * this.meanStep) : step;
+    this.meanStep += a * (clipped - this.meanStep);
   }
 }
 

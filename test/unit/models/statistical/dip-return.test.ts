@@ -57,6 +57,15 @@ describe('DipReturnDetector', () => {
     expect(afterBursts[3]).toBe(0); // one burst is no left edge: the lower of two samples is
   });
 
+  it('still learns its step size when the series starts flat (a gauge at 0 before its first work)', () => {
+    const d = new DipReturnDetector(4, 0.01);
+    for (let i = 0; i < 20; i++) d.update(0);
+    for (let i = 0; i < 40; i++) d.update(i % 2);
+    d.update(1);
+    d.update(-5);
+    expect(d.update(1)).toBeGreaterThan(3);
+  });
+
   it('finds a short dip on a collected heap that the stack misses without it', () => {
     const dipAt = 3000;
     const values = heap(13, 3600, dipAt);
