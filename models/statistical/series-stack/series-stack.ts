@@ -117,7 +117,11 @@ export class SeriesDetector {
     this.contextual = new ContextualDetector(cfg.contextual);
     this.entropy = new RelativeEntropyDetector(cfg.relative_entropy);
     this.art = new ArtDetector(cfg.art);
-    this.dipReturn = new DipReturnDetector(cfg.spike.dip_return_samples, cfg.spike.dip_return_step_alpha);
+    this.dipReturn = new DipReturnDetector(
+      cfg.spike.dip_return_samples,
+      cfg.spike.dip_return_step_alpha,
+      cfg.spike.dip_return_edge_z,
+    );
     this.flatline = new FlatlineDetector(cfg.flatline, cfg.calibration, cfg.refractory_score);
     const bursts = (): BurstMemory =>
       new BurstMemory(cfg.spike.burst_memory, cfg.spike.burst_admit_surprise, cfg.calibration);
@@ -162,7 +166,7 @@ export class SeriesDetector {
     const residual = value - b.expected;
 
     const spikeRaw = this.spike.update(b.z, value);
-    const dipRaw = this.dipReturn.update(value);
+    const dipRaw = this.dipReturn.update(value, b.z);
     // The binned detectors read the value itself: their ranges are learned, so scale does not matter.
     const contextRaw = this.contextual.update(value);
     const entropyRaw = this.entropy.update(value);

@@ -9,12 +9,14 @@
  * ordinary as a departure. As a departure that comes back it is not: such drops do not return within
  * a few samples. Depth counts from the lower edge, so a hole in a ramp counts only what lies below the
  * ramp; the left edge is the lower of the two samples before the stretch, so the gap after a lone burst
- * (burst, ordinary samples, burst) is no hole. Rises are left to the spike part and its burst memory
+ * (burst, ordinary samples, burst) is no hole, and the lower edge must itself be ordinary (z at most
+ * `edgeZ`), so the idle gap between two multi-sample bursts of a bursty idle series is none either. Rises are left to the spike part and its burst memory
  * (a peak-and-return twin alarmed on every burst of bursty series).
  */
 export class DipReturnDetector {
   /** The last samples + 3 values (the stretch, two left-edge samples, the current one). */
   private readonly ring: Float64Array;
+  private readonly zs: Float64Array;
   private head = 0;
   private filled = 0;
   private meanStep = NaN;
@@ -23,12 +25,18 @@ export class DipReturnDetector {
   constructor(
     private readonly samples: number,
     private readonly stepAlpha: number,
+    /** The lower edge must be ordinary: its z at most this (the gap between two bursts is no hole). */
+    private readonly edgeZ = Infinity,
   ) {
     this.ring = new Float64Array(Math.max(0, samples) + 3);
+    this.zs = new Float64Array(Math.max(0, samples) + 3);
   }
 
-  /** Depth of the deepest hole that ends with this sample, in mean absolute steps (0 when none). */
-  update(value: number): number {
+  /**
+   * Depth of the deepest hole that ends with this sample, in mean absolute steps (0 when none); `z` is
+   * the sample's standardized residual from the baseline (its edges are judged by it).
+   */
+  update(value: number, z = 0): number {
     const n = this.ring.length;
     if (this.samples <= 0) return 0;
     let depth = 0;
@@ -41,12 +49,17 @@ export class DipReturnDetector {
         if (inner > innerMax) innerMax = inner;
         const e1 = this.ring[(this.head + n - j - 1) % n]!;
         const e2 = this.ring[(this.head + n - j - 2) % n]!;
-        const hole = Math.min(e1, e2, value) - innerMax;
-        if (hole > depth) depth = hole;
+        const z1 = this.zs[(this.head + n - j - 1) % n]!;
+        const z2 = this.zs[(this.head + n - j - 2) % n]!;
+        const lower = Math.min(e1, e2, value);
+        const lowerZ = lower === value ? z : lower === e1 ? z1 : z2;
+        const hole = lower - innerMax;
+        if (hole > depth && lowerZ <= this.edgeZ) depth = hole;
       }
       depth /= this.meanStep;
     }
     this.ring[this.head] = value;
+    this.zs[this.head] = z;
     this.head = (this.head + 1) % n;
     if (this.filled < n) this.filled++;
     return depth;

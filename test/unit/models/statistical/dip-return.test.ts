@@ -57,6 +57,17 @@ describe('DipReturnDetector', () => {
     expect(afterBursts[3]).toBe(0); // one burst is no left edge: the lower of two samples is
   });
 
+  it('sees no dip in the idle gap between two bursts when the edges are departures themselves', () => {
+    const gap = (edgeZ: number): number => {
+      const d = new DipReturnDetector(8, 0.01, edgeZ);
+      for (let i = 0; i < 40; i++) d.update(i % 2, 0); // idle, mean absolute step 1
+      [50, 50, 0, 1, 0, 1].forEach((v) => d.update(v, v > 10 ? 25 : 0)); // a burst, then idle again
+      return d.update(50, 25); // the next burst
+    };
+    expect(gap(4)).toBe(0);
+    expect(gap(Infinity)).toBeGreaterThan(40); // without the rule, the idle gap reads as a deep dip
+  });
+
   it('still learns its step size when the series starts flat (a gauge at 0 before its first work)', () => {
     const d = new DipReturnDetector(4, 0.01);
     for (let i = 0; i < 20; i++) d.update(0);
