@@ -26,6 +26,7 @@ import { ChangepointDetector } from '../changepoint/changepoint.js';
 import { ContextualDetector } from '../contextual/contextual.js';
 import { CusumDetector } from '../cusum/cusum.js';
 import { DriftDetector } from '../drift/drift.js';
+import { LevelAverage } from '../drift/level.js';
 import { FlatlineDetector } from '../flatline/flatline.js';
 import { AnomalyLikelihood } from '../likelihood/likelihood.js';
 import { RelativeEntropyDetector } from '../relative-entropy/relative-entropy.js';
@@ -84,6 +85,7 @@ export class SeriesDetector {
   private readonly cusum: CusumDetector;
   private readonly variance: VarianceDetector;
   private readonly drift: DriftDetector;
+  private readonly level: LevelAverage;
   private readonly changepoint: ChangepointDetector;
   private readonly likelihood: AnomalyLikelihood;
   private readonly contextual: ContextualDetector;
@@ -112,6 +114,7 @@ export class SeriesDetector {
     this.cusum = new CusumDetector(cfg.cusum);
     this.variance = new VarianceDetector(cfg.variance);
     this.drift = new DriftDetector(cfg.drift);
+    this.level = new LevelAverage(cfg.drift.level_alpha);
     this.changepoint = new ChangepointDetector(cfg.changepoint);
     this.likelihood = new AnomalyLikelihood(cfg.likelihood);
     this.contextual = new ContextualDetector(cfg.contextual);
@@ -145,6 +148,8 @@ export class SeriesDetector {
       entropy: c(),
       art: c(),
       dipReturn: c(),
+      levelUp: c(),
+      levelDown: c(),
     };
   }
 
@@ -176,6 +181,7 @@ export class SeriesDetector {
     const cusum = this.cusum.update(b.z, residual);
     const varianceRaw = this.variance.update(b.z, value, b.scale);
     const driftRaw = this.drift.update(b.deseasonalized, b.scale);
+    const level = this.level.update(b.deseasonalized);
     // The changepoint model sees the cycle removed and spikes clipped: a lone spike is the spike
     // part's business, a new regime is its own.
     const changeRaw = this.changepoint.update(b.deseasonalized, b.level, b.scale * b.scale);
@@ -224,6 +230,14 @@ export class SeriesDetector {
         cal.driftUp.update(Math.max(driftRaw, 0)),
         cal.driftDown.update(Math.max(-driftRaw, 0)),
       );
+      if (this.cfg.drift.level_enabled) {
+        // A level this series has rarely held: judged every sample, one level in level_stride remembered.
+        const learn = this.samples % this.cfg.drift.level_stride === 0;
+        const high = learn ? cal.levelUp.update(level) : cal.levelUp.calibrate(level);
+        const low = learn ? cal.levelDown.update(-level) : cal.levelDown.calibrate(-level);
+        const rare = larger(high, low);
+        if (this.samples > this.cfg.drift.level_warmup && rare > parts.drift) parts.drift = rare;
+      }
       const change = cal.changepoint.update(changeRaw);
       parts.changepoint = change.score;
       if (this.cfg.changepoint.enabled) surprise = Math.max(surprise, change.surprise);
@@ -329,6 +343,8 @@ type CalibratorName =
   | 'contextual'
   | 'entropy'
   | 'art'
+  | 'levelUp'
+  | 'levelDown'
   | 'dipReturn';
 
 const NO_PARTS: Readonly<Record<StackPart, number>> = Object.freeze({
