@@ -6,8 +6,9 @@
  *   value ─► seasonal baseline ─► z ─┬─► spike (z)              ─► calibrators (up, down) ─┐
  *                  ▲                 ├─► CUSUM run rule (up, down) ─► calibrators (up, down) ─┤
  *                  │                 ├─► variance (RMS, steps)  ─► calibrators (up, down) ─┼─► agreement ─► score
- *                  │                 ├─► drift (off by default) ─► calibrators (up, down) ─┤
+ *                  │                 ├─► drift (gap off; rare level on) ─► calib. (up, down) ─┤
  *                  │                 └─► changepoint (BOCPD, off by default) ─► calibrator ┤
+ *   value ─► dip and return (a stretch below both sides, in mean steps) ─► calibrator ─────┤ (spike part)
  *   value ─► flatline (run of exact repeats against the series' repeat rate) ─────────────┤
  *   value ─► relative entropy, contextual (off), fuzzy ART (windows) ─► calibrators ───────┘
  *                  └──────── confirmed level shift (CUSUM) moves the baseline and the drift averages
