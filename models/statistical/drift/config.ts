@@ -41,7 +41,7 @@ export const DriftConfig = Type.Object(
       default: 1500,
       minimum: 0,
       description:
-        'Samples before its score counts (its history of levels is short before: at 750 it raised 20 more false alarms on the tuning half; 2000 scored alike).',
+        'Samples before its score counts (its history of levels is short before: at 750 it raised 20 more false alarms on the tuning half; 1000 and 1200 scored 74.7 and 74.9 against 75.1, 2000 alike).',
     }),
   },
   { additionalProperties: false, default: {} },
