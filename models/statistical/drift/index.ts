@@ -1,2 +1,3 @@
 export { DriftConfig, defaultDriftConfig } from './config.js';
 export { DriftDetector } from './drift.js';
+export { LevelAverage } from './level.js';

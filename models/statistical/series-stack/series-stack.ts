@@ -6,8 +6,9 @@
  *   value ─► seasonal baseline ─► z ─┬─► spike (z)              ─► calibrators (up, down) ─┐
  *                  ▲                 ├─► CUSUM run rule (up, down) ─► calibrators (up, down) ─┤
  *                  │                 ├─► variance (RMS, steps)  ─► calibrators (up, down) ─┼─► agreement ─► score
- *                  │                 ├─► drift (off by default) ─► calibrators (up, down) ─┤
+ *                  │                 ├─► drift (gap off; rare level on) ─► calib. (up, down) ─┤
  *                  │                 └─► changepoint (BOCPD, off by default) ─► calibrator ┤
+ *   value ─► dip and return (a stretch below both sides, in mean steps) ─► calibrator ─────┤ (spike part)
  *   value ─► flatline (run of exact repeats against the series' repeat rate) ─────────────┤
  *   value ─► relative entropy, contextual (off), fuzzy ART (windows) ─► calibrators ───────┘
  *                  └──────── confirmed level shift (CUSUM) moves the baseline and the drift averages
@@ -26,11 +27,13 @@ import { ChangepointDetector } from '../changepoint/changepoint.js';
 import { ContextualDetector } from '../contextual/contextual.js';
 import { CusumDetector } from '../cusum/cusum.js';
 import { DriftDetector } from '../drift/drift.js';
+import { LevelAverage } from '../drift/level.js';
 import { FlatlineDetector } from '../flatline/flatline.js';
 import { AnomalyLikelihood } from '../likelihood/likelihood.js';
 import { RelativeEntropyDetector } from '../relative-entropy/relative-entropy.js';
 import { SeasonalBaseline } from '../seasonal/seasonal.js';
 import { BurstMemory } from '../spike/burst-memory.js';
+import { DipReturnDetector } from '../spike/dip-return.js';
 import { SpikeDetector } from '../spike/spike.js';
 import { VarianceDetector } from '../variance/variance.js';
 import { defaultSeriesStackConfig, type SeriesStackConfig } from './config.js';
@@ -83,12 +86,14 @@ export class SeriesDetector {
   private readonly cusum: CusumDetector;
   private readonly variance: VarianceDetector;
   private readonly drift: DriftDetector;
+  private readonly level: LevelAverage;
   private readonly changepoint: ChangepointDetector;
   private readonly likelihood: AnomalyLikelihood;
   private readonly contextual: ContextualDetector;
   private readonly entropy: RelativeEntropyDetector;
   private readonly art: ArtDetector;
   private readonly flatline: FlatlineDetector;
+  private readonly dipReturn: DipReturnDetector;
   private readonly cal: Record<CalibratorName, TailCalibrator>;
   private readonly burstsUp: BurstMemory;
   private readonly burstsDown: BurstMemory;
@@ -110,11 +115,17 @@ export class SeriesDetector {
     this.cusum = new CusumDetector(cfg.cusum);
     this.variance = new VarianceDetector(cfg.variance);
     this.drift = new DriftDetector(cfg.drift);
+    this.level = new LevelAverage(cfg.drift.level_alpha);
     this.changepoint = new ChangepointDetector(cfg.changepoint);
     this.likelihood = new AnomalyLikelihood(cfg.likelihood);
     this.contextual = new ContextualDetector(cfg.contextual);
     this.entropy = new RelativeEntropyDetector(cfg.relative_entropy);
     this.art = new ArtDetector(cfg.art);
+    this.dipReturn = new DipReturnDetector(
+      cfg.spike.dip_return_samples,
+      cfg.spike.dip_return_step_alpha,
+      cfg.spike.dip_return_edge_z,
+    );
     this.flatline = new FlatlineDetector(cfg.flatline, cfg.calibration, cfg.refractory_score);
     const bursts = (): BurstMemory =>
       new BurstMemory(cfg.spike.burst_memory, cfg.spike.burst_admit_surprise, cfg.calibration);
@@ -137,6 +148,9 @@ export class SeriesDetector {
       contextual: c(),
       entropy: c(),
       art: c(),
+      dipReturn: c(),
+      levelUp: c(),
+      levelDown: c(),
     };
   }
 
@@ -158,6 +172,7 @@ export class SeriesDetector {
     const residual = value - b.expected;
 
     const spikeRaw = this.spike.update(b.z, value);
+    const dipRaw = this.dipReturn.update(value, b.z);
     // The binned detectors read the value itself: their ranges are learned, so scale does not matter.
     const contextRaw = this.contextual.update(value);
     const entropyRaw = this.entropy.update(value);
@@ -167,6 +182,7 @@ export class SeriesDetector {
     const cusum = this.cusum.update(b.z, residual);
     const varianceRaw = this.variance.update(b.z, value, b.scale);
     const driftRaw = this.drift.update(b.deseasonalized, b.scale);
+    const level = this.level.update(b.deseasonalized);
     // The changepoint model sees the cycle removed and spikes clipped: a lone spike is the spike
     // part's business, a new regime is its own.
     const changeRaw = this.changepoint.update(b.deseasonalized, b.level, b.scale * b.scale);
@@ -198,6 +214,12 @@ export class SeriesDetector {
           ? Math.max(sUp > 0 ? zUp.score : 0, sDown > 0 ? zDown.score : 0)
           : Math.max(Math.min(zUp.score, sUp), Math.min(zDown.score, sDown));
       }
+      // A short dip that comes back up, on series whose drops usually do not (see dip-return.ts).
+      if (this.cfg.spike.dip_return_samples > 0) {
+        const dip = cal.dipReturn.update(dipRaw);
+        if (this.samples > this.cfg.spike.dip_return_warmup && dip.score > parts.spike)
+          parts.spike = dip.score;
+      }
       parts.level_shift = larger(
         cal.cusumUp.update(cusum.sustainedUp),
         cal.cusumDown.update(cusum.sustainedDown),
@@ -209,6 +231,14 @@ export class SeriesDetector {
         cal.driftUp.update(Math.max(driftRaw, 0)),
         cal.driftDown.update(Math.max(-driftRaw, 0)),
       );
+      if (this.cfg.drift.level_enabled) {
+        // A level this series has rarely held: judged every sample, one level in level_stride remembered.
+        const learn = this.samples % this.cfg.drift.level_stride === 0;
+        const high = learn ? cal.levelUp.update(level) : cal.levelUp.calibrate(level);
+        const low = learn ? cal.levelDown.update(-level) : cal.levelDown.calibrate(-level);
+        const rare = larger(high, low);
+        if (this.samples > this.cfg.drift.level_warmup && rare > parts.drift) parts.drift = rare;
+      }
       const change = cal.changepoint.update(changeRaw);
       parts.changepoint = change.score;
       if (this.cfg.changepoint.enabled) surprise = Math.max(surprise, change.surprise);
@@ -313,7 +343,10 @@ type CalibratorName =
   | 'changepoint'
   | 'contextual'
   | 'entropy'
-  | 'art';
+  | 'art'
+  | 'levelUp'
+  | 'levelDown'
+  | 'dipReturn';
 
 const NO_PARTS: Readonly<Record<StackPart, number>> = Object.freeze({
   spike: 0,
