@@ -73,9 +73,13 @@ describe('TailCalibrator', () => {
     const shortConfig = { ...defaultCalibrationConfig, history_size: 100 };
     const short = new TailCalibrator(shortConfig);
     for (let i = 0; i < 5000; i++) short.update(Math.abs(r()));
-    expect(short.calibrate(5).score).toBe(1);
+    const fresh = new TailCalibrator(shortConfig);
+    for (let i = 0; i < 100; i++) fresh.update(Math.abs(r()));
+    // Well past the largest value (about 0.5): rare to the long-lived history, not yet to the fresh one.
+    expect(short.calibrate(0.7).score).toBe(1);
+    expect(fresh.calibrate(0.7).score).toBeLessThan(0.5);
     const copy = TailCalibrator.fromJSON(shortConfig, short.toJSON());
-    expect(copy.calibrate(5)).toEqual(short.calibrate(5));
+    expect(copy.calibrate(0.7)).toEqual(short.calibrate(0.7));
   });
 
   it('round-trips through JSON', () => {
