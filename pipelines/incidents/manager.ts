@@ -5,10 +5,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { severityRank, type Incident, type WorkloadIdentity } from '../core/incident.js';
+import { severityRank, type Incident, type Severity, type WorkloadIdentity } from '../core/incident.js';
 import type { IncidentHandler } from '../core/pipeline.js';
 import type { Metrics } from '../core/metrics.js';
 import type { StateStore } from '../core/state-store.js';
+import { IncidentClaims, type Claimed } from './claims.js';
 import type { FusedCandidate } from './fusion.js';
 import { inSpan } from '../core/tracing.js';
 
@@ -46,6 +47,7 @@ export class IncidentManager {
   suppressed = 0;
   /** Incidents raised again, more severe (each also counts in `raised`). */
   escalated = 0;
+  private readonly claims: IncidentClaims;
 
   constructor(
     private readonly opts: {
@@ -58,7 +60,9 @@ export class IncidentManager {
       /** Wall-clock now, for the event-to-incident latency metric (undefined in replay). */
       wallNowMs?: () => number;
     },
-  ) {}
+  ) {
+    this.claims = new IncidentClaims(opts.state, opts.dedupWindowMs);
+  }
 
   offer(candidate: FusedCandidate, identity: OffenderIdentity, detectedAtMs: number): void {
     // One incident per offender and kind within the window: a new kind from the same offender (a scan,
@@ -79,11 +83,7 @@ export class IncidentManager {
     const id = `mg-${offenderHash(`${candidate.entity}|${candidate.kind}|${windowBucket}`)}`;
     const incident = incidentOf(id, candidate, identity, detectedAtMs);
     this.raisedUntil.set(key, { until: detectedAtMs + this.opts.dedupWindowMs, incident });
-    this.enqueue(
-      incident,
-      `incident:${offenderHash(candidate.entity)}:${incident.kind}`,
-      candidate.firstEventMs,
-    );
+    this.enqueue(incident, claimBase(candidate), candidate.firstEventMs);
   }
 
   /**
@@ -110,28 +110,37 @@ export class IncidentManager {
     incident.evidence.later_findings = laterFindings + 1;
     this.raisedUntil.set(key, { until: existing.until, incident });
     this.escalated++;
-    this.enqueue(
-      incident,
-      `incident:${offenderHash(candidate.entity)}:${incident.kind}:${incident.severity}`,
-      Date.parse(before.firstEventTime),
-    );
+    this.enqueue(incident, claimBase(candidate), Date.parse(before.firstEventTime), before);
   }
 
-  private enqueue(incident: Incident, claimKey: string, firstEventMs: number): void {
+  /** `escalates`: the incident this one is a more severe update of. */
+  private enqueue(incident: Incident, claimBase: string, firstEventMs: number, escalates?: Incident): void {
     this.chain = this.chain.then(() =>
       inSpan(
         'meshguard.incident',
         { 'meshguard.incident.id': incident.id, 'meshguard.incident.kind': incident.kind },
-        () => this.raise(incident, claimKey, firstEventMs),
+        () => this.raise(incident, claimBase, firstEventMs, escalates),
       ),
     );
   }
 
-  private async raise(incident: Incident, claimKey: string, firstEventMs: number): Promise<void> {
+  private async raise(
+    incident: Incident,
+    claimBase: string,
+    firstEventMs: number,
+    escalates: Incident | undefined,
+  ): Promise<void> {
     const { metrics, logger } = this.opts;
+    if (escalates !== undefined) {
+      // Its claim (raised before this) may have found the incident raised by another replica: that one's.
+      incident.id = escalates.id;
+      incident.firstEventTime = escalates.firstEventTime;
+    }
     let won = true;
     try {
-      won = await this.claim(claimKey, incident.id, Date.parse(incident.detectedAt));
+      won = escalates
+        ? await this.claimEscalation(incident, claimBase)
+        : await this.claimFirst(incident, claimBase);
     } catch (error) {
       // The shared store is down: raise from this replica rather than lose the incident.
       logger.warn({ error: (error as Error).message }, 'Incident dedup store unavailable; raising locally.');
@@ -157,19 +166,41 @@ export class IncidentManager {
     metrics.detectionLatency.observe(Math.max(0, (latencyEnd - firstEventMs) / 1000));
   }
 
+  /** Escalations are claimed per severity: one replica raises each, never one less severe than raised. */
+  private async claimEscalation(incident: Incident, claimBase: string): Promise<boolean> {
+    const { won, prior } = await this.claims.escalate(claimBase, incident);
+    // Another replica may have escalated it since this one last raised it: name what it escalates from.
+    const from = incident.evidence.escalated_from as { severity: Severity } | undefined;
+    if (won && prior?.severity && (!from || severityRank(prior.severity) > severityRank(from.severity)))
+      incident.evidence.escalated_from = escalatedFrom(prior);
+    return won;
+  }
+
   /**
-   * Claim an incident across replicas, in event time as the local dedup: the claim is kept per dedup
-   * window of event time, and one in the window before counts while it is less than a window older. So
-   * the same offender and kind found again a window or more later in event time (a backlog read after
-   * an outage, then live traffic) is raised again, as replay raises it, however little wall time passed.
+   * The first raise of an offender and kind here. Another replica may have raised it (the entity's
+   * partition moved here since): then this one is a duplicate, unless it is more severe than what was
+   * raised, when it is that incident's escalation, as the replica that raised it would have made it.
+   * Either way this replica's incident takes the id it holds, so what it raises later escalates that.
    */
-  private async claim(claimKey: string, id: string, atMs: number): Promise<boolean> {
-    const { state, dedupWindowMs } = this.opts;
-    const bucket = Math.floor(atMs / dedupWindowMs);
-    const earlier = await state.get(`${claimKey}:${bucket - 1}`);
-    if (earlier !== undefined && atMs - Number.parseInt(earlier, 10) < dedupWindowMs) return false;
-    // Kept two windows of wall time: enough while event time keeps up with the wall clock or runs ahead.
-    return state.setIfAbsent(`${claimKey}:${bucket}`, `${atMs} ${id}`, 2 * dedupWindowMs);
+  private async claimFirst(incident: Incident, claimBase: string): Promise<boolean> {
+    const outcome = await this.claims.open(claimBase, incident);
+    if (outcome.won) return true;
+    const holder = outcome.holder;
+    if (holder === undefined || holder.id === '') return false;
+    const own = incident.severity;
+    incident.id = holder.id;
+    if (holder.firstEventMs !== undefined && holder.firstEventMs < Date.parse(incident.firstEventTime))
+      incident.firstEventTime = new Date(holder.firstEventMs).toISOString();
+    // A holder that does not name its severity (an older replica's claim) is taken as the same.
+    if (holder.severity === undefined || severityRank(own) <= severityRank(holder.severity)) {
+      incident.severity = holder.severity ?? own;
+      incident.score = holder.score ?? incident.score;
+      return false;
+    }
+    incident.evidence.escalated_from = escalatedFrom(holder);
+    const won = await this.claimEscalation(incident, claimBase);
+    if (won) this.escalated++;
+    return won;
   }
 
   drain(): Promise<void> {
@@ -180,6 +211,15 @@ export class IncidentManager {
   prune(nowMs: number): void {
     for (const [k, v] of this.raisedUntil) if (v.until <= nowMs) this.raisedUntil.delete(k);
   }
+}
+
+/** The shared claims of one offender and kind. */
+function claimBase(candidate: FusedCandidate): string {
+  return `incident:${offenderHash(candidate.entity)}:${candidate.kind}`;
+}
+
+function escalatedFrom(c: Claimed): Record<string, unknown> {
+  return { severity: c.severity, score: c.score, detectedAt: new Date(c.atMs).toISOString() };
 }
 
 function incidentOf(

@@ -40,7 +40,9 @@ function manager(state = new MemoryStateStore(() => T0)): { m: IncidentManager; 
 }
 
 function finding(kind: IncidentKind, detector: string, score: number, atMs: number): Finding {
-  return { detector, kind, entity: CART, score, timeMs: atMs, firstEventMs: atMs - 5000, evidence: {} };
+  const evidence =
+    detector === 'new_destinations' ? { new_destinations: ['a', 'b', 'c'], known_destinations: 7 } : {};
+  return { detector, kind, entity: CART, score, timeMs: atMs, firstEventMs: atMs - 5000, evidence };
 }
 
 function offer(m: IncidentManager, f: Finding): void {
@@ -112,5 +114,52 @@ describe('IncidentManager', () => {
       new Date(T0 + 50 * 60_000).toISOString(),
       new Date(T0 + 24 * hour).toISOString(),
     ]);
+  });
+
+  it('raises the escalation on the replica the offender moved to, as an update of the incident raised before the move', async () => {
+    // Replica a raised the incident and learned the window; the entity's partition moved to b (a kill, a
+    // rebalance), whose next window finds it more severe. b has no memory of a's incident: only the claim.
+    const shared = new MemoryStateStore(() => T0);
+    const [a, b] = [manager(shared), manager(shared)];
+    offer(a.m, finding('lateral_movement', 'new_destinations', 0.9996, T0)); // medium
+    await a.m.drain();
+    offer(b.m, finding('lateral_movement', 'new_destinations', 0.99975, T0 + 10_000)); // high
+    await b.m.drain();
+    expect(a.handled.map((i) => i.severity)).toEqual(['medium']);
+    expect(b.handled.map((i) => i.severity)).toEqual(['high']);
+    const [first, escalation] = [a.handled[0]!, b.handled[0]!];
+    expect(escalation.id).toBe(first.id);
+    expect(escalation.firstEventTime).toBe(first.firstEventTime);
+    expect(escalation.evidence.escalated_from).toEqual({
+      severity: 'medium',
+      score: first.score,
+      detectedAt: first.detectedAt,
+    });
+    expect(b.m.escalated).toBe(1);
+    // Found again at the same severity on b, or on a (which still remembers medium): raised once only.
+    offer(b.m, finding('lateral_movement', 'new_destinations', 0.99975, T0 + 20_000));
+    offer(a.m, finding('lateral_movement', 'new_destinations', 0.99975, T0 + 30_000));
+    await Promise.all([a.m.drain(), b.m.drain()]);
+    expect([...a.handled, ...b.handled].map((i) => i.severity)).toEqual(['medium', 'high']);
+  });
+
+  it('never raises an incident again less severe than another replica raised it, and escalates on from there', async () => {
+    const shared = new MemoryStateStore(() => T0);
+    const [a, b] = [manager(shared), manager(shared)];
+    offer(a.m, finding('exfiltration', 'new_external_upload', 0.9997, T0)); // high
+    await a.m.drain();
+    // The entity moved to b, which reads it as medium: a duplicate, folded into a's incident.
+    offer(b.m, finding('exfiltration', 'new_external_upload', 0.9996, T0 + 10_000));
+    offer(b.m, finding('exfiltration', 'new_external_upload', 0.9997, T0 + 20_000)); // high: raised already
+    await b.m.drain();
+    expect(b.handled).toEqual([]);
+    const critical = [
+      finding('exfiltration', 'new_external_upload', 0.99999, T0 + 30_000),
+      finding('scanning', 'connection_sweep', 0.99, T0 + 30_000),
+    ];
+    b.m.offer(fuse(CART, critical)!, ID, T0 + 30_000);
+    await b.m.drain();
+    expect(b.handled.map((i) => [i.severity, i.id])).toEqual([['critical', a.handled[0]!.id]]);
+    expect(b.handled[0]!.evidence.escalated_from).toMatchObject({ severity: 'high' });
   });
 });

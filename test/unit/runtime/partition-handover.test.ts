@@ -3,7 +3,8 @@
  * windows only, so the commit must stop at the first record still in an open window. The next owner then
  * reads those records again and finds what one uninterrupted scorer finds, when one uninterrupted scorer
  * finds it, and raises nothing twice. Records a replica gets again after a rebalance that left it the
- * partition (kafkajs restarts at the commit) are not counted twice.
+ * partition (kafkajs restarts at the commit) are not counted twice. An incident the old owner raised is
+ * escalated by the next owner when it grows more severe, not taken for a duplicate.
  */
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -27,9 +28,12 @@ const TOPIC = 'by-source';
 const BATCH = 200;
 const cfg = resolveConfig({ log_level: 'silent', alerts: { channels: [] }, quarantine: { sink: 'none' } });
 
-function records(): InRecord[] {
-  const sim = new MeshSimulator({ seed: 11, startMs: T0, services: 10, ratePerSec: 15 });
+/** `seed` 7 with `scanAndProbe`: the corpus of the Kafka-mode invariant (test/integration/kafka-invariant). */
+function records(seed = 11, scanAndProbe = false): InRecord[] {
+  const sim = new MeshSimulator({ seed, startMs: T0, services: 10, ratePerSec: 15 });
+  if (scanAndProbe) sim.schedule('path_scanning', ATTACK_AT - 30_000);
   sim.schedule('lateral_movement', ATTACK_AT);
+  if (scanAndProbe) sim.schedule('rbac_probing', ATTACK_AT + 30_000);
   const out: InRecord[] = [];
   sim.generate(T0, END, (r) =>
     out.push({ topic: TOPIC, partition: 0, offset: String(out.length), key: null, value: JSON.stringify(r) }),
@@ -159,5 +163,46 @@ describe('a partition that changes owner mid-attack', () => {
     expect(await windowsLearned(store)).toEqual(await windowsLearned(uStore));
     const when = (list: Incident[]) => list.map((i) => `${found([i])[0]} ${i.detectedAt}`).sort();
     expect(when(raised)).toEqual(when(uninterrupted));
+  }, 60_000);
+
+  it('raises on the next owner the escalation of an incident the old owner raised and committed past', async () => {
+    // The spread is raised medium at 10:03:30 (3 new destinations) and high at 10:03:40 (4).
+    const all = records(7, true);
+    const uninterrupted: Incident[] = [];
+    const u = replica(new MemoryStateStore(), uninterrupted);
+    await feed(u.scorer, all);
+    u.pipeline.finish();
+    await u.pipeline.drain();
+    const lateral = (list: Incident[]) =>
+      list.filter((i) => i.kind === 'lateral_movement').map((i) => `${i.severity} ${i.detectedAt}`);
+    expect(lateral(uninterrupted)).toEqual([
+      'medium 2024-05-01T10:03:30.000Z',
+      'high 2024-05-01T10:03:40.000Z',
+    ]);
+
+    // The old owner raised the first incident, learned its window and committed past it; the partition
+    // moves before the next window ends. The next owner has the state and the claim, not the incident.
+    const store = new MemoryStateStore();
+    const before: Incident[] = [];
+    const cut = all.findIndex((r) => Date.parse(JSON.parse(r.value).start_time) >= ATTACK_AT + 18_000);
+    const committed = await feed(replica(store, before).scorer, all.slice(0, cut));
+    expect(lateral(before)).toEqual(['medium 2024-05-01T10:03:30.000Z']);
+    const back = Date.parse(JSON.parse(all[Number(committed)]!.value).start_time);
+    expect(back).toBeGreaterThanOrEqual(ATTACK_AT + 10_000); // the first incident's window is not read again
+
+    const after: Incident[] = [];
+    const next = replica(store, after);
+    await next.scorer.onAssignment([{ topic: TOPIC, partition: 0 }]);
+    await feed(next.scorer, all.slice(Number(committed)));
+    next.pipeline.finish();
+    await next.pipeline.drain();
+    expect(lateral(after)).toEqual(['high 2024-05-01T10:03:40.000Z']);
+    const first = before.find((i) => i.kind === 'lateral_movement')!;
+    const escalation = after.find((i) => i.kind === 'lateral_movement')!;
+    expect(escalation.id).toBe(first.id);
+    expect(escalation.evidence.escalated_from).toMatchObject({
+      severity: 'medium',
+      detectedAt: first.detectedAt,
+    });
   }, 60_000);
 });
