@@ -43,6 +43,24 @@ export const DriftConfig = Type.Object(
       description:
         'Samples before its score counts (its history of levels is short before: at 750 it raised 20 more false alarms on the tuning half; 1000 and 1200 scored 74.7 and 74.9 against 75.1, 2000 alike).',
     }),
+    slope_samples: Type.Integer({
+      default: 48,
+      minimum: 0,
+      description:
+        "Local slope (0: off), joining the drift part: over a window of this many samples of the deseasonalized series, the newer half's mean minus the older half's, in scales, judged against the slopes the series has made (rises and falls apart). It finds trends and drifts the baseline follows, on young series too. Development corpus (standard): tuning half 60.4 to 62.0, held-out 69.5 to 69.9; 40 and 56 samples scored 60.9 and 60.8 on the tuning half (with a minimum of 1).",
+    }),
+    slope_stride: Type.Integer({
+      default: 2,
+      minimum: 1,
+      description:
+        'Its calibrators judge every slope but remember one in this many samples: 2 halves their cost (about 10% of the stack with 1) and scored alike on the tuning half (62.0 standard, 4 more false alarms); 3 / 4 scored lower (with a minimum of 1).',
+    }),
+    slope_min: Type.Number({
+      default: 1.5,
+      minimum: 0,
+      description:
+        'A slope smaller than this many scales scores 0 however rare it is for the series (a very steady series otherwise alarms on a slight wobble): 1 cut 3 false alarms on the tuning half and lost no window; 1.5 lost one.',
+    }),
   },
   { additionalProperties: false, default: {} },
 );

@@ -37,6 +37,8 @@ export interface BaselineOutput {
   deseasonalized: number;
   /** Which model predicted: 0 level only, 1 daily, 7 weekly. */
   model: 0 | 1 | 7;
+  /** Which candidate removed the cycle from `deseasonalized` (it changes when a cycle becomes ready). */
+  cycle: 0 | 1 | 7;
 }
 
 /** One Holt-Winters candidate: its own level plus per-phase offsets (no offsets = level only). */
@@ -128,6 +130,7 @@ export class SeasonalBaseline {
         scale: this.floorScale(0),
         z: 0,
         model: 0,
+        cycle: 0,
       };
     }
     this.trackSpacing(timeMs, value);
@@ -144,6 +147,7 @@ export class SeasonalBaseline {
       scale,
       z,
       model: this.model,
+      cycle: seasonal === this.weekly ? 7 : seasonal === this.daily ? 1 : 0,
     };
     this.learn(timeMs, value, scale);
     return out;

@@ -6,7 +6,7 @@
  *   value ─► seasonal baseline ─► z ─┬─► spike (z)              ─► calibrators (up, down) ─┐
  *                  ▲                 ├─► CUSUM run rule (up, down) ─► calibrators (up, down) ─┤
  *                  │                 ├─► variance (RMS, steps)  ─► calibrators (up, down) ─┼─► agreement ─► score
- *                  │                 ├─► drift (gap off; rare level on) ─► calib. (up, down) ─┤
+ *                  │                 ├─► drift (gap off; rare level, slope on) ─► calib. ─────┤
  *                  │                 └─► changepoint (BOCPD, off by default) ─► calibrator ┤
  *   value ─► dip and return (a stretch below both sides, in mean steps) ─► calibrator ─────┤ (spike part)
  *   value ─► flatline (run of exact repeats against the series' repeat rate) ─────────────┤
@@ -28,6 +28,7 @@ import { ContextualDetector } from '../contextual/contextual.js';
 import { CusumDetector } from '../cusum/cusum.js';
 import { DriftDetector } from '../drift/drift.js';
 import { LevelAverage } from '../drift/level.js';
+import { LocalSlope } from '../drift/slope.js';
 import { FlatlineDetector } from '../flatline/flatline.js';
 import { AnomalyLikelihood } from '../likelihood/likelihood.js';
 import { RelativeEntropyDetector } from '../relative-entropy/relative-entropy.js';
@@ -87,6 +88,7 @@ export class SeriesDetector {
   private readonly variance: VarianceDetector;
   private readonly drift: DriftDetector;
   private readonly level: LevelAverage;
+  private readonly slope: LocalSlope;
   private readonly changepoint: ChangepointDetector;
   private readonly likelihood: AnomalyLikelihood;
   private readonly contextual: ContextualDetector;
@@ -116,6 +118,7 @@ export class SeriesDetector {
     this.variance = new VarianceDetector(cfg.variance);
     this.drift = new DriftDetector(cfg.drift);
     this.level = new LevelAverage(cfg.drift.level_alpha);
+    this.slope = new LocalSlope(cfg.drift.slope_samples);
     this.changepoint = new ChangepointDetector(cfg.changepoint);
     this.likelihood = new AnomalyLikelihood(cfg.likelihood);
     this.contextual = new ContextualDetector(cfg.contextual);
@@ -151,6 +154,8 @@ export class SeriesDetector {
       dipReturn: c(),
       levelUp: c(),
       levelDown: c(),
+      slopeUp: c(),
+      slopeDown: c(),
     };
   }
 
@@ -183,6 +188,8 @@ export class SeriesDetector {
     const varianceRaw = this.variance.update(b.z, value, b.scale);
     const driftRaw = this.drift.update(b.deseasonalized, b.scale);
     const level = this.level.update(b.deseasonalized);
+    const slope =
+      this.cfg.drift.slope_samples > 0 ? this.slope.update(b.deseasonalized, b.scale, b.cycle) : NaN;
     // The changepoint model sees the cycle removed and spikes clipped: a lone spike is the spike
     // part's business, a new regime is its own.
     const changeRaw = this.changepoint.update(b.deseasonalized, b.level, b.scale * b.scale);
@@ -238,6 +245,17 @@ export class SeriesDetector {
         const low = learn ? cal.levelDown.update(-level) : cal.levelDown.calibrate(-level);
         const rare = larger(high, low);
         if (this.samples > this.cfg.drift.level_warmup && rare > parts.drift) parts.drift = rare;
+      }
+      if (!Number.isNaN(slope)) {
+        // A slope this series has rarely made, rises and falls apart; a shallow one never counts. Judged
+        // every sample, one in slope_stride remembered (neighbouring slopes share most of their window).
+        const learn = this.samples % this.cfg.drift.slope_stride === 0;
+        const up = Math.max(slope, 0);
+        const down = Math.max(-slope, 0);
+        const steep = learn
+          ? larger(cal.slopeUp.update(up), cal.slopeDown.update(down))
+          : larger(cal.slopeUp.calibrate(up), cal.slopeDown.calibrate(down));
+        if (Math.abs(slope) >= this.cfg.drift.slope_min && steep > parts.drift) parts.drift = steep;
       }
       const change = cal.changepoint.update(changeRaw);
       parts.changepoint = change.score;
@@ -346,6 +364,8 @@ type CalibratorName =
   | 'art'
   | 'levelUp'
   | 'levelDown'
+  | 'slopeUp'
+  | 'slopeDown'
   | 'dipReturn';
 
 const NO_PARTS: Readonly<Record<StackPart, number>> = Object.freeze({
