@@ -102,11 +102,7 @@ export class IncidentManager {
     const laterFindings = (before.evidence as { later_findings?: number }).later_findings ?? 0;
     const incident = incidentOf(before.id, candidate, identity, detectedAtMs);
     incident.firstEventTime = before.firstEventTime;
-    incident.evidence.escalated_from = {
-      severity: before.severity,
-      score: before.score,
-      detectedAt: before.detectedAt,
-    };
+    incident.evidence.escalated_from = escalatedFrom(before.severity, before.score, before.detectedAt);
     incident.evidence.later_findings = laterFindings + 1;
     this.raisedUntil.set(key, { until: existing.until, incident });
     this.escalated++;
@@ -172,7 +168,7 @@ export class IncidentManager {
     // Another replica may have escalated it since this one last raised it: name what it escalates from.
     const from = incident.evidence.escalated_from as { severity: Severity } | undefined;
     if (won && prior?.severity && (!from || severityRank(prior.severity) > severityRank(from.severity)))
-      incident.evidence.escalated_from = escalatedFrom(prior);
+      incident.evidence.escalated_from = escalatedFromClaim(prior);
     return won;
   }
 
@@ -197,7 +193,7 @@ export class IncidentManager {
       incident.score = holder.score ?? incident.score;
       return false;
     }
-    incident.evidence.escalated_from = escalatedFrom(holder);
+    incident.evidence.escalated_from = escalatedFromClaim(holder);
     const won = await this.claimEscalation(incident, claimBase);
     if (won) this.escalated++;
     return won;
@@ -218,8 +214,13 @@ function claimBase(candidate: FusedCandidate): string {
   return `incident:${offenderHash(candidate.entity)}:${candidate.kind}`;
 }
 
-function escalatedFrom(c: Claimed): Record<string, unknown> {
-  return { severity: c.severity, score: c.score, detectedAt: new Date(c.atMs).toISOString() };
+/** The evidence naming what an escalation escalates from (this replica's incident, or a shared claim). */
+function escalatedFrom(severity: Severity | undefined, score: number | undefined, detectedAt: string) {
+  return { severity, score, detectedAt };
+}
+
+function escalatedFromClaim(c: Claimed): Record<string, unknown> {
+  return escalatedFrom(c.severity, c.score, new Date(c.atMs).toISOString());
 }
 
 function incidentOf(
