@@ -17,6 +17,7 @@ import { assemble, type Assembly } from './assembly/assemble.js';
 import { enableTracing } from '../pipelines/core/tracing.js';
 import { parseOptionsOf } from '../pipelines/parse/index.js';
 import type { EmbeddedBus } from '../pipelines/sources/bus/embedded-bus.js';
+import type { Source } from '../pipelines/sources/source.js';
 import { openTransport, type Transport } from './assembly/transport.js';
 import { adminRoutes } from './http/admin-routes.js';
 import { consoleRoutes } from './http/console/routes.js';
@@ -210,7 +211,8 @@ export class Service {
 
   private async closeIdleWindows(scorer: BatchScorer): Promise<void> {
     try {
-      await scorer.tick();
+      const source: Source | undefined = this.transport?.source;
+      await scorer.tick(source?.fetching?.() ?? true);
     } catch (error) {
       this.logger.warn({ error: (error as Error).message }, 'Housekeeping failed');
     }

@@ -32,4 +32,9 @@ export interface Source extends Component {
   attach(handler: RecordHandler): void;
   /** False once the source can no longer deliver (readiness probes). */
   healthy(): boolean;
+  /**
+   * False while records could not be arriving even if there were some (a consumer group rebalancing,
+   * brokers unreachable): silence then is no sign of idle streams. Absent: always reading.
+   */
+  fetching?(): boolean;
 }

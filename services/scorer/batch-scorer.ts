@@ -109,12 +109,14 @@ export class BatchScorer implements RecordHandler {
    * Close windows of idle streams: when no event arrived for a window's length of wall time, event time
    * moves on by the wall time that passed. Called from a timer in services/service.ts.
    */
-  tick(): Promise<void> {
+  tick(sourceFetching = true): Promise<void> {
     return this.serial(async () => {
       const now = (this.deps.wallNowMs ?? Date.now)();
       if (this.deps.countAs === 'kafka') {
-        // Per-partition clocks: an idle input stops holding its partition back after the idleness timeout.
-        this.deps.pipeline.advanceClocks(now);
+        // Per-partition clocks: an idle input stops holding its partition back after the idleness timeout,
+        // counted only while the consumer reads (a stalled rebalance is no idleness: windows stay open).
+        if (sourceFetching) this.deps.pipeline.advanceClocks(now);
+        else this.deps.pipeline.restartIdleness(now);
         await this.deps.pipeline.drain();
         await this.shared.write();
         return;

@@ -135,6 +135,31 @@ describe('Kafka transport (mock cluster)', () => {
     await producer.shutdown();
   });
 
+  it('a member counts as not reading while its group rebalances, and as reading once it rejoined', async () => {
+    // The scorer takes a partition's silence for idleness only while its consumer reads (fetching()).
+    const cfg = kafkaConfig({ brokers: mock.brokers, group_id: 'transport-rebalance' });
+    const kafka = createKafka(cfg, logger);
+    const producer = new KafkaRecordProducer(kafka, cfg, { logger });
+    await producer.start();
+    const topic = 'transport-rebalance';
+    await producer.send(topic, [{ key: 'k', value: 'first' }]);
+    const a = new Collector();
+    const first = new KafkaBatchConsumer(kafka, cfg, [topic], a, { logger });
+    await first.start();
+    await waitFor(() => first.fetching() && a.records.length === 1, 20_000, 'the first member reading');
+    let sawPause = false;
+    const watch = setInterval(() => (sawPause ||= !first.fetching()), 2);
+    const second = new KafkaBatchConsumer(kafka, cfg, [topic], new Collector(), { logger });
+    await second.start();
+    await waitFor(() => a.assignments.length >= 2, 30_000, 'the first member to rejoin');
+    await waitFor(() => first.fetching(), 10_000, 'the first member reading again');
+    clearInterval(watch);
+    expect(sawPause).toBe(true);
+    await Promise.all([first.shutdown(), second.shutdown()]);
+    expect(first.fetching()).toBe(false);
+    await producer.shutdown();
+  });
+
   it.each(['snappy', 'lz4', 'zstd', 'gzip'])(
     'reads batches that a librdkafka producer (kcat) compressed with %s',
     async (codecName) => {

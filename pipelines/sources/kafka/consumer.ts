@@ -22,6 +22,12 @@ import { OffsetCommits, listOf, type CommitPayload } from './offset-commits.js';
 export type ConsumerHandler = RecordHandler; // the scorer's side (the source contract's handler)
 export type { TopicPartition };
 
+/**
+ * No fetch answer for this long (they come every 500 ms even when nothing is new) means the consumer is
+ * stuck: a rebalance kafkajs has not announced yet, a coordinator that does not answer, a long hand-off.
+ */
+const FETCH_STALLED_MS = 10_000;
+
 export class KafkaBatchConsumer {
   private consumer: Consumer;
   private readonly lag = new Map<string, Map<number, number>>();
@@ -47,6 +53,10 @@ export class KafkaBatchConsumer {
   /** Topics not fetched for now (the repartition hop's backpressure). */
   private readonly paused = new Set<string>();
   private readonly promptTopics: Set<string>;
+  /** From kafkajs's REBALANCING until the next join: no partition is read meanwhile. */
+  private rebalancing = false;
+  /** Wall time of the last fetch answer (kafkajs's FETCH, at least every maxWaitTimeInMs while running). */
+  private lastFetchMs = 0;
 
   constructor(
     private readonly kafka: Kafka,
@@ -87,6 +97,7 @@ export class KafkaBatchConsumer {
     });
     const { GROUP_JOIN, CRASH, CONNECT, DISCONNECT, STOP } = consumer.events;
     consumer.on(GROUP_JOIN, (event) => {
+      this.rebalancing = false;
       const assignment = event.payload.memberAssignment as Record<string, number[]>;
       this.assigned = Object.entries(assignment).flatMap(([topic, partitions]) =>
         partitions.map((partition) => ({ topic, partition })),
@@ -126,6 +137,8 @@ export class KafkaBatchConsumer {
     });
     consumer.on(consumer.events.REQUEST_TIMEOUT, () => (this.disconnected = true));
     consumer.on(STOP, () => (this.running = false));
+    consumer.on(consumer.events.REBALANCING, () => (this.rebalancing = true));
+    consumer.on(consumer.events.FETCH, () => (this.lastFetchMs = Date.now()));
     consumer.on(CRASH, (event) => {
       this.disconnected = true;
       deps.logger.error(
@@ -183,6 +196,14 @@ export class KafkaBatchConsumer {
   /** True while fetching, connected, and not crashed. */
   healthy(): boolean {
     return this.running && !this.crashed && !this.stopped && !this.disconnected;
+  }
+
+  /**
+   * True while records could be arriving: healthy, in no rebalance, and a fetch answered lately. Else the
+   * silence of a partition says nothing about its stream, and the scorer must not take it for idleness.
+   */
+  fetching(): boolean {
+    return this.healthy() && !this.rebalancing && Date.now() - this.lastFetchMs < FETCH_STALLED_MS;
   }
 
   /**

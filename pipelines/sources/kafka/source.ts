@@ -97,6 +97,10 @@ export class KafkaSource implements Source {
     return this.consumer?.healthy() ?? false;
   }
 
+  fetching(): boolean {
+    return this.consumer?.fetching() ?? false;
+  }
+
   /** Stop fetching, finish the batch, commit, leave the group. Idempotent. */
   async shutdown(): Promise<void> {
     await this.consumer?.shutdown();

@@ -136,6 +136,41 @@ describe('a partition that changes owner mid-attack', () => {
     expect(new Set(once).size).toBe(once.length);
   }, 60_000);
 
+  it('closes no window while its consumer cannot read (a rebalance stalled for minutes)', async () => {
+    const all = records();
+    const uninterrupted: Incident[] = [];
+    const u = replica(new MemoryStateStore(), uninterrupted);
+    await feed(u.scorer, all);
+    u.pipeline.finish();
+    await u.pipeline.drain();
+
+    // Twenty seconds before the attack the group starts a rebalance that takes two and a half minutes;
+    // the housekeeping timer ticks every 5 s meanwhile, told whether the consumer is reading.
+    const cut = all.findIndex((r) => Date.parse(JSON.parse(r.value).start_time) >= ATTACK_AT - 20_000);
+    const stalled = async (fetching: boolean) => {
+      const raised: Incident[] = [];
+      const r = replica(new MemoryStateStore(), raised);
+      await r.scorer.onAssignment([{ topic: TOPIC, partition: 0 }]);
+      await feed(r.scorer, all.slice(0, cut));
+      for (let waited = 0; waited < 150_000; waited += 5000) {
+        r.pause(5000);
+        await r.scorer.tick(fetching);
+      }
+      await r.scorer.onAssignment([{ topic: TOPIC, partition: 0 }]);
+      await feed(r.scorer, all.slice(cut));
+      r.pipeline.finish();
+      await r.pipeline.drain();
+      return { raised, late: r.pipeline.stats.lateEvents };
+    };
+    const when = (list: Incident[]) => list.map((i) => `${found([i])[0]} ${i.detectedAt}`).sort();
+    const held = await stalled(false);
+    expect(held.late).toBe(0);
+    expect(when(held.raised)).toEqual(when(uninterrupted));
+    // The same silence taken for idleness: event time jumps by the wall time and the attack comes late.
+    const idle = await stalled(true);
+    expect(idle.late).toBeGreaterThan(1000);
+  }, 60_000);
+
   it('learns no window twice when the old owner saved state past its commit (a quiet partition)', async () => {
     const all = records();
     const uninterrupted: Incident[] = [];
