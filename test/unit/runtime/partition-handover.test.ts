@@ -82,6 +82,16 @@ async function feed(scorer: BatchScorer, list: InRecord[]): Promise<string> {
   return committed;
 }
 
+/** The incidents of one replica that scores `all` with nothing in the way. */
+async function uninterruptedRun(all: InRecord[]): Promise<Incident[]> {
+  const incidents: Incident[] = [];
+  const u = replica(new MemoryStateStore(), incidents);
+  await feed(u.scorer, all);
+  u.pipeline.finish();
+  await u.pipeline.drain();
+  return incidents;
+}
+
 /** Windows each entity's snapshot has folded in. */
 async function windowsLearned(store: MemoryStateStore): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
@@ -96,11 +106,7 @@ const found = (list: Incident[]) =>
 describe('a partition that changes owner mid-attack', () => {
   it('is scored by its next owner from the first record of an open window, as if nothing happened', async () => {
     const all = records();
-    const uninterrupted: Incident[] = [];
-    const u = replica(new MemoryStateStore(), uninterrupted);
-    await feed(u.scorer, all);
-    u.pipeline.finish();
-    await u.pipeline.drain();
+    const uninterrupted = await uninterruptedRun(all);
     expect(uninterrupted.map((i) => i.kind)).toContain('lateral_movement');
 
     // The first owner dies a few seconds into the attack, after its last commit.
@@ -138,11 +144,7 @@ describe('a partition that changes owner mid-attack', () => {
 
   it('closes no window while its consumer cannot read (a rebalance stalled for minutes)', async () => {
     const all = records();
-    const uninterrupted: Incident[] = [];
-    const u = replica(new MemoryStateStore(), uninterrupted);
-    await feed(u.scorer, all);
-    u.pipeline.finish();
-    await u.pipeline.drain();
+    const uninterrupted = await uninterruptedRun(all);
 
     // Twenty seconds before the attack the group starts a rebalance that takes two and a half minutes;
     // the housekeeping timer ticks every 5 s meanwhile, told whether the consumer is reading.
@@ -203,11 +205,7 @@ describe('a partition that changes owner mid-attack', () => {
   it('raises on the next owner the escalation of an incident the old owner raised and committed past', async () => {
     // The spread is raised medium at 10:03:30 (3 new destinations) and high at 10:03:40 (4).
     const all = records(7, true);
-    const uninterrupted: Incident[] = [];
-    const u = replica(new MemoryStateStore(), uninterrupted);
-    await feed(u.scorer, all);
-    u.pipeline.finish();
-    await u.pipeline.drain();
+    const uninterrupted = await uninterruptedRun(all);
     const lateral = (list: Incident[]) =>
       list.filter((i) => i.kind === 'lateral_movement').map((i) => `${i.severity} ${i.detectedAt}`);
     expect(lateral(uninterrupted)).toEqual([
