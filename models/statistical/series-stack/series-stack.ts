@@ -10,7 +10,7 @@
  *                  │                 └─► changepoint (BOCPD, off by default) ─► calibrator ┤
  *   value ─► dip and return (a stretch below both sides, in mean steps) ─► calibrator ─────┤ (spike part)
  *   value ─► flatline (run of exact repeats against the series' repeat rate) ─────────────┤
- *   value ─► relative entropy, contextual (off), fuzzy ART (windows) ─► calibrators ───────┘
+ *   value ─► relative entropy, context novelty, fuzzy ART (windows) ─► calibrators ────────┘
  *                  └──────── confirmed level shift (CUSUM) moves the baseline and the drift averages
  *
  * Agreement: the largest part plus agreement_bonus times the other family's largest part (residual parts,
@@ -25,6 +25,7 @@ import { ArtDetector } from '../art/art.js';
 import { TailCalibrator, type Calibrated } from '../calibration/tail-calibrator.js';
 import { ChangepointDetector } from '../changepoint/changepoint.js';
 import { ContextualDetector } from '../contextual/contextual.js';
+import { ContextNovelty } from '../contextual/novelty.js';
 import { CusumDetector } from '../cusum/cusum.js';
 import { DriftDetector } from '../drift/drift.js';
 import { LevelAverage } from '../drift/level.js';
@@ -38,48 +39,9 @@ import { DipReturnDetector } from '../spike/dip-return.js';
 import { SpikeDetector } from '../spike/spike.js';
 import { VarianceDetector } from '../variance/variance.js';
 import { defaultSeriesStackConfig, type SeriesStackConfig } from './config.js';
+import { IS_WINDOW_PART, NO_PARTS, STACK_PARTS, idle, type SeriesScore, type StackPart } from './parts.js';
 
-export const STACK_PARTS = [
-  'spike',
-  'level_shift',
-  'variance',
-  'drift',
-  'changepoint',
-  'likelihood',
-  'contextual',
-  'relative_entropy',
-  'art',
-  'flatline',
-] as const;
-export type StackPart = (typeof STACK_PARTS)[number];
-
-/**
- * Parts that read windows of raw values against what they learned of them; the others read the residual
- * from the seasonal baseline. The two families are the stack's independent views of a sample.
- */
-export const WINDOW_PARTS: ReadonlySet<StackPart> = new Set<StackPart>([
-  'relative_entropy',
-  'contextual',
-  'art',
-]);
-const IS_WINDOW_PART: readonly boolean[] = STACK_PARTS.map((k) => WINDOW_PARTS.has(k));
-
-export interface SeriesScore {
-  /** Fused calibrated score in [0,1]. */
-  score: number;
-  /** Which detector gave the fused score ('' when 0). */
-  detector: StackPart | '';
-  /** Value the baseline expected. */
-  expected: number;
-  /** Scale of ordinary departures (about one standard deviation). */
-  scale: number;
-  /** Standardized residual. */
-  z: number;
-  /** Calibrated score of each detector (the larger of its two directions). */
-  parts: Record<StackPart, number>;
-  /** True on the sample at which a level change was confirmed and the baseline moved. */
-  levelShift: boolean;
-}
+export { STACK_PARTS, WINDOW_PARTS, type SeriesScore, type StackPart } from './parts.js';
 
 export class SeriesDetector {
   private readonly baseline: SeasonalBaseline;
@@ -92,6 +54,7 @@ export class SeriesDetector {
   private readonly changepoint: ChangepointDetector;
   private readonly likelihood: AnomalyLikelihood;
   private readonly contextual: ContextualDetector;
+  private readonly novelty: ContextNovelty;
   private readonly entropy: RelativeEntropyDetector;
   private readonly art: ArtDetector;
   private readonly flatline: FlatlineDetector;
@@ -122,6 +85,7 @@ export class SeriesDetector {
     this.changepoint = new ChangepointDetector(cfg.changepoint);
     this.likelihood = new AnomalyLikelihood(cfg.likelihood);
     this.contextual = new ContextualDetector(cfg.contextual);
+    this.novelty = new ContextNovelty(cfg.contextual);
     this.entropy = new RelativeEntropyDetector(cfg.relative_entropy);
     this.art = new ArtDetector(cfg.art);
     this.dipReturn = new DipReturnDetector(
@@ -149,6 +113,7 @@ export class SeriesDetector {
       driftDown: c(),
       changepoint: c(),
       contextual: c(),
+      novelty: c(),
       entropy: c(),
       art: c(),
       dipReturn: c(),
@@ -180,6 +145,7 @@ export class SeriesDetector {
     const dipRaw = this.dipReturn.update(value, b.z);
     // The binned detectors read the value itself: their ranges are learned, so scale does not matter.
     const contextRaw = this.contextual.update(value);
+    const noveltyRaw = this.novelty.update(value);
     const entropyRaw = this.entropy.update(value);
     const artRaw = this.art.update(value);
     // Judged by its own repeat rate, not calibrated again: its score is already a tail probability.
@@ -263,6 +229,10 @@ export class SeriesDetector {
       // NaN (still learning) is neither judged nor remembered by the calibrators.
       const ctx = cal.contextual.update(contextRaw);
       if (this.contextual.ready) parts.contextual = ctx.score * this.cfg.contextual.weight;
+      // Context novelty (CAD-OSE idea) joins the contextual part: share of recent contexts never seen.
+      const fresh = cal.novelty.update(noveltyRaw).score * this.cfg.contextual.weight;
+      if (this.novelty.counted(noveltyRaw, this.samples) && fresh > parts.contextual)
+        parts.contextual = fresh;
       // Its raw scores move slowly (a window's worth of samples each), so its calibration history learns
       // one in calibration_stride: the same memory then spans that many times more windows.
       const learnEntropy = this.samples % this.cfg.relative_entropy.calibration_stride === 0;
@@ -360,6 +330,7 @@ type CalibratorName =
   | 'driftDown'
   | 'changepoint'
   | 'contextual'
+  | 'novelty'
   | 'entropy'
   | 'art'
   | 'levelUp'
@@ -367,28 +338,3 @@ type CalibratorName =
   | 'slopeUp'
   | 'slopeDown'
   | 'dipReturn';
-
-const NO_PARTS: Readonly<Record<StackPart, number>> = Object.freeze({
-  spike: 0,
-  level_shift: 0,
-  variance: 0,
-  drift: 0,
-  changepoint: 0,
-  likelihood: 0,
-  contextual: 0,
-  relative_entropy: 0,
-  art: 0,
-  flatline: 0,
-});
-
-function idle(value: number): SeriesScore {
-  return {
-    score: 0,
-    detector: '',
-    expected: Number.isFinite(value) ? value : NaN,
-    scale: 0,
-    z: 0,
-    parts: { ...NO_PARTS },
-    levelShift: false,
-  };
-}

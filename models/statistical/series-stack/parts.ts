@@ -1,0 +1,70 @@
+/**
+ * The stack's parts, their two families and the score it returns for one sample (apart from the stack
+ * itself, series-stack.ts, to keep both files small).
+ */
+export const STACK_PARTS = [
+  'spike',
+  'level_shift',
+  'variance',
+  'drift',
+  'changepoint',
+  'likelihood',
+  'contextual',
+  'relative_entropy',
+  'art',
+  'flatline',
+] as const;
+export type StackPart = (typeof STACK_PARTS)[number];
+
+/**
+ * Parts that read windows of raw values against what they learned of them; the others read the residual
+ * from the seasonal baseline. The two families are the stack's independent views of a sample.
+ */
+export const WINDOW_PARTS: ReadonlySet<StackPart> = new Set<StackPart>([
+  'relative_entropy',
+  'contextual',
+  'art',
+]);
+export const IS_WINDOW_PART: readonly boolean[] = STACK_PARTS.map((k) => WINDOW_PARTS.has(k));
+
+export interface SeriesScore {
+  /** Fused calibrated score in [0,1]. */
+  score: number;
+  /** Which detector gave the fused score ('' when 0). */
+  detector: StackPart | '';
+  /** Value the baseline expected. */
+  expected: number;
+  /** Scale of ordinary departures (about one standard deviation). */
+  scale: number;
+  /** Standardized residual. */
+  z: number;
+  /** Calibrated score of each detector (the larger of its two directions). */
+  parts: Record<StackPart, number>;
+  /** True on the sample at which a level change was confirmed and the baseline moved. */
+  levelShift: boolean;
+}
+
+export const NO_PARTS: Readonly<Record<StackPart, number>> = Object.freeze({
+  spike: 0,
+  level_shift: 0,
+  variance: 0,
+  drift: 0,
+  changepoint: 0,
+  likelihood: 0,
+  contextual: 0,
+  relative_entropy: 0,
+  art: 0,
+  flatline: 0,
+});
+
+export function idle(value: number): SeriesScore {
+  return {
+    score: 0,
+    detector: '',
+    expected: Number.isFinite(value) ? value : NaN,
+    scale: 0,
+    z: 0,
+    parts: { ...NO_PARTS },
+    levelShift: false,
+  };
+}
