@@ -18,7 +18,7 @@ export const MetricsConfig = Type.Object(
       default: 2000,
       minimum: 1,
       description:
-        'Series scored at once; the least recently updated is evicted beyond this (about 30 KB each).',
+        'Series scored at once; the least recently updated is evicted beyond this (about 130 KB each: 2000 series hold about 250 MB).',
     }),
     cooldown_secs: Type.Integer({
       default: 600,

@@ -74,6 +74,9 @@ export class MetricSeriesScorer {
       refractory_margin: 0,
       // Weekly bins for thousands of series would cost more memory than they return.
       seasonal: { max_phases: this.config.max_phases, weekly: false },
+      // A quarter of the stack's context table: 16 KB a series instead of 64 (62.8 against 63.4 standard
+      // on the development corpus's tuning half).
+      contextual: { novelty_max_entries: 1024 },
     });
     this.rates = new CounterRates(this.config.max_series * 4);
     this.edgeRates = new EdgeRates(this.config.max_series * 4);

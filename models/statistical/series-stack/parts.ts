@@ -1,6 +1,7 @@
 /**
- * The stack's parts, their two families and the score it returns for one sample (apart from the stack
- * itself, series-stack.ts, to keep both files small).
+ * The stack's parts: their names, indices, the calibrators that feed them, their two families, and the
+ * score the stack returns for one sample (apart from the stack itself, series-stack.ts, to keep both
+ * files small).
  */
 export const STACK_PARTS = [
   'spike',
@@ -38,11 +39,39 @@ export interface SeriesScore {
   scale: number;
   /** Standardized residual. */
   z: number;
-  /** Calibrated score of each detector (the larger of its two directions). */
+  /** Calibrated score of each detector (the larger of its two directions), after its alarm record (noisy parts). */
   parts: Record<StackPart, number>;
   /** True on the sample at which a level change was confirmed and the baseline moved. */
   levelShift: boolean;
 }
+
+/** Each part's index in STACK_PARTS. */
+export const PART_INDEX = Object.freeze(
+  Object.fromEntries(STACK_PARTS.map((k, i) => [k, i])) as Record<StackPart, number>,
+);
+
+export type CalibratorName =
+  | 'spikeUp'
+  | 'spikeDown'
+  | 'stepUp'
+  | 'stepDown'
+  | 'cusumUp'
+  | 'cusumDown'
+  | 'variance'
+  | 'varianceDown'
+  | 'stepRatio'
+  | 'driftUp'
+  | 'driftDown'
+  | 'changepoint'
+  | 'contextual'
+  | 'novelty'
+  | 'entropy'
+  | 'art'
+  | 'levelUp'
+  | 'levelDown'
+  | 'slopeUp'
+  | 'slopeDown'
+  | 'dipReturn';
 
 export const NO_PARTS: Readonly<Record<StackPart, number>> = Object.freeze({
   spike: 0,

@@ -15,6 +15,8 @@
  *
  * Agreement: the largest part plus agreement_bonus times the other family's largest part (residual parts,
  * window parts), held over recent samples; a weak score stands only with some support from the other family.
+ * Before that, a part that has kept alarming in one direction on this series needs a higher score there
+ * (noisy-parts.ts).
  *
  * Each raw score is turned into a tail probability against its own recent history (../calibration), so
  * the fused score is 0 for ordinary samples and rises sharply only for what this series rarely does.
@@ -39,7 +41,17 @@ import { DipReturnDetector } from '../spike/dip-return.js';
 import { SpikeDetector } from '../spike/spike.js';
 import { VarianceDetector } from '../variance/variance.js';
 import { defaultSeriesStackConfig, type SeriesStackConfig } from './config.js';
-import { IS_WINDOW_PART, NO_PARTS, STACK_PARTS, idle, type SeriesScore, type StackPart } from './parts.js';
+import { NoisyParts } from './noisy-parts.js';
+import {
+  IS_WINDOW_PART,
+  NO_PARTS,
+  PART_INDEX,
+  STACK_PARTS,
+  idle,
+  type CalibratorName,
+  type SeriesScore,
+  type StackPart,
+} from './parts.js';
 
 export { STACK_PARTS, WINDOW_PARTS, type SeriesScore, type StackPart } from './parts.js';
 
@@ -62,6 +74,9 @@ export class SeriesDetector {
   private readonly cal: Record<CalibratorName, TailCalibrator>;
   private readonly burstsUp: BurstMemory;
   private readonly burstsDown: BurstMemory;
+  private readonly noisy: NoisyParts;
+  /** Per part, whether its score this sample came from a drop (rises and drops are judged apart). */
+  private readonly falling = new Uint8Array(STACK_PARTS.length);
   private samples = 0;
   private lastMs = -Infinity;
   /** Last sample of the current refractory period, and the score that must be beaten inside it. */
@@ -98,6 +113,13 @@ export class SeriesDetector {
       new BurstMemory(cfg.spike.burst_memory, cfg.spike.burst_admit_surprise, cfg.calibration);
     this.burstsUp = bursts();
     this.burstsDown = bursts();
+    this.noisy = new NoisyParts(
+      STACK_PARTS.length,
+      cfg.noisy_episodes,
+      cfg.refractory_score,
+      cfg.noisy_score,
+      cfg.refractory_samples,
+    );
     const c = (): TailCalibrator => new TailCalibrator(cfg.calibration);
     this.cal = {
       spikeUp: new TailCalibrator({ ...cfg.calibration, tail: cfg.spike.tail }),
@@ -169,16 +191,22 @@ export class SeriesDetector {
       const cal = this.cal;
       // The stack's surprise (the largest of its calibrated parts) feeds the anomaly likelihood.
       let surprise = 0;
+      // Which of the two directions the last larger() took (the drop, y, when it scored higher).
+      let fell = false;
       const larger = (x: Calibrated, y: Calibrated): number => {
         surprise = Math.max(surprise, x.surprise, y.surprise);
+        fell = y.score > x.score;
         return Math.max(x.score, y.score);
       };
+      const falling = this.falling;
+      falling.fill(0);
       // A spike no larger than a burst this series has already produced is as rare as such bursts were.
       const up = Math.max(spikeRaw.z, 0);
       const down = Math.max(-spikeRaw.z, 0);
       const zUp = this.burstsUp.judge(cal.spikeUp.update(up), up, this.samples);
       const zDown = this.burstsDown.judge(cal.spikeDown.update(down), down, this.samples);
       parts.spike = larger(zUp, zDown);
+      falling[PART_INDEX.spike] = b.z < 0 ? 1 : 0;
       if (!Number.isNaN(spikeRaw.stepped)) {
         // A spike must be unusual both as a departure and as a jump, each judged by its own history.
         const sUp = cal.stepUp.update(Math.max(spikeRaw.stepped, 0)).score;
@@ -190,27 +218,38 @@ export class SeriesDetector {
       // A short dip that comes back up, on series whose drops usually do not (see dip-return.ts).
       if (this.cfg.spike.dip_return_samples > 0) {
         const dip = cal.dipReturn.update(dipRaw);
-        if (this.samples > this.cfg.spike.dip_return_warmup && dip.score > parts.spike)
+        if (this.samples > this.cfg.spike.dip_return_warmup && dip.score > parts.spike) {
           parts.spike = dip.score;
+          falling[PART_INDEX.spike] = 1;
+        }
       }
       parts.level_shift = larger(
         cal.cusumUp.update(cusum.sustainedUp),
         cal.cusumDown.update(cusum.sustainedDown),
       );
+      falling[PART_INDEX.level_shift] = fell ? 1 : 0;
       parts.variance = larger(cal.variance.update(varianceRaw.up), cal.varianceDown.update(varianceRaw.down));
+      falling[PART_INDEX.variance] = fell ? 1 : 0;
       const ratio = cal.stepRatio.update(varianceRaw.ratio);
-      if (ratio.score > parts.variance) parts.variance = ratio.score;
+      if (ratio.score > parts.variance) {
+        parts.variance = ratio.score;
+        falling[PART_INDEX.variance] = 0;
+      }
       parts.drift = larger(
         cal.driftUp.update(Math.max(driftRaw, 0)),
         cal.driftDown.update(Math.max(-driftRaw, 0)),
       );
+      falling[PART_INDEX.drift] = fell ? 1 : 0;
       if (this.cfg.drift.level_enabled) {
         // A level this series has rarely held: judged every sample, one level in level_stride remembered.
         const learn = this.samples % this.cfg.drift.level_stride === 0;
         const high = learn ? cal.levelUp.update(level) : cal.levelUp.calibrate(level);
         const low = learn ? cal.levelDown.update(-level) : cal.levelDown.calibrate(-level);
         const rare = larger(high, low);
-        if (this.samples > this.cfg.drift.level_warmup && rare > parts.drift) parts.drift = rare;
+        if (this.samples > this.cfg.drift.level_warmup && rare > parts.drift) {
+          parts.drift = rare;
+          falling[PART_INDEX.drift] = fell ? 1 : 0;
+        }
       }
       if (!Number.isNaN(slope)) {
         // A slope this series has rarely made, rises and falls apart; a shallow one never counts. Judged
@@ -221,7 +260,10 @@ export class SeriesDetector {
         const steep = learn
           ? larger(cal.slopeUp.update(up), cal.slopeDown.update(down))
           : larger(cal.slopeUp.calibrate(up), cal.slopeDown.calibrate(down));
-        if (Math.abs(slope) >= this.cfg.drift.slope_min && steep > parts.drift) parts.drift = steep;
+        if (Math.abs(slope) >= this.cfg.drift.slope_min && steep > parts.drift) {
+          parts.drift = steep;
+          falling[PART_INDEX.drift] = fell ? 1 : 0;
+        }
       }
       const change = cal.changepoint.update(changeRaw);
       parts.changepoint = change.score;
@@ -253,6 +295,8 @@ export class SeriesDetector {
       let top = -1;
       for (let i = 0; i < STACK_PARTS.length; i++) {
         const k = STACK_PARTS[i]!;
+        // A part that keeps alarming in one direction on this series needs a higher score there.
+        parts[k] = this.noisy.judge(i, this.falling[i] === 1, parts[k], this.samples);
         if (parts[k] > score) {
           score = parts[k];
           detector = k;
@@ -315,26 +359,3 @@ export class SeriesDetector {
     return { score, detector };
   }
 }
-
-type CalibratorName =
-  | 'spikeUp'
-  | 'spikeDown'
-  | 'stepUp'
-  | 'stepDown'
-  | 'cusumUp'
-  | 'cusumDown'
-  | 'variance'
-  | 'varianceDown'
-  | 'stepRatio'
-  | 'driftUp'
-  | 'driftDown'
-  | 'changepoint'
-  | 'contextual'
-  | 'novelty'
-  | 'entropy'
-  | 'art'
-  | 'levelUp'
-  | 'levelDown'
-  | 'slopeUp'
-  | 'slopeDown'
-  | 'dipReturn';
