@@ -77,6 +77,19 @@ export const SeriesStackConfig = Type.Object(
       description:
         "Agreement reads the other family's largest part held over recent samples, decaying by this factor per sample (0: the current sample only). On the tuning half 0.97 and 0.98 scored 70.5, 0.99 70.3, 0.95 69.3, 0 69.6.",
     }),
+    agreement_persist_level: Type.Number({
+      default: 0.4,
+      minimum: 0,
+      maximum: 1,
+      description:
+        'While the window family is not complete (fuzzy ART or relative entropy still learning), a residual part that reached this score within agreement_persist_samples before also counts as agreement (0: off). On the tuning half 0.45 gained nothing (the window gained had 0.41 before 0.59).',
+    }),
+    agreement_persist_samples: Type.Integer({
+      default: 1,
+      minimum: 1,
+      description:
+        'How recent that earlier score must be, in samples (1: the previous sample; 3 scored alike on the tuning half).',
+    }),
     return_departure: Type.Number({
       default: 4,
       minimum: 0,
@@ -135,6 +148,8 @@ export function seriesStackConfig(overrides: DeepPartial<SeriesStackConfig> = {}
     agreement_below: overrides.agreement_below ?? d.agreement_below,
     agreement_level: overrides.agreement_level ?? d.agreement_level,
     agreement_decay: overrides.agreement_decay ?? d.agreement_decay,
+    agreement_persist_level: overrides.agreement_persist_level ?? d.agreement_persist_level,
+    agreement_persist_samples: overrides.agreement_persist_samples ?? d.agreement_persist_samples,
     return_departure: overrides.return_departure ?? d.return_departure,
     return_ordinary: overrides.return_ordinary ?? d.return_ordinary,
     noisy_episodes: overrides.noisy_episodes ?? d.noisy_episodes,

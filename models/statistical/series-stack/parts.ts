@@ -28,6 +28,15 @@ export const WINDOW_PARTS: ReadonlySet<StackPart> = new Set<StackPart>([
 ]);
 export const IS_WINDOW_PART: readonly boolean[] = STACK_PARTS.map((k) => WINDOW_PARTS.has(k));
 
+/**
+ * Residual parts whose scores persist by construction (drift: averages and slopes over tens of samples;
+ * flatline: one run of repeats scored as it grows): two high samples in a row are one observation, so
+ * they do not agree with themselves (agreement_persist_level).
+ */
+export const PERSISTS_BY_ITSELF: readonly boolean[] = STACK_PARTS.map(
+  (k) => k === 'drift' || k === 'flatline',
+);
+
 export interface SeriesScore {
   /** Fused calibrated score in [0,1]. */
   score: number;

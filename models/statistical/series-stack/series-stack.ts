@@ -44,6 +44,7 @@ import { defaultSeriesStackConfig, type SeriesStackConfig } from './config.js';
 import { NoisyParts } from './noisy-parts.js';
 import {
   IS_WINDOW_PART,
+  PERSISTS_BY_ITSELF,
   NO_PARTS,
   PART_INDEX,
   STACK_PARTS,
@@ -85,6 +86,8 @@ export class SeriesDetector {
   /** Each family's largest part, held over recent samples (decaying by agreement_decay per sample). */
   private heldWindow = 0;
   private heldResidual = 0;
+  /** Per part, the last sample at which it scored agreement_persist_level or more. */
+  private readonly lastHigh = new Float64Array(STACK_PARTS.length).fill(-Infinity);
   /** z of the previous sample and of this one (for the return from a lone departure). */
   private prevZ = 0;
   private lastZ = 0;
@@ -323,7 +326,8 @@ export class SeriesDetector {
       // Independent evidence adds up, and a weak detection stands only when the other family agrees at
       // least a little (lone weak scores made most false positives).
       if (score > 0) score = Math.min(1, score + this.cfg.agreement_bonus * other);
-      if (score < this.cfg.agreement_below && other < this.cfg.agreement_level) {
+      const persisted = this.persisted(top, topFamily, parts);
+      if (score < this.cfg.agreement_below && other < this.cfg.agreement_level && !persisted) {
         score = 0;
         detector = '';
       }
@@ -338,6 +342,30 @@ export class SeriesDetector {
       parts,
       levelShift: cusum.shift !== undefined,
     };
+  }
+
+  /**
+   * Agreement over time from one part while the window family is not complete (its members learn for
+   * hundreds of samples: fuzzy ART from 750, relative entropy from 1200, so a young series' weak residual
+   * scores had no one to agree with): a residual part that reached agreement_persist_level on one of the
+   * last agreement_persist_samples samples and again now has seen the change twice, not a lone blip. Parts
+   * whose scores persist by construction (drift's averages and slopes, flatline's growing run) do not count.
+   */
+  private persisted(top: number, topFamily: boolean, parts: Record<StackPart, number>): boolean {
+    const level = this.cfg.agreement_persist_level;
+    if (level <= 0) return false;
+    const artReady = !this.cfg.art.enabled || this.art.ready;
+    const young = !(artReady && (!this.cfg.relative_entropy.enabled || this.entropy.ready));
+    const seen =
+      young &&
+      top >= 0 &&
+      !topFamily &&
+      !PERSISTS_BY_ITSELF[top] &&
+      parts[STACK_PARTS[top]!] >= level &&
+      this.samples - this.lastHigh[top]! <= this.cfg.agreement_persist_samples;
+    for (let i = 0; i < STACK_PARTS.length; i++)
+      if (parts[STACK_PARTS[i]!] >= level) this.lastHigh[i] = this.samples;
+    return seen;
   }
 
   /**
