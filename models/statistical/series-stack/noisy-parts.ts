@@ -5,15 +5,15 @@
  *
  * After `episodes` separate alarms of a part in one direction (its score reaching `alarm` or more, whether
  * reported or not, at least `gap` samples after the part's previous alarming sample there: a score that
- * wobbles about `alarm` through one change is one alarm), that part's scores in that direction are
- * lowered so that only `score` or more reaches `alarm`: the series' own alarm record raises the bar for
- * that part and direction alone, a self-adjusting threshold. Rises and drops are counted apart, as they are calibrated apart: a series
- * whose bursts all go up still alarms on its first drop. The mapping is continuous and monotone (s ↦
- * s·alarm/score below `score`, linear from (score, alarm) to (1, 1) above), so a corpus-wide threshold
- * sweep still orders the scores. A few numbers of state per series.
+ * wobbles about `alarm` through one change is one alarm), that part's scores in that direction are lowered
+ * so that only `score` or more reaches `alarm`: the series' own alarm record raises the bar for that part
+ * and direction alone, a self-adjusting threshold. Rises and drops are counted apart, as they are
+ * calibrated apart: a series whose bursts all go up still alarms on its first drop. The mapping is
+ * continuous and monotone (s ↦ s·alarm/score below `score`, linear from (score, alarm) to (1, 1) above),
+ * so a corpus-wide threshold sweep still orders the scores. A few numbers of state per series.
  */
 export class NoisyParts {
-  /** Alarms per part and direction (rises at i, drops at parts + i), and the sample of the last alarming score. */
+  /** Alarms per part and direction (rises at i, drops at parts + i); the sample of the last alarming score. */
   private readonly counts: Int32Array;
   private readonly last: Float64Array;
 

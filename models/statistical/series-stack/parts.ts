@@ -48,7 +48,10 @@ export interface SeriesScore {
   scale: number;
   /** Standardized residual. */
   z: number;
-  /** Calibrated score of each detector (the larger of its two directions), after its alarm record (noisy parts). */
+  /**
+   * Calibrated score of each detector (the larger of its two directions), after its alarm record on this
+   * series (noisy-parts.ts).
+   */
   parts: Record<StackPart, number>;
   /** True on the sample at which a level change was confirmed and the baseline moved. */
   levelShift: boolean;
