@@ -3,6 +3,7 @@ import {
   TailCalibrator,
   defaultCalibrationConfig,
 } from '../../../../models/statistical/calibration/index.js';
+import { SeriesDetector, seriesStackConfig } from '../../../../models/statistical/series-stack/index.js';
 
 /** Uniform noise in [-0.5, 0.5) from a small LCG (deterministic per seed). */
 export function noise(seed: number): () => number {
@@ -23,4 +24,18 @@ export function clean(seed: number, length = 3000): number[] {
 export function calibrated(values: readonly number[], raw: (v: number) => number): number[] {
   const cal = new TailCalibrator(defaultCalibrationConfig);
   return values.map((v) => cal.update(raw(v)).score);
+}
+
+/** The stack's samples at or above 0.5 over a series, as [index, part], with `overrides` to its config. */
+export function stackAlarms(
+  s: { times: number[]; values: number[] },
+  overrides: Parameters<typeof seriesStackConfig>[0] = {},
+): Array<[number, string]> {
+  const d = new SeriesDetector(seriesStackConfig(overrides));
+  const out: Array<[number, string]> = [];
+  s.values.forEach((v, i) => {
+    const r = d.update(s.times[i]!, v);
+    if (r.score >= 0.5) out.push([i, r.detector]);
+  });
+  return out;
 }

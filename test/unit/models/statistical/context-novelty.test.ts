@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ContextNovelty, defaultContextualConfig } from '../../../../models/statistical/contextual/index.js';
-import { SeriesDetector, seriesStackConfig } from '../../../../models/statistical/series-stack/index.js';
 import { developmentCorpus, generateSeries } from '../../../../services/eval/series/corpus.js';
-import { noise } from './binned-helpers.js';
+import { noise, stackAlarms } from './binned-helpers.js';
 
-/** Samples at or above 0.5, as [index, part]; `novelty` switches the context novelty member. */
-function alarms(s: { times: number[]; values: number[] }, novelty: boolean): Array<[number, string]> {
-  const d = new SeriesDetector(seriesStackConfig({ contextual: { novelty_enabled: novelty } }));
-  const out: Array<[number, string]> = [];
-  s.values.forEach((v, i) => {
-    const r = d.update(s.times[i]!, v);
-    if (r.score >= 0.5) out.push([i, r.detector]);
-  });
-  return out;
-}
+/** The stack's alarms; `novelty` switches the context novelty member. */
+const alarms = (s: { times: number[]; values: number[] }, novelty: boolean) =>
+  stackAlarms(s, { contextual: { novelty_enabled: novelty } });
 
 describe('context novelty (contextual part)', () => {
   it('learns a repeating pattern, then reads the same values in a new order as new', () => {

@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { LocalSlope } from '../../../../models/statistical/drift/index.js';
-import { SeriesDetector, seriesStackConfig } from '../../../../models/statistical/series-stack/index.js';
 import { developmentCorpus, generateSeries } from '../../../../services/eval/series/corpus.js';
+import { stackAlarms } from './binned-helpers.js';
 
-/** Samples at or above 0.5, as [index, part]. */
-function alarms(s: { times: number[]; values: number[] }, slopeSamples?: number): Array<[number, string]> {
-  const cfg = seriesStackConfig(slopeSamples === undefined ? {} : { drift: { slope_samples: slopeSamples } });
-  const d = new SeriesDetector(cfg);
-  const out: Array<[number, string]> = [];
-  s.values.forEach((v, i) => {
-    const r = d.update(s.times[i]!, v);
-    if (r.score >= 0.5) out.push([i, r.detector]);
-  });
-  return out;
-}
+/** The stack's alarms; `slopeSamples` 0 switches the local slope off. */
+const alarms = (s: { times: number[]; values: number[] }, slopeSamples?: number) =>
+  stackAlarms(s, slopeSamples === undefined ? {} : { drift: { slope_samples: slopeSamples } });
 
 describe('local slope (drift part)', () => {
   it('measures the slope over its window in scales, and starts afresh when the cycle basis changes', () => {
