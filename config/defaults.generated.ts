@@ -101,6 +101,7 @@ export const DEFAULT_CONFIG: MeshguardConfig = {
   },
   incidents: {
     dedup_window_secs: 3600,
+    claim_lease_secs: 10,
     max_kept: 1000,
   },
   addresses: {

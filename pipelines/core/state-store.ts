@@ -7,6 +7,8 @@ export interface StateStore {
   set(key: string, value: string, ttlMs?: number): Promise<void>;
   /** Set only if absent (atomic across replicas); true when this caller won. */
   setIfAbsent(key: string, value: string, ttlMs?: number): Promise<boolean>;
+  /** Set only if the key still holds `expected` (atomic across replicas); true when this caller won. */
+  replaceIf(key: string, expected: string, value: string, ttlMs?: number): Promise<boolean>;
   delete(key: string): Promise<void>;
   /** Keys that start with the prefix. */
   keys(prefix: string): Promise<string[]>;
@@ -36,6 +38,11 @@ export class MemoryStateStore implements StateStore {
   }
   async setIfAbsent(key: string, value: string, ttlMs?: number): Promise<boolean> {
     if (this.live(key) !== undefined) return false;
+    await this.set(key, value, ttlMs);
+    return true;
+  }
+  async replaceIf(key: string, expected: string, value: string, ttlMs?: number): Promise<boolean> {
+    if (this.live(key) !== expected) return false;
     await this.set(key, value, ttlMs);
     return true;
   }

@@ -9,7 +9,7 @@ import { severityRank, type Incident, type Severity, type WorkloadIdentity } fro
 import type { IncidentHandler } from '../core/pipeline.js';
 import type { Metrics } from '../core/metrics.js';
 import type { StateStore } from '../core/state-store.js';
-import { IncidentClaims, type Claimed } from './claims.js';
+import { IncidentClaims, type Claimed, type HeldClaim } from './claims.js';
 import type { FusedCandidate } from './fusion.js';
 import { inSpan } from '../core/tracing.js';
 
@@ -39,6 +39,23 @@ export function offenderHash(entity: string): string {
   return createHash('sha256').update(entity).digest('hex').slice(0, 16);
 }
 
+/** Default lease of a claim not yet published: below Kafka's default session timeout (30 s). */
+export const DEFAULT_CLAIM_LEASE_MS = 10_000;
+/**
+ * Looks at a claim another replica keeps pending before leaving the incident to it: each look waits out a
+ * lease, and a claim taken over again and again is held by a live replica that will publish it.
+ */
+const MAX_CLAIM_ATTEMPTS = 5;
+/** Looking again a little after the lease ends, so clock steps between replicas do not need another try. */
+const LEASE_SLACK_MS = 250;
+
+/** This replica's claim on raising an incident (held: confirm it once published). */
+interface Claim {
+  won: boolean;
+  held?: HeldClaim;
+  retryAtMs?: number;
+}
+
 export class IncidentManager {
   private readonly raisedUntil = new Map<string, { until: number; incident: Incident }>();
   private chain: Promise<void> = Promise.resolve();
@@ -59,9 +76,16 @@ export class IncidentManager {
       handler: IncidentHandler;
       /** Wall-clock now, for the event-to-incident latency metric (undefined in replay). */
       wallNowMs?: () => number;
+      /** How long a claim not yet published holds off other replicas (default 10 s). */
+      claimLeaseMs?: number;
     },
   ) {
-    this.claims = new IncidentClaims(opts.state, opts.dedupWindowMs);
+    this.claims = new IncidentClaims(
+      opts.state,
+      opts.dedupWindowMs,
+      opts.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS,
+      opts.wallNowMs ?? Date.now,
+    );
   }
 
   offer(candidate: FusedCandidate, identity: OffenderIdentity, detectedAtMs: number): void {
@@ -110,12 +134,18 @@ export class IncidentManager {
   }
 
   /** `escalates`: the incident this one is a more severe update of. */
-  private enqueue(incident: Incident, claimBase: string, firstEventMs: number, escalates?: Incident): void {
+  private enqueue(
+    incident: Incident,
+    claimBase: string,
+    firstEventMs: number,
+    escalates?: Incident,
+    attempt = 1,
+  ): void {
     this.chain = this.chain.then(() =>
       inSpan(
         'meshguard.incident',
         { 'meshguard.incident.id': incident.id, 'meshguard.incident.kind': incident.kind },
-        () => this.raise(incident, claimBase, firstEventMs, escalates),
+        () => this.raise(incident, claimBase, firstEventMs, escalates, attempt),
       ),
     );
   }
@@ -125,6 +155,7 @@ export class IncidentManager {
     claimBase: string,
     firstEventMs: number,
     escalates: Incident | undefined,
+    attempt: number,
   ): Promise<void> {
     const { metrics, logger } = this.opts;
     if (escalates !== undefined) {
@@ -132,16 +163,22 @@ export class IncidentManager {
       incident.id = escalates.id;
       incident.firstEventTime = escalates.firstEventTime;
     }
-    let won = true;
+    let claim: Claim = { won: true };
     try {
-      won = escalates
+      claim = escalates
         ? await this.claimEscalation(incident, claimBase)
         : await this.claimFirst(incident, claimBase);
     } catch (error) {
       // The shared store is down: raise from this replica rather than lose the incident.
       logger.warn({ error: (error as Error).message }, 'Incident dedup store unavailable; raising locally.');
     }
-    if (!won) {
+    if (!claim.won && claim.retryAtMs !== undefined && attempt < MAX_CLAIM_ATTEMPTS) {
+      this.lookAgain(claim.retryAtMs, () =>
+        this.enqueue(incident, claimBase, firstEventMs, escalates, attempt + 1),
+      );
+      return;
+    }
+    if (!claim.won) {
       this.suppressed++;
       return;
     }
@@ -151,6 +188,12 @@ export class IncidentManager {
     } catch (error) {
       logger.error({ error: (error as Error).message, incident: incident.id }, 'Incident handler failed.');
     }
+    if (claim.held)
+      await this.claims
+        .confirm(claim.held)
+        .catch((error: Error) =>
+          logger.warn({ error: error.message }, 'Could not confirm an incident claim.'),
+        );
     this.raised++;
     // An escalation replaces the incident it updates.
     const at = this.recent.findIndex((i) => i.id === final.id);
@@ -162,14 +205,29 @@ export class IncidentManager {
     metrics.detectionLatency.observe(Math.max(0, (latencyEnd - firstEventMs) / 1000));
   }
 
+  /**
+   * Another replica claimed this incident and has not published it yet: look again when its lease ends
+   * (it publishes, or it died and this replica takes the claim over). Off the chain, so the records
+   * behind later incidents are not held up meanwhile.
+   */
+  private lookAgain(retryAtMs: number, again: () => void): void {
+    const waitMs = Math.max(0, retryAtMs - (this.opts.wallNowMs ?? Date.now)()) + LEASE_SLACK_MS;
+    this.opts.logger.info(
+      { retryInMs: waitMs },
+      'Incident claimed by another replica, not published yet; looking again when its lease ends.',
+    );
+    setTimeout(again, waitMs).unref();
+  }
+
   /** Escalations are claimed per severity: one replica raises each, never one less severe than raised. */
-  private async claimEscalation(incident: Incident, claimBase: string): Promise<boolean> {
-    const { won, prior } = await this.claims.escalate(claimBase, incident);
+  private async claimEscalation(incident: Incident, claimBase: string): Promise<Claim> {
+    const outcome = await this.claims.escalate(claimBase, incident);
     // Another replica may have escalated it since this one last raised it: name what it escalates from.
     const from = incident.evidence.escalated_from as { severity: Severity } | undefined;
-    if (won && prior?.severity && (!from || severityRank(prior.severity) > severityRank(from.severity)))
+    const prior = outcome.won ? outcome.prior : undefined;
+    if (prior?.severity && (!from || severityRank(prior.severity) > severityRank(from.severity)))
       incident.evidence.escalated_from = escalatedFromClaim(prior);
-    return won;
+    return outcome;
   }
 
   /**
@@ -178,11 +236,11 @@ export class IncidentManager {
    * raised, when it is that incident's escalation, as the replica that raised it would have made it.
    * Either way this replica's incident takes the id it holds, so what it raises later escalates that.
    */
-  private async claimFirst(incident: Incident, claimBase: string): Promise<boolean> {
+  private async claimFirst(incident: Incident, claimBase: string): Promise<Claim> {
     const outcome = await this.claims.open(claimBase, incident);
-    if (outcome.won) return true;
+    if (outcome.won || outcome.retryAtMs !== undefined) return outcome;
     const holder = outcome.holder;
-    if (holder === undefined || holder.id === '') return false;
+    if (holder === undefined || holder.id === '') return { won: false };
     const own = incident.severity;
     incident.id = holder.id;
     if (holder.firstEventMs !== undefined && holder.firstEventMs < Date.parse(incident.firstEventTime))
@@ -191,12 +249,12 @@ export class IncidentManager {
     if (holder.severity === undefined || severityRank(own) <= severityRank(holder.severity)) {
       incident.severity = holder.severity ?? own;
       incident.score = holder.score ?? incident.score;
-      return false;
+      return { won: false };
     }
     incident.evidence.escalated_from = escalatedFromClaim(holder);
-    const won = await this.claimEscalation(incident, claimBase);
-    if (won) this.escalated++;
-    return won;
+    const escalation = await this.claimEscalation(incident, claimBase);
+    if (escalation.won) this.escalated++;
+    return escalation;
   }
 
   drain(): Promise<void> {

@@ -116,6 +116,7 @@ export class Pipeline implements ScoringPipeline {
     this.history = options.keepHistory ? new EntityHistory() : undefined;
     this.incidents = new IncidentManager({
       dedupWindowMs: cfg.incidents.dedup_window_secs * 1000,
+      claimLeaseMs: cfg.incidents.claim_lease_secs * 1000,
       maxKept: cfg.incidents.max_kept,
       state: settings.state,
       metrics: settings.metrics,

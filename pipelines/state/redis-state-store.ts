@@ -5,7 +5,7 @@
  * - commands fail fast while disconnected (enableOfflineQueue: false) instead of queueing without bound;
  * - writes made while Redis is away are kept (latest value per key, bounded) and written again when it
  *   returns, so dirty entity state is not lost;
- * - setIfAbsent falls back to a local memory store, so dedup still holds within this replica;
+ * - setIfAbsent and replaceIf fall back to a local memory store, so dedup still holds within this replica;
  * - reads return undefined (callers start from a fresh baseline).
  * healthy() and meshguard_dependency_up{dependency="redis"} tell the truth about the connection.
  */
@@ -18,6 +18,12 @@ import { redisCredentials } from './redis-auth.js';
 
 /** Bound on writes kept while Redis is unreachable (one entry per key, newest wins). */
 export const MAX_PENDING_WRITES = 100_000;
+
+/** Compare-and-set in one step on the server: GET, compare, SET (with PX when the TTL is above 0). */
+const REPLACE_IF = `if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if tonumber(ARGV[3]) > 0 then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+else redis.call('SET', KEYS[1], ARGV[2]) end
+return 1`;
 
 type PendingWrite = { op: 'set'; value: string; expiresAt: number } | { op: 'delete' };
 
@@ -193,6 +199,20 @@ export class RedisStateStore implements StateStore {
       }
     }
     return this.localFallback.setIfAbsent(key, value, ttlMs);
+  }
+
+  async replaceIf(key: string, expected: string, value: string, ttlMs?: number): Promise<boolean> {
+    if (this.healthy()) {
+      try {
+        const replaced = await this.client.eval(REPLACE_IF, 1, this.k(key), expected, value, ttlMs ?? 0);
+        if (replaced !== 1) return false;
+        await this.localFallback.set(key, value, ttlMs);
+        return true;
+      } catch (error) {
+        this.failed('replaceIf', error);
+      }
+    }
+    return this.localFallback.replaceIf(key, expected, value, ttlMs);
   }
 
   async delete(key: string): Promise<void> {

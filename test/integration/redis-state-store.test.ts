@@ -41,6 +41,27 @@ describe('RedisStateStore', () => {
     await b.close();
   });
 
+  it('replaces a value only while it is still the one expected: one of two replicas taking over wins', async () => {
+    const a = store();
+    const b = store();
+    await a.connect();
+    await b.connect();
+    await a.set('claim:x', 'pending-1', 60_000);
+    const results = await Promise.all([
+      a.replaceIf('claim:x', 'pending-1', 'a', 60_000),
+      b.replaceIf('claim:x', 'pending-1', 'b', 60_000),
+    ]);
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await b.get('claim:x')).toBe(results[0] ? 'a' : 'b');
+    expect(await a.replaceIf('claim:gone', 'pending-1', 'a', 60_000)).toBe(false);
+    expect(await a.get('claim:gone')).toBeUndefined();
+    // The TTL is set again with the value.
+    expect(await a.replaceIf('claim:x', results[0] ? 'a' : 'b', 'done', 150)).toBe(true);
+    await waitFor(async () => (await b.get('claim:x')) === undefined, 5000, 'the replaced value to expire');
+    await a.close();
+    await b.close();
+  });
+
   it('prefixes keys, expires with PX, lists by prefix with SCAN, reads many with MGET', async () => {
     const s = store(undefined, 'pfx:');
     await s.connect();
