@@ -3,62 +3,22 @@
  * its claim stays pending under a lease, and the replica the offender's records move to raises the
  * incident once the lease has run out. A replica that is only slow keeps its incident: raised once.
  */
-import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { Finding } from '../../../pipelines/core/finding.js';
-import type { Incident, IncidentKind } from '../../../pipelines/core/incident.js';
-import { Metrics } from '../../../pipelines/core/metrics.js';
 import { MemoryStateStore } from '../../../pipelines/core/state-store.js';
 import { parseClaim } from '../../../pipelines/incidents/claims.js';
-import { fuse } from '../../../pipelines/incidents/fusion.js';
-import { IncidentManager, type OffenderIdentity } from '../../../pipelines/incidents/manager.js';
+import { T0, finding, offer as offerFinding, replica as replicaOn } from './helpers.js';
+import type { IncidentKind } from '../../../pipelines/core/incident.js';
+import type { IncidentManager } from '../../../pipelines/incidents/manager.js';
 
-const T0 = Date.parse('2026-11-02T10:00:00Z');
-const FRONTEND = 'spiffe://cluster.local/ns/shop/sa/frontend';
-const ID: OffenderIdentity = {
-  principal: FRONTEND,
-  namespace: 'shop',
-  serviceAccount: 'frontend',
-  workload: '',
-  address: '',
-};
 const LEASE_MS = 300;
-
-/** `publish` decides when (or whether: never, for a replica killed mid-way) the handler returns. */
-function replica(state: MemoryStateStore, publish: () => Promise<void> = async () => undefined) {
-  const handled: Incident[] = [];
-  const m = new IncidentManager({
-    dedupWindowMs: 3_600_000,
-    maxKept: 100,
-    state,
-    metrics: new Metrics(),
-    logger: pino({ level: 'silent' }),
-    claimLeaseMs: LEASE_MS,
-    handler: async (incident) => {
-      await publish();
-      handled.push(structuredClone(incident));
-      return { ...incident, action: { type: 'alert' } };
-    },
-  });
-  return { m, handled };
-}
+const replica = (state: MemoryStateStore, publish?: () => Promise<void>) =>
+  replicaOn(state, { claimLeaseMs: LEASE_MS, ...(publish ? { publish } : {}) });
 
 const never = () => new Promise<void>(() => undefined);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function offer(m: IncidentManager, kind: IncidentKind, detector: string, score: number, atMs: number): void {
-  const evidence =
-    detector === 'new_destinations' ? { new_destinations: ['a', 'b', 'c'], known_destinations: 7 } : {};
-  const f: Finding = {
-    detector,
-    kind,
-    entity: FRONTEND,
-    score,
-    timeMs: atMs,
-    firstEventMs: atMs - 5000,
-    evidence,
-  };
-  m.offer(fuse(FRONTEND, [f])!, ID, atMs);
+  offerFinding(m, finding(kind, detector, score, atMs));
 }
 
 /** Wall time runs (the lease is wall time); the store's TTLs are far longer than the test. */

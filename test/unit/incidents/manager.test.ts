@@ -3,51 +3,10 @@
  * own incident and response decision, even inside the dedup window), and a later, more severe finding
  * of the same offender re-runs the response decision instead of being folded in.
  */
-import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { Finding } from '../../../pipelines/core/finding.js';
-import type { Incident, IncidentKind } from '../../../pipelines/core/incident.js';
-import { Metrics } from '../../../pipelines/core/metrics.js';
 import { MemoryStateStore } from '../../../pipelines/core/state-store.js';
 import { fuse } from '../../../pipelines/incidents/fusion.js';
-import { IncidentManager, type OffenderIdentity } from '../../../pipelines/incidents/manager.js';
-
-const T0 = Date.parse('2026-11-02T10:00:00Z');
-const CART = 'spiffe://cluster.local/ns/shop/sa/cart';
-const ID: OffenderIdentity = {
-  principal: CART,
-  namespace: 'shop',
-  serviceAccount: 'cart',
-  workload: '',
-  address: '',
-};
-
-/** A manager; give two the same `state` to play two replicas sharing Redis (wall time stands still). */
-function manager(state = new MemoryStateStore(() => T0)): { m: IncidentManager; handled: Incident[] } {
-  const handled: Incident[] = [];
-  const m = new IncidentManager({
-    dedupWindowMs: 3_600_000,
-    maxKept: 100,
-    state,
-    metrics: new Metrics(),
-    logger: pino({ level: 'silent' }),
-    handler: async (incident) => {
-      handled.push(structuredClone(incident));
-      return { ...incident, action: { type: 'alert' } };
-    },
-  });
-  return { m, handled };
-}
-
-function finding(kind: IncidentKind, detector: string, score: number, atMs: number): Finding {
-  const evidence =
-    detector === 'new_destinations' ? { new_destinations: ['a', 'b', 'c'], known_destinations: 7 } : {};
-  return { detector, kind, entity: CART, score, timeMs: atMs, firstEventMs: atMs - 5000, evidence };
-}
-
-function offer(m: IncidentManager, f: Finding): void {
-  m.offer(fuse(CART, [f])!, ID, f.timeMs);
-}
+import { CART, ID, T0, finding, offer, replica as manager } from './helpers.js';
 
 describe('IncidentManager', () => {
   it('opens a second incident, alert and decision for a new kind inside the dedup window', async () => {
