@@ -13,6 +13,7 @@
  * over threshold), so a value far beyond anything seen still gets a finite, ordered probability.
  */
 import type { CalibrationConfig } from './config.js';
+import { lowerBound, upperBound } from './sorted-search.js';
 
 export interface Calibrated {
   /** Tail probability P(raw' >= raw) under the recent history, in (0,1]. */
@@ -42,6 +43,12 @@ export class TailCalibrator {
   private count = 0;
   /** Raw scores learned over its life (a full history of a long-lived series is not young). */
   private learned = 0;
+  /** The surprise cap log10(n + 1) + 4 for the last n it was computed for (n changes only while filling). */
+  private capFor = -1;
+  private cap = 0;
+  /** Where the last raw score and the last value dropped from the history were found (search hints). */
+  private rawAt = 0;
+  private oldAt = 0;
 
   constructor(private readonly cfg: CalibrationConfig) {
     this.ring = new Float64Array(cfg.history_size);
@@ -55,29 +62,40 @@ export class TailCalibrator {
   /** Calibrate `raw` against the history so far, then add it to the history. */
   update(raw: number): Calibrated {
     if (!Number.isFinite(raw)) return ZERO;
-    const result = this.calibrate(raw);
-    this.add(raw);
+    // One search serves both: raw's rank in the history and its place in the sorted copy.
+    const below = this.lowerBound(raw);
+    const result = this.count < this.cfg.min_history ? ZERO : this.judge(raw, below);
+    this.add(raw, this.upperBoundFrom(raw, below));
     this.learned++;
     return result;
   }
 
   /** Calibrate without remembering (the value is judged, not learned). */
   calibrate(raw: number): Calibrated {
+    if (this.count < this.cfg.min_history || !Number.isFinite(raw)) return ZERO;
+    return this.judge(raw, this.lowerBound(raw));
+  }
+
+  /** The calibrated score of `raw`, `below` values of the history being smaller than it. */
+  private judge(raw: number, below: number): Calibrated {
     const n = this.count;
-    if (n < this.cfg.min_history || !Number.isFinite(raw)) return ZERO;
-    const tail = this.tailProbability(raw);
+    const tail = this.tailProbability(raw, below);
     // Never claim more certainty than the history can back: at most 10,000 times rarer than 1/n.
-    const surprise = Math.min(-Math.log10(tail), Math.log10(n + 1) + 4);
+    if (n !== this.capFor) {
+      this.capFor = n;
+      this.cap = Math.log10(n + 1) + 4;
+    }
+    const surprise = Math.min(-Math.log10(tail), this.cap);
     const { surprise_floor: lo, surprise_ceiling: hi } = this.cfg;
     const score = surprise <= lo ? 0 : surprise >= hi ? 1 : (surprise - lo) / (hi - lo);
     return { tail, surprise, score };
   }
 
-  private tailProbability(raw: number): number {
+  private tailProbability(raw: number, below: number): number {
     const n = this.count;
     const s = this.sorted;
     // Values at or above raw (upper tail). Ties count against surprise.
-    const above = n - this.lowerBound(raw);
+    const above = n - below;
     const tailStart = Math.min(n - 1, Math.floor(this.cfg.tail_quantile * n));
     const threshold = s[tailStart]!;
     if (raw <= threshold) return (above + 1) / (n + 1);
@@ -135,47 +153,51 @@ export class TailCalibrator {
     return tailMass * Math.pow(raw / threshold, -k / logSum);
   }
 
+  /** Values of the history below v (its rank), searched from the last raw score's place. */
   private lowerBound(v: number): number {
-    let lo = 0;
-    let hi = this.count;
-    const s = this.sorted;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (s[mid]! < v) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    const at = lowerBound(this.sorted, this.count, v, this.rawAt);
+    this.rawAt = at;
+    return at;
   }
 
-  private upperBound(v: number): number {
-    let lo = 0;
-    let hi = this.count;
-    const s = this.sorted;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (s[mid]! <= v) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+  /** Place after the values equal to v, knowing `below` values are smaller than it. */
+  private upperBoundFrom(v: number, below: number): number {
+    return upperBound(this.sorted, this.count, v, below);
   }
 
-  private add(v: number): void {
+  /** Remember v, its place in the sorted copy being `at` (after its equals). */
+  private add(v: number, at = upperBound(this.sorted, this.count, v, 0)): void {
     const cap = this.ring.length;
-    const s = this.sorted;
-    // Insert after and remove the last of equal values: long runs of one value (often 0) then move
-    // nothing instead of the whole array.
-    if (this.count === cap) {
-      const old = this.ring[this.head]!;
-      const at = this.upperBound(old) - 1;
-      s.copyWithin(at, at + 1, this.count);
-      this.count--;
-    }
-    const at = this.upperBound(v);
-    s.copyWithin(at + 1, at, this.count);
-    s[at] = v;
-    this.count++;
+    if (this.count === cap) this.replace(this.ring[this.head]!, v, at);
+    else this.insert(v, at);
     this.ring[this.head] = v;
     this.head = (this.head + 1) % cap;
+  }
+
+  /** Insert after equal values: long runs of one value (often 0) then move nothing. */
+  private insert(v: number, at: number): void {
+    this.sorted.copyWithin(at + 1, at, this.count);
+    this.sorted[at] = v;
+    this.count++;
+  }
+
+  /**
+   * Remove the last of the values equal to `old` and insert `v` (whose place after its equals is `at`
+   * while old is still there) in one move of the values between the two places: removing, then
+   * inserting, moved everything after each of them, and the array comes out the same. Equal values are
+   * interchangeable in the sorted copy (only their order is read), so replacing one by its equal moves
+   * nothing.
+   */
+  private replace(old: number, v: number, at: number): void {
+    if (old === v) return;
+    const s = this.sorted;
+    const from = upperBound(s, this.count, old, this.oldAt) - 1;
+    this.oldAt = from;
+    // v's place once old is gone: old no longer counts among the values at or below v.
+    const to = old < v ? at - 1 : at;
+    if (to > from) shift(s, from, from + 1, to + 1);
+    else if (to < from) shift(s, to + 1, to, from);
+    s[to] = v;
   }
 
   /** Quantile of the history (0..1), for evidence and tests. */
@@ -199,4 +221,12 @@ export class TailCalibrator {
     c.learned = Math.max(c.count, Number.isFinite(state.learned) ? state.learned! : 0);
     return c;
   }
+}
+
+/** copyWithin for typed arrays; a short move is cheaper as a loop than as a call into the runtime. */
+function shift(s: Float64Array, target: number, start: number, end: number): void {
+  const len = end - start;
+  if (len > 16) s.copyWithin(target, start, end);
+  else if (target < start) for (let i = 0; i < len; i++) s[target + i] = s[start + i]!;
+  else for (let i = len - 1; i >= 0; i--) s[target + i] = s[start + i]!;
 }

@@ -35,6 +35,8 @@ export class RelativeEntropyDetector {
   /** The window's smoothed histogram, and log(count + PSEUDO) for every possible count. */
   private readonly p: Float64Array;
   private readonly logCount: Float64Array;
+  /** log of the window's smoothed total (W + PSEUDO · bins), the same for every window. */
+  private readonly logNorm: number;
   private readonly refs: Reference[] = [];
   private head = 0;
   private filled = 0;
@@ -53,6 +55,7 @@ export class RelativeEntropyDetector {
     this.p = new Float64Array(this.S);
     this.logCount = Float64Array.from({ length: cfg.window + 1 }, (_, c) => Math.log(c + PSEUDO));
     this.critical = chiSquareQuantile(this.S - 1, cfg.match_z);
+    this.logNorm = Math.log(cfg.window + PSEUDO * this.S);
   }
 
   /**
@@ -79,12 +82,13 @@ export class RelativeEntropyDetector {
 
     const S = this.S;
     const norm = W + PSEUDO * S;
+    const logNorm = this.logNorm;
     let selfInfo = 0;
     const p = this.p;
     for (let b = 0; b < S; b++) {
       const c = this.counts[b]!;
       p[b] = (c + PSEUDO) / norm;
-      selfInfo += p[b]! * (this.logCount[c]! - Math.log(norm));
+      selfInfo += p[b]! * (this.logCount[c]! - logNorm);
     }
     let best = Infinity;
     let bestAny = Infinity;
