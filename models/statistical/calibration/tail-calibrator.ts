@@ -36,9 +36,24 @@ const YOUNG_SPREAD = 10;
 
 const ZERO: Calibrated = Object.freeze({ tail: 1, surprise: 0, score: 0 });
 
+/** Per history size n, -log10((k + 1) / (n + 1)) for k = 0..n: a full history's rank surprises. */
+const RANK_SURPRISES = new Map<number, Float64Array>();
+
+function rankSurprises(n: number): Float64Array {
+  let table = RANK_SURPRISES.get(n);
+  if (table === undefined) {
+    table = new Float64Array(n + 1);
+    for (let k = 0; k <= n; k++) table[k] = -Math.log10((k + 1) / (n + 1));
+    RANK_SURPRISES.set(n, table);
+  }
+  return table;
+}
+
 export class TailCalibrator {
   private readonly ring: Float64Array;
   private readonly sorted: Float64Array;
+  /** Surprise of each rank in a full history (shared by every calibrator of that history size). */
+  private readonly ranks: Float64Array;
   private head = 0;
   private count = 0;
   /** Raw scores learned over its life (a full history of a long-lived series is not young). */
@@ -53,6 +68,7 @@ export class TailCalibrator {
   constructor(private readonly cfg: CalibrationConfig) {
     this.ring = new Float64Array(cfg.history_size);
     this.sorted = new Float64Array(cfg.history_size);
+    this.ranks = rankSurprises(cfg.history_size);
   }
 
   get size(): number {
@@ -79,26 +95,36 @@ export class TailCalibrator {
   /** The calibrated score of `raw`, `below` values of the history being smaller than it. */
   private judge(raw: number, below: number): Calibrated {
     const n = this.count;
-    const tail = this.tailProbability(raw, below);
+    // Values at or above raw (upper tail). Ties count against surprise.
+    const above = n - below;
+    const tailStart = Math.min(n - 1, Math.floor(this.cfg.tail_quantile * n));
+    const threshold = this.sorted[tailStart]!;
+    if (raw > threshold) {
+      const tail = this.tailBeyond(raw, above, tailStart, threshold);
+      return this.scored(tail, -Math.log10(tail), n);
+    }
+    // Below the tail the probability is the empirical rank; a full history looks its surprise up.
+    const tail = (above + 1) / (n + 1);
+    return this.scored(tail, n === this.ring.length ? this.ranks[above]! : -Math.log10(tail), n);
+  }
+
+  /** The result for a tail probability and its surprise -log10(tail), with `n` raw scores held. */
+  private scored(tail: number, rawSurprise: number, n: number): Calibrated {
     // Never claim more certainty than the history can back: at most 10,000 times rarer than 1/n.
     if (n !== this.capFor) {
       this.capFor = n;
       this.cap = Math.log10(n + 1) + 4;
     }
-    const surprise = Math.min(-Math.log10(tail), this.cap);
+    const surprise = Math.min(rawSurprise, this.cap);
     const { surprise_floor: lo, surprise_ceiling: hi } = this.cfg;
     const score = surprise <= lo ? 0 : surprise >= hi ? 1 : (surprise - lo) / (hi - lo);
     return { tail, surprise, score };
   }
 
-  private tailProbability(raw: number, below: number): number {
+  /** Tail probability of a raw score beyond the history's tail_quantile (`above` values at or above it). */
+  private tailBeyond(raw: number, above: number, tailStart: number, threshold: number): number {
     const n = this.count;
     const s = this.sorted;
-    // Values at or above raw (upper tail). Ties count against surprise.
-    const above = n - below;
-    const tailStart = Math.min(n - 1, Math.floor(this.cfg.tail_quantile * n));
-    const threshold = s[tailStart]!;
-    if (raw <= threshold) return (above + 1) / (n + 1);
     // Peaks over threshold: exponential excess with the mean excess of the history's tail.
     let excessSum = 0;
     let excessCount = 0;
