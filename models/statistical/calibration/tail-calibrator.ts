@@ -64,6 +64,10 @@ export class TailCalibrator {
   /** Where the last raw score and the last value dropped from the history were found (search hints). */
   private rawAt = 0;
   private oldAt = 0;
+  /** The last judgement (whether there was one, its tail probability and surprise). */
+  private judged = false;
+  private tail = 1;
+  private surprise = 0;
 
   constructor(private readonly cfg: CalibrationConfig) {
     this.ring = new Float64Array(cfg.history_size);
@@ -75,25 +79,51 @@ export class TailCalibrator {
     return this.count;
   }
 
+  /** Surprise of the raw score last calibrated (0 when it was not judged: too young or not finite). */
+  get lastSurprise(): number {
+    return this.surprise;
+  }
+
   /** Calibrate `raw` against the history so far, then add it to the history. */
   update(raw: number): Calibrated {
-    if (!Number.isFinite(raw)) return ZERO;
-    // One search serves both: raw's rank in the history and its place in the sorted copy.
-    const below = this.lowerBound(raw);
-    const result = this.count < this.cfg.min_history ? ZERO : this.judge(raw, below);
-    this.add(raw, this.upperBoundFrom(raw, below));
-    this.learned++;
-    return result;
+    return this.result(this.updateScore(raw));
   }
 
   /** Calibrate without remembering (the value is judged, not learned). */
   calibrate(raw: number): Calibrated {
-    if (this.count < this.cfg.min_history || !Number.isFinite(raw)) return ZERO;
+    return this.result(this.calibrateScore(raw));
+  }
+
+  /** update() without a result object (for callers that run it on every sample); see lastSurprise. */
+  updateScore(raw: number): number {
+    if (!Number.isFinite(raw)) return this.unjudged();
+    // One search serves both: raw's rank in the history and its place in the sorted copy.
+    const below = this.lowerBound(raw);
+    const score = this.count < this.cfg.min_history ? this.unjudged() : this.judge(raw, below);
+    this.add(raw, this.upperBoundFrom(raw, below));
+    this.learned++;
+    return score;
+  }
+
+  /** calibrate() without a result object; see lastSurprise. */
+  calibrateScore(raw: number): number {
+    if (this.count < this.cfg.min_history || !Number.isFinite(raw)) return this.unjudged();
     return this.judge(raw, this.lowerBound(raw));
   }
 
+  private result(score: number): Calibrated {
+    return this.judged ? { tail: this.tail, surprise: this.surprise, score } : ZERO;
+  }
+
+  private unjudged(): number {
+    this.judged = false;
+    this.tail = 1;
+    this.surprise = 0;
+    return 0;
+  }
+
   /** The calibrated score of `raw`, `below` values of the history being smaller than it. */
-  private judge(raw: number, below: number): Calibrated {
+  private judge(raw: number, below: number): number {
     const n = this.count;
     // Values at or above raw (upper tail). Ties count against surprise.
     const above = n - below;
@@ -108,8 +138,8 @@ export class TailCalibrator {
     return this.scored(tail, n === this.ring.length ? this.ranks[above]! : -Math.log10(tail), n);
   }
 
-  /** The result for a tail probability and its surprise -log10(tail), with `n` raw scores held. */
-  private scored(tail: number, rawSurprise: number, n: number): Calibrated {
+  /** The score for a tail probability and its surprise -log10(tail), with `n` raw scores held. */
+  private scored(tail: number, rawSurprise: number, n: number): number {
     // Never claim more certainty than the history can back: at most 10,000 times rarer than 1/n.
     if (n !== this.capFor) {
       this.capFor = n;
@@ -117,8 +147,10 @@ export class TailCalibrator {
     }
     const surprise = Math.min(rawSurprise, this.cap);
     const { surprise_floor: lo, surprise_ceiling: hi } = this.cfg;
-    const score = surprise <= lo ? 0 : surprise >= hi ? 1 : (surprise - lo) / (hi - lo);
-    return { tail, surprise, score };
+    this.judged = true;
+    this.tail = tail;
+    this.surprise = surprise;
+    return surprise <= lo ? 0 : surprise >= hi ? 1 : (surprise - lo) / (hi - lo);
   }
 
   /** Tail probability of a raw score beyond the history's tail_quantile (`above` values at or above it). */

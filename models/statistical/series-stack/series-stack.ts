@@ -24,7 +24,7 @@
  * reported when it happens, then the new level is normal (no alarm for hours while an average catches up).
  */
 import { ArtDetector } from '../art/art.js';
-import { TailCalibrator, type Calibrated } from '../calibration/tail-calibrator.js';
+import { TailCalibrator } from '../calibration/tail-calibrator.js';
 import { ChangepointDetector } from '../changepoint/changepoint.js';
 import { ContextualDetector } from '../contextual/contextual.js';
 import { ContextNovelty } from '../contextual/novelty.js';
@@ -189,86 +189,82 @@ export class SeriesDetector {
       const down = Math.max(-spikeRaw.z, 0);
       const zUp = this.burstsUp.judge(cal.spikeUp.update(up), up, this.samples);
       const zDown = this.burstsDown.judge(cal.spikeDown.update(down), down, this.samples);
-      parts[P.spike] = this.larger(zUp, zDown);
+      parts[P.spike] = this.larger(zUp.score, zUp.surprise, zDown.score, zDown.surprise);
       falling[P.spike] = b.z < 0 ? 1 : 0;
       if (!Number.isNaN(spikeRaw.stepped)) {
         // A spike must be unusual both as a departure and as a jump, each judged by its own history.
-        const sUp = cal.stepUp.update(Math.max(spikeRaw.stepped, 0)).score;
-        const sDown = cal.stepDown.update(Math.max(-spikeRaw.stepped, 0)).score;
+        const sUp = cal.stepUp.updateScore(Math.max(spikeRaw.stepped, 0));
+        const sDown = cal.stepDown.updateScore(Math.max(-spikeRaw.stepped, 0));
         parts[P.spike] = this.cfg.spike.step_gate
           ? Math.max(sUp > 0 ? zUp.score : 0, sDown > 0 ? zDown.score : 0)
           : Math.max(Math.min(zUp.score, sUp), Math.min(zDown.score, sDown));
       }
       // A short dip that comes back up, on series whose drops usually do not (see dip-return.ts).
       if (this.cfg.spike.dip_return_samples > 0) {
-        const dip = cal.dipReturn.update(dipRaw);
-        if (this.samples > this.cfg.spike.dip_return_warmup && dip.score > parts[P.spike]!) {
-          parts[P.spike] = dip.score;
+        const dip = cal.dipReturn.updateScore(dipRaw);
+        if (this.samples > this.cfg.spike.dip_return_warmup && dip > parts[P.spike]!) {
+          parts[P.spike] = dip;
           falling[P.spike] = 1;
         }
       }
-      parts[P.level_shift] = this.larger(
-        cal.cusumUp.update(cusum.sustainedUp),
-        cal.cusumDown.update(cusum.sustainedDown),
-      );
+      parts[P.level_shift] = this.both(cal.cusumUp, cusum.sustainedUp, cal.cusumDown, cusum.sustainedDown);
       falling[P.level_shift] = this.fell ? 1 : 0;
-      parts[P.variance] = this.larger(
-        cal.variance.update(varianceRaw.up),
-        cal.varianceDown.update(varianceRaw.down),
-      );
+      parts[P.variance] = this.both(cal.variance, varianceRaw.up, cal.varianceDown, varianceRaw.down);
       falling[P.variance] = this.fell ? 1 : 0;
-      const ratio = cal.stepRatio.update(varianceRaw.ratio);
-      if (ratio.score > parts[P.variance]!) {
-        parts[P.variance] = ratio.score;
+      const ratio = cal.stepRatio.updateScore(varianceRaw.ratio);
+      if (ratio > parts[P.variance]!) {
+        parts[P.variance] = ratio;
         falling[P.variance] = 0;
       }
-      parts[P.drift] = this.larger(
-        cal.driftUp.update(Math.max(driftRaw, 0)),
-        cal.driftDown.update(Math.max(-driftRaw, 0)),
-      );
+      parts[P.drift] = this.both(cal.driftUp, Math.max(driftRaw, 0), cal.driftDown, Math.max(-driftRaw, 0));
       falling[P.drift] = this.fell ? 1 : 0;
       if (this.cfg.drift.level_enabled) {
         // A level this series has rarely held: judged every sample, one level in level_stride remembered.
         const learn = this.samples % this.cfg.drift.level_stride === 0;
-        const high = learn ? cal.levelUp.update(level) : cal.levelUp.calibrate(level);
-        const low = learn ? cal.levelDown.update(-level) : cal.levelDown.calibrate(-level);
-        const rare = this.larger(high, low);
-        if (this.samples > this.cfg.drift.level_warmup && rare > parts[P.drift]!) {
-          parts[P.drift] = rare;
-          falling[P.drift] = this.fell ? 1 : 0;
+        const counts = this.samples > this.cfg.drift.level_warmup;
+        // A level neither remembered nor able to count is not judged (unless the likelihood reads it).
+        if (learn || counts || this.cfg.likelihood.enabled) {
+          const rare = this.both(cal.levelUp, level, cal.levelDown, -level, learn);
+          if (counts && rare > parts[P.drift]!) {
+            parts[P.drift] = rare;
+            falling[P.drift] = this.fell ? 1 : 0;
+          }
         }
       }
       if (!Number.isNaN(slope)) {
         // A slope this series has rarely made, rises and falls apart; a shallow one never counts. Judged
         // every sample, one in slope_stride remembered (neighbouring slopes share most of their window).
         const learn = this.samples % this.cfg.drift.slope_stride === 0;
-        const up = Math.max(slope, 0);
-        const down = Math.max(-slope, 0);
-        const steep = learn
-          ? this.larger(cal.slopeUp.update(up), cal.slopeDown.update(down))
-          : this.larger(cal.slopeUp.calibrate(up), cal.slopeDown.calibrate(down));
-        if (Math.abs(slope) >= this.cfg.drift.slope_min && steep > parts[P.drift]!) {
-          parts[P.drift] = steep;
-          falling[P.drift] = this.fell ? 1 : 0;
+        const counts = Math.abs(slope) >= this.cfg.drift.slope_min;
+        // A slope neither remembered nor steep enough to count is not judged (unless the likelihood reads it).
+        if (learn || counts || this.cfg.likelihood.enabled) {
+          const steep = this.both(cal.slopeUp, Math.max(slope, 0), cal.slopeDown, Math.max(-slope, 0), learn);
+          if (counts && steep > parts[P.drift]!) {
+            parts[P.drift] = steep;
+            falling[P.drift] = this.fell ? 1 : 0;
+          }
         }
       }
-      const change = cal.changepoint.update(changeRaw);
-      parts[P.changepoint] = change.score;
-      if (this.cfg.changepoint.enabled) this.surprise = Math.max(this.surprise, change.surprise);
+      parts[P.changepoint] = cal.changepoint.updateScore(changeRaw);
+      if (this.cfg.changepoint.enabled) this.surprise = Math.max(this.surprise, cal.changepoint.lastSurprise);
       // NaN (still learning) is neither judged nor remembered by the calibrators.
-      const ctx = cal.contextual.update(contextRaw);
-      if (this.contextual.ready) parts[P.contextual] = ctx.score * this.cfg.contextual.weight;
+      const ctx = cal.contextual.updateScore(contextRaw);
+      if (this.contextual.ready) parts[P.contextual] = ctx * this.cfg.contextual.weight;
       // Context novelty (CAD-OSE idea) joins the contextual part: share of recent contexts never seen.
-      const fresh = cal.novelty.update(noveltyRaw).score * this.cfg.contextual.weight;
+      const fresh = cal.novelty.updateScore(noveltyRaw) * this.cfg.contextual.weight;
       if (this.novelty.counted(noveltyRaw, this.samples) && fresh > parts[P.contextual]!)
         parts[P.contextual] = fresh;
       // Its raw scores move slowly (a window's worth of samples each), so its calibration history learns
       // one in calibration_stride: the same memory then spans that many times more windows.
       const learnEntropy = this.samples % this.cfg.relative_entropy.calibration_stride === 0;
-      const ent = learnEntropy ? cal.entropy.update(entropyRaw) : cal.entropy.calibrate(entropyRaw);
-      if (this.entropy.ready) parts[P.relative_entropy] = ent.score * this.cfg.relative_entropy.weight;
-      const art = cal.art.update(artRaw);
-      if (this.art.ready) parts[P.art] = art.score * this.cfg.art.weight;
+      if (learnEntropy || this.entropy.ready) {
+        const ent = learnEntropy
+          ? cal.entropy.updateScore(entropyRaw)
+          : cal.entropy.calibrateScore(entropyRaw);
+        if (this.entropy.ready) parts[P.relative_entropy] = ent * this.cfg.relative_entropy.weight;
+      }
+      const art = cal.art.updateScore(artRaw);
+      if (this.art.ready) parts[P.art] = art * this.cfg.art.weight;
       // A lone departure seen again: the fuzzy ART window still holds the previous sample, a departure
       // the residual parts have already judged, while this sample is ordinary again (a burst ending).
       const d = this.cfg.return_departure;
@@ -289,13 +285,23 @@ export class SeriesDetector {
   }
 
   /**
+   * A part's two directions (rises and drops) judged by their calibrators, and learned with `learn`:
+   * the larger score (see larger()).
+   */
+  private both(up: TailCalibrator, rise: number, down: TailCalibrator, drop: number, learn = true): number {
+    const x = learn ? up.updateScore(rise) : up.calibrateScore(rise);
+    const y = learn ? down.updateScore(drop) : down.calibrateScore(drop);
+    return this.larger(x, up.lastSurprise, y, down.lastSurprise);
+  }
+
+  /**
    * The larger score of a part's two directions (x rises, y drops); notes whether the drop gave it and
    * raises the stack's surprise (the largest of its calibrated parts, which feeds the anomaly likelihood).
    */
-  private larger(x: Calibrated, y: Calibrated): number {
-    this.surprise = Math.max(this.surprise, x.surprise, y.surprise);
-    this.fell = y.score > x.score;
-    return Math.max(x.score, y.score);
+  private larger(x: number, xSurprise: number, y: number, ySurprise: number): number {
+    this.surprise = Math.max(this.surprise, xSurprise, ySurprise);
+    this.fell = y > x;
+    return Math.max(x, y);
   }
 
   /** The window family is still learning: fuzzy ART or relative entropy (when on) not yet ready. */
