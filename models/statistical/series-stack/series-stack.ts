@@ -16,7 +16,7 @@
  * Agreement: the largest part plus agreement_bonus times the other family's largest part (residual parts,
  * window parts), held over recent samples; a weak score stands only with some support from the other family.
  * Before that, a part that has kept alarming in one direction on this series needs a higher score there
- * (noisy-parts.ts).
+ * (noisy-parts.ts). The fusion of the parts into one score is in fusion.ts.
  *
  * Each raw score is turned into a tail probability against its own recent history (../calibration), so
  * the fused score is 0 for ordinary samples and rises sharply only for what this series rarely does.
