@@ -50,6 +50,9 @@ class Candidate {
   visited = 0;
   /** EW mean absolute error of its one-step forecasts (clipped), the basis of model choice. */
   mae = 0;
+  /** The last time asked for and its phase. */
+  private phaseOf = NaN;
+  private lastPhase = -1;
 
   constructor(
     readonly periodMs: number,
@@ -64,8 +67,12 @@ class Candidate {
   }
   phase(timeMs: number): number {
     if (this.phases === 0) return -1;
+    // A sample asks for its phase several times (judged, then learned): two float modulos each time.
+    if (timeMs === this.phaseOf) return this.lastPhase;
     const r = ((timeMs % this.periodMs) + this.periodMs) % this.periodMs;
-    return Math.min(this.phases - 1, Math.floor((r / this.periodMs) * this.phases));
+    this.phaseOf = timeMs;
+    this.lastPhase = Math.min(this.phases - 1, Math.floor((r / this.periodMs) * this.phases));
+    return this.lastPhase;
   }
   offsetAt(p: number): number {
     return p >= 0 && this.seen[p] ? this.offsets[p]! : 0;
