@@ -32,6 +32,8 @@ export class ArtDetector {
   private readonly lo: Float64Array;
   private readonly hi: Float64Array;
   private readonly hits: Float64Array;
+  /** Per category, the sum of its box's widths in raw units (recomputed when the box changes). */
+  private readonly sizes: Float64Array;
   private count = 0;
   private head = 0;
   private filled = 0;
@@ -48,6 +50,7 @@ export class ArtDetector {
     this.lo = new Float64Array(cfg.categories * cfg.dims);
     this.hi = new Float64Array(cfg.categories * cfg.dims);
     this.hits = new Float64Array(cfg.categories);
+    this.sizes = new Float64Array(cfg.categories);
     this.rho = cfg.vigilance;
   }
 
@@ -83,19 +86,18 @@ export class ArtDetector {
     let chosen = -1;
     let bestChoice = -Infinity;
     const budget = D * (1 - this.rho);
+    const { lo, hi, x, sizes } = this;
     for (let j = 0; j < this.count; j++) {
       let grown = 0;
-      let size = 0;
       const o = j * D;
       for (let d = 0; d < D; d++) {
-        const l = this.lo[o + d]!;
-        const h = this.hi[o + d]!;
-        const v = this.x[d]!;
+        const l = lo[o + d]!;
+        const h = hi[o + d]!;
+        const v = x[d]!;
         grown += (v > h ? v : h) - (v < l ? v : l);
-        size += h - l;
       }
       grown *= inv;
-      size *= inv;
+      const size = sizes[j]! * inv;
       const outside = grown - size;
       if (outside < nearest) nearest = outside;
       if (grown <= budget) {
@@ -132,6 +134,7 @@ export class ArtDetector {
       if (v < l) this.lo[o + d] = l + beta * (v - l);
       if (v > h) this.hi[o + d] = h + beta * (v - h);
     }
+    this.measure(j);
     this.hits[j]!++;
   }
 
@@ -155,6 +158,15 @@ export class ArtDetector {
       this.lo[o + d] = this.x[d]!;
       this.hi[o + d] = this.x[d]!;
     }
+    this.measure(j);
     this.hits[j] = 1;
+  }
+
+  /** Category j's size: its box's widths summed in point order (the order the match once summed them in). */
+  private measure(j: number): void {
+    const o = j * this.D;
+    let size = 0;
+    for (let d = 0; d < this.D; d++) size += this.hi[o + d]! - this.lo[o + d]!;
+    this.sizes[j] = size;
   }
 }

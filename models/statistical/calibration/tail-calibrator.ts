@@ -13,6 +13,7 @@
  * over threshold), so a value far beyond anything seen still gets a finite, ordered probability.
  */
 import type { CalibrationConfig } from './config.js';
+import { lowerBound, upperBound } from './sorted-search.js';
 
 export interface Calibrated {
   /** Tail probability P(raw' >= raw) under the recent history, in (0,1]. */
@@ -35,52 +36,127 @@ const YOUNG_SPREAD = 10;
 
 const ZERO: Calibrated = Object.freeze({ tail: 1, surprise: 0, score: 0 });
 
+/** Per history size n, -log10((k + 1) / (n + 1)) for k = 0..n: a full history's rank surprises. */
+const RANK_SURPRISES = new Map<number, Float64Array>();
+
+function rankSurprises(n: number): Float64Array {
+  let table = RANK_SURPRISES.get(n);
+  if (table === undefined) {
+    table = new Float64Array(n + 1);
+    for (let k = 0; k <= n; k++) table[k] = -Math.log10((k + 1) / (n + 1));
+    RANK_SURPRISES.set(n, table);
+  }
+  return table;
+}
+
 export class TailCalibrator {
   private readonly ring: Float64Array;
   private readonly sorted: Float64Array;
+  /** Surprise of each rank in a full history (shared by every calibrator of that history size). */
+  private readonly ranks: Float64Array;
   private head = 0;
   private count = 0;
   /** Raw scores learned over its life (a full history of a long-lived series is not young). */
   private learned = 0;
+  /** The surprise cap log10(n + 1) + 4 for the last n it was computed for (n changes only while filling). */
+  private capFor = -1;
+  private cap = 0;
+  /** Where the last raw score and the last value dropped from the history were found (search hints). */
+  private rawAt = 0;
+  private oldAt = 0;
+  /** The last judgement (whether there was one, its tail probability and surprise). */
+  private judged = false;
+  private tail = 1;
+  private surprise = 0;
 
   constructor(private readonly cfg: CalibrationConfig) {
     this.ring = new Float64Array(cfg.history_size);
     this.sorted = new Float64Array(cfg.history_size);
+    this.ranks = rankSurprises(cfg.history_size);
   }
 
   get size(): number {
     return this.count;
   }
 
+  /** Surprise of the raw score last calibrated (0 when it was not judged: too young or not finite). */
+  get lastSurprise(): number {
+    return this.surprise;
+  }
+
   /** Calibrate `raw` against the history so far, then add it to the history. */
   update(raw: number): Calibrated {
-    if (!Number.isFinite(raw)) return ZERO;
-    const result = this.calibrate(raw);
-    this.add(raw);
-    this.learned++;
-    return result;
+    return this.result(this.updateScore(raw));
   }
 
   /** Calibrate without remembering (the value is judged, not learned). */
   calibrate(raw: number): Calibrated {
-    const n = this.count;
-    if (n < this.cfg.min_history || !Number.isFinite(raw)) return ZERO;
-    const tail = this.tailProbability(raw);
-    // Never claim more certainty than the history can back: at most 10,000 times rarer than 1/n.
-    const surprise = Math.min(-Math.log10(tail), Math.log10(n + 1) + 4);
-    const { surprise_floor: lo, surprise_ceiling: hi } = this.cfg;
-    const score = surprise <= lo ? 0 : surprise >= hi ? 1 : (surprise - lo) / (hi - lo);
-    return { tail, surprise, score };
+    return this.result(this.calibrateScore(raw));
   }
 
-  private tailProbability(raw: number): number {
+  /** update() without a result object (for callers that run it on every sample); see lastSurprise. */
+  updateScore(raw: number): number {
+    if (!Number.isFinite(raw)) return this.unjudged();
+    // One search serves both: raw's rank in the history and its place in the sorted copy.
+    const below = this.lowerBound(raw);
+    const score = this.count < this.cfg.min_history ? this.unjudged() : this.judge(raw, below);
+    this.add(raw, this.upperBoundFrom(raw, below));
+    this.learned++;
+    return score;
+  }
+
+  /** calibrate() without a result object; see lastSurprise. */
+  calibrateScore(raw: number): number {
+    if (this.count < this.cfg.min_history || !Number.isFinite(raw)) return this.unjudged();
+    return this.judge(raw, this.lowerBound(raw));
+  }
+
+  private result(score: number): Calibrated {
+    return this.judged ? { tail: this.tail, surprise: this.surprise, score } : ZERO;
+  }
+
+  private unjudged(): number {
+    this.judged = false;
+    this.tail = 1;
+    this.surprise = 0;
+    return 0;
+  }
+
+  /** The calibrated score of `raw`, `below` values of the history being smaller than it. */
+  private judge(raw: number, below: number): number {
+    const n = this.count;
+    // Values at or above raw (upper tail). Ties count against surprise.
+    const above = n - below;
+    const tailStart = Math.min(n - 1, Math.floor(this.cfg.tail_quantile * n));
+    const threshold = this.sorted[tailStart]!;
+    if (raw > threshold) {
+      const tail = this.tailBeyond(raw, above, tailStart, threshold);
+      return this.scored(tail, -Math.log10(tail), n);
+    }
+    // Below the tail the probability is the empirical rank; a full history looks its surprise up.
+    const tail = (above + 1) / (n + 1);
+    return this.scored(tail, n === this.ring.length ? this.ranks[above]! : -Math.log10(tail), n);
+  }
+
+  /** The score for a tail probability and its surprise -log10(tail), with `n` raw scores held. */
+  private scored(tail: number, rawSurprise: number, n: number): number {
+    // Never claim more certainty than the history can back: at most 10,000 times rarer than 1/n.
+    if (n !== this.capFor) {
+      this.capFor = n;
+      this.cap = Math.log10(n + 1) + 4;
+    }
+    const surprise = Math.min(rawSurprise, this.cap);
+    const { surprise_floor: lo, surprise_ceiling: hi } = this.cfg;
+    this.judged = true;
+    this.tail = tail;
+    this.surprise = surprise;
+    return surprise <= lo ? 0 : surprise >= hi ? 1 : (surprise - lo) / (hi - lo);
+  }
+
+  /** Tail probability of a raw score beyond the history's tail_quantile (`above` values at or above it). */
+  private tailBeyond(raw: number, above: number, tailStart: number, threshold: number): number {
     const n = this.count;
     const s = this.sorted;
-    // Values at or above raw (upper tail). Ties count against surprise.
-    const above = n - this.lowerBound(raw);
-    const tailStart = Math.min(n - 1, Math.floor(this.cfg.tail_quantile * n));
-    const threshold = s[tailStart]!;
-    if (raw <= threshold) return (above + 1) / (n + 1);
     // Peaks over threshold: exponential excess with the mean excess of the history's tail.
     let excessSum = 0;
     let excessCount = 0;
@@ -135,47 +211,51 @@ export class TailCalibrator {
     return tailMass * Math.pow(raw / threshold, -k / logSum);
   }
 
+  /** Values of the history below v (its rank), searched from the last raw score's place. */
   private lowerBound(v: number): number {
-    let lo = 0;
-    let hi = this.count;
-    const s = this.sorted;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (s[mid]! < v) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    const at = lowerBound(this.sorted, this.count, v, this.rawAt);
+    this.rawAt = at;
+    return at;
   }
 
-  private upperBound(v: number): number {
-    let lo = 0;
-    let hi = this.count;
-    const s = this.sorted;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (s[mid]! <= v) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+  /** Place after the values equal to v, knowing `below` values are smaller than it. */
+  private upperBoundFrom(v: number, below: number): number {
+    return upperBound(this.sorted, this.count, v, below);
   }
 
-  private add(v: number): void {
+  /** Remember v, its place in the sorted copy being `at` (after its equals). */
+  private add(v: number, at = upperBound(this.sorted, this.count, v, 0)): void {
     const cap = this.ring.length;
-    const s = this.sorted;
-    // Insert after and remove the last of equal values: long runs of one value (often 0) then move
-    // nothing instead of the whole array.
-    if (this.count === cap) {
-      const old = this.ring[this.head]!;
-      const at = this.upperBound(old) - 1;
-      s.copyWithin(at, at + 1, this.count);
-      this.count--;
-    }
-    const at = this.upperBound(v);
-    s.copyWithin(at + 1, at, this.count);
-    s[at] = v;
-    this.count++;
+    if (this.count === cap) this.replace(this.ring[this.head]!, v, at);
+    else this.insert(v, at);
     this.ring[this.head] = v;
     this.head = (this.head + 1) % cap;
+  }
+
+  /** Insert after equal values: long runs of one value (often 0) then move nothing. */
+  private insert(v: number, at: number): void {
+    this.sorted.copyWithin(at + 1, at, this.count);
+    this.sorted[at] = v;
+    this.count++;
+  }
+
+  /**
+   * Remove the last of the values equal to `old` and insert `v` (whose place after its equals is `at`
+   * while old is still there) in one move of the values between the two places: removing, then
+   * inserting, moved everything after each of them, and the array comes out the same. Equal values are
+   * interchangeable in the sorted copy (only their order is read), so replacing one by its equal moves
+   * nothing.
+   */
+  private replace(old: number, v: number, at: number): void {
+    if (old === v) return;
+    const s = this.sorted;
+    const from = upperBound(s, this.count, old, this.oldAt) - 1;
+    this.oldAt = from;
+    // v's place once old is gone: old no longer counts among the values at or below v.
+    const to = old < v ? at - 1 : at;
+    if (to > from) shift(s, from, from + 1, to + 1);
+    else if (to < from) shift(s, to + 1, to, from);
+    s[to] = v;
   }
 
   /** Quantile of the history (0..1), for evidence and tests. */
@@ -199,4 +279,12 @@ export class TailCalibrator {
     c.learned = Math.max(c.count, Number.isFinite(state.learned) ? state.learned! : 0);
     return c;
   }
+}
+
+/** copyWithin for typed arrays; a short move is cheaper as a loop than as a call into the runtime. */
+function shift(s: Float64Array, target: number, start: number, end: number): void {
+  const len = end - start;
+  if (len > 16) s.copyWithin(target, start, end);
+  else if (target < start) for (let i = 0; i < len; i++) s[target + i] = s[start + i]!;
+  else for (let i = len - 1; i >= 0; i--) s[target + i] = s[start + i]!;
 }

@@ -32,9 +32,15 @@ export class RelativeEntropyDetector {
   private readonly values: Float64Array;
   private readonly bins: Uint8Array;
   private readonly counts: Float64Array;
-  /** The window's smoothed histogram, and log(count + PSEUDO) for every possible count. */
+  /** The window's smoothed histogram. */
   private readonly p: Float64Array;
-  private readonly logCount: Float64Array;
+  /**
+   * For every possible count c of a bin: its smoothed share (c + PSEUDO) / (W + PSEUDO · bins), and the
+   * share times its log (the bin's term of the window's self-information). A window moves two counts per
+   * sample, so these are looked up, not computed for every bin.
+   */
+  private readonly share: Float64Array;
+  private readonly selfTerm: Float64Array;
   private readonly refs: Reference[] = [];
   private head = 0;
   private filled = 0;
@@ -51,8 +57,10 @@ export class RelativeEntropyDetector {
     this.bins = new Uint8Array(cfg.window);
     this.counts = new Float64Array(this.S);
     this.p = new Float64Array(this.S);
-    this.logCount = Float64Array.from({ length: cfg.window + 1 }, (_, c) => Math.log(c + PSEUDO));
     this.critical = chiSquareQuantile(this.S - 1, cfg.match_z);
+    const norm = cfg.window + PSEUDO * this.S;
+    this.share = Float64Array.from({ length: cfg.window + 1 }, (_, c) => (c + PSEUDO) / norm);
+    this.selfTerm = this.share.map((p, c) => p * (Math.log(c + PSEUDO) - Math.log(norm)));
   }
 
   /**
@@ -78,13 +86,12 @@ export class RelativeEntropyDetector {
     if (this.filled < W || this.seen < 2 * W) return NaN;
 
     const S = this.S;
-    const norm = W + PSEUDO * S;
     let selfInfo = 0;
     const p = this.p;
     for (let b = 0; b < S; b++) {
       const c = this.counts[b]!;
-      p[b] = (c + PSEUDO) / norm;
-      selfInfo += p[b]! * (this.logCount[c]! - Math.log(norm));
+      p[b] = this.share[c]!;
+      selfInfo += this.selfTerm[c]!;
     }
     let best = Infinity;
     let bestAny = Infinity;

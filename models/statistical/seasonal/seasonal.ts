@@ -50,6 +50,9 @@ class Candidate {
   visited = 0;
   /** EW mean absolute error of its one-step forecasts (clipped), the basis of model choice. */
   mae = 0;
+  /** The last time asked for and its phase. */
+  private phaseOf = NaN;
+  private lastPhase = -1;
 
   constructor(
     readonly periodMs: number,
@@ -64,8 +67,12 @@ class Candidate {
   }
   phase(timeMs: number): number {
     if (this.phases === 0) return -1;
+    // A sample asks for its phase several times (judged, then learned): two float modulos each time.
+    if (timeMs === this.phaseOf) return this.lastPhase;
     const r = ((timeMs % this.periodMs) + this.periodMs) % this.periodMs;
-    return Math.min(this.phases - 1, Math.floor((r / this.periodMs) * this.phases));
+    this.phaseOf = timeMs;
+    this.lastPhase = Math.min(this.phases - 1, Math.floor((r / this.periodMs) * this.phases));
+    return this.lastPhase;
   }
   offsetAt(p: number): number {
     return p >= 0 && this.seen[p] ? this.offsets[p]! : 0;
@@ -173,28 +180,41 @@ export class SeasonalBaseline {
     // Before the first cycles are known the level must follow the data closely, or offsets start biased.
     const alpha = this.n < 20 ? Math.max(cfg.level_alpha, 1 / (this.n + 1)) : cfg.level_alpha;
     const maeAlpha = 2 / (1 + Math.max(50, this.samplesPerDay || 50));
-    for (const c of [this.flat, this.daily, this.weekly]) {
-      if (!c) continue;
-      const p = c.phase(timeMs);
-      const visits = p < 0 ? 0 : c.seen[p]!;
-      const r = clampTo(value - c.predict(timeMs), clip);
-      // Unknown phases predict with the level only: count the error so an unready model is not favoured.
-      c.mae += maeAlpha * (Math.abs(r) - c.mae);
-      // A seasonal level must move slowly against its cycle, or it swallows the cycle and the offsets stay empty.
-      c.level += (c.phases > 0 ? Math.min(alpha, c.levelAlpha) : alpha) * r;
-      if (p < 0) continue;
-      if (visits === 0) {
-        c.offsets[p] = value - c.level;
-        c.visited++;
-      } else {
-        // A running mean over the first visits (a fair start), exponential forgetting after that.
-        const gamma = Math.max(cfg.season_gamma, 1 / (visits + 1));
-        c.offsets[p] = c.offsets[p]! + gamma * clampTo(value - c.level - c.offsets[p]!, clip);
-      }
-      if (visits < 65_535) c.seen[p] = visits + 1;
-    }
+    // One candidate at a time, not a loop over a fresh array of them (this runs on every sample).
+    this.learnCandidate(this.flat, timeMs, value, clip, alpha, maeAlpha);
+    if (this.daily) this.learnCandidate(this.daily, timeMs, value, clip, alpha, maeAlpha);
+    if (this.weekly) this.learnCandidate(this.weekly, timeMs, value, clip, alpha, maeAlpha);
     this.n++;
     this.chooseModel(timeMs);
+  }
+
+  /** One candidate learns the sample: its error, its level, and the offset of the sample's phase. */
+  private learnCandidate(
+    c: Candidate,
+    timeMs: number,
+    value: number,
+    clip: number,
+    alpha: number,
+    maeAlpha: number,
+  ): void {
+    const cfg = this.cfg;
+    const p = c.phase(timeMs);
+    const visits = p < 0 ? 0 : c.seen[p]!;
+    const r = clampTo(value - c.predict(timeMs), clip);
+    // Unknown phases predict with the level only: count the error so an unready model is not favoured.
+    c.mae += maeAlpha * (Math.abs(r) - c.mae);
+    // A seasonal level must move slowly against its cycle, or it swallows the cycle and the offsets stay empty.
+    c.level += (c.phases > 0 ? Math.min(alpha, c.levelAlpha) : alpha) * r;
+    if (p < 0) return;
+    if (visits === 0) {
+      c.offsets[p] = value - c.level;
+      c.visited++;
+    } else {
+      // A running mean over the first visits (a fair start), exponential forgetting after that.
+      const gamma = Math.max(cfg.season_gamma, 1 / (visits + 1));
+      c.offsets[p] = c.offsets[p]! + gamma * clampTo(value - c.level - c.offsets[p]!, clip);
+    }
+    if (visits < 65_535) c.seen[p] = visits + 1;
   }
 
   private bestSeasonal(timeMs: number): Candidate | undefined {

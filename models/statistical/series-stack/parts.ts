@@ -98,6 +98,22 @@ export const NO_PARTS: Readonly<Record<StackPart, number>> = Object.freeze({
   flatline: 0,
 });
 
+/** The scores of a typed array indexed like STACK_PARTS as a record (one object of a fixed shape). */
+export function partsRecord(s: Float64Array): Record<StackPart, number> {
+  return {
+    spike: s[0]!,
+    level_shift: s[1]!,
+    variance: s[2]!,
+    drift: s[3]!,
+    changepoint: s[4]!,
+    likelihood: s[5]!,
+    contextual: s[6]!,
+    relative_entropy: s[7]!,
+    art: s[8]!,
+    flatline: s[9]!,
+  };
+}
+
 export function idle(value: number): SeriesScore {
   return {
     score: 0,

@@ -44,13 +44,21 @@ export class DipReturnDetector {
     if (this.filled >= 3 && this.steps >= MIN_STEPS && this.meanStep > 0) {
       let innerMax = -Infinity;
       const longest = Math.min(this.samples, this.filled - 2);
+      // Ring positions of the stretch's first sample (j back) and of its two left edges, stepped back
+      // together: no modulo per sample.
+      let i0 = this.head === 0 ? n - 1 : this.head - 1;
+      let i1 = i0 === 0 ? n - 1 : i0 - 1;
+      let i2 = i1 === 0 ? n - 1 : i1 - 1;
       for (let j = 1; j <= longest; j++) {
-        const inner = this.ring[(this.head + n - j) % n]!;
+        const inner = this.ring[i0]!;
         if (inner > innerMax) innerMax = inner;
-        const e1 = this.ring[(this.head + n - j - 1) % n]!;
-        const e2 = this.ring[(this.head + n - j - 2) % n]!;
-        const z1 = this.zs[(this.head + n - j - 1) % n]!;
-        const z2 = this.zs[(this.head + n - j - 2) % n]!;
+        const e1 = this.ring[i1]!;
+        const e2 = this.ring[i2]!;
+        const z1 = this.zs[i1]!;
+        const z2 = this.zs[i2]!;
+        i0 = i1;
+        i1 = i2;
+        i2 = i2 === 0 ? n - 1 : i2 - 1;
         const lower = Math.min(e1, e2, value);
         const lowerZ = lower === value ? z : lower === e1 ? z1 : z2;
         const hole = lower - innerMax;

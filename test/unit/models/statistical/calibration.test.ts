@@ -95,6 +95,36 @@ describe('TailCalibrator', () => {
     expect(c.size).toBe(0);
   });
 
+  it('keeps its sorted copy equal to the last history_size values, sorted, through ties and wraps', () => {
+    const cfg = { ...defaultCalibrationConfig, history_size: 64 };
+    const c = new TailCalibrator(cfg);
+    const r = normalish(5);
+    const seen: number[] = [];
+    for (let i = 0; i < 1000; i++) {
+      // Runs of zeros and repeated values among continuous ones: the cases replacements skip or shorten.
+      const v = i % 7 < 3 ? 0 : i % 11 === 0 ? 2 : Math.round(Math.abs(r()) * 4) / 4;
+      c.update(v);
+      seen.push(v);
+      const want = seen.slice(-64).sort((a, b) => a - b);
+      const got = want.map((_, k) => c.quantile((k + 0.5) / want.length));
+      expect(got).toEqual(want);
+    }
+  });
+
+  it('gives the same scores and surprises without result objects (updateScore, calibrateScore)', () => {
+    const cfg = { ...defaultCalibrationConfig, history_size: 100 };
+    const a = new TailCalibrator(cfg);
+    const b = new TailCalibrator(cfg);
+    const r = normalish(9);
+    for (let i = 0; i < 600; i++) {
+      const v = i % 5 === 0 ? 0 : i % 97 === 0 ? NaN : Math.abs(r()) * (i % 50 === 0 ? 8 : 1);
+      const full = i % 3 === 0 ? a.calibrate(v) : a.update(v);
+      const score = i % 3 === 0 ? b.calibrateScore(v) : b.updateScore(v);
+      expect(score).toBe(full.score);
+      expect(b.lastSurprise).toBe(full.surprise);
+    }
+  });
+
   it('rejects a ceiling at or below the floor', () => {
     expect(validateCalibrationConfig({ ...defaultCalibrationConfig, surprise_ceiling: 1 })).toHaveLength(1);
     expect(validateCalibrationConfig(defaultCalibrationConfig)).toEqual([]);
