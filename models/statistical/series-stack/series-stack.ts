@@ -36,9 +36,10 @@ import { FlatlineDetector } from '../flatline/flatline.js';
 import { AnomalyLikelihood } from '../likelihood/likelihood.js';
 import { RelativeEntropyDetector } from '../relative-entropy/relative-entropy.js';
 import { SeasonalBaseline } from '../seasonal/seasonal.js';
-import { BurstMemory } from '../spike/burst-memory.js';
+import { BurstJudge } from '../spike/burst-tail.js';
 import { DipReturnDetector } from '../spike/dip-return.js';
 import { SpikeDetector } from '../spike/spike.js';
+import { PhaseScale } from '../variance/phase-scale.js';
 import { VarianceDetector } from '../variance/variance.js';
 import { defaultSeriesStackConfig, type SeriesStackConfig } from './config.js';
 import { NoisyParts } from './noisy-parts.js';
@@ -61,6 +62,7 @@ export class SeriesDetector {
   private readonly spike: SpikeDetector;
   private readonly cusum: CusumDetector;
   private readonly variance: VarianceDetector;
+  private readonly phase: PhaseScale;
   private readonly drift: DriftDetector;
   private readonly level: LevelAverage;
   private readonly slope: LocalSlope;
@@ -73,8 +75,8 @@ export class SeriesDetector {
   private readonly flatline: FlatlineDetector;
   private readonly dipReturn: DipReturnDetector;
   private readonly cal: Record<CalibratorName, TailCalibrator>;
-  private readonly burstsUp: BurstMemory;
-  private readonly burstsDown: BurstMemory;
+  private readonly burstsUp: BurstJudge;
+  private readonly burstsDown: BurstJudge;
   private readonly noisy: NoisyParts;
   /** Per part, whether its score this sample came from a drop (rises and drops are judged apart). */
   private readonly falling = new Uint8Array(STACK_PARTS.length);
@@ -97,6 +99,7 @@ export class SeriesDetector {
     this.spike = new SpikeDetector(cfg.spike);
     this.cusum = new CusumDetector(cfg.cusum);
     this.variance = new VarianceDetector(cfg.variance);
+    this.phase = new PhaseScale(cfg.variance, cfg.calibration);
     this.drift = new DriftDetector(cfg.drift);
     this.level = new LevelAverage(cfg.drift.level_alpha);
     this.slope = new LocalSlope(cfg.drift.slope_samples);
@@ -112,10 +115,8 @@ export class SeriesDetector {
       cfg.spike.dip_return_edge_z,
     );
     this.flatline = new FlatlineDetector(cfg.flatline, cfg.calibration, cfg.refractory_score);
-    const bursts = (): BurstMemory =>
-      new BurstMemory(cfg.spike.burst_memory, cfg.spike.burst_admit_surprise, cfg.calibration);
-    this.burstsUp = bursts();
-    this.burstsDown = bursts();
+    this.burstsUp = new BurstJudge(cfg.spike, cfg.calibration, cfg.calibration_start);
+    this.burstsDown = new BurstJudge(cfg.spike, cfg.calibration, cfg.calibration_start);
     this.noisy = new NoisyParts(
       STACK_PARTS.length,
       cfg.noisy_episodes,
@@ -177,6 +178,7 @@ export class SeriesDetector {
     const flatline = this.flatline.update(value);
     const cusum = this.cusum.update(b.z, residual);
     const varianceRaw = this.variance.update(b.z, value, b.scale);
+    const phaseRaw = this.phase.update(timeMs, residual);
     const driftRaw = this.drift.update(b.deseasonalized, b.scale);
     const level = this.level.update(b.deseasonalized);
     const slope =
@@ -203,7 +205,8 @@ export class SeriesDetector {
       };
       const falling = this.falling;
       falling.fill(0);
-      // A spike no larger than a burst this series has already produced is as rare as such bursts were.
+      // A spike no larger than a burst this series has already produced is as rare as such bursts were,
+      // and no rarer than the tail of its past excursions makes it (burst-tail.ts).
       const up = Math.max(spikeRaw.z, 0);
       const down = Math.max(-spikeRaw.z, 0);
       const zUp = this.burstsUp.judge(cal.spikeUp.update(up), up, this.samples);
@@ -233,6 +236,12 @@ export class SeriesDetector {
       falling[PART_INDEX.level_shift] = fell ? 1 : 0;
       parts.variance = larger(cal.variance.update(varianceRaw.up), cal.varianceDown.update(varianceRaw.down));
       falling[PART_INDEX.variance] = fell ? 1 : 0;
+      // The residual against its own hour's usual error and spread (phase-scale.ts).
+      const phased = this.phase.judge(phaseRaw, this.samples);
+      if (phased.score > parts.variance) {
+        parts.variance = phased.score;
+        falling[PART_INDEX.variance] = 0;
+      }
       const ratio = cal.stepRatio.update(varianceRaw.ratio);
       if (ratio.score > parts.variance) {
         parts.variance = ratio.score;
