@@ -36,9 +36,10 @@ import { FlatlineDetector } from '../flatline/flatline.js';
 import { AnomalyLikelihood } from '../likelihood/likelihood.js';
 import { RelativeEntropyDetector } from '../relative-entropy/relative-entropy.js';
 import { SeasonalBaseline } from '../seasonal/seasonal.js';
-import { BurstMemory } from '../spike/burst-memory.js';
+import { BurstJudge } from '../spike/burst-tail.js';
 import { DipReturnDetector } from '../spike/dip-return.js';
 import { SpikeDetector } from '../spike/spike.js';
+import { PhaseScale } from '../variance/phase-scale.js';
 import { VarianceDetector } from '../variance/variance.js';
 import { defaultSeriesStackConfig, type SeriesStackConfig } from './config.js';
 import { PartFusion } from './fusion.js';
@@ -58,6 +59,7 @@ export class SeriesDetector {
   private readonly spike: SpikeDetector;
   private readonly cusum: CusumDetector;
   private readonly variance: VarianceDetector;
+  private readonly phase: PhaseScale;
   private readonly drift: DriftDetector;
   private readonly level: LevelAverage;
   private readonly slope: LocalSlope;
@@ -70,8 +72,8 @@ export class SeriesDetector {
   private readonly flatline: FlatlineDetector;
   private readonly dipReturn: DipReturnDetector;
   private readonly cal: Record<CalibratorName, TailCalibrator>;
-  private readonly burstsUp: BurstMemory;
-  private readonly burstsDown: BurstMemory;
+  private readonly burstsUp: BurstJudge;
+  private readonly burstsDown: BurstJudge;
   private readonly fusion: PartFusion;
   /** This sample's calibrated score of each part, indexed like STACK_PARTS (reused from sample to sample). */
   private readonly parts = new Float64Array(STACK_PARTS.length);
@@ -91,6 +93,7 @@ export class SeriesDetector {
     this.spike = new SpikeDetector(cfg.spike);
     this.cusum = new CusumDetector(cfg.cusum);
     this.variance = new VarianceDetector(cfg.variance);
+    this.phase = new PhaseScale(cfg.variance, cfg.calibration);
     this.drift = new DriftDetector(cfg.drift);
     this.level = new LevelAverage(cfg.drift.level_alpha);
     this.slope = new LocalSlope(cfg.drift.slope_samples);
@@ -106,10 +109,8 @@ export class SeriesDetector {
       cfg.spike.dip_return_edge_z,
     );
     this.flatline = new FlatlineDetector(cfg.flatline, cfg.calibration, cfg.refractory_score);
-    const bursts = (): BurstMemory =>
-      new BurstMemory(cfg.spike.burst_memory, cfg.spike.burst_admit_surprise, cfg.calibration);
-    this.burstsUp = bursts();
-    this.burstsDown = bursts();
+    this.burstsUp = new BurstJudge(cfg.spike, cfg.calibration, cfg.calibration_start);
+    this.burstsDown = new BurstJudge(cfg.spike, cfg.calibration, cfg.calibration_start);
     this.fusion = new PartFusion(cfg);
     const c = (): TailCalibrator => new TailCalibrator(cfg.calibration);
     this.cal = {
@@ -165,6 +166,7 @@ export class SeriesDetector {
     const flatline = this.flatline.update(value);
     const cusum = this.cusum.update(b.z, residual);
     const varianceRaw = this.variance.update(b.z, value, b.scale);
+    const phaseRaw = this.phase.update(timeMs, residual);
     const driftRaw = this.drift.update(b.deseasonalized, b.scale);
     const level = this.level.update(b.deseasonalized);
     const slope =
@@ -184,7 +186,8 @@ export class SeriesDetector {
       this.surprise = 0;
       const falling = this.falling;
       falling.fill(0);
-      // A spike no larger than a burst this series has already produced is as rare as such bursts were.
+      // A spike no larger than a burst this series has already produced is as rare as such bursts were,
+      // and no rarer than the tail of its past excursions makes it (burst-tail.ts).
       const up = Math.max(spikeRaw.z, 0);
       const down = Math.max(-spikeRaw.z, 0);
       const zUp = this.burstsUp.judge(cal.spikeUp.update(up), up, this.samples);
@@ -211,6 +214,12 @@ export class SeriesDetector {
       falling[P.level_shift] = this.fell ? 1 : 0;
       parts[P.variance] = this.both(cal.variance, varianceRaw.up, cal.varianceDown, varianceRaw.down);
       falling[P.variance] = this.fell ? 1 : 0;
+      // The residual against its own hour's usual error and spread (phase-scale.ts).
+      const phased = this.phase.judge(phaseRaw, this.samples);
+      if (phased.score > parts[P.variance]!) {
+        parts[P.variance] = phased.score;
+        falling[P.variance] = 0;
+      }
       const ratio = cal.stepRatio.updateScore(varianceRaw.ratio);
       if (ratio > parts[P.variance]!) {
         parts[P.variance] = ratio;

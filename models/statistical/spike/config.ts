@@ -36,6 +36,18 @@ export const SpikeConfig = Type.Object(
       description:
         'Surprise (−log10 tail probability) from which a spike enters the burst memory: 4 is where the stack reports (score 0.5 between the calibration floor 2 and ceiling 6); 3 scored the same on the tuning half.',
     }),
+    burst_tail_threshold: Type.Number({
+      default: 6,
+      minimum: 0,
+      description:
+        "Peaks over threshold over the series' whole life (0: off): each excursion of z beyond this many scales is remembered (count and mean excess, per direction), and a spike is judged at most as surprising as that exponential tail makes it ((excursions ÷ samples) · exp(−excess ÷ mean excess)): bursts of a size the series has shown before stop alarming, a departure far larger in kind still does.",
+    }),
+    burst_tail_min_peaks: Type.Integer({
+      default: 2,
+      minimum: 1,
+      description:
+        'Excursions seen before the burst tail bounds a spike (a series that never burst keeps its calibrated score).',
+    }),
     step_alpha: Type.Number({
       default: 0.02,
       exclusiveMinimum: 0,

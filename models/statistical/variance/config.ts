@@ -11,6 +11,43 @@ export const VarianceConfig = Type.Object(
       description: 'Smoothing of the short-term squared residual (about 2/alpha samples of memory).',
     }),
     clip: Type.Number({ default: 6, minimum: 1, description: 'Largest |z| one sample may contribute.' }),
+    phase_bins: Type.Integer({
+      default: 24,
+      minimum: 0,
+      maximum: 288,
+      description:
+        "Phase scale (0: off): the baseline's residual judged per clock-time bin of the day (its own usual error and spread there); the short RMS of that normalized residual joins the variance part, so a series turning jittery at its quiet hours shows even when other hours are always noisy.",
+    }),
+    phase_alpha: Type.Number({
+      default: 0.1,
+      exclusiveMinimum: 0,
+      maximum: 1,
+      description:
+        "Weight of each day's residuals in its phase's average error and spread (a phase visited k times a day learns each with this ÷ k).",
+    }),
+    phase_short_alpha: Type.Number({
+      default: 0.05,
+      exclusiveMinimum: 0,
+      maximum: 1,
+      description: 'Smoothing of the short RMS of phase-normalized residuals.',
+    }),
+    phase_clip: Type.Number({
+      default: 4,
+      minimum: 1,
+      description:
+        'Largest phase-normalized residual one sample may contribute (and the most a burst teaches its phase, in spreads).',
+    }),
+    phase_stride: Type.Integer({
+      default: 4,
+      minimum: 1,
+      description:
+        'One phase-normalized RMS in this many is learned by its calibrator (all are judged): the RMS moves slowly, so the same memory costs less.',
+    }),
+    phase_min_count: Type.Integer({
+      default: 8,
+      minimum: 2,
+      description: 'Residuals a phase must have learned before its normalized residual counts.',
+    }),
     ratio_short_alpha: Type.Number({
       default: 0.15,
       exclusiveMinimum: 0,
