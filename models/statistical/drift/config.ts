@@ -61,6 +61,24 @@ export const DriftConfig = Type.Object(
       description:
         'A slope smaller than this many scales scores 0 however rare it is for the series (a very steady series otherwise alarms on a slight wobble): 1 cut 3 false alarms on the tuning half and lost no window; 1.5 lost one.',
     }),
+    slope_long_samples: Type.Integer({
+      default: 144,
+      minimum: 0,
+      description:
+        'Long local slope (0: off), joining the drift part: the same two-half slope over this many samples, judged by its own calibrators against the slopes the series makes at that horizon (a slow ramp the 48-sample window cannot tell from wobble). Development corpus (standard, fixed threshold): tuning half 65.8 to 66.2, held-out 71.0 to 71.9; 96 / 120 / 168 / 192 / 288 scored 65.8 / 65.7 / 66.5 / 66.4 / 65.9 on the tuning half (168 and 192 lost held out: 70.9 both).',
+    }),
+    slope_long_stride: Type.Integer({
+      default: 8,
+      minimum: 1,
+      description:
+        'Its calibrators judge every long slope but remember one in this many samples (neighbouring slopes share most of their window; a ramp feeds the history slowly): 2 / 4 / 6 / 12 / 16 scored 65.5 / 65.6 / 66.1 / 66.2 / 66.3 on the tuning half against 66.2, and lower held out.',
+    }),
+    slope_long_min: Type.Number({
+      default: 1.5,
+      minimum: 0,
+      description:
+        'A long slope smaller than this many scales scores 0 however rare it is for the series: 0.5 / 1 / 2 scored 66.2 / 66.1 / 66.2 on the tuning half (held out 71.9 / 71.9 / 71.5).',
+    }),
   },
   { additionalProperties: false, default: {} },
 );

@@ -83,6 +83,8 @@ export type CalibratorName =
   | 'levelDown'
   | 'slopeUp'
   | 'slopeDown'
+  | 'slopeLongUp'
+  | 'slopeLongDown'
   | 'dipReturn';
 
 export const NO_PARTS: Readonly<Record<StackPart, number>> = Object.freeze({

@@ -6,7 +6,7 @@
  *   value ─► seasonal baseline ─► z ─┬─► spike (z)              ─► calibrators (up, down) ─┐
  *                  ▲                 ├─► CUSUM run rule (up, down) ─► calibrators (up, down) ─┤
  *                  │                 ├─► variance (RMS, steps)  ─► calibrators (up, down) ─┼─► agreement ─► score
- *                  │                 ├─► drift (gap off; rare level, slope on) ─► calib. ─────┤
+ *                  │                 ├─► drift (gap off; rare level, slopes on) ─► calib. ────┤
  *                  │                 └─► changepoint (BOCPD, off by default) ─► calibrator ┤
  *   value ─► dip and return (a stretch below both sides, in mean steps) ─► calibrator ─────┤ (spike part)
  *   value ─► flatline (run of exact repeats against the series' repeat rate) ─────────────┤
@@ -63,6 +63,7 @@ export class SeriesDetector {
   private readonly drift: DriftDetector;
   private readonly level: LevelAverage;
   private readonly slope: LocalSlope;
+  private readonly slopeLong: LocalSlope;
   private readonly changepoint: ChangepointDetector;
   private readonly likelihood: AnomalyLikelihood;
   private readonly contextual: ContextualDetector;
@@ -97,6 +98,7 @@ export class SeriesDetector {
     this.drift = new DriftDetector(cfg.drift);
     this.level = new LevelAverage(cfg.drift.level_alpha);
     this.slope = new LocalSlope(cfg.drift.slope_samples);
+    this.slopeLong = new LocalSlope(cfg.drift.slope_long_samples);
     this.changepoint = new ChangepointDetector(cfg.changepoint);
     this.likelihood = new AnomalyLikelihood(cfg.likelihood);
     this.contextual = new ContextualDetector(cfg.contextual);
@@ -135,6 +137,8 @@ export class SeriesDetector {
       levelDown: c(),
       slopeUp: c(),
       slopeDown: c(),
+      slopeLongUp: c(),
+      slopeLongDown: c(),
     };
   }
 
@@ -171,6 +175,8 @@ export class SeriesDetector {
     const level = this.level.update(b.deseasonalized);
     const slope =
       this.cfg.drift.slope_samples > 0 ? this.slope.update(b.deseasonalized, b.scale, b.cycle) : NaN;
+    const slopeLong =
+      this.cfg.drift.slope_long_samples > 0 ? this.slopeLong.update(b.deseasonalized, b.scale, b.cycle) : NaN;
     // The changepoint model sees the cycle removed and spikes clipped: a lone spike is the spike
     // part's business, a new regime is its own.
     const changeRaw = this.changepoint.update(b.deseasonalized, b.level, b.scale * b.scale);
@@ -248,6 +254,26 @@ export class SeriesDetector {
         // A slope neither remembered nor steep enough to count is not judged (unless the likelihood reads it).
         if (learn || counts || this.cfg.likelihood.enabled) {
           const steep = this.both(cal.slopeUp, Math.max(slope, 0), cal.slopeDown, Math.max(-slope, 0), learn);
+          if (counts && steep > parts[P.drift]!) {
+            parts[P.drift] = steep;
+            falling[P.drift] = this.fell ? 1 : 0;
+          }
+        }
+      }
+      if (!Number.isNaN(slopeLong)) {
+        // The same test over a window three times longer, judged against the slopes this series makes at
+        // that horizon: a slow ramp the short window cannot tell from wobble, and its calibrators remember
+        // one slope in slope_long_stride, so a ramp feeds their history slowly.
+        const learn = this.samples % this.cfg.drift.slope_long_stride === 0;
+        const counts = Math.abs(slopeLong) >= this.cfg.drift.slope_long_min;
+        if (learn || counts) {
+          const steep = this.both(
+            cal.slopeLongUp,
+            Math.max(slopeLong, 0),
+            cal.slopeLongDown,
+            Math.max(-slopeLong, 0),
+            learn,
+          );
           if (counts && steep > parts[P.drift]!) {
             parts[P.drift] = steep;
             falling[P.drift] = this.fell ? 1 : 0;

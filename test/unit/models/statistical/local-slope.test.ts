@@ -3,9 +3,14 @@ import { LocalSlope } from '../../../../models/statistical/drift/index.js';
 import { developmentCorpus, generateSeries } from '../../../../services/eval/series/corpus.js';
 import { stackAlarms } from './binned-helpers.js';
 
-/** The stack's alarms; `slopeSamples` 0 switches the local slope off. */
+/** The stack's alarms; `slopeSamples` 0 switches the local slope off (and the long slope, which sees the same ramps later). */
 const alarms = (s: { times: number[]; values: number[] }, slopeSamples?: number) =>
-  stackAlarms(s, slopeSamples === undefined ? {} : { drift: { slope_samples: slopeSamples } });
+  stackAlarms(
+    s,
+    slopeSamples === undefined
+      ? {}
+      : { drift: { slope_samples: slopeSamples, slope_long_samples: slopeSamples } },
+  );
 
 describe('local slope (drift part)', () => {
   it('measures the slope over its window in scales, and starts afresh when the cycle basis changes', () => {
