@@ -246,40 +246,22 @@ export class SeriesDetector {
           }
         }
       }
-      if (!Number.isNaN(slope)) {
-        // A slope this series has rarely made, rises and falls apart; a shallow one never counts. Judged
-        // every sample, one in slope_stride remembered (neighbouring slopes share most of their window).
-        const learn = this.samples % this.cfg.drift.slope_stride === 0;
-        const counts = Math.abs(slope) >= this.cfg.drift.slope_min;
-        // A slope neither remembered nor steep enough to count is not judged (unless the likelihood reads it).
-        if (learn || counts || this.cfg.likelihood.enabled) {
-          const steep = this.both(cal.slopeUp, Math.max(slope, 0), cal.slopeDown, Math.max(-slope, 0), learn);
-          if (counts && steep > parts[P.drift]!) {
-            parts[P.drift] = steep;
-            falling[P.drift] = this.fell ? 1 : 0;
-          }
-        }
-      }
-      if (!Number.isNaN(slopeLong)) {
-        // The same test over a window three times longer, judged against the slopes this series makes at
-        // that horizon: a slow ramp the short window cannot tell from wobble, and its calibrators remember
-        // one slope in slope_long_stride, so a ramp feeds their history slowly.
-        const learn = this.samples % this.cfg.drift.slope_long_stride === 0;
-        const counts = Math.abs(slopeLong) >= this.cfg.drift.slope_long_min;
-        if (learn || counts) {
-          const steep = this.both(
-            cal.slopeLongUp,
-            Math.max(slopeLong, 0),
-            cal.slopeLongDown,
-            Math.max(-slopeLong, 0),
-            learn,
-          );
-          if (counts && steep > parts[P.drift]!) {
-            parts[P.drift] = steep;
-            falling[P.drift] = this.fell ? 1 : 0;
-          }
-        }
-      }
+      // A slope this series has rarely made: over slope_samples, and over a window about three times
+      // longer (a slow ramp the short window cannot tell from wobble), each against its own history.
+      this.slopePart(
+        slope,
+        cal.slopeUp,
+        cal.slopeDown,
+        this.cfg.drift.slope_stride,
+        this.cfg.drift.slope_min,
+      );
+      this.slopePart(
+        slopeLong,
+        cal.slopeLongUp,
+        cal.slopeLongDown,
+        this.cfg.drift.slope_long_stride,
+        this.cfg.drift.slope_long_min,
+      );
       parts[P.changepoint] = cal.changepoint.updateScore(changeRaw);
       if (this.cfg.changepoint.enabled) this.surprise = Math.max(this.surprise, cal.changepoint.lastSurprise);
       // NaN (still learning) is neither judged nor remembered by the calibrators.
@@ -323,6 +305,30 @@ export class SeriesDetector {
    * A part's two directions (rises and drops) judged by their calibrators, and learned with `learn`:
    * the larger score (see larger()).
    */
+  /**
+   * One horizon's slope joins the drift part: rises and falls judged apart, a slope shallower than `min`
+   * never counts. Judged every sample, one in `stride` remembered (neighbouring slopes share most of their
+   * window, and a ramp then feeds the history slowly); a slope neither remembered nor steep enough to count
+   * is not judged, unless the likelihood reads the stack's surprise.
+   */
+  private slopePart(
+    slope: number,
+    up: TailCalibrator,
+    down: TailCalibrator,
+    stride: number,
+    min: number,
+  ): void {
+    if (Number.isNaN(slope)) return;
+    const learn = this.samples % stride === 0;
+    const counts = Math.abs(slope) >= min;
+    if (!learn && !counts && !this.cfg.likelihood.enabled) return;
+    const steep = this.both(up, Math.max(slope, 0), down, Math.max(-slope, 0), learn);
+    if (counts && steep > this.parts[P.drift]!) {
+      this.parts[P.drift] = steep;
+      this.falling[P.drift] = this.fell ? 1 : 0;
+    }
+  }
+
   private both(up: TailCalibrator, rise: number, down: TailCalibrator, drop: number, learn = true): number {
     const x = learn ? up.updateScore(rise) : up.calibrateScore(rise);
     const y = learn ? down.updateScore(drop) : down.calibrateScore(drop);
