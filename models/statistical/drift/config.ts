@@ -79,6 +79,17 @@ export const DriftConfig = Type.Object(
       description:
         'A long slope smaller than this many scales scores 0 however rare it is for the series: 0.5 / 1 / 2 scored 66.2 / 66.1 / 66.2 on the tuning half (held out 71.9 / 71.9 / 71.5).',
     }),
+    slope_long_delay: Type.Integer({
+      default: 48,
+      minimum: 0,
+      description:
+        "Samples a long slope waits before its calibrators remember it (0: at once; rounded to whole strides): a ramp is judged against the slopes the series made before it, not against its own first slopes. While the stack's refractory period runs after a detection, slopes are remembered at once (the change is reported). With slope_long_agree, development corpus (standard, fixed threshold): tuning half 66.2 to 67.5 (116 to 119 of 144 windows), held-out 71.9 both; 24 / 72 / 96 scored 67.0 / 67.4 / 67.5 on the tuning half.",
+    }),
+    slope_long_agree: Type.Boolean({
+      default: true,
+      description:
+        'The long slope counts only while the short slope (slope_samples) goes the same way by at least slope_min scales: a step back after a drift, or a ramp that has ended, no longer counts. Without it the delay added about 20 false alarms on each half (tuning 67.1 with 72 samples); alone, without the delay, it lost two windows held out (71.0).',
+    }),
   },
   { additionalProperties: false, default: {} },
 );
