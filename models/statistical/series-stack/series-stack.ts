@@ -66,6 +66,7 @@ export class SeriesDetector {
   private readonly slope: LocalSlope;
   private readonly slopeLong: LocalSlope;
   private readonly slopeLongDelay: DelayLine;
+  private readonly levelDelay: DelayLine;
   private readonly changepoint: ChangepointDetector;
   private readonly likelihood: AnomalyLikelihood;
   private readonly contextual: ContextualDetector;
@@ -103,6 +104,10 @@ export class SeriesDetector {
     this.slopeLong = new LocalSlope(cfg.drift.slope_long_samples);
     this.slopeLongDelay = new DelayLine(
       Math.round(cfg.drift.slope_long_delay / Math.max(1, cfg.drift.slope_long_stride)),
+    );
+    this.levelDelay = new DelayLine(
+      Math.round(cfg.drift.level_delay / Math.max(1, cfg.drift.level_stride)),
+      false,
     );
     this.changepoint = new ChangepointDetector(cfg.changepoint);
     this.likelihood = new AnomalyLikelihood(cfg.likelihood);
@@ -240,12 +245,21 @@ export class SeriesDetector {
       falling[P.drift] = this.fell ? 1 : 0;
       if (this.cfg.drift.level_enabled) {
         // A level this series has rarely held: judged every sample, one level in level_stride remembered.
-        const learn = this.samples % this.cfg.drift.level_stride === 0;
+        let learn = this.samples % this.cfg.drift.level_stride === 0;
+        // Remembered level_delay samples later (at once while a detection's refractory period runs), so a
+        // climb to a new level is judged against the levels held before it, not against its own start.
+        if (
+          learn &&
+          this.levelDelay.defer(level, cal.levelUp, cal.levelDown, this.fusion.refractory(this.samples))
+        )
+          learn = false;
         const counts = this.samples > this.cfg.drift.level_warmup;
         // A level neither remembered nor able to count is not judged (unless the likelihood reads it).
         if (learn || counts || this.cfg.likelihood.enabled) {
           const rare = this.both(cal.levelUp, level, cal.levelDown, -level, learn);
-          if (counts && rare > parts[P.drift]!) {
+          // With level_agree, a rare level counts only while the short slope still climbs towards it.
+          const moving = this.cfg.drift.level_agree ? slope * (this.fell ? -1 : 1) : NaN;
+          if (counts && !(moving < this.cfg.drift.slope_min) && rare > parts[P.drift]!) {
             parts[P.drift] = rare;
             falling[P.drift] = this.fell ? 1 : 0;
           }
@@ -329,18 +343,10 @@ export class SeriesDetector {
   ): void {
     if (Number.isNaN(slope)) return;
     let learn = this.samples % stride === 0;
-    if (learn && delay !== undefined && delay.capacity > 0) {
-      // Remembered only after the delay, so a ramp is judged against the slopes made before it rather
-      // than against its own first slopes. Once a detection is reported the change is the new normal:
-      // what waits is learned at once, and so is each slope until the refractory period ends.
-      if (this.fusion.refractory(this.samples)) {
-        while (!delay.empty) this.learnSlope(up, down, delay.shift());
-      } else {
-        if (delay.full) this.learnSlope(up, down, delay.shift());
-        delay.push(slope);
-        learn = false;
-      }
-    }
+    // Remembered only after the delay, so a ramp is judged against the slopes made before it rather than
+    // against its own first slopes. Once a detection is reported the change is the new normal: what waits
+    // is learned at once, and so is each slope until the refractory period ends.
+    if (learn && delay?.defer(slope, up, down, this.fusion.refractory(this.samples))) learn = false;
     // With `agree` (the short slope), a long slope counts only while the short one still goes the same way
     // by its own minimum (slope_min): a step back after a drift, which the short window has passed, or a
     // ramp that has ended no longer counts. NaN: no condition.
@@ -351,11 +357,6 @@ export class SeriesDetector {
       this.parts[P.drift] = steep;
       this.falling[P.drift] = this.fell ? 1 : 0;
     }
-  }
-
-  private learnSlope(up: TailCalibrator, down: TailCalibrator, slope: number): void {
-    up.updateScore(Math.max(slope, 0));
-    down.updateScore(Math.max(-slope, 0));
   }
 
   private both(up: TailCalibrator, rise: number, down: TailCalibrator, drop: number, learn = true): number {
