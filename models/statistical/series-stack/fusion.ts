@@ -73,7 +73,7 @@ export class PartFusion {
         top = -1;
       }
     }
-    score = this.refractory(score, samples);
+    score = this.quiet(score, samples);
     this.detector = score === 0 || top < 0 ? '' : STACK_PARTS[top]!;
     return score;
   }
@@ -105,13 +105,18 @@ export class PartFusion {
     return seen;
   }
 
+  /** Whether sample number `samples` lies in the refractory period after a detection. */
+  refractory(samples: number): boolean {
+    return samples <= this.refractoryUntil;
+  }
+
   /**
    * One change, one detection: the samples right after a detection usually score high for the same
    * reason, and each would be read as a new alarm. Inside the refractory period only a score stronger
    * by refractory_margin is reported (by default none: NAB-style scoring, like on-call, counts the first
    * detection of an anomaly and charges every later one that lands outside its window).
    */
-  private refractory(score: number, samples: number): number {
+  private quiet(score: number, samples: number): number {
     if (samples <= this.refractoryUntil) {
       if (score <= this.refractoryLevel + this.cfg.refractory_margin) return 0;
       this.refractoryLevel = score;

@@ -30,6 +30,7 @@ import { ContextualDetector } from '../contextual/contextual.js';
 import { ContextNovelty } from '../contextual/novelty.js';
 import { CusumDetector } from '../cusum/cusum.js';
 import { DriftDetector } from '../drift/drift.js';
+import { DelayLine } from '../drift/delay.js';
 import { LevelAverage } from '../drift/level.js';
 import { LocalSlope } from '../drift/slope.js';
 import { FlatlineDetector } from '../flatline/flatline.js';
@@ -64,6 +65,8 @@ export class SeriesDetector {
   private readonly level: LevelAverage;
   private readonly slope: LocalSlope;
   private readonly slopeLong: LocalSlope;
+  private readonly slopeLongDelay: DelayLine;
+  private readonly levelDelay: DelayLine;
   private readonly changepoint: ChangepointDetector;
   private readonly likelihood: AnomalyLikelihood;
   private readonly contextual: ContextualDetector;
@@ -99,6 +102,13 @@ export class SeriesDetector {
     this.level = new LevelAverage(cfg.drift.level_alpha);
     this.slope = new LocalSlope(cfg.drift.slope_samples);
     this.slopeLong = new LocalSlope(cfg.drift.slope_long_samples);
+    this.slopeLongDelay = new DelayLine(
+      Math.round(cfg.drift.slope_long_delay / Math.max(1, cfg.drift.slope_long_stride)),
+    );
+    this.levelDelay = new DelayLine(
+      Math.round(cfg.drift.level_delay / Math.max(1, cfg.drift.level_stride)),
+      false,
+    );
     this.changepoint = new ChangepointDetector(cfg.changepoint);
     this.likelihood = new AnomalyLikelihood(cfg.likelihood);
     this.contextual = new ContextualDetector(cfg.contextual);
@@ -235,12 +245,21 @@ export class SeriesDetector {
       falling[P.drift] = this.fell ? 1 : 0;
       if (this.cfg.drift.level_enabled) {
         // A level this series has rarely held: judged every sample, one level in level_stride remembered.
-        const learn = this.samples % this.cfg.drift.level_stride === 0;
+        let learn = this.samples % this.cfg.drift.level_stride === 0;
+        // Remembered level_delay samples later (at once while a detection's refractory period runs), so a
+        // climb to a new level is judged against the levels held before it, not against its own start.
+        if (
+          learn &&
+          this.levelDelay.defer(level, cal.levelUp, cal.levelDown, this.fusion.refractory(this.samples))
+        )
+          learn = false;
         const counts = this.samples > this.cfg.drift.level_warmup;
         // A level neither remembered nor able to count is not judged (unless the likelihood reads it).
         if (learn || counts || this.cfg.likelihood.enabled) {
           const rare = this.both(cal.levelUp, level, cal.levelDown, -level, learn);
-          if (counts && rare > parts[P.drift]!) {
+          // With level_agree, a rare level counts only while the short slope still climbs towards it.
+          const moving = this.cfg.drift.level_agree ? slope * (this.fell ? -1 : 1) : NaN;
+          if (counts && !(moving < this.cfg.drift.slope_min) && rare > parts[P.drift]!) {
             parts[P.drift] = rare;
             falling[P.drift] = this.fell ? 1 : 0;
           }
@@ -261,6 +280,8 @@ export class SeriesDetector {
         cal.slopeLongDown,
         this.cfg.drift.slope_long_stride,
         this.cfg.drift.slope_long_min,
+        this.slopeLongDelay,
+        this.cfg.drift.slope_long_agree ? slope : NaN,
       );
       parts[P.changepoint] = cal.changepoint.updateScore(changeRaw);
       if (this.cfg.changepoint.enabled) this.surprise = Math.max(this.surprise, cal.changepoint.lastSurprise);
@@ -317,10 +338,19 @@ export class SeriesDetector {
     down: TailCalibrator,
     stride: number,
     min: number,
+    delay?: DelayLine,
+    agree = NaN,
   ): void {
     if (Number.isNaN(slope)) return;
-    const learn = this.samples % stride === 0;
-    const counts = Math.abs(slope) >= min;
+    let learn = this.samples % stride === 0;
+    // Remembered only after the delay, so a ramp is judged against the slopes made before it rather than
+    // against its own first slopes. Once a detection is reported the change is the new normal: what waits
+    // is learned at once, and so is each slope until the refractory period ends.
+    if (learn && delay?.defer(slope, up, down, this.fusion.refractory(this.samples))) learn = false;
+    // With `agree` (the short slope), a long slope counts only while the short one still goes the same way
+    // by its own minimum (slope_min): a step back after a drift, which the short window has passed, or a
+    // ramp that has ended no longer counts. NaN: no condition.
+    const counts = Math.abs(slope) >= min && !(agree * Math.sign(slope) < this.cfg.drift.slope_min);
     if (!learn && !counts && !this.cfg.likelihood.enabled) return;
     const steep = this.both(up, Math.max(slope, 0), down, Math.max(-slope, 0), learn);
     if (counts && steep > this.parts[P.drift]!) {

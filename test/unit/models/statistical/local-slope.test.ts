@@ -3,13 +3,22 @@ import { LocalSlope } from '../../../../models/statistical/drift/index.js';
 import { developmentCorpus, generateSeries } from '../../../../services/eval/series/corpus.js';
 import { stackAlarms } from './binned-helpers.js';
 
-/** The stack's alarms; `slopeSamples` 0 switches the local slope off (and the long slope, which sees the same ramps later). */
+/**
+ * The stack's alarms; `slopeSamples` 0 switches the local slope off (and the long slope, which sees the same
+ * ramps later, and the rare level's delay, which counts only while the local slope climbs).
+ */
 const alarms = (s: { times: number[]; values: number[] }, slopeSamples?: number) =>
   stackAlarms(
     s,
     slopeSamples === undefined
       ? {}
-      : { drift: { slope_samples: slopeSamples, slope_long_samples: slopeSamples } },
+      : {
+          drift: {
+            slope_samples: slopeSamples,
+            slope_long_samples: slopeSamples,
+            ...(slopeSamples === 0 ? { level_delay: 0 } : {}),
+          },
+        },
   );
 
 describe('local slope (drift part)', () => {

@@ -2,9 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { developmentCorpus, generateSeries } from '../../../../services/eval/series/corpus.js';
 import { stackAlarms } from './binned-helpers.js';
 
-/** The stack's alarms; `longSamples` 0 switches the long local slope off. */
+/**
+ * The stack's alarms; `longSamples` 0 switches the long local slope off (and the rare level's delay, which
+ * finds this trend as well).
+ */
 const alarms = (s: { times: number[]; values: number[] }, longSamples?: number) =>
-  stackAlarms(s, longSamples === undefined ? {} : { drift: { slope_long_samples: longSamples } });
+  stackAlarms(
+    s,
+    longSamples === undefined ? {} : { drift: { slope_long_samples: longSamples, level_delay: 0 } },
+  );
 
 describe('long local slope (drift part)', () => {
   it('finds a slow trend on a cloud CPU series that the stack misses without it', () => {
