@@ -14,6 +14,7 @@ import { FlatlineConfig } from '../flatline/config.js';
 import { LikelihoodConfig, validateLikelihoodConfig } from '../likelihood/config.js';
 import { RelativeEntropyConfig } from '../relative-entropy/config.js';
 import { SeasonalConfig } from '../seasonal/config.js';
+import { SpectralConfig, validateSpectralConfig } from '../spectral/config.js';
 import { SpikeConfig } from '../spike/config.js';
 import { VarianceConfig } from '../variance/config.js';
 
@@ -126,6 +127,7 @@ export const SeriesStackConfig = Type.Object(
     relative_entropy: RelativeEntropyConfig,
     art: ArtConfig,
     flatline: FlatlineConfig,
+    spectral: SpectralConfig,
     calibration: CalibrationConfig,
   },
   { additionalProperties: false, default: {} },
@@ -165,6 +167,7 @@ export function seriesStackConfig(overrides: DeepPartial<SeriesStackConfig> = {}
     relative_entropy: { ...d.relative_entropy, ...overrides.relative_entropy },
     art: { ...d.art, ...overrides.art },
     flatline: { ...d.flatline, ...overrides.flatline },
+    spectral: { ...d.spectral, ...overrides.spectral },
     calibration: { ...d.calibration, ...overrides.calibration },
   };
 }
@@ -176,6 +179,7 @@ export function validateSeriesStackConfig(c: SeriesStackConfig): string[] {
     ...validateChangepointConfig(c.changepoint).map((e) => `changepoint: ${e}`),
     ...validateLikelihoodConfig(c.likelihood).map((e) => `likelihood: ${e}`),
     ...validateArtConfig(c.art).map((e) => `art: ${e}`),
+    ...validateSpectralConfig(c.spectral).map((e) => `spectral: ${e}`),
   ];
 }
 

@@ -14,6 +14,7 @@ export const STACK_PARTS = [
   'relative_entropy',
   'art',
   'flatline',
+  'spectral',
 ] as const;
 export type StackPart = (typeof STACK_PARTS)[number];
 
@@ -25,6 +26,7 @@ export const WINDOW_PARTS: ReadonlySet<StackPart> = new Set<StackPart>([
   'relative_entropy',
   'contextual',
   'art',
+  'spectral',
 ]);
 export const IS_WINDOW_PART: readonly boolean[] = STACK_PARTS.map((k) => WINDOW_PARTS.has(k));
 
@@ -85,7 +87,8 @@ export type CalibratorName =
   | 'slopeDown'
   | 'slopeLongUp'
   | 'slopeLongDown'
-  | 'dipReturn';
+  | 'dipReturn'
+  | 'spectral';
 
 export const NO_PARTS: Readonly<Record<StackPart, number>> = Object.freeze({
   spike: 0,
@@ -98,6 +101,7 @@ export const NO_PARTS: Readonly<Record<StackPart, number>> = Object.freeze({
   relative_entropy: 0,
   art: 0,
   flatline: 0,
+  spectral: 0,
 });
 
 /** The scores of a typed array indexed like STACK_PARTS as a record (one object of a fixed shape). */
@@ -113,6 +117,7 @@ export function partsRecord(s: Float64Array): Record<StackPart, number> {
     relative_entropy: s[7]!,
     art: s[8]!,
     flatline: s[9]!,
+    spectral: s[10]!,
   };
 }
 

@@ -10,7 +10,7 @@
  *                  │                 └─► changepoint (BOCPD, off by default) ─► calibrator ┤
  *   value ─► dip and return (a stretch below both sides, in mean steps) ─► calibrator ─────┤ (spike part)
  *   value ─► flatline (run of exact repeats against the series' repeat rate) ─────────────┤
- *   value ─► relative entropy, context novelty, fuzzy ART (windows) ─► calibrators ────────┘
+ *   value ─► relative entropy, context novelty, fuzzy ART, spectral residual (off) ─► calibrators ┘
  *                  └──────── confirmed level shift (CUSUM) moves the baseline and the drift averages
  *
  * Agreement: the largest part plus agreement_bonus times the other family's largest part (residual parts,
@@ -37,6 +37,7 @@ import { FlatlineDetector } from '../flatline/flatline.js';
 import { AnomalyLikelihood } from '../likelihood/likelihood.js';
 import { RelativeEntropyDetector } from '../relative-entropy/relative-entropy.js';
 import { SeasonalBaseline } from '../seasonal/seasonal.js';
+import { SpectralResidual } from '../spectral/spectral-residual.js';
 import { BurstJudge } from '../spike/burst-tail.js';
 import { DipReturnDetector } from '../spike/dip-return.js';
 import { SpikeDetector } from '../spike/spike.js';
@@ -74,6 +75,7 @@ export class SeriesDetector {
   private readonly entropy: RelativeEntropyDetector;
   private readonly art: ArtDetector;
   private readonly flatline: FlatlineDetector;
+  private readonly spectral: SpectralResidual;
   private readonly dipReturn: DipReturnDetector;
   private readonly cal: Record<CalibratorName, TailCalibrator>;
   private readonly burstsUp: BurstJudge;
@@ -91,6 +93,8 @@ export class SeriesDetector {
   /** z of the previous sample and of this one (for the return from a lone departure). */
   private prevZ = 0;
   private lastZ = 0;
+  /** Largest |z| since the spectral part's last transform. */
+  private spectralZ = 0;
 
   constructor(readonly cfg: SeriesStackConfig = defaultSeriesStackConfig) {
     this.baseline = new SeasonalBaseline(cfg.seasonal);
@@ -115,6 +119,7 @@ export class SeriesDetector {
     this.novelty = new ContextNovelty(cfg.contextual);
     this.entropy = new RelativeEntropyDetector(cfg.relative_entropy);
     this.art = new ArtDetector(cfg.art);
+    this.spectral = new SpectralResidual(cfg.spectral);
     this.dipReturn = new DipReturnDetector(
       cfg.spike.dip_return_samples,
       cfg.spike.dip_return_step_alpha,
@@ -142,6 +147,7 @@ export class SeriesDetector {
       novelty: c(),
       entropy: c(),
       art: c(),
+      spectral: c(),
       dipReturn: c(),
       levelUp: c(),
       levelDown: c(),
@@ -176,6 +182,9 @@ export class SeriesDetector {
     const noveltyRaw = this.novelty.update(value);
     const entropyRaw = this.entropy.update(value);
     const artRaw = this.art.update(value);
+    const spectralRaw = this.spectral.update(value);
+    const spectralZ = Math.max(this.spectralZ, Math.abs(b.z));
+    this.spectralZ = Number.isNaN(spectralRaw) ? spectralZ : 0;
     // Judged by its own repeat rate, not calibrated again: its score is already a tail probability.
     const flatline = this.flatline.update(value);
     const cusum = this.cusum.update(b.z, residual);
@@ -308,6 +317,16 @@ export class SeriesDetector {
       const d = this.cfg.return_departure;
       if (d > 0 && Math.abs(this.prevZ) > d && Math.abs(b.z) < this.cfg.return_ordinary) parts[P.art] = 0;
       parts[P.flatline] = flatline;
+      // Spectral residual: one transform every few samples, scored on that sample (NaN on the others).
+      if (!Number.isNaN(spectralRaw)) {
+        const sr = cal.spectral.updateScore(spectralRaw);
+        const dz = this.cfg.spectral.departure_z;
+        const departed = dz > 0 && spectralZ > dz;
+        if (this.spectral.ready && !departed) {
+          parts[P.spectral] = sr * this.cfg.spectral.weight;
+          falling[P.spectral] = this.spectral.falling ? 1 : 0;
+        }
+      }
       if (this.cfg.likelihood.enabled) parts[P.likelihood] = this.likelihood.update(this.surprise).score;
     }
     const score = this.fusion.fuse(parts, this.falling, this.samples, this.windowsYoung());

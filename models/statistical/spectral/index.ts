@@ -1,0 +1,3 @@
+export { SpectralConfig, defaultSpectralConfig, validateSpectralConfig } from './config.js';
+export { RealFft } from './fft.js';
+export { SpectralResidual } from './spectral-residual.js';
