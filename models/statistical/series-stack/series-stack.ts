@@ -93,8 +93,6 @@ export class SeriesDetector {
   /** z of the previous sample and of this one (for the return from a lone departure). */
   private prevZ = 0;
   private lastZ = 0;
-  /** Largest |z| since the spectral part's last transform. */
-  private spectralZ = 0;
 
   constructor(readonly cfg: SeriesStackConfig = defaultSeriesStackConfig) {
     this.baseline = new SeasonalBaseline(cfg.seasonal);
@@ -182,9 +180,7 @@ export class SeriesDetector {
     const noveltyRaw = this.novelty.update(value);
     const entropyRaw = this.entropy.update(value);
     const artRaw = this.art.update(value);
-    const spectralRaw = this.spectral.update(value);
-    const spectralZ = Math.max(this.spectralZ, Math.abs(b.z));
-    this.spectralZ = Number.isNaN(spectralRaw) ? spectralZ : 0;
+    const spectralRaw = this.spectral.update(value, b.z);
     // Judged by its own repeat rate, not calibrated again: its score is already a tail probability.
     const flatline = this.flatline.update(value);
     const cusum = this.cusum.update(b.z, residual);
@@ -321,7 +317,7 @@ export class SeriesDetector {
       if (!Number.isNaN(spectralRaw)) {
         const sr = cal.spectral.updateScore(spectralRaw);
         const dz = this.cfg.spectral.departure_z;
-        const departed = dz > 0 && spectralZ > dz;
+        const departed = dz > 0 && this.spectral.departureZ > dz;
         if (this.spectral.ready && !departed) {
           parts[P.spectral] = sr * this.cfg.spectral.weight;
           falling[P.spectral] = this.spectral.falling ? 1 : 0;

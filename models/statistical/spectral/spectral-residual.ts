@@ -37,6 +37,9 @@ export class SpectralResidual {
   private head = 0;
   private filled = 0;
   private seen = 0;
+  /** Largest |z| of the samples since the last transform, and of those the last transform scored. */
+  private pendingZ = 0;
+  departureZ = 0;
 
   constructor(private readonly cfg: SpectralConfig) {
     this.fft = new RealFft(cfg.window);
@@ -58,15 +61,21 @@ export class SpectralResidual {
     return this.seen > this.cfg.warmup;
   }
 
-  /** Raw score of the samples since the last transform (NaN when no transform runs on this sample). */
-  update(value: number): number {
+  /**
+   * Raw score of the samples since the last transform (NaN when no transform runs on this sample). `z`:
+   * the sample's standardized residual from the baseline, remembered for departureZ.
+   */
+  update(value: number, z = 0): number {
     if (!this.cfg.enabled || !Number.isFinite(value)) return NaN;
     this.seen++;
+    this.pendingZ = Math.max(this.pendingZ, Math.abs(z));
     const M = this.observed;
     this.ring[this.head] = value;
     this.head = this.head + 1 === M ? 0 : this.head + 1;
     if (this.filled < M) this.filled++;
     if (this.filled < M || this.seen % this.cfg.stride !== 0) return NaN;
+    this.departureZ = this.pendingZ;
+    this.pendingZ = 0;
     this.window();
     this.transform();
     return this.score();

@@ -39,3 +39,12 @@ export function stackAlarms(
   });
   return out;
 }
+
+/** The stack's alarms inside a labeled series' first window. */
+export function firstWindowAlarms(
+  s: { times: number[]; values: number[]; windows: ReadonlyArray<readonly [number, number]> },
+  overrides: Parameters<typeof seriesStackConfig>[0] = {},
+): Array<[number, string]> {
+  const [start, end] = s.windows[0]!;
+  return stackAlarms(s, overrides).filter(([i]) => i >= start && i <= end);
+}

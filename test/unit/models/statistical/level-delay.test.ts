@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { developmentCorpus, generateSeries } from '../../../../services/eval/series/corpus.js';
-import { stackAlarms } from './binned-helpers.js';
+import { firstWindowAlarms, stackAlarms } from './binned-helpers.js';
 
 /** The rare level as it was before: every remembered level learned at once, no slope condition. */
 const AT_ONCE = { drift: { level_delay: 0, level_agree: false } };
@@ -10,14 +10,12 @@ describe('rare level remembered after a delay, counted while the short slope cli
     // 3,909 samples; a ramp from sample 1684, window 1489..1879: the long slope's and the rare level's
     // histories took in the ramp's first values, and the drift part fell back while the ramp went on.
     const s = generateSeries(3874762502, 'spiky_rate', ['trend']);
-    const [start, end] = s.windows[0]!;
-    const inWindow = (a: Array<[number, string]>) => a.filter(([i]) => i >= start && i <= end);
-    const found = inWindow(stackAlarms(s));
+    const found = firstWindowAlarms(s);
     expect(found.length).toBe(1);
     expect(found[0]![1]).toBe('drift');
     expect(found[0]![0]).toBeGreaterThan(1684);
-    expect(inWindow(stackAlarms(s, AT_ONCE))).toEqual([]);
-    expect(inWindow(stackAlarms(s, { drift: { level_delay: 0 } }))).toEqual([]);
+    expect(firstWindowAlarms(s, AT_ONCE)).toEqual([]);
+    expect(firstWindowAlarms(s, { drift: { level_delay: 0 } })).toEqual([]);
   });
 
   it('adds no alarm on the clean series of the tuning half', () => {
