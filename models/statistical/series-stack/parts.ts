@@ -3,6 +3,9 @@
  * score the stack returns for one sample (apart from the stack itself, series-stack.ts, to keep both
  * files small).
  */
+import { TailCalibrator } from '../calibration/tail-calibrator.js';
+import type { SeriesStackConfig } from './config.js';
+
 export const STACK_PARTS = [
   'spike',
   'level_shift',
@@ -64,31 +67,45 @@ export const PART_INDEX = Object.freeze(
   Object.fromEntries(STACK_PARTS.map((k, i) => [k, i])) as Record<StackPart, number>,
 );
 
-export type CalibratorName =
-  | 'spikeUp'
-  | 'spikeDown'
-  | 'stepUp'
-  | 'stepDown'
-  | 'cusumUp'
-  | 'cusumDown'
-  | 'variance'
-  | 'varianceDown'
-  | 'stepRatio'
-  | 'driftUp'
-  | 'driftDown'
-  | 'changepoint'
-  | 'contextual'
-  | 'novelty'
-  | 'entropy'
-  | 'art'
-  | 'levelUp'
-  | 'levelDown'
-  | 'slopeUp'
-  | 'slopeDown'
-  | 'slopeLongUp'
-  | 'slopeLongDown'
-  | 'dipReturn'
-  | 'spectral';
+const CALIBRATORS = [
+  'spikeUp',
+  'spikeDown',
+  'stepUp',
+  'stepDown',
+  'cusumUp',
+  'cusumDown',
+  'variance',
+  'varianceDown',
+  'stepRatio',
+  'driftUp',
+  'driftDown',
+  'changepoint',
+  'contextual',
+  'novelty',
+  'entropy',
+  'art',
+  'levelUp',
+  'levelDown',
+  'slopeUp',
+  'slopeDown',
+  'slopeLongUp',
+  'slopeLongDown',
+  'dipReturn',
+  'spectral',
+] as const;
+
+export type CalibratorName = (typeof CALIBRATORS)[number];
+
+/** One calibrator per name on the stack's calibration settings (the spike's with its own tail). */
+export function makeCalibrators(cfg: SeriesStackConfig): Record<CalibratorName, TailCalibrator> {
+  const spike = { ...cfg.calibration, tail: cfg.spike.tail };
+  return Object.fromEntries(
+    CALIBRATORS.map((n) => [
+      n,
+      new TailCalibrator(n === 'spikeUp' || n === 'spikeDown' ? spike : cfg.calibration),
+    ]),
+  ) as Record<CalibratorName, TailCalibrator>;
+}
 
 export const NO_PARTS: Readonly<Record<StackPart, number>> = Object.freeze({
   spike: 0,

@@ -24,10 +24,11 @@
  * reported when it happens, then the new level is normal (no alarm for hours while an average catches up).
  */
 import { ArtDetector } from '../art/art.js';
-import { TailCalibrator } from '../calibration/tail-calibrator.js';
+import type { TailCalibrator } from '../calibration/tail-calibrator.js';
 import { ChangepointDetector } from '../changepoint/changepoint.js';
 import { ContextualDetector } from '../contextual/contextual.js';
 import { ContextNovelty } from '../contextual/novelty.js';
+import { NoveltyJudge } from '../contextual/novelty-judge.js';
 import { CusumDetector } from '../cusum/cusum.js';
 import { DriftDetector } from '../drift/drift.js';
 import { DelayLine } from '../drift/delay.js';
@@ -49,6 +50,7 @@ import {
   PART_INDEX as P,
   STACK_PARTS,
   idle,
+  makeCalibrators,
   partsRecord,
   type CalibratorName,
   type SeriesScore,
@@ -72,6 +74,7 @@ export class SeriesDetector {
   private readonly likelihood: AnomalyLikelihood;
   private readonly contextual: ContextualDetector;
   private readonly novelty: ContextNovelty;
+  private readonly noveltyJudge: NoveltyJudge;
   private readonly entropy: RelativeEntropyDetector;
   private readonly art: ArtDetector;
   private readonly flatline: FlatlineDetector;
@@ -115,6 +118,7 @@ export class SeriesDetector {
     this.likelihood = new AnomalyLikelihood(cfg.likelihood);
     this.contextual = new ContextualDetector(cfg.contextual);
     this.novelty = new ContextNovelty(cfg.contextual);
+    this.noveltyJudge = new NoveltyJudge(cfg.contextual, cfg.return_departure);
     this.entropy = new RelativeEntropyDetector(cfg.relative_entropy);
     this.art = new ArtDetector(cfg.art);
     this.spectral = new SpectralResidual(cfg.spectral);
@@ -127,33 +131,7 @@ export class SeriesDetector {
     this.burstsUp = new BurstJudge(cfg.spike, cfg.calibration, cfg.calibration_start);
     this.burstsDown = new BurstJudge(cfg.spike, cfg.calibration, cfg.calibration_start);
     this.fusion = new PartFusion(cfg);
-    const c = (): TailCalibrator => new TailCalibrator(cfg.calibration);
-    this.cal = {
-      spikeUp: new TailCalibrator({ ...cfg.calibration, tail: cfg.spike.tail }),
-      spikeDown: new TailCalibrator({ ...cfg.calibration, tail: cfg.spike.tail }),
-      stepUp: c(),
-      stepDown: c(),
-      cusumUp: c(),
-      cusumDown: c(),
-      variance: c(),
-      varianceDown: c(),
-      stepRatio: c(),
-      driftUp: c(),
-      driftDown: c(),
-      changepoint: c(),
-      contextual: c(),
-      novelty: c(),
-      entropy: c(),
-      art: c(),
-      spectral: c(),
-      dipReturn: c(),
-      levelUp: c(),
-      levelDown: c(),
-      slopeUp: c(),
-      slopeDown: c(),
-      slopeLongUp: c(),
-      slopeLongDown: c(),
-    };
+    this.cal = makeCalibrators(cfg);
   }
 
   get count(): number {
@@ -293,8 +271,16 @@ export class SeriesDetector {
       // NaN (still learning) is neither judged nor remembered by the calibrators.
       const ctx = cal.contextual.updateScore(contextRaw);
       if (this.contextual.ready) parts[P.contextual] = ctx * this.cfg.contextual.weight;
-      // Context novelty (CAD-OSE idea) joins the contextual part: share of recent contexts never seen.
-      const fresh = cal.novelty.updateScore(noveltyRaw) * this.cfg.contextual.weight;
+      // Context novelty (CAD-OSE idea) joins the contextual part: share of recent contexts never seen,
+      // remembered late, quiet just after a departure (novelty-judge.ts).
+      const fresh =
+        this.noveltyJudge.score(
+          cal.novelty,
+          noveltyRaw,
+          b.z,
+          this.samples,
+          this.fusion.refractory(this.samples),
+        ) * this.cfg.contextual.weight;
       if (this.novelty.counted(noveltyRaw, this.samples) && fresh > parts[P.contextual]!)
         parts[P.contextual] = fresh;
       // Its raw scores move slowly (a window's worth of samples each), so its calibration history learns
@@ -337,10 +323,6 @@ export class SeriesDetector {
     };
   }
 
-  /**
-   * A part's two directions (rises and drops) judged by their calibrators, and learned with `learn`:
-   * the larger score (see larger()).
-   */
   /**
    * One horizon's slope joins the drift part: rises and falls judged apart, a slope shallower than `min`
    * never counts. Judged every sample, one in `stride` remembered (neighbouring slopes share most of their
