@@ -3,6 +3,9 @@
  * score the stack returns for one sample (apart from the stack itself, series-stack.ts, to keep both
  * files small).
  */
+import { TailCalibrator } from '../calibration/tail-calibrator.js';
+import type { SeriesStackConfig } from './config.js';
+
 export const STACK_PARTS = [
   'spike',
   'level_shift',
@@ -130,5 +133,36 @@ export function idle(value: number): SeriesScore {
     z: 0,
     parts: { ...NO_PARTS },
     levelShift: false,
+  };
+}
+
+/** One calibrator per raw score of the stack, each with its own history (the spike part's with its tail). */
+export function stackCalibrators(cfg: SeriesStackConfig): Record<CalibratorName, TailCalibrator> {
+  const c = (): TailCalibrator => new TailCalibrator(cfg.calibration);
+  return {
+    spikeUp: new TailCalibrator({ ...cfg.calibration, tail: cfg.spike.tail }),
+    spikeDown: new TailCalibrator({ ...cfg.calibration, tail: cfg.spike.tail }),
+    stepUp: c(),
+    stepDown: c(),
+    cusumUp: c(),
+    cusumDown: c(),
+    variance: c(),
+    varianceDown: c(),
+    stepRatio: c(),
+    driftUp: c(),
+    driftDown: c(),
+    changepoint: c(),
+    contextual: c(),
+    novelty: c(),
+    entropy: c(),
+    art: c(),
+    spectral: c(),
+    dipReturn: c(),
+    levelUp: c(),
+    levelDown: c(),
+    slopeUp: c(),
+    slopeDown: c(),
+    slopeLongUp: c(),
+    slopeLongDown: c(),
   };
 }

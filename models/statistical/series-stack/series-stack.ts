@@ -24,7 +24,7 @@
  * reported when it happens, then the new level is normal (no alarm for hours while an average catches up).
  */
 import { ArtDetector } from '../art/art.js';
-import { TailCalibrator } from '../calibration/tail-calibrator.js';
+import type { TailCalibrator } from '../calibration/tail-calibrator.js';
 import { ChangepointDetector } from '../changepoint/changepoint.js';
 import { ContextualDetector } from '../contextual/contextual.js';
 import { ContextNovelty } from '../contextual/novelty.js';
@@ -41,6 +41,7 @@ import { SpectralResidual } from '../spectral/spectral-residual.js';
 import { BurstJudge } from '../spike/burst-tail.js';
 import { DipReturnDetector } from '../spike/dip-return.js';
 import { SpikeDetector } from '../spike/spike.js';
+import { DailyShape } from '../variance/daily-shape.js';
 import { PhaseScale } from '../variance/phase-scale.js';
 import { VarianceDetector } from '../variance/variance.js';
 import { defaultSeriesStackConfig, type SeriesStackConfig } from './config.js';
@@ -50,6 +51,7 @@ import {
   STACK_PARTS,
   idle,
   partsRecord,
+  stackCalibrators,
   type CalibratorName,
   type SeriesScore,
 } from './parts.js';
@@ -62,6 +64,7 @@ export class SeriesDetector {
   private readonly cusum: CusumDetector;
   private readonly variance: VarianceDetector;
   private readonly phase: PhaseScale;
+  private readonly shape: DailyShape;
   private readonly drift: DriftDetector;
   private readonly level: LevelAverage;
   private readonly slope: LocalSlope;
@@ -102,6 +105,7 @@ export class SeriesDetector {
     this.cusum = new CusumDetector(cfg.cusum);
     this.variance = new VarianceDetector(cfg.variance);
     this.phase = new PhaseScale(cfg.variance, cfg.calibration);
+    this.shape = new DailyShape(cfg.variance, cfg.calibration);
     this.drift = new DriftDetector(cfg.drift);
     this.level = new LevelAverage(cfg.drift.level_alpha);
     this.slope = new LocalSlope(cfg.drift.slope_samples);
@@ -129,33 +133,7 @@ export class SeriesDetector {
     this.burstsUp = new BurstJudge(cfg.spike, cfg.calibration, cfg.calibration_start);
     this.burstsDown = new BurstJudge(cfg.spike, cfg.calibration, cfg.calibration_start);
     this.fusion = new PartFusion(cfg);
-    const c = (): TailCalibrator => new TailCalibrator(cfg.calibration);
-    this.cal = {
-      spikeUp: new TailCalibrator({ ...cfg.calibration, tail: cfg.spike.tail }),
-      spikeDown: new TailCalibrator({ ...cfg.calibration, tail: cfg.spike.tail }),
-      stepUp: c(),
-      stepDown: c(),
-      cusumUp: c(),
-      cusumDown: c(),
-      variance: c(),
-      varianceDown: c(),
-      stepRatio: c(),
-      driftUp: c(),
-      driftDown: c(),
-      changepoint: c(),
-      contextual: c(),
-      novelty: c(),
-      entropy: c(),
-      art: c(),
-      spectral: c(),
-      dipReturn: c(),
-      levelUp: c(),
-      levelDown: c(),
-      slopeUp: c(),
-      slopeDown: c(),
-      slopeLongUp: c(),
-      slopeLongDown: c(),
-    };
+    this.cal = stackCalibrators(cfg);
   }
 
   get count(): number {
@@ -190,6 +168,7 @@ export class SeriesDetector {
     const cusum = this.cusum.update(b.z, residual);
     const varianceRaw = this.variance.update(b.z, value, b.scale);
     const phaseRaw = this.phase.update(timeMs, residual);
+    const shapeRaw = this.shape.update(timeMs, value, this.baseline.samplesPerDay, b.cycle !== 0);
     const driftRaw = this.drift.update(b.deseasonalized, b.scale);
     const level = this.level.update(b.deseasonalized);
     const slope =
@@ -292,6 +271,12 @@ export class SeriesDetector {
         this.slopeLongDelay,
         this.cfg.drift.slope_long_agree ? slope : NaN,
       );
+      // A changed daily shape (daily-shape.ts): its score persists by construction, as the drift part's do.
+      const shaped = this.shape.judge(shapeRaw, this.samples, timeMs, this.fusion.refractory(this.samples));
+      if (shaped > parts[P.drift]!) {
+        parts[P.drift] = shaped;
+        falling[P.drift] = 0;
+      }
       parts[P.changepoint] = cal.changepoint.updateScore(changeRaw);
       if (this.cfg.changepoint.enabled) this.surprise = Math.max(this.surprise, cal.changepoint.lastSurprise);
       // NaN (still learning) is neither judged nor remembered by the calibrators.
@@ -342,10 +327,6 @@ export class SeriesDetector {
   }
 
   /**
-   * A part's two directions (rises and drops) judged by their calibrators, and learned with `learn`:
-   * the larger score (see larger()).
-   */
-  /**
    * One horizon's slope joins the drift part: rises and falls judged apart, a slope shallower than `min`
    * never counts. Judged every sample, one in `stride` remembered (neighbouring slopes share most of their
    * window, and a ramp then feeds the history slowly); a slope neither remembered nor steep enough to count
@@ -378,6 +359,7 @@ export class SeriesDetector {
     }
   }
 
+  /** A part's two directions judged by their calibrators, learned with `learn`: the larger (larger()). */
   private both(up: TailCalibrator, rise: number, down: TailCalibrator, drop: number, learn = true): number {
     const x = learn ? up.updateScore(rise) : up.calibrateScore(rise);
     const y = learn ? down.updateScore(drop) : down.calibrateScore(drop);
