@@ -42,6 +42,7 @@ import { SpectralResidual } from '../spectral/spectral-residual.js';
 import { BurstJudge } from '../spike/burst-tail.js';
 import { DipReturnDetector } from '../spike/dip-return.js';
 import { SpikeDetector } from '../spike/spike.js';
+import { DailyShape } from '../variance/daily-shape.js';
 import { PhaseScale } from '../variance/phase-scale.js';
 import { VarianceDetector } from '../variance/variance.js';
 import { defaultSeriesStackConfig, type SeriesStackConfig } from './config.js';
@@ -64,6 +65,7 @@ export class SeriesDetector {
   private readonly cusum: CusumDetector;
   private readonly variance: VarianceDetector;
   private readonly phase: PhaseScale;
+  private readonly shape: DailyShape;
   private readonly drift: DriftDetector;
   private readonly level: LevelAverage;
   private readonly slope: LocalSlope;
@@ -103,6 +105,7 @@ export class SeriesDetector {
     this.cusum = new CusumDetector(cfg.cusum);
     this.variance = new VarianceDetector(cfg.variance);
     this.phase = new PhaseScale(cfg.variance, cfg.calibration);
+    this.shape = new DailyShape(cfg.variance, cfg.calibration);
     this.drift = new DriftDetector(cfg.drift);
     this.level = new LevelAverage(cfg.drift.level_alpha);
     this.slope = new LocalSlope(cfg.drift.slope_samples);
@@ -164,6 +167,7 @@ export class SeriesDetector {
     const cusum = this.cusum.update(b.z, residual);
     const varianceRaw = this.variance.update(b.z, value, b.scale);
     const phaseRaw = this.phase.update(timeMs, residual);
+    const shapeRaw = this.shape.update(timeMs, value, this.baseline.samplesPerDay, b.cycle !== 0);
     const driftRaw = this.drift.update(b.deseasonalized, b.scale);
     const level = this.level.update(b.deseasonalized);
     const slope =
@@ -266,6 +270,12 @@ export class SeriesDetector {
         this.slopeLongDelay,
         this.cfg.drift.slope_long_agree ? slope : NaN,
       );
+      // A changed daily shape (daily-shape.ts): its score persists by construction, as the drift part's do.
+      const shaped = this.shape.judge(shapeRaw, this.samples, timeMs, this.fusion.refractory(this.samples));
+      if (shaped > parts[P.drift]!) {
+        parts[P.drift] = shaped;
+        falling[P.drift] = 0;
+      }
       parts[P.changepoint] = cal.changepoint.updateScore(changeRaw);
       if (this.cfg.changepoint.enabled) this.surprise = Math.max(this.surprise, cal.changepoint.lastSurprise);
       // NaN (still learning) is neither judged nor remembered by the calibrators.
@@ -356,6 +366,7 @@ export class SeriesDetector {
     }
   }
 
+  /** A part's two directions judged by their calibrators, learned with `learn`: the larger (larger()). */
   private both(up: TailCalibrator, rise: number, down: TailCalibrator, drop: number, learn = true): number {
     const x = learn ? up.updateScore(rise) : up.calibrateScore(rise);
     const y = learn ? down.updateScore(drop) : down.calibrateScore(drop);

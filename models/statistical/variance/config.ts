@@ -48,6 +48,29 @@ export const VarianceConfig = Type.Object(
       minimum: 2,
       description: 'Residuals a phase must have learned before its normalized residual counts.',
     }),
+    shape_enabled: Type.Boolean({
+      default: true,
+      description:
+        "Daily shape (daily-shape.ts, joins the drift part): the value against its own one-day level per clock-time bin (the phase scale's bins and smoothing), its short RMS calibrated against the series' earlier days, so a changed daily pattern the baseline's level shifts and scale absorb shows. Off: tuning half 71.7 -> 68.2.",
+    }),
+    shape_delay: Type.Integer({
+      default: 48,
+      minimum: 0,
+      description:
+        "Samples each daily-shape RMS waits before its calibrator learns it (learned at once while a detection's refractory period runs). 0 scored 68.8 on the tuning half, 48 71.0 (both from day 7).",
+    }),
+    shape_start_days: Type.Number({
+      default: 6,
+      minimum: 0,
+      description:
+        'Days of a series before the daily shape counts: a first weekend is a new shape too (from day 0 it alarmed on clean series at their first weekend). Tuning half: 5 71.6, 6 71.7, 7 71.0, 14 69.4.',
+    }),
+    shape_min_strength: Type.Number({
+      default: 0.5,
+      minimum: 0,
+      description:
+        "The daily shape counts only while its learned profile is this clear: the spread of the bins' average offsets against their own average spread (near 0 without a daily shape).",
+    }),
     ratio_short_alpha: Type.Number({
       default: 0.15,
       exclusiveMinimum: 0,

@@ -15,6 +15,7 @@
  */
 import type { CalibrationConfig } from '../calibration/config.js';
 import { TailCalibrator, type Calibrated } from '../calibration/tail-calibrator.js';
+import { DelayLine } from '../drift/delay.js';
 import type { VarianceConfig } from './config.js';
 
 const DAY_MS = 86_400_000;
@@ -39,7 +40,12 @@ export class PhaseScale {
   /** Whether 2 % is below the calibration's floor (the shortcut above is exact). */
   private readonly skip: boolean;
 
-  constructor(cfg: VarianceConfig, calibration: CalibrationConfig) {
+  /** Raw scores waiting to be learned by the calibrator (capacity 0: learned at once). */
+  private readonly delay: DelayLine;
+
+  /** `delay`: learned raw scores (one in phase_stride) each waits before its calibrator learns it. */
+  constructor(cfg: VarianceConfig, calibration: CalibrationConfig, delay = 0) {
+    this.delay = new DelayLine(delay);
     this.bins = cfg.phase_bins;
     this.alpha = cfg.phase_alpha;
     this.shortAlpha = cfg.phase_short_alpha;
@@ -55,18 +61,52 @@ export class PhaseScale {
 
   /**
    * The raw score calibrated against its own history (NaN: zero); one raw score in `phase_stride` is
-   * learned (the RMS moves slowly, so the same memory costs less), every one is judged.
+   * learned (the RMS moves slowly, so the same memory costs less), every one is judged (unless `judged`
+   * is false: learned alone, scored 0). `flush`: what waits for the delay is learned at once, and so is raw.
    */
-  judge(raw: number, sample: number): Calibrated {
+  judge(raw: number, sample: number, flush = false, judged = true): Calibrated {
     const c = this.calibrator;
     if (sample % this.stride === 0) {
-      const out = c.update(raw);
+      const q = this.delay;
+      let out: Calibrated;
+      if (q.capacity > 0 && !flush) {
+        // Learned `delay` learned values later: a change is judged against what came before it.
+        if (q.full) c.update(q.shift());
+        q.push(raw);
+        out = Number.isNaN(raw) || !judged ? ORDINARY : c.calibrate(raw);
+      } else {
+        // A detection was reported (flush): what waits is the new normal, learned at once.
+        while (!q.empty) c.update(q.shift());
+        out = c.update(raw);
+      }
       if (this.skip) this.ordinaryUpTo = c.size > 0 ? c.quantile(0.98) : -Infinity;
       return out;
     }
     // At or below the history's 98th percentile at least 2 % of it lies at or above: surprise under 1.7,
     // below the calibration's floor, so the score is 0 without the calibrator's work.
-    return raw <= this.ordinaryUpTo || Number.isNaN(raw) ? ORDINARY : c.calibrate(raw);
+    return raw <= this.ordinaryUpTo || Number.isNaN(raw) || !judged ? ORDINARY : c.calibrate(raw);
+  }
+
+  /**
+   * How clear the daily profile is: the spread of the phases' average residuals against the phases'
+   * average spread (0 until two phases have learned two residuals); near 0 on a series without a daily shape.
+   */
+  profileStrength(): number {
+    let n = 0;
+    let sum = 0;
+    let sum2 = 0;
+    let within = 0;
+    for (let p = 0; p < this.bins; p++) {
+      if (this.count[p]! < 2) continue;
+      const m = this.mean[p]!;
+      n++;
+      sum += m;
+      sum2 += m * m;
+      within += Math.max(this.sq[p]! - m * m, 0);
+    }
+    if (n < 2 || !(within > 0)) return 0;
+    const between = sum2 / n - (sum / n) * (sum / n);
+    return Math.sqrt(Math.max(between, 0) / (within / n));
   }
 
   /** The short RMS of phase-normalized residuals after this one (NaN while its phase learns). */
