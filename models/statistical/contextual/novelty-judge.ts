@@ -13,19 +13,18 @@
  * with the history remembered late they would read as rare (a clean spiky rate alarmed that way).
  */
 import type { TailCalibrator } from '../calibration/tail-calibrator.js';
+import { DelayLine } from '../drift/delay.js';
 import type { ContextualConfig } from './config.js';
 
 export class NoveltyJudge {
-  private readonly waiting: Float64Array;
-  private head = 0;
-  private filled = 0;
+  private readonly waiting: DelayLine;
   private departedAt = -Infinity;
 
   constructor(
     private readonly cfg: ContextualConfig,
     private readonly departure: number,
   ) {
-    this.waiting = new Float64Array(Math.max(0, Math.floor(cfg.novelty_delay)));
+    this.waiting = new DelayLine(cfg.novelty_delay);
   }
 
   /**
@@ -33,26 +32,18 @@ export class NoveltyJudge {
    * detection's refractory period runs). 0 while quiet after a departure.
    */
   score(cal: TailCalibrator, raw: number, z: number, samples: number, flush: boolean): number {
-    const n = this.waiting.length;
+    const n = this.waiting.capacity;
     if (n === 0) return cal.updateScore(raw);
     if (Math.abs(z) > this.departure) this.departedAt = samples;
     let x: number;
     if (flush || samples <= this.cfg.novelty_warmup + n) {
-      while (this.filled > 0) this.learnOldest(cal);
+      while (!this.waiting.empty) cal.updateScore(this.waiting.shift());
       x = cal.updateScore(raw);
     } else {
-      if (this.filled === n) this.learnOldest(cal);
+      if (this.waiting.full) cal.updateScore(this.waiting.shift());
       x = cal.calibrateScore(raw);
-      this.waiting[this.head] = raw;
-      this.head = (this.head + 1) % n;
-      this.filled++;
+      this.waiting.push(raw);
     }
     return samples - this.departedAt > this.cfg.novelty_orders ? x : 0;
-  }
-
-  private learnOldest(cal: TailCalibrator): void {
-    const n = this.waiting.length;
-    cal.updateScore(this.waiting[(this.head - this.filled + n) % n]!);
-    this.filled--;
   }
 }

@@ -1,8 +1,9 @@
 /**
- * A bounded FIFO of raw scores waiting to be remembered by a pair of calibrators (rises and drops): the
- * long slope's and the rare level's calibrators learn each remembered value only `capacity` remembered
- * values later, so a ramp or a climb to a new level is judged against what the series did before it for
- * that long instead of feeding its own tail at once.
+ * A bounded FIFO of raw scores waiting to be remembered by calibrators: each is learned only `capacity`
+ * remembered values later, so a ramp, a climb to a new level or a changed pattern is judged against what
+ * the series did before it for that long instead of feeding its own tail at once. `defer` serves a pair of
+ * calibrators (rises and drops: the long slope, the rare level, the daily shape); `shift` and `push` let
+ * one calibrator wait (context novelty).
  */
 import type { TailCalibrator } from '../calibration/tail-calibrator.js';
 
